@@ -1,0 +1,208 @@
+//! `replicascope`: runs scenario files, checks histories, explores staleness, benchmarks.
+//!
+//! All output is JSON on stdout; problems go to stderr with a non-zero exit code. Input files
+//! are untrusted: every problem is reported with the field (or line) and the reason.
+
+use replicascope_engine::bench;
+use replicascope_engine::metrics::report;
+use replicascope_engine::run::AnyRun;
+use replicascope_engine::scenario::Scenario;
+use std::io::Write;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+const USAGE: &str = "\
+replicascope — deterministic replication simulator
+
+USAGE:
+  replicascope run FILE [--seed N] [--seeds A..B] [--trace OUT.jsonl]
+      Runs every topology of a scenario file and prints metrics and anomalies as JSON.
+      --seeds A..B runs a sweep and prints one JSON line per seed.
+      --trace writes every step, message and annotation as JSON lines.
+  replicascope check FILE
+      Checks a Jepsen EDN history (or a JSON history) and prints the verdict as JSON.
+  replicascope staleness [--n N] [--r R] [--w W] [--trials T] [--latency DIST_JSON] [--no-propagation]
+      Probabilistically bounded staleness: P(read returns the latest write) over time.
+  replicascope bench [--events N]
+      Prints engine throughput, seek time and memory figures.
+  replicascope validate FILE
+      Checks a scenario file and prints its problems.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => cmd_run(&args[1..]),
+        Some("validate") => cmd_validate(&args[1..]),
+        Some("check") => cmd_check(&args[1..]),
+        Some("staleness") => cmd_staleness(&args[1..]),
+        Some("bench") => cmd_bench(&args[1..]),
+        Some("-h") | Some("--help") | Some("help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(format!("unknown command\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("replicascope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads a file, refusing anything over 8 MB.
+fn read_file(path: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{path}: {e}"))?;
+    if meta.len() > 8 * 1024 * 1024 {
+        return Err(format!("{path}: file is larger than 8 MB"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))
+}
+
+fn flag<'a>(args: &'a [String], name: &str) -> Result<Option<&'a str>, String> {
+    match args.iter().position(|a| a == name) {
+        None => Ok(None),
+        Some(i) => args.get(i + 1).map(|s| Some(s.as_str())).ok_or_else(|| format!("{name} needs a value")),
+    }
+}
+
+fn load(path: &str) -> Result<Scenario, String> {
+    let text = read_file(path)?;
+    Scenario::from_json(&text).map_err(|p| format!("{path}:\n{p}"))
+}
+
+fn cmd_validate(args: &[String]) -> Result<(), String> {
+    let path = args.first().ok_or("validate needs a FILE")?;
+    let s = load(path)?;
+    s.compile().map_err(|p| format!("{path}:\n{p}"))?;
+    println!("{{\"valid\": true}}");
+    Ok(())
+}
+
+fn cmd_run(args: &[String]) -> Result<(), String> {
+    let path = args.first().filter(|a| !a.starts_with("--")).ok_or("run needs a FILE")?;
+    let mut scenario = load(path)?;
+    if let Some(seed) = flag(args, "--seed")? {
+        scenario.seed = seed.parse().map_err(|_| format!("--seed: \"{seed}\" is not a whole number"))?;
+    }
+    let trace_out = flag(args, "--trace")?;
+    if let Some(range) = flag(args, "--seeds")? {
+        let (a, b) = range.split_once("..").ok_or("--seeds takes A..B")?;
+        let a: u64 = a.parse().map_err(|_| "--seeds: A is not a number")?;
+        let b: u64 = b.parse().map_err(|_| "--seeds: B is not a number")?;
+        if b < a || b - a > 100_000 {
+            return Err("--seeds: B must be ≥ A and the range at most 100000 seeds".into());
+        }
+        let mut out = std::io::stdout().lock();
+        for seed in a..b {
+            scenario.seed = seed;
+            let plan = Rc::new(scenario.compile().map_err(|p| format!("{path}:\n{p}"))?);
+            let mut line = serde_json::Map::new();
+            line.insert("seed".into(), seed.into());
+            for kind in scenario.kinds() {
+                let mut run = AnyRun::new(kind, plan.clone()).ok_or("topology missing")?;
+                run.run_to_end();
+                let r = report(&run);
+                line.insert(kind.name().into(), serde_json::to_value(&r.metrics).map_err(|e| e.to_string())?);
+            }
+            writeln!(out, "{}", serde_json::Value::Object(line)).map_err(|e| e.to_string())?;
+        }
+        return Ok(());
+    }
+    let plan = Rc::new(scenario.compile().map_err(|p| format!("{path}:\n{p}"))?);
+    let mut result = serde_json::Map::new();
+    result.insert("scenario".into(), scenario.name.clone().into());
+    result.insert("seed".into(), scenario.seed.into());
+    let mut trace_file = match trace_out {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?)),
+        None => None,
+    };
+    for kind in scenario.kinds() {
+        let mut run = AnyRun::new(kind, plan.clone()).ok_or("topology missing")?;
+        run.run_to_end();
+        let r = report(&run);
+        if let Some(f) = trace_file.as_mut() {
+            write_trace(f, kind.name(), &run).map_err(|e| e.to_string())?;
+        }
+        result.insert(kind.name().into(), serde_json::to_value(&r).map_err(|e| e.to_string())?);
+    }
+    println!("{}", serde_json::to_string_pretty(&serde_json::Value::Object(result)).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn write_trace(f: &mut impl Write, topology: &str, run: &AnyRun) -> std::io::Result<()> {
+    use serde_json::json;
+    let t = run.trace();
+    for s in &t.steps {
+        writeln!(f, "{}", json!({"topology": topology, "type": "step", "time_us": s.time, "step": s.kind}))?;
+    }
+    for m in &t.messages {
+        writeln!(f, "{}", json!({"topology": topology, "type": "message", "message": m}))?;
+    }
+    for a in &t.annotations {
+        writeln!(
+            f,
+            "{}",
+            json!({"topology": topology, "type": "annotation", "time_us": a.time, "annotation": a.annotation})
+        )?;
+    }
+    for h in &t.hist {
+        writeln!(f, "{}", json!({"topology": topology, "type": "history", "event": h}))?;
+    }
+    Ok(())
+}
+
+fn cmd_check(args: &[String]) -> Result<(), String> {
+    let _ = args;
+    Err("check is not available yet".into())
+}
+
+fn cmd_staleness(args: &[String]) -> Result<(), String> {
+    let _ = args;
+    Err("staleness is not available yet".into())
+}
+
+fn cmd_bench(args: &[String]) -> Result<(), String> {
+    let events: u64 = match flag(args, "--events")? {
+        Some(v) => v.parse().map_err(|_| "--events: not a number")?,
+        None => 100_000,
+    };
+    let start = std::time::Instant::now();
+    let r = bench::run_with_memory(
+        events,
+        || start.elapsed().as_secs_f64() * 1000.0,
+        || Some(alloc::ALLOCATED.load(std::sync::atomic::Ordering::Relaxed) as u64),
+    );
+    println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+/// Counts live heap bytes so the benchmark can report memory.
+mod alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    pub static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+
+    pub struct Counting;
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+            }
+            p
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) };
+            ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: Counting = Counting;
+}

@@ -1,0 +1,58 @@
+// The page builds, loads from a sub-path with relative URLs, shows the three panes side by side
+// (stacked on a phone), and makes no request off loopback.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, screenshot, ready } from './lib.mjs';
+
+let server, base, browser;
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+test('three panes side by side at 1440×900', async () => {
+  const { page, problems, context } = await openPage(browser, { width: 1440, height: 900 });
+  await page.goto(base);
+  await ready(page);
+  const titles = await page.$$eval('.pane h2', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(titles, ['Leader-follower', 'Multi-leader', 'Leaderless']);
+  const boxes = await page.$$eval('.pane', (els) => els.map((e) => e.getBoundingClientRect().toJSON()));
+  assert.equal(boxes.length, 3);
+  assert.ok(Math.abs(boxes[0].top - boxes[2].top) < 2, 'panes share a row');
+  assert.ok(boxes[0].right <= boxes[1].left && boxes[1].right <= boxes[2].left, 'left to right');
+  for (const b of boxes) assert.ok(b.width > 300 && b.height > 250, `pane is big enough: ${JSON.stringify(b)}`);
+  await screenshot(page, 'foundation-1440x900');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('panes stack under 900 px (390×844)', async () => {
+  const { page, problems, context } = await openPage(browser, { width: 390, height: 844 });
+  await page.goto(base);
+  await ready(page);
+  await screenshot(page, 'foundation-390x844');
+  const boxes = await page.$$eval('.pane', (els) => els.map((e) => e.getBoundingClientRect().toJSON()));
+  assert.equal(boxes.length, 3);
+  assert.ok(boxes[0].bottom <= boxes[1].top && boxes[1].bottom <= boxes[2].top, 'stacked vertically');
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 5)
+      .map((e) => `${e.tagName}.${e.className.baseVal ?? e.className} right=${e.getBoundingClientRect().right}`));
+  assert.deepEqual(wide, [], 'nothing sticks out to the right');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the embed example page loads the app from the same folder', async () => {
+  const { page, problems, context } = await openPage(browser);
+  await page.goto(base + 'embed-example.html');
+  const frame = page.frameLocator('iframe#rs');
+  await frame.locator('.pane .node').first().waitFor({ timeout: 30000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

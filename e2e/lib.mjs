@@ -1,0 +1,94 @@
+// Shared harness for the end-to-end tests: serves dist/ on loopback under a sub-path (so that
+// relative URLs are exercised), launches Debian's Chromium through playwright-core, and records
+// every console error, page error and request to a host that is not loopback. A test fails if
+// any of them happened.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, '..');
+export const dist = path.join(root, 'dist');
+export const shots = path.join(here, 'screenshots');
+export const SUBPATH = '/courses/distributed-systems/replicascope/';
+
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/** Serves dist/ under SUBPATH on 127.0.0.1 at a free port. */
+export async function serve() {
+  if (!fs.existsSync(path.join(dist, 'index.html'))) {
+    throw new Error('dist/index.html is missing: run `trunk build --release` first');
+  }
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (!url.pathname.startsWith(SUBPATH)) {
+      res.writeHead(404).end('not under the sub-path');
+      return;
+    }
+    let rel = decodeURIComponent(url.pathname.slice(SUBPATH.length)) || 'index.html';
+    const file = path.normalize(path.join(dist, rel));
+    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { server, base: `http://127.0.0.1:${port}${SUBPATH}` };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** A page that records problems: console errors, page errors, non-loopback requests. */
+export async function openPage(browser, { width = 1440, height = 900, reducedMotion = 'no-preference' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, reducedMotion });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return;
+    if (u.hostname !== '127.0.0.1' && u.hostname !== 'localhost') problems.push(`request left loopback: ${r.url()}`);
+  });
+  return { context, page, problems };
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(shots, { recursive: true });
+  const file = path.join(shots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+/** Waits until the app has rendered its panes. */
+export async function ready(page) {
+  await page.waitForSelector('.pane .node', { timeout: 30000 });
+}
+
+/** Simulated time shown, microseconds. */
+export async function shownTime(page) {
+  return Number(await page.getAttribute('.clock .now', 'data-time-us'));
+}

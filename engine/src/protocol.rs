@@ -1,0 +1,226 @@
+//! The interface every topology implements.
+//!
+//! Handlers are pure with respect to the simulation: they get the node's (or client's) state,
+//! a read-only view of the moment (`Ctx`: simulated time, the node's own skewed clock, its
+//! id) and the input (a message, a timer, a client operation), and they *record* commands in
+//! the context: send, set or cancel a timer, persist, complete a client operation, annotate.
+//! The engine alone owns the event queue, the clock and the random number generator, and turns
+//! the recorded commands into events. A handler can therefore be unit-tested with a hand-made
+//! `Ctx` and no engine at all.
+
+use crate::annotate::Annotation;
+use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, OpId};
+use crate::rng::Entropy;
+use crate::time::SimTime;
+use crate::view::{MsgKind, NodeView, Observation};
+use std::fmt::Debug;
+
+pub type TimerId = u64;
+
+/// What a message tells the engine and the view about itself.
+pub trait MessageMeta {
+    fn kind(&self) -> MsgKind;
+    /// A short label drawn next to the message: "append 41..43", "ack 43".
+    fn label(&self) -> String;
+    /// The client operation this message works for, if any.
+    fn op(&self) -> Option<OpId> {
+        None
+    }
+    /// Relative size, scaling the transmission delay of very large payloads (snapshots).
+    fn size_units(&self) -> u32 {
+        1
+    }
+}
+
+/// A command recorded by a handler, applied by the engine after the handler returns.
+#[derive(Clone, Debug)]
+pub enum Command<M, T> {
+    Send {
+        to: Endpoint,
+        msg: M,
+    },
+    SetTimer {
+        id: TimerId,
+        after: u64,
+        timer: T,
+    },
+    CancelTimer(TimerId),
+    /// Write to this node's disk; `timer` fires when the write is durable. `units` scales the
+    /// node's disk latency (a large transaction costs more). Lost if the node crashes first.
+    Persist {
+        id: TimerId,
+        units: u32,
+        timer: T,
+    },
+    /// Completes a client operation (only from client handlers).
+    Complete(Completion),
+    /// Records that the request of `op` reached `node` (for the history's "nodes contacted").
+    Contacted {
+        op: OpId,
+        node: NodeId,
+    },
+    Annotate(Annotation),
+}
+
+/// The handler's view of the moment, and the place it records commands.
+pub struct Ctx<'a, M, T> {
+    pub now: SimTime,
+    /// The reading of this endpoint's own physical clock (skewed, drifting): what a timestamp
+    /// taken here would say. Clients read true time.
+    pub local_clock: SimTime,
+    pub me: Endpoint,
+    pub cluster: &'a Cluster,
+    pub entropy: Entropy,
+    next_timer: &'a mut TimerId,
+    pub commands: Vec<Command<M, T>>,
+}
+
+/// Static facts about the cluster a handler may rely on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    pub nodes: usize,
+    pub clients: usize,
+    /// Region index of each node, then of each client.
+    pub node_region: Vec<usize>,
+    pub client_region: Vec<usize>,
+    pub region_names: Vec<String>,
+}
+
+impl Cluster {
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.nodes).map(|i| NodeId(i as u8))
+    }
+    pub fn client_ids(&self) -> impl Iterator<Item = ClientId> + '_ {
+        (0..self.clients).map(|i| ClientId(i as u8))
+    }
+    /// Nodes in the same region as `client`, in id order.
+    pub fn local_nodes(&self, client: ClientId) -> Vec<NodeId> {
+        let r = self.client_region[client.0 as usize];
+        self.node_ids().filter(|n| self.node_region[n.0 as usize] == r).collect()
+    }
+    pub fn region_of(&self, e: Endpoint) -> usize {
+        match e {
+            Endpoint::Node(n) => self.node_region[n.0 as usize],
+            Endpoint::Client(c) => self.client_region[c.0 as usize],
+        }
+    }
+}
+
+impl<'a, M, T> Ctx<'a, M, T> {
+    pub fn new(
+        now: SimTime,
+        local_clock: SimTime,
+        me: Endpoint,
+        cluster: &'a Cluster,
+        entropy: Entropy,
+        next_timer: &'a mut TimerId,
+    ) -> Self {
+        Ctx { now, local_clock, me, cluster, entropy, next_timer, commands: Vec::new() }
+    }
+
+    pub fn me_node(&self) -> NodeId {
+        self.me.node().expect("node handler called for a client")
+    }
+
+    pub fn send(&mut self, to: impl Into<Endpoint>, msg: M) {
+        self.commands.push(Command::Send { to: to.into(), msg });
+    }
+
+    pub fn set_timer(&mut self, after: u64, timer: T) -> TimerId {
+        let id = self.alloc_timer();
+        self.commands.push(Command::SetTimer { id, after, timer });
+        id
+    }
+
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        self.commands.push(Command::CancelTimer(id));
+    }
+
+    pub fn persist(&mut self, units: u32, timer: T) -> TimerId {
+        let id = self.alloc_timer();
+        self.commands.push(Command::Persist { id, units, timer });
+        id
+    }
+
+    pub fn complete(&mut self, c: Completion) {
+        self.commands.push(Command::Complete(c));
+    }
+
+    pub fn contacted(&mut self, op: OpId, node: NodeId) {
+        self.commands.push(Command::Contacted { op, node });
+    }
+
+    pub fn annotate(&mut self, a: Annotation) {
+        self.commands.push(Command::Annotate(a));
+    }
+
+    fn alloc_timer(&mut self) -> TimerId {
+        *self.next_timer += 1;
+        *self.next_timer
+    }
+}
+
+impl From<NodeId> for Endpoint {
+    fn from(n: NodeId) -> Self {
+        Endpoint::Node(n)
+    }
+}
+
+impl From<ClientId> for Endpoint {
+    fn from(c: ClientId) -> Self {
+        Endpoint::Client(c)
+    }
+}
+
+/// An operator action a topology may understand (from the fault script or the user).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Manual failover: make this node the leader.
+    Promote(NodeId),
+    /// Take a point-in-time backup of the cluster's data.
+    Backup,
+    /// Restore the latest backup onto the current leader.
+    Restore,
+    /// Multi-leader: reconnect the replication topology around failed leaders.
+    RepairTopology,
+}
+
+pub type NodeCtx<'a, P> = Ctx<'a, <P as Protocol>::Msg, <P as Protocol>::Timer>;
+
+/// A replication topology: leader-follower, multi-leader or leaderless.
+pub trait Protocol: Clone + Debug + 'static {
+    type Node: Clone + Debug;
+    type Client: Clone + Debug;
+    type Msg: Clone + Debug + MessageMeta;
+    type Timer: Clone + Debug;
+
+    fn init_node(&self, id: NodeId, ctx: &mut NodeCtx<Self>) -> Self::Node;
+    fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> Self::Client;
+
+    fn on_message(&self, node: &mut Self::Node, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: Self::Msg);
+    fn on_timer(&self, node: &mut Self::Node, ctx: &mut NodeCtx<Self>, timer: Self::Timer);
+    /// The node lost power: drop everything volatile. Timers and pending disk writes are
+    /// discarded by the engine.
+    fn on_crash(&self, node: &mut Self::Node);
+    /// The node comes back with its durable state.
+    fn on_restart(&self, node: &mut Self::Node, ctx: &mut NodeCtx<Self>);
+    /// An operator action; topologies ignore what does not apply to them.
+    fn on_control(&self, _node: &mut Self::Node, _ctx: &mut NodeCtx<Self>, _control: &Control) {}
+
+    /// A session invokes an operation; the client must eventually `complete` it (the engine
+    /// times it out otherwise).
+    fn client_invoke(&self, client: &mut Self::Client, ctx: &mut NodeCtx<Self>, op: &ClientOp);
+    fn client_on_message(&self, client: &mut Self::Client, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: Self::Msg);
+    fn client_on_timer(&self, client: &mut Self::Client, ctx: &mut NodeCtx<Self>, timer: Self::Timer);
+    /// The engine gave up on `op` (client timeout); forget it.
+    fn client_abandon(&self, _client: &mut Self::Client, _op: OpId) {}
+
+    /// What the diagram shows of one node.
+    fn node_view(&self, node: &Self::Node, id: NodeId, names: &crate::scenario::Names) -> NodeView;
+    /// An omniscient look at the whole cluster, for metrics and explanations (lag, leaders,
+    /// divergence). Never used to make protocol decisions.
+    fn observe(&self, nodes: &[&Self::Node], up: &[bool], now: SimTime) -> Observation;
+    /// Writes whose effect some replica still holds (a register version, a log entry, a row):
+    /// an acknowledged write missing from this set was lost.
+    fn surviving_writes(&self, nodes: &[&Self::Node]) -> std::collections::BTreeSet<OpId>;
+}

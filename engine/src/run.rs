@@ -1,0 +1,427 @@
+//! A whole run of one topology: the simulation running ahead, its trace, checkpoints for
+//! scrubbing, and forking when a user intervenes.
+//!
+//! Time travel works like RaftScope's: every [`CHECKPOINT_EVERY`] steps the simulation is
+//! cloned (cheap: logs share their chunks). Showing time `t` restores the last checkpoint at or
+//! before `t` and replays forward into a scratch trace. An intervention at `t` is recorded as
+//! input, the trace is truncated back to the last checkpoint before `t`, and the run continues
+//! from there with the intervention in its inputs — which gives exactly the run that starting
+//! over with that intervention would give (a test checks this).
+
+use crate::faults::{parse_action, Action, Intervention};
+use crate::model::{ClientId, Endpoint, NodeId};
+use crate::protocol::Protocol;
+use crate::scenario::{placement_indices, Plan, TopologyKind};
+use crate::sim::Sim;
+use crate::time::SimTime;
+use crate::topology::leader_follower::LeaderFollower;
+use crate::topology::leaderless::Leaderless;
+use crate::topology::multi_leader::MultiLeader;
+use crate::trace::{Mark, MsgRecord, Trace};
+use crate::view::{Liveness, NodeView, Observation};
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+
+pub const CHECKPOINT_EVERY: u64 = 1024;
+
+#[derive(Clone, Debug)]
+struct Checkpoint<P: Protocol> {
+    sim: Sim<P>,
+    mark: Mark,
+}
+
+#[derive(Clone, Debug)]
+pub struct Run<P: Protocol> {
+    head: Sim<P>,
+    pub trace: Trace,
+    checkpoints: Vec<Checkpoint<P>>,
+    interventions: Vec<Intervention>,
+    parsed: Vec<(SimTime, Action)>,
+}
+
+impl<P: Protocol> Run<P> {
+    pub fn new(proto: P, plan: Rc<Plan>, node_region: Vec<usize>) -> Self {
+        let mut trace = Trace::new();
+        let head = Sim::new(proto, plan, node_region, Rc::new(Vec::new()), &mut trace);
+        let checkpoints = vec![Checkpoint { sim: head.clone(), mark: trace.mark() }];
+        Run { head, trace, checkpoints, interventions: Vec::new(), parsed: Vec::new() }
+    }
+
+    pub fn plan(&self) -> &Plan {
+        self.head.plan()
+    }
+
+    pub fn interventions(&self) -> &[Intervention] {
+        &self.interventions
+    }
+
+    /// Runs at most `max_steps` more events. Returns true when the run is complete.
+    pub fn advance(&mut self, max_steps: u64) -> bool {
+        for _ in 0..max_steps {
+            if !self.head.step(&mut self.trace) {
+                return true;
+            }
+            if self.head.steps() % CHECKPOINT_EVERY == 0 {
+                self.checkpoints.push(Checkpoint { sim: self.head.clone(), mark: self.trace.mark() });
+            }
+        }
+        self.head.finished()
+    }
+
+    pub fn run_to_end(&mut self) {
+        while !self.advance(u64::MAX) {}
+    }
+
+    pub fn finished(&self) -> bool {
+        self.head.finished()
+    }
+
+    /// Simulated time up to which the trace is complete.
+    pub fn computed_until(&self) -> SimTime {
+        if self.head.finished() {
+            self.head.plan().duration
+        } else {
+            self.head.now()
+        }
+    }
+
+    pub fn head(&self) -> &Sim<P> {
+        &self.head
+    }
+
+    /// The state at time `t` (after every event at or before `t`), by restoring the nearest
+    /// checkpoint and replaying.
+    pub fn state_at(&self, t: SimTime) -> Sim<P> {
+        let i = self.checkpoints.partition_point(|c| c.sim.now() <= t).saturating_sub(1);
+        let mut sim = self.checkpoints[i].sim.clone();
+        let mut scratch = Trace::scratch();
+        sim.run_until(t.min(self.computed_until()), &mut scratch);
+        sim
+    }
+
+    /// Moves a display cursor to `t`, stepping forward when that is cheaper than restoring.
+    /// Returns true if the cursor's state changed.
+    pub fn seek(&self, cursor: &mut Sim<P>, t: SimTime) -> bool {
+        let t = t.min(self.computed_until());
+        let before = cursor.steps();
+        let i = self.checkpoints.partition_point(|c| c.sim.now() <= t).saturating_sub(1);
+        let ck = &self.checkpoints[i];
+        let forward_ok = cursor.now() <= t && cursor.steps() >= ck.sim.steps();
+        if !forward_ok {
+            *cursor = ck.sim.clone();
+        }
+        let mut scratch = Trace::scratch();
+        cursor.run_until(t, &mut scratch);
+        cursor.steps() != before || !forward_ok
+    }
+
+    /// Records a user's action at `at` and recomputes the run from there.
+    pub fn intervene(&mut self, at: SimTime, action: &str) -> Result<(), String> {
+        let mut names = self.head.plan().names.clone();
+        let parsed = parse_action(action, &mut names)?;
+        if names != self.head.plan().names {
+            return Err("that operation names a key this scenario does not have".into());
+        }
+        check_action(&parsed, self.head.cluster.nodes, self.head.plan().sessions)?;
+        let at = at.min(self.head.plan().duration);
+        // Insert after every intervention at or before `at`, keeping the list sorted.
+        let index = self.interventions.partition_point(|i| i.at <= at);
+        self.interventions.insert(index, Intervention { at, action: action.to_string() });
+        self.parsed.insert(index, (at, parsed));
+        // Rewind to the last checkpoint strictly before `at`.
+        let keep = self.checkpoints.partition_point(|c| c.sim.now() < at).max(1);
+        self.checkpoints.truncate(keep);
+        let ck = self.checkpoints.last().expect("the initial checkpoint is never removed").clone();
+        self.trace.truncate(&ck.mark);
+        self.head = ck.sim;
+        let shared = Rc::new(self.parsed.clone());
+        self.head.set_interventions(shared.clone());
+        for c in &mut self.checkpoints {
+            c.sim.set_interventions(shared.clone());
+        }
+        Ok(())
+    }
+
+    /// Replaces all interventions (loading a link): starts over.
+    pub fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String> {
+        let mut sorted = list.to_vec();
+        sorted.sort_by_key(|i| i.at);
+        let mut parsed = Vec::new();
+        for i in &sorted {
+            let mut names = self.head.plan().names.clone();
+            let a = parse_action(&i.action, &mut names)?;
+            if names != self.head.plan().names {
+                return Err(format!(
+                    "\"{}\" names a key this scenario does not have",
+                    crate::scenario::truncate(&i.action)
+                ));
+            }
+            check_action(&a, self.head.cluster.nodes, self.head.plan().sessions)?;
+            parsed.push((i.at.min(self.head.plan().duration), a));
+        }
+        let first = self.checkpoints[0].clone();
+        self.checkpoints.truncate(1);
+        self.trace.truncate(&first.mark);
+        self.head = first.sim;
+        self.interventions = sorted;
+        self.parsed = parsed;
+        let shared = Rc::new(self.parsed.clone());
+        self.head.set_interventions(shared.clone());
+        self.checkpoints[0].sim.set_interventions(shared);
+        Ok(())
+    }
+
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// What the diagram draws at the cursor's time.
+    pub fn pane_view(&self, cursor: &Sim<P>) -> PaneView {
+        let now = cursor.now();
+        let names = &cursor.plan().names;
+        let obs = cursor.observe();
+        let nodes = cursor
+            .nodes()
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let id = NodeId(i as u8);
+                let view = cursor.proto.node_view(&slot.state, id, names);
+                NodeInfo {
+                    liveness: if !slot.up {
+                        Liveness::Down
+                    } else if slot.paused_until.is_some_and(|u| u > now) {
+                        Liveness::Paused
+                    } else {
+                        Liveness::Up
+                    },
+                    region: cursor.cluster.region_names[cursor.cluster.node_region[i]].clone(),
+                    clock_offset_us: slot.clock.error_at(now),
+                    disk_factor: slot.disk_factor,
+                    view,
+                }
+            })
+            .collect();
+        let clients = (0..cursor.cluster.clients)
+            .map(|i| {
+                let c = ClientId(i as u8);
+                ClientInfo {
+                    id: c,
+                    region: cursor.cluster.region_names[cursor.cluster.client_region[i]].clone(),
+                    busy_with: cursor.session_current(c),
+                }
+            })
+            .collect();
+        PaneView {
+            time: now,
+            nodes,
+            clients,
+            blocked: cursor.blocked_pairs(),
+            slow: cursor.network().slow_pairs(),
+            observation: obs,
+        }
+    }
+
+    pub fn in_flight_at(&self, t: SimTime) -> Vec<&MsgRecord> {
+        self.trace.in_flight_at(t)
+    }
+}
+
+fn check_action(a: &Action, nodes: usize, sessions: usize) -> Result<(), String> {
+    match a {
+        Action::Fault(f) => f.check_endpoints(&[(TopologyKind::LeaderFollower, nodes)], sessions).map_err(|e| {
+            // The topology name is irrelevant inside one pane.
+            e.replace(" in leader_follower", "")
+        }),
+        Action::ClientOp { session, .. } => {
+            if (session.0 as usize) < sessions {
+                Ok(())
+            } else {
+                Err(format!("{session} does not exist (sessions are c1..c{sessions})"))
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub liveness: Liveness,
+    pub region: String,
+    /// How far the node's clock is from true time, microseconds.
+    pub clock_offset_us: i64,
+    pub disk_factor: u32,
+    pub view: NodeView,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClientInfo {
+    pub id: ClientId,
+    pub region: String,
+    pub busy_with: Option<crate::model::OpId>,
+}
+
+/// Everything one pane draws at one instant (messages come separately, per frame).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaneView {
+    pub time: SimTime,
+    pub nodes: Vec<NodeInfo>,
+    pub clients: Vec<ClientInfo>,
+    pub blocked: Vec<(Endpoint, Endpoint)>,
+    pub slow: Vec<(Endpoint, Endpoint, u64)>,
+    pub observation: Observation,
+}
+
+/// A run of whichever topology, behind one interface.
+#[derive(Clone, Debug)]
+pub enum AnyRun {
+    LeaderFollower(Run<LeaderFollower>),
+    MultiLeader(Run<MultiLeader>),
+    Leaderless(Run<Leaderless>),
+}
+
+/// A display cursor of whichever topology.
+#[derive(Clone, Debug)]
+pub enum AnyCursor {
+    LeaderFollower(Sim<LeaderFollower>),
+    MultiLeader(Sim<MultiLeader>),
+    Leaderless(Sim<Leaderless>),
+}
+
+macro_rules! each {
+    ($self:expr, $r:ident => $e:expr) => {
+        match $self {
+            AnyRun::LeaderFollower($r) => $e,
+            AnyRun::MultiLeader($r) => $e,
+            AnyRun::Leaderless($r) => $e,
+        }
+    };
+}
+
+impl AnyRun {
+    /// Builds the run of one topology of a compiled scenario.
+    pub fn new(kind: TopologyKind, plan: Rc<Plan>) -> Option<AnyRun> {
+        let regions = plan.network.region_names.clone();
+        let t = plan.topologies.clone();
+        Some(match kind {
+            TopologyKind::LeaderFollower => {
+                let c = t.leader_follower?;
+                let place = placement_indices(&c.placement, c.nodes as usize, &regions);
+                AnyRun::LeaderFollower(Run::new(LeaderFollower::new(c), plan, place))
+            }
+            TopologyKind::MultiLeader => {
+                let c = t.multi_leader?;
+                let place = placement_indices(&c.placement, c.leaders as usize, &regions);
+                AnyRun::MultiLeader(Run::new(MultiLeader::new(c, &plan), plan, place))
+            }
+            TopologyKind::Leaderless => {
+                let c = t.leaderless?;
+                let place = placement_indices(&c.placement, c.nodes as usize, &regions);
+                AnyRun::Leaderless(Run::new(Leaderless::new(c, &plan, &place), plan, place))
+            }
+        })
+    }
+
+    pub fn kind(&self) -> TopologyKind {
+        match self {
+            AnyRun::LeaderFollower(_) => TopologyKind::LeaderFollower,
+            AnyRun::MultiLeader(_) => TopologyKind::MultiLeader,
+            AnyRun::Leaderless(_) => TopologyKind::Leaderless,
+        }
+    }
+
+    pub fn advance(&mut self, max_steps: u64) -> bool {
+        each!(self, r => r.advance(max_steps))
+    }
+    pub fn run_to_end(&mut self) {
+        each!(self, r => r.run_to_end())
+    }
+    pub fn finished(&self) -> bool {
+        each!(self, r => r.finished())
+    }
+    pub fn computed_until(&self) -> SimTime {
+        each!(self, r => r.computed_until())
+    }
+    pub fn trace(&self) -> &Trace {
+        each!(self, r => &r.trace)
+    }
+    pub fn plan(&self) -> &Plan {
+        each!(self, r => r.plan())
+    }
+    pub fn digest(&self) -> u64 {
+        self.trace().digest()
+    }
+    pub fn intervene(&mut self, at: SimTime, action: &str) -> Result<(), String> {
+        each!(self, r => r.intervene(at, action))
+    }
+    pub fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String> {
+        each!(self, r => r.set_interventions(list))
+    }
+    pub fn interventions(&self) -> &[Intervention] {
+        each!(self, r => r.interventions())
+    }
+    pub fn checkpoint_count(&self) -> usize {
+        each!(self, r => r.checkpoint_count())
+    }
+    pub fn node_count(&self) -> usize {
+        each!(self, r => r.head().cluster.nodes)
+    }
+
+    /// A fresh cursor at time zero.
+    pub fn cursor(&self) -> AnyCursor {
+        match self {
+            AnyRun::LeaderFollower(r) => AnyCursor::LeaderFollower(r.state_at(0)),
+            AnyRun::MultiLeader(r) => AnyCursor::MultiLeader(r.state_at(0)),
+            AnyRun::Leaderless(r) => AnyCursor::Leaderless(r.state_at(0)),
+        }
+    }
+
+    /// Moves `cursor` to `t`; returns true if what it shows changed.
+    pub fn seek(&self, cursor: &mut AnyCursor, t: SimTime) -> bool {
+        match (self, cursor) {
+            (AnyRun::LeaderFollower(r), AnyCursor::LeaderFollower(c)) => r.seek(c, t),
+            (AnyRun::MultiLeader(r), AnyCursor::MultiLeader(c)) => r.seek(c, t),
+            (AnyRun::Leaderless(r), AnyCursor::Leaderless(c)) => r.seek(c, t),
+            (run, cursor) => {
+                *cursor = run.cursor();
+                run.seek(cursor, t)
+            }
+        }
+    }
+
+    pub fn pane_view(&self, cursor: &AnyCursor) -> Option<PaneView> {
+        Some(match (self, cursor) {
+            (AnyRun::LeaderFollower(r), AnyCursor::LeaderFollower(c)) => r.pane_view(c),
+            (AnyRun::MultiLeader(r), AnyCursor::MultiLeader(c)) => r.pane_view(c),
+            (AnyRun::Leaderless(r), AnyCursor::Leaderless(c)) => r.pane_view(c),
+            _ => return None,
+        })
+    }
+
+    /// The observation at the end of the computed run.
+    pub fn final_observation(&self) -> Observation {
+        each!(self, r => r.head().observe())
+    }
+
+    /// Whether every node is up at the end.
+    pub fn final_up(&self) -> Vec<bool> {
+        each!(self, r => r.head().nodes().iter().map(|n| n.up).collect())
+    }
+
+    /// Writes whose effect some replica still holds at the end (for lost-write accounting).
+    pub fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId> {
+        each!(self, r => {
+            let states: Vec<_> = r.head().nodes().iter().map(|n| &n.state).collect();
+            r.head().proto.surviving_writes(&states)
+        })
+    }
+}
+
+impl AnyCursor {
+    pub fn now(&self) -> SimTime {
+        match self {
+            AnyCursor::LeaderFollower(c) => c.now(),
+            AnyCursor::MultiLeader(c) => c.now(),
+            AnyCursor::Leaderless(c) => c.now(),
+        }
+    }
+}

@@ -1,0 +1,678 @@
+//! The simulation engine: one event queue, one clock, one random number generator.
+//!
+//! The queue is ordered by (time, class, sequence). Classes make ties deterministic and
+//! independent of when an event was scheduled: faults first, then interventions, then client
+//! invocations, then everything the protocols scheduled (in the order they scheduled it), then
+//! metric samples. Faults, interventions and client operations are not in the heap at all: they
+//! are read from sorted lists through cursors, which keeps the state small to checkpoint.
+//!
+//! A step pops the earliest event, moves the clock there, runs one handler of the protocol
+//! and applies the commands it recorded. Nothing else changes state.
+
+use crate::faults::{Action, Fault};
+use crate::model::{ClientId, ClientOp, Completion, Endpoint, MsgId, NodeId, OpId, OpResult};
+use crate::network::{DropReason, Network};
+use crate::protocol::{Cluster, Command, Control, Ctx, MessageMeta, Protocol, TimerId};
+use crate::rng::{Entropy, SimRng, Stream};
+use crate::scenario::{Plan, ScheduledOp};
+use crate::time::{SimTime, MICROS_PER_MS};
+use crate::trace::{HistEvent, MsgRecord, Sample, StepKind, Trace};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeSet, BinaryHeap, VecDeque};
+use std::rc::Rc;
+
+/// How often the engine samples an observation for the charts.
+pub const SAMPLE_EVERY: SimTime = 100 * MICROS_PER_MS;
+
+#[derive(Clone, Debug)]
+enum Event<P: Protocol> {
+    Deliver { id: MsgId, from: Endpoint, to: Endpoint, msg: P::Msg },
+    Timer { owner: Endpoint, incarnation: u32, id: TimerId, timer: P::Timer },
+    ClientTimeout { session: ClientId, op: OpId },
+    Resume { node: NodeId, token: u32 },
+}
+
+#[derive(Clone, Debug)]
+struct Queued<P: Protocol> {
+    time: SimTime,
+    seq: u64,
+    event: Event<P>,
+}
+
+impl<P: Protocol> PartialEq for Queued<P> {
+    fn eq(&self, o: &Self) -> bool {
+        (self.time, self.seq) == (o.time, o.seq)
+    }
+}
+impl<P: Protocol> Eq for Queued<P> {}
+impl<P: Protocol> PartialOrd for Queued<P> {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl<P: Protocol> Ord for Queued<P> {
+    fn cmp(&self, o: &Self) -> Ordering {
+        (self.time, self.seq).cmp(&(o.time, o.seq))
+    }
+}
+
+/// A node's physical clock: true time plus an offset, drifting at `drift_ppm`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeClock {
+    pub offset_us: i64,
+    pub drift_ppm: i64,
+}
+
+impl NodeClock {
+    pub fn read(&self, now: SimTime) -> SimTime {
+        let drift = (now as i128 * self.drift_ppm as i128 / 1_000_000) as i64;
+        (now as i64).saturating_add(self.offset_us).saturating_add(drift).max(0) as SimTime
+    }
+    /// How far this clock is from true time at `now`.
+    pub fn error_at(&self, now: SimTime) -> i64 {
+        self.read(now) as i64 - now as i64
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NodeSlot<N> {
+    pub state: N,
+    pub up: bool,
+    pub paused_until: Option<SimTime>,
+    pub clock: NodeClock,
+    pub disk_factor: u32,
+    /// Bumped on crash: timers and disk writes of an earlier life are ignored.
+    incarnation: u32,
+    pause_token: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Session<C> {
+    state: C,
+    /// The operation in progress, and whether it is a read.
+    current: Option<(OpId, bool)>,
+    backlog: VecDeque<ClientOp>,
+}
+
+/// Everything that changes during a run. Cloning it is a checkpoint.
+#[derive(Clone, Debug)]
+pub struct Sim<P: Protocol> {
+    pub proto: P,
+    plan: Rc<Plan>,
+    interventions: Rc<Vec<(SimTime, Action)>>,
+    pub cluster: Rc<Cluster>,
+    now: SimTime,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Queued<P>>>,
+    rng: SimRng,
+    next_timer: TimerId,
+    next_msg: MsgId,
+    next_op: OpId,
+    nodes: Vec<NodeSlot<P::Node>>,
+    sessions: Vec<Session<P::Client>>,
+    network: Network,
+    cancelled: BTreeSet<TimerId>,
+    /// Cursors into the plan's sorted inputs.
+    op_cursor: usize,
+    fault_cursor: usize,
+    intervention_cursor: usize,
+    next_sample: SimTime,
+    steps: u64,
+    /// Messages dropped by an intervention while in flight.
+    dropped_by_user: BTreeSet<MsgId>,
+    /// Events held for a paused node, replayed in order when it resumes.
+    held: Vec<Vec<Event<P>>>,
+}
+
+/// Which input the next step comes from.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+enum Source {
+    Fault,
+    Intervention,
+    Invoke,
+    Queue,
+    Sample,
+}
+
+impl<P: Protocol> Sim<P> {
+    /// Builds a run of `proto` over `plan`. `node_region` places the topology's nodes.
+    pub fn new(
+        proto: P,
+        plan: Rc<Plan>,
+        node_region: Vec<usize>,
+        interventions: Rc<Vec<(SimTime, Action)>>,
+        trace: &mut Trace,
+    ) -> Self {
+        let cluster = Rc::new(Cluster {
+            nodes: node_region.len(),
+            clients: plan.sessions,
+            node_region: node_region.clone(),
+            client_region: plan.session_region.clone(),
+            region_names: plan.network.region_names.clone(),
+        });
+        let network = Network::new(plan.network.clone(), &node_region, &plan.session_region);
+        let first_intervention_op = plan.ops.len() as OpId;
+        let mut sim = Sim {
+            proto,
+            cluster: cluster.clone(),
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            rng: SimRng::new(plan.seed, Stream::Engine),
+            next_timer: 0,
+            next_msg: 0,
+            next_op: first_intervention_op,
+            nodes: Vec::new(),
+            sessions: Vec::new(),
+            network,
+            cancelled: BTreeSet::new(),
+            op_cursor: 0,
+            fault_cursor: 0,
+            intervention_cursor: 0,
+            next_sample: 0,
+            steps: 0,
+            dropped_by_user: BTreeSet::new(),
+            held: vec![Vec::new(); cluster.nodes],
+            plan,
+            interventions,
+        };
+        for i in 0..cluster.nodes {
+            let id = NodeId(i as u8);
+            let mut next_timer = sim.next_timer;
+            let mut ctx = Ctx::new(0, 0, Endpoint::Node(id), &cluster, sim.entropy(i as u64), &mut next_timer);
+            let state = sim.proto.init_node(id, &mut ctx);
+            let cmds = std::mem::take(&mut ctx.commands);
+            drop(ctx);
+            sim.next_timer = next_timer;
+            sim.nodes.push(NodeSlot {
+                state,
+                up: true,
+                paused_until: None,
+                clock: NodeClock::default(),
+                disk_factor: 1,
+                incarnation: 0,
+                pause_token: 0,
+            });
+            sim.apply(Endpoint::Node(id), cmds, trace);
+        }
+        for i in 0..cluster.clients {
+            let id = ClientId(i as u8);
+            let mut next_timer = sim.next_timer;
+            let mut ctx = Ctx::new(0, 0, Endpoint::Client(id), &cluster, sim.entropy(100 + i as u64), &mut next_timer);
+            let state = sim.proto.init_client(id, &mut ctx);
+            let cmds = std::mem::take(&mut ctx.commands);
+            drop(ctx);
+            sim.next_timer = next_timer;
+            sim.sessions.push(Session { state, current: None, backlog: VecDeque::new() });
+            sim.apply(Endpoint::Client(id), cmds, trace);
+        }
+        sim
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+    pub fn nodes(&self) -> &[NodeSlot<P::Node>] {
+        &self.nodes
+    }
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+    pub fn node_up(&self, n: NodeId) -> bool {
+        self.nodes[n.0 as usize].up
+    }
+    /// The operation each session is waiting on.
+    pub fn session_current(&self, c: ClientId) -> Option<OpId> {
+        self.sessions[c.0 as usize].current.map(|(id, _)| id)
+    }
+    pub fn client_state(&self, c: ClientId) -> &P::Client {
+        &self.sessions[c.0 as usize].state
+    }
+
+    fn entropy(&self, salt: u64) -> Entropy {
+        Entropy::new(self.plan.seed, self.steps.wrapping_mul(0x1000_0000_01b3).wrapping_add(salt))
+    }
+
+    /// Runs a node handler with a fresh context and returns the commands it recorded.
+    fn with_node<F>(&mut self, n: NodeId, salt: u64, f: F) -> Vec<Command<P::Msg, P::Timer>>
+    where
+        F: FnOnce(&P, &mut P::Node, &mut Ctx<'_, P::Msg, P::Timer>),
+    {
+        let cluster = Rc::clone(&self.cluster);
+        let mut next_timer = self.next_timer;
+        let entropy = self.entropy(salt);
+        let slot = &mut self.nodes[n.0 as usize];
+        let local = slot.clock.read(self.now);
+        let mut ctx = Ctx::new(self.now, local, Endpoint::Node(n), &cluster, entropy, &mut next_timer);
+        f(&self.proto, &mut slot.state, &mut ctx);
+        let cmds = std::mem::take(&mut ctx.commands);
+        drop(ctx);
+        self.next_timer = next_timer;
+        cmds
+    }
+
+    /// Runs a client handler with a fresh context and returns the commands it recorded.
+    fn with_client<F>(&mut self, c: ClientId, salt: u64, f: F) -> Vec<Command<P::Msg, P::Timer>>
+    where
+        F: FnOnce(&P, &mut P::Client, &mut Ctx<'_, P::Msg, P::Timer>),
+    {
+        let cluster = Rc::clone(&self.cluster);
+        let mut next_timer = self.next_timer;
+        let entropy = self.entropy(salt);
+        let mut ctx = Ctx::new(self.now, self.now, Endpoint::Client(c), &cluster, entropy, &mut next_timer);
+        f(&self.proto, &mut self.sessions[c.0 as usize].state, &mut ctx);
+        let cmds = std::mem::take(&mut ctx.commands);
+        drop(ctx);
+        self.next_timer = next_timer;
+        cmds
+    }
+
+    fn push(&mut self, time: SimTime, event: Event<P>) {
+        self.seq += 1;
+        self.queue.push(Reverse(Queued { time, seq: self.seq, event }));
+    }
+
+    /// The time and source of the next event, if any remains before the end of the run.
+    fn next_source(&self) -> Option<(SimTime, Source)> {
+        let mut best: Option<(SimTime, Source)> = None;
+        let mut consider = |t: SimTime, s: Source| {
+            if best.is_none_or(|b| (t, s) < b) {
+                best = Some((t, s));
+            }
+        };
+        if let Some((t, _)) = self.plan.faults.get(self.fault_cursor) {
+            consider(*t, Source::Fault);
+        }
+        if let Some((t, _)) = self.interventions.get(self.intervention_cursor) {
+            consider(*t, Source::Intervention);
+        }
+        if let Some(op) = self.plan.ops.get(self.op_cursor) {
+            consider(op.at, Source::Invoke);
+        }
+        if let Some(Reverse(q)) = self.queue.peek() {
+            consider(q.time, Source::Queue);
+        }
+        consider(self.next_sample, Source::Sample);
+        best.filter(|(t, _)| *t <= self.plan.duration)
+    }
+
+    /// Time of the next event, if the run has not ended.
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.next_source().map(|(t, _)| t)
+    }
+
+    pub fn finished(&self) -> bool {
+        self.next_source().is_none()
+    }
+
+    /// Runs one event. Returns false when the run is over.
+    pub fn step(&mut self, trace: &mut Trace) -> bool {
+        let Some((time, source)) = self.next_source() else {
+            return false;
+        };
+        self.now = time;
+        self.steps += 1;
+        match source {
+            Source::Fault => {
+                let index = self.fault_cursor;
+                self.fault_cursor += 1;
+                trace.step(time, StepKind::Fault { index: index as u32 });
+                let fault = self.plan.faults[index].1.clone();
+                self.apply_fault(&fault, trace);
+            }
+            Source::Intervention => {
+                let index = self.intervention_cursor;
+                self.intervention_cursor += 1;
+                trace.step(time, StepKind::Intervention { index: index as u32 });
+                match self.interventions[index].1.clone() {
+                    Action::Fault(f) => self.apply_fault(&f, trace),
+                    Action::ClientOp { session, op } => {
+                        let id = self.next_op;
+                        self.next_op += 1;
+                        let op = ClientOp { id, op, consistency: None };
+                        self.schedule_op(session, op, trace);
+                    }
+                }
+            }
+            Source::Invoke => {
+                let ScheduledOp { session, op, .. } = self.plan.ops[self.op_cursor].clone();
+                self.op_cursor += 1;
+                trace.step(time, StepKind::Invoke { op: op.id });
+                self.schedule_op(session, op, trace);
+            }
+            Source::Sample => {
+                self.next_sample += SAMPLE_EVERY;
+                trace.step(time, StepKind::Sample);
+                let obs = self.observe();
+                trace.sample(Sample { time, up: self.nodes.iter().map(|n| n.up).collect(), observation: obs });
+            }
+            Source::Queue => {
+                let Some(Reverse(q)) = self.queue.pop() else {
+                    return false;
+                };
+                self.dispatch(q.event, trace);
+            }
+        }
+        true
+    }
+
+    /// Runs until the clock would pass `t` (events at exactly `t` included).
+    pub fn run_until(&mut self, t: SimTime, trace: &mut Trace) {
+        while let Some(next) = self.next_time() {
+            if next > t {
+                break;
+            }
+            self.step(trace);
+        }
+        if t > self.now {
+            self.now = t.min(self.plan.duration);
+        }
+    }
+
+    pub fn run_to_end(&mut self, trace: &mut Trace) {
+        while self.step(trace) {}
+    }
+
+    pub fn observe(&self) -> crate::view::Observation {
+        let states: Vec<&P::Node> = self.nodes.iter().map(|n| &n.state).collect();
+        let up: Vec<bool> = self.nodes.iter().map(|n| n.up).collect();
+        self.proto.observe(&states, &up, self.now)
+    }
+
+    fn dispatch(&mut self, event: Event<P>, trace: &mut Trace) {
+        let now = self.now;
+        // Events for a paused node wait until it resumes.
+        let target = match &event {
+            Event::Deliver { to: Endpoint::Node(n), .. } => Some(*n),
+            Event::Timer { owner: Endpoint::Node(n), .. } => Some(*n),
+            _ => None,
+        };
+        if let Some(n) = target {
+            let slot = &self.nodes[n.0 as usize];
+            if slot.up && slot.paused_until.is_some_and(|u| u > now) {
+                self.held[n.0 as usize].push(event);
+                return;
+            }
+        }
+        match event {
+            Event::Deliver { id, from, to, msg } => {
+                if self.dropped_by_user.remove(&id) {
+                    trace.step(now, StepKind::Drop { msg: id, reason: DropReason::Intervention });
+                    return;
+                }
+                if self.network.is_blocked(from, to) {
+                    trace.step(now, StepKind::Drop { msg: id, reason: DropReason::Partitioned });
+                    trace.mark_dropped(id, DropReason::Partitioned);
+                    return;
+                }
+                match to {
+                    Endpoint::Node(n) => {
+                        if !self.nodes[n.0 as usize].up {
+                            trace.step(now, StepKind::Drop { msg: id, reason: DropReason::NodeDown });
+                            trace.mark_dropped(id, DropReason::NodeDown);
+                            return;
+                        }
+                        trace.step(now, StepKind::Deliver { msg: id });
+                        let cmds = self.with_node(n, id as u64, |p, s, ctx| p.on_message(s, ctx, from, msg));
+                        self.apply(to, cmds, trace);
+                    }
+                    Endpoint::Client(c) => {
+                        trace.step(now, StepKind::Deliver { msg: id });
+                        let cmds = self.with_client(c, id as u64, |p, s, ctx| p.client_on_message(s, ctx, from, msg));
+                        self.apply(to, cmds, trace);
+                    }
+                }
+            }
+            Event::Timer { owner, incarnation, id, timer } => {
+                if self.cancelled.remove(&id) {
+                    return;
+                }
+                match owner {
+                    Endpoint::Node(n) => {
+                        let slot = &self.nodes[n.0 as usize];
+                        if !slot.up || slot.incarnation != incarnation {
+                            return;
+                        }
+                        trace.step(now, StepKind::Timer { at: owner });
+                        let cmds = self.with_node(n, id as u64, |p, s, ctx| p.on_timer(s, ctx, timer));
+                        self.apply(owner, cmds, trace);
+                    }
+                    Endpoint::Client(c) => {
+                        trace.step(now, StepKind::Timer { at: owner });
+                        let cmds = self.with_client(c, id as u64, |p, s, ctx| p.client_on_timer(s, ctx, timer));
+                        self.apply(owner, cmds, trace);
+                    }
+                }
+            }
+            Event::ClientTimeout { session, op } => {
+                let Some((current, is_read)) = self.sessions[session.0 as usize].current else {
+                    return;
+                };
+                if current != op {
+                    return;
+                }
+                trace.step(now, StepKind::ClientTimeout { op });
+                let result = if is_read {
+                    OpResult::Fail("timed out: no answer".into())
+                } else {
+                    OpResult::Info("timed out: the write may or may not have happened".into())
+                };
+                self.proto.client_abandon(&mut self.sessions[session.0 as usize].state, op);
+                self.finish_op(session, Completion::new(op, result), trace);
+            }
+            Event::Resume { node, token } => {
+                let slot = &mut self.nodes[node.0 as usize];
+                if slot.pause_token != token || slot.paused_until.is_none() {
+                    return;
+                }
+                slot.paused_until = None;
+                trace.step(now, StepKind::Resume { node });
+                let held = std::mem::take(&mut self.held[node.0 as usize]);
+                for e in held {
+                    self.push(now, e);
+                }
+            }
+        }
+    }
+
+    fn schedule_op(&mut self, session: ClientId, op: ClientOp, trace: &mut Trace) {
+        trace.hist(HistEvent::Scheduled { at: self.now, session, op: op.clone() });
+        let s = &mut self.sessions[session.0 as usize];
+        if s.current.is_some() {
+            s.backlog.push_back(op);
+        } else {
+            self.start_op(session, op, trace);
+        }
+    }
+
+    fn start_op(&mut self, session: ClientId, op: ClientOp, trace: &mut Trace) {
+        let now = self.now;
+        trace.hist(HistEvent::Invoked { at: now, op: op.id });
+        self.sessions[session.0 as usize].current = Some((op.id, op.op.is_read()));
+        let timeout = self.plan.timeout;
+        self.push(now + timeout, Event::ClientTimeout { session, op: op.id });
+        let cmds = self.with_client(session, op.id as u64, |p, s, ctx| p.client_invoke(s, ctx, &op));
+        self.apply(Endpoint::Client(session), cmds, trace);
+    }
+
+    fn finish_op(&mut self, session: ClientId, c: Completion, trace: &mut Trace) {
+        let s = &mut self.sessions[session.0 as usize];
+        if s.current.map(|(id, _)| id) != Some(c.op) {
+            return; // a late answer to an operation that already timed out
+        }
+        s.current = None;
+        trace.hist(HistEvent::Completed { at: self.now, completion: c });
+        if let Some(next) = self.sessions[session.0 as usize].backlog.pop_front() {
+            self.start_op(session, next, trace);
+        }
+    }
+
+    fn apply(&mut self, from: Endpoint, cmds: Vec<Command<P::Msg, P::Timer>>, trace: &mut Trace) {
+        let now = self.now;
+        for cmd in cmds {
+            match cmd {
+                Command::Send { to, msg } => {
+                    let id = self.next_msg;
+                    self.next_msg += 1;
+                    let kind = msg.kind();
+                    let (deliver_at, dropped) = match self.network.send(&mut self.rng, from, to, kind, msg.size_units())
+                    {
+                        Ok(d) => (now + d, None),
+                        Err((reason, d)) => (now + d, Some((reason, self.steps))),
+                    };
+                    trace.message(MsgRecord {
+                        id,
+                        from,
+                        to,
+                        kind,
+                        label: if trace.recording() { msg.label() } else { String::new() },
+                        op: msg.op(),
+                        sent_at: now,
+                        deliver_at,
+                        dropped,
+                    });
+                    if dropped.is_none() {
+                        self.push(deliver_at, Event::Deliver { id, from, to, msg });
+                    }
+                }
+                Command::SetTimer { id, after, timer } => {
+                    let incarnation = self.incarnation(from);
+                    self.push(now + after, Event::Timer { owner: from, incarnation, id, timer });
+                }
+                Command::CancelTimer(id) => {
+                    self.cancelled.insert(id);
+                }
+                Command::Persist { id, units, timer } => {
+                    let factor = match from {
+                        Endpoint::Node(n) => self.nodes[n.0 as usize].disk_factor as u64,
+                        Endpoint::Client(_) => 1,
+                    };
+                    let d = self
+                        .network
+                        .disk_latency(&mut self.rng)
+                        .saturating_mul(factor)
+                        .saturating_mul(units.max(1) as u64);
+                    let incarnation = self.incarnation(from);
+                    self.push(now + d, Event::Timer { owner: from, incarnation, id, timer });
+                }
+                Command::Complete(c) => {
+                    if let Endpoint::Client(session) = from {
+                        self.finish_op(session, c, trace);
+                    }
+                }
+                Command::Contacted { op, node } => trace.hist(HistEvent::Contacted { op, node }),
+                Command::Annotate(a) => trace.annotate(now, a),
+            }
+        }
+    }
+
+    fn incarnation(&self, e: Endpoint) -> u32 {
+        match e {
+            Endpoint::Node(n) => self.nodes[n.0 as usize].incarnation,
+            Endpoint::Client(_) => 0,
+        }
+    }
+
+    fn apply_fault(&mut self, fault: &Fault, trace: &mut Trace) {
+        let now = self.now;
+        match fault {
+            Fault::Crash(n) => {
+                let slot = &mut self.nodes[n.0 as usize];
+                if slot.up {
+                    slot.up = false;
+                    slot.paused_until = None;
+                    slot.incarnation += 1;
+                    self.held[n.0 as usize].clear();
+                    self.proto.on_crash(&mut slot.state);
+                }
+            }
+            Fault::Restart(n) => {
+                if !self.nodes[n.0 as usize].up {
+                    self.nodes[n.0 as usize].up = true;
+                    let cmds = self.with_node(*n, 7, |p, s, ctx| p.on_restart(s, ctx));
+                    self.apply(Endpoint::Node(*n), cmds, trace);
+                }
+            }
+            Fault::Pause(n, d) => {
+                let slot = &mut self.nodes[n.0 as usize];
+                if slot.up {
+                    slot.pause_token += 1;
+                    slot.paused_until = Some(now + d);
+                    let token = slot.pause_token;
+                    self.push(now + d, Event::Resume { node: *n, token });
+                }
+            }
+            Fault::Resume(n) => {
+                let slot = &mut self.nodes[n.0 as usize];
+                if slot.paused_until.is_some() {
+                    let token = slot.pause_token;
+                    self.push(now, Event::Resume { node: *n, token });
+                }
+            }
+            Fault::Partition(groups) => self.network.partition(groups),
+            Fault::Cut { from, to } => self.network.cut(from, to),
+            Fault::Heal => self.network.heal(),
+            Fault::Skew(n, off) => self.nodes[n.0 as usize].clock.offset_us = *off,
+            Fault::Drift(n, ppm) => self.nodes[n.0 as usize].clock.drift_ppm = *ppm,
+            Fault::SlowLink { from, to, extra_us, both } => self.network.slow_link(*from, *to, *extra_us, *both),
+            Fault::SlowDisk(n, f) => self.nodes[n.0 as usize].disk_factor = *f,
+            Fault::DropRate(p) => self.network.set_drop(*p),
+            Fault::Control(c) => self.control(c, trace),
+            Fault::DropMessage(id) => {
+                let in_flight =
+                    self.queue.iter().any(|Reverse(q)| matches!(q.event, Event::Deliver { id: m, .. } if m == *id));
+                if in_flight {
+                    self.dropped_by_user.insert(*id);
+                    trace.mark_dropped(*id, DropReason::Intervention);
+                }
+            }
+        }
+    }
+
+    /// Operator actions go to every up node; each topology decides what they mean for it.
+    fn control(&mut self, c: &Control, trace: &mut Trace) {
+        for i in 0..self.nodes.len() {
+            if !self.nodes[i].up {
+                continue;
+            }
+            let n = NodeId(i as u8);
+            let cmds = self.with_node(n, 13, |p, s, ctx| p.on_control(s, ctx, c));
+            self.apply(Endpoint::Node(n), cmds, trace);
+        }
+    }
+
+    /// Whether a directed link is currently blocked (for drawing cuts).
+    pub fn blocked_pairs(&self) -> Vec<(Endpoint, Endpoint)> {
+        self.network.blocked_pairs()
+    }
+
+    /// Replaces the intervention list (forking). Interventions already applied must be a prefix
+    /// of the new list.
+    pub fn set_interventions(&mut self, interventions: Rc<Vec<(SimTime, Action)>>) {
+        self.interventions = interventions;
+    }
+
+    pub fn clock(&self, n: NodeId) -> NodeClock {
+        self.nodes[n.0 as usize].clock
+    }
+
+    /// Messages currently queued for delivery, by id.
+    pub fn queued_messages(&self) -> Vec<(MsgId, SimTime)> {
+        let mut v: Vec<(MsgId, SimTime)> = self
+            .queue
+            .iter()
+            .filter_map(|Reverse(q)| match &q.event {
+                Event::Deliver { id, .. } => Some((*id, q.time)),
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+}

@@ -1,0 +1,846 @@
+//! # Multi-leader replication
+//!
+//! Every region has its own **leader**; clients write to the leader in their region, which
+//! commits the write locally and acknowledges at once — local write latency everywhere, and a
+//! region keeps accepting writes when the others are unreachable. Each leader then ships its
+//! changes to the other leaders asynchronously.
+//!
+//! ## Topologies
+//! * **All-to-all** — every leader sends its changes straight to every other (N·(N−1) streams).
+//!   The most resilient, but changes travel independently, so one leader can see a reply before
+//!   the message it answers.
+//! * **Ring** — each leader sends to the next, which applies and forwards. One dead leader stops
+//!   everything upstream of it from reaching anyone downstream until it returns or the ring is
+//!   repaired (`repair_topology`).
+//! * **Star** — spokes send to the hub (n1), which forwards to every other spoke. A dead hub cuts
+//!   every spoke off from the others.
+//!
+//! Every change carries its origin and the list of leaders it has passed, so it never loops, and
+//! a (origin, sequence) pair, so a leader applies it once however many paths bring it. Changes
+//! not yet acknowledged by a neighbour stay queued for it and are resent: the queue is the
+//! backlog you see piling up behind a dead leader.
+//!
+//! ## Detecting conflicts
+//! Each version of a value carries a **version vector**: for each leader, how many writes to that
+//! key from that leader it reflects. An incoming version whose vector is ≥ the local one in every
+//! component happened after it and replaces it; ≤ means it is old news; otherwise the two are
+//! **concurrent** — a conflict. Detection works per row by default (two writes to different
+//! fields of `profile` conflict) or per field (`detection: field`).
+//!
+//! ## Resolving them (registers)
+//! * `lww` — last write wins by the physical timestamp the origin leader stamped, from its own
+//!   clock at `clock_resolution`. Under clock skew the write that really came later can lose;
+//!   on a timestamp tie each leader keeps what it had, so replicas can disagree forever.
+//! * `lww_node_id` — the same, ties broken by leader id: every leader picks the same winner. This
+//!   is the LWW-register CRDT.
+//! * `siblings` — keep every concurrent version and return them all to reads (the MV-register
+//!   CRDT, Riak's siblings, Dynamo's shopping cart); the next write at a leader supersedes the
+//!   siblings it has seen.
+//!
+//! ## Counters and sets
+//! * Counters: `naive` stores the number as a register updated by read-modify-write, so
+//!   concurrent increments overwrite each other; `g_counter` and `pn_counter` keep one count per
+//!   leader (and one for decrements) and merge by taking the maximum of each — never a lost
+//!   increment.
+//! * Sets: `lww` replaces the whole set (concurrent adds are lost); `union` is the application
+//!   merge of the shopping cart (every concurrent add survives — and so do items removed on
+//!   one side, which come back); `or_set` tags every add, so a remove deletes only the adds it
+//!   has seen: an add concurrent with a remove survives, a removed item stays removed.
+//!
+//! ## Other anomalies
+//! * Causality: with `causal_delivery` a leader holds back a change until it has every change
+//!   its origin had seen when it was made; without it, the violation is recorded.
+//! * Auto-increment ids: each leader numbering rows on its own produces the same id twice;
+//!   `region_prefix` or `uuid` ids do not.
+//!
+//! The cost: every strategy but the CRDTs either loses writes silently or hands the conflict to
+//! the application; CRDTs only exist for specific data types.
+
+use crate::annotate::Annotation;
+use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym};
+use crate::plog::PLog;
+use crate::protocol::{Control, MessageMeta, NodeCtx, Protocol};
+use crate::scenario::{key_kinds, KeyKind, Names, Plan};
+use crate::time::{Duration, SimTime};
+use crate::topology::versions::{
+    canonical, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule,
+};
+use crate::trace::stable_hash;
+use crate::validate::{join, Problems, Validate};
+use crate::view::{divergent_from_digests, EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MlTopology {
+    AllToAll,
+    Ring,
+    Star,
+}
+
+impl MlTopology {
+    pub fn label(self) -> &'static str {
+        match self {
+            MlTopology::AllToAll => "all-to-all",
+            MlTopology::Ring => "ring",
+            MlTopology::Star => "star",
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Detection {
+    Row,
+    Field,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MlConfig {
+    pub leaders: u32,
+    /// Region of each leader.
+    pub placement: Vec<String>,
+    pub topology: MlTopology,
+    pub register: RegisterRule,
+    pub counter: CounterRule,
+    pub set: SetRule,
+    pub detection: Detection,
+    pub causal_delivery: bool,
+    pub ids: IdScheme,
+    /// Unacknowledged changes are resent this often.
+    pub retry_interval: Duration,
+    /// Granularity of the timestamps LWW compares.
+    pub clock_resolution: Duration,
+}
+
+impl Default for MlConfig {
+    fn default() -> Self {
+        MlConfig {
+            leaders: 3,
+            placement: Vec::new(),
+            topology: MlTopology::AllToAll,
+            register: RegisterRule::LwwNodeId,
+            counter: CounterRule::PnCounter,
+            set: SetRule::OrSet,
+            detection: Detection::Row,
+            causal_delivery: false,
+            ids: IdScheme::AutoIncrement,
+            retry_interval: Duration::from_secs(1),
+            clock_resolution: Duration::from_ms(1),
+        }
+    }
+}
+
+impl Validate for MlConfig {
+    fn validate(&self, path: &str, p: &mut Problems) {
+        p.range_u64(&join(path, "leaders"), self.leaders as u64, 2, 5);
+        p.range_u64(&join(path, "retry_interval"), self.retry_interval.0, 10_000, 60_000_000);
+        p.range_u64(&join(path, "clock_resolution"), self.clock_resolution.0, 1, 10_000_000);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/// A change shipped between leaders: the new state of one key after a local write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub origin: NodeId,
+    pub seq: u64,
+    pub key: Sym,
+    pub write: OpId,
+    pub label: String,
+    pub item: Rc<Item>,
+    /// For each other origin, the newest change of it the origin had applied (and its write).
+    pub deps: Vec<(NodeId, u64, OpId)>,
+    /// Leaders this change has passed through.
+    pub path: Vec<NodeId>,
+    /// True time of the write, for measuring lag only.
+    pub written_at: SimTime,
+}
+
+#[derive(Clone, Debug)]
+pub enum MlMsg {
+    ClientWrite { op: OpId, op_body: Op },
+    ClientRead { op: OpId, key: Sym },
+    WriteOk { op: OpId, version: String, assigned: Option<String> },
+    ReadOk { op: OpId, value: ReadValue },
+    Rejected { op: OpId, reason: String },
+    Replicate { change: Rc<Change> },
+    ReplicateAck { origin: NodeId, seq: u64 },
+}
+
+impl MessageMeta for MlMsg {
+    fn kind(&self) -> MsgKind {
+        match self {
+            MlMsg::ClientWrite { .. } => MsgKind::Write,
+            MlMsg::ClientRead { .. } => MsgKind::Read,
+            MlMsg::WriteOk { .. } | MlMsg::Rejected { .. } => MsgKind::Ack,
+            MlMsg::ReadOk { .. } => MsgKind::ReadReply,
+            MlMsg::Replicate { .. } => MsgKind::Replicate,
+            MlMsg::ReplicateAck { .. } => MsgKind::ReplicaAck,
+        }
+    }
+    fn label(&self) -> String {
+        match self {
+            MlMsg::ClientWrite { .. } => "write".into(),
+            MlMsg::ClientRead { .. } => "read".into(),
+            MlMsg::WriteOk { version, .. } => format!("ok {version}"),
+            MlMsg::ReadOk { .. } => "value".into(),
+            MlMsg::Rejected { .. } => "rejected".into(),
+            MlMsg::Replicate { change } => {
+                format!("{}#{} {}", change.origin, change.seq, change.label)
+            }
+            MlMsg::ReplicateAck { origin, seq } => format!("ack {origin}#{seq}"),
+        }
+    }
+    fn op(&self) -> Option<OpId> {
+        match self {
+            MlMsg::ClientWrite { op, .. }
+            | MlMsg::ClientRead { op, .. }
+            | MlMsg::WriteOk { op, .. }
+            | MlMsg::ReadOk { op, .. }
+            | MlMsg::Rejected { op, .. } => Some(*op),
+            MlMsg::Replicate { change } => Some(change.write),
+            MlMsg::ReplicateAck { .. } => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum MlTimer {
+    Retry,
+}
+
+/// Which changes of one origin a leader has applied: a contiguous prefix plus stragglers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeqSet {
+    pub prefix: u64,
+    pub extra: BTreeSet<u64>,
+}
+
+impl SeqSet {
+    pub fn contains(&self, s: u64) -> bool {
+        s <= self.prefix || self.extra.contains(&s)
+    }
+    pub fn insert(&mut self, s: u64) {
+        if s <= self.prefix {
+            return;
+        }
+        self.extra.insert(s);
+        while self.extra.remove(&(self.prefix + 1)) {
+            self.prefix += 1;
+        }
+    }
+}
+
+/// One line of a leader's change lane.
+#[derive(Clone, Debug)]
+pub struct LaneEntry {
+    pub origin: NodeId,
+    pub seq: u64,
+    pub write: OpId,
+    pub label: String,
+    pub vv: String,
+    /// Lost in a conflict on this leader.
+    pub discarded: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct MlNode {
+    pub id: NodeId,
+    pub store: BTreeMap<Sym, Item>,
+    pub seen: Vec<SeqSet>,
+    /// Newest applied change per origin with its write, for the deps of local writes.
+    pub latest: Vec<(u64, OpId)>,
+    pub own_seq: u64,
+    pub lane: PLog<LaneEntry>,
+    /// Changes each neighbour has not acknowledged yet.
+    pub outbound: BTreeMap<NodeId, BTreeMap<(NodeId, u64), Rc<Change>>>,
+    /// Neighbours believed dead after repair_topology (skipped in the ring).
+    pub skipped: BTreeSet<NodeId>,
+    pub held: Vec<Rc<Change>>,
+    /// Last time each neighbour acknowledged anything (local clock).
+    pub last_ack: BTreeMap<NodeId, SimTime>,
+    /// Times of own changes (true time, for lag measurement only).
+    pub own_times: PLog<SimTime>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MlClient {
+    id: ClientId,
+    leader: NodeId,
+    pending: Option<ClientOp>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MultiLeader {
+    pub cfg: MlConfig,
+    /// Conflict unit of each key (its row under row detection).
+    unit: BTreeMap<Sym, Sym>,
+    kinds: BTreeMap<Sym, KeyKind>,
+    /// Display name of each unit.
+    unit_names: BTreeMap<Sym, String>,
+    rules: Rules,
+}
+
+impl MultiLeader {
+    pub fn new(cfg: MlConfig, plan: &Plan) -> Self {
+        let names = &plan.names;
+        let mut unit = BTreeMap::new();
+        let mut unit_names = BTreeMap::new();
+        for (i, n) in names.names.iter().enumerate() {
+            let s = Sym(i as u16);
+            let row = match (cfg.detection, n.split_once('.')) {
+                (Detection::Row, Some((row, _))) => row,
+                _ => n.as_str(),
+            };
+            // The unit of a row is its lowest-numbered field key.
+            let rep = names
+                .names
+                .iter()
+                .position(|m| {
+                    m == row || m.split_once('.').is_some_and(|(r, _)| r == row && cfg.detection == Detection::Row)
+                })
+                .map(|j| Sym(j as u16))
+                .unwrap_or(s);
+            unit.insert(s, rep);
+            unit_names.insert(rep, row.to_string());
+        }
+        let rules = Rules {
+            register: cfg.register,
+            counter: cfg.counter,
+            set: cfg.set,
+            ids: cfg.ids,
+            n: cfg.leaders as usize,
+            names: names.clone(),
+        };
+        MultiLeader { cfg, unit, kinds: key_kinds(&plan.ops), unit_names, rules }
+    }
+
+    fn n(&self) -> usize {
+        self.cfg.leaders as usize
+    }
+
+    fn unit_of(&self, key: Sym) -> Sym {
+        self.unit.get(&key).copied().unwrap_or(key)
+    }
+
+    fn kind_of(&self, key: Sym) -> KeyKind {
+        self.kinds.get(&key).copied().unwrap_or(KeyKind::Register)
+    }
+
+    fn unit_name(&self, unit: Sym, names: &Names) -> String {
+        self.unit_names.get(&unit).cloned().unwrap_or_else(|| names.get(unit).to_string())
+    }
+
+    /// Neighbours a leader sends its own or forwarded changes to.
+    fn targets(&self, me: NodeId, change: &Change, skipped: &BTreeSet<NodeId>) -> Vec<NodeId> {
+        let n = self.n();
+        let all = (0..n).map(|i| NodeId(i as u8));
+        let fresh = |t: &NodeId| *t != me && *t != change.origin && !change.path.contains(t);
+        match self.cfg.topology {
+            MlTopology::AllToAll => {
+                if change.origin == me {
+                    all.filter(|t| *t != me).collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            MlTopology::Ring => {
+                let mut next = (me.0 as usize + 1) % n;
+                for _ in 0..n {
+                    if !skipped.contains(&NodeId(next as u8)) || next == me.0 as usize {
+                        break;
+                    }
+                    next = (next + 1) % n;
+                }
+                let t = NodeId(next as u8);
+                if fresh(&t) {
+                    vec![t]
+                } else {
+                    Vec::new()
+                }
+            }
+            MlTopology::Star => {
+                let hub = NodeId(0);
+                if me == hub {
+                    all.filter(fresh).collect()
+                } else if change.origin == me {
+                    vec![hub]
+                } else {
+                    Vec::new()
+                }
+            }
+        }
+    }
+
+    fn timestamp(&self, ctx: &NodeCtx<Self>) -> u64 {
+        let r = self.cfg.clock_resolution.0.max(1);
+        ctx.local_clock / r * r
+    }
+
+    fn local_write(
+        &self,
+        node: &mut MlNode,
+        ctx: &mut NodeCtx<Self>,
+        op: OpId,
+        body: &Op,
+    ) -> (String, Option<String>, Sym, Item) {
+        let key = body.key().unwrap_or(Sym(0));
+        let unit = self.unit_of(key);
+        let ts = self.timestamp(ctx);
+        let (item, version, assigned) =
+            self.rules.write_item(node.store.get(&unit), op, body, node.id, ts, node.own_seq + 1, &mut ctx.entropy);
+        (version, assigned, unit, item)
+    }
+
+    fn read(&self, node: &MlNode, key: Sym) -> ReadValue {
+        read_item(node.store.get(&self.unit_of(key)), key, self.kind_of(key))
+    }
+
+    /// Merges an incoming item into the local one, recording a conflict if they were concurrent.
+    #[allow(clippy::too_many_arguments)]
+    fn merge(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, unit: Sym, incoming: &Item, change: &Change) {
+        let me = node.id;
+        let local = node.store.get(&unit).cloned();
+        let Some(local) = local else {
+            node.store.insert(unit, incoming.clone());
+            return;
+        };
+        let (merged, record) = self.rules.resolve(me, unit, &local, incoming, change.write, change.origin);
+        if let Some(r) = record {
+            for w in &r.discarded {
+                // Mark the lane entry of the discarded write on this leader.
+                let len = node.lane.len();
+                for i in (len.saturating_sub(64)..len).rev() {
+                    if let Some(e) = node.lane.get(i) {
+                        if e.write == *w {
+                            let mut e = e.clone();
+                            e.discarded = true;
+                            node.lane.push(LaneEntry { label: format!("{} (lost in conflict)", e.label), ..e });
+                            break;
+                        }
+                    }
+                }
+            }
+            ctx.annotate(Annotation::Conflict(r));
+        }
+        node.store.insert(unit, merged);
+    }
+
+    fn apply_change(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, change: &Rc<Change>) {
+        let o = change.origin.0 as usize;
+        // Causality: did the origin know something this leader has not applied yet?
+        let missing: Vec<(NodeId, u64, OpId)> = change
+            .deps
+            .iter()
+            .filter(|(d, seq, _)| *d != node.id && !node.seen[d.0 as usize].contains(*seq))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            if self.cfg.causal_delivery {
+                node.held.push(change.clone());
+                return;
+            }
+            ctx.annotate(Annotation::CausalityViolation {
+                node: node.id,
+                write: change.write,
+                missing: missing.iter().map(|m| m.2).collect(),
+            });
+        }
+        node.seen[o].insert(change.seq);
+        if change.seq > node.latest[o].0 {
+            node.latest[o] = (change.seq, change.write);
+        }
+        let vv = match &*change.item {
+            Item::Register(v) => v.first().map(|v| vv_label(&v.vv)).unwrap_or_default(),
+            Item::NaiveCounter(c) => vv_label(&c.vv),
+            Item::SetValue(v) => v.first().map(|v| vv_label(&v.vv)).unwrap_or_default(),
+            _ => String::new(),
+        };
+        node.lane.push(LaneEntry {
+            origin: change.origin,
+            seq: change.seq,
+            write: change.write,
+            label: change.label.clone(),
+            vv,
+            discarded: false,
+        });
+        if let (Item::Table(rows), Some(Item::Table(mine))) = (&*change.item, node.store.get(&change.key)) {
+            for (id, row) in rows {
+                if let Some(existing) = mine.get(id) {
+                    if existing.write != row.write {
+                        ctx.annotate(Annotation::DuplicateId {
+                            table: change.key,
+                            id: id.clone(),
+                            writes: vec![existing.write, row.write],
+                        });
+                    }
+                }
+            }
+        }
+        self.merge(node, ctx, change.key, &change.item, change);
+        // Forward along the topology.
+        let mut fwd = (**change).clone();
+        fwd.path.push(node.id);
+        let fwd = Rc::new(fwd);
+        for t in self.targets(node.id, change, &node.skipped) {
+            node.outbound.entry(t).or_default().insert((change.origin, change.seq), fwd.clone());
+            ctx.send(t, MlMsg::Replicate { change: fwd.clone() });
+        }
+        // Anything held for this change may now go.
+        if self.cfg.causal_delivery && !node.held.is_empty() {
+            let held = std::mem::take(&mut node.held);
+            for h in held {
+                if !node.seen[h.origin.0 as usize].contains(h.seq) {
+                    self.apply_change(node, ctx, &h);
+                }
+            }
+        }
+    }
+
+    fn change_label(&self, body: &Op) -> String {
+        let key = body.key().map(|k| self.rules.names.get(k)).unwrap_or("");
+        match body {
+            Op::Write { value, .. } | Op::Bulk { value, .. } => format!("{key} = {value}"),
+            Op::Increment { by, .. } => format!("{key} {by:+}"),
+            Op::SetAdd { elem, .. } => format!("{key} + {}", self.rules.names.get(*elem)),
+            Op::SetRemove { elem, .. } => format!("{key} − {}", self.rules.names.get(*elem)),
+            Op::Insert { .. } => format!("insert into {key}"),
+            Op::DeleteAll => "delete all".into(),
+            Op::Read { .. } => format!("read {key}"),
+        }
+    }
+}
+
+impl Protocol for MultiLeader {
+    type Node = MlNode;
+    type Client = MlClient;
+    type Msg = MlMsg;
+    type Timer = MlTimer;
+
+    fn init_node(&self, id: NodeId, ctx: &mut NodeCtx<Self>) -> MlNode {
+        ctx.set_timer(self.cfg.retry_interval.0, MlTimer::Retry);
+        MlNode {
+            id,
+            store: BTreeMap::new(),
+            seen: vec![SeqSet::default(); self.n()],
+            latest: vec![(0, 0); self.n()],
+            own_seq: 0,
+            lane: PLog::new(),
+            outbound: BTreeMap::new(),
+            skipped: BTreeSet::new(),
+            held: Vec::new(),
+            last_ack: BTreeMap::new(),
+            own_times: PLog::new(),
+        }
+    }
+
+    fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> MlClient {
+        let leader = ctx.cluster.local_nodes(id).first().copied().unwrap_or(NodeId((id.0 as usize % self.n()) as u8));
+        MlClient { id, leader, pending: None }
+    }
+
+    fn on_message(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: MlMsg) {
+        match (from, msg) {
+            (Endpoint::Client(c), MlMsg::ClientWrite { op, op_body }) => {
+                ctx.contacted(op, node.id);
+                if let Op::DeleteAll = op_body {
+                    ctx.send(
+                        c,
+                        MlMsg::Rejected {
+                            op,
+                            reason: "delete_all is modelled in the leader-follower pane only".into(),
+                        },
+                    );
+                    return;
+                }
+                let (version, assigned, unit, item) = self.local_write(node, ctx, op, &op_body);
+                node.own_seq += 1;
+                let seq = node.own_seq;
+                node.own_times.push(ctx.now);
+                let me = node.id.0 as usize;
+                node.seen[me].insert(seq);
+                node.latest[me] = (seq, op);
+                let deps: Vec<(NodeId, u64, OpId)> = node
+                    .latest
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, (s, _))| *i != me && *s > 0)
+                    .map(|(i, (s, w))| (NodeId(i as u8), *s, *w))
+                    .collect();
+                let label = self.change_label(&op_body);
+                let change = Rc::new(Change {
+                    origin: node.id,
+                    seq,
+                    key: unit,
+                    write: op,
+                    label: label.clone(),
+                    item: Rc::new(item.clone()),
+                    deps,
+                    path: vec![node.id],
+                    written_at: ctx.now,
+                });
+                node.store.insert(unit, item);
+                node.lane.push(LaneEntry {
+                    origin: node.id,
+                    seq,
+                    write: op,
+                    label,
+                    vv: version.clone(),
+                    discarded: false,
+                });
+                ctx.send(c, MlMsg::WriteOk { op, version, assigned });
+                for t in self.targets(node.id, &change, &node.skipped) {
+                    node.outbound.entry(t).or_default().insert((node.id, seq), change.clone());
+                    ctx.send(t, MlMsg::Replicate { change: change.clone() });
+                }
+            }
+            (Endpoint::Client(c), MlMsg::ClientRead { op, key }) => {
+                ctx.contacted(op, node.id);
+                ctx.send(c, MlMsg::ReadOk { op, value: self.read(node, key) });
+            }
+            (Endpoint::Node(f), MlMsg::Replicate { change }) => {
+                ctx.send(f, MlMsg::ReplicateAck { origin: change.origin, seq: change.seq });
+                if node.seen[change.origin.0 as usize].contains(change.seq) || change.origin == node.id {
+                    return;
+                }
+                if node.held.iter().any(|h| h.origin == change.origin && h.seq == change.seq) {
+                    return;
+                }
+                self.apply_change(node, ctx, &change);
+            }
+            (Endpoint::Node(f), MlMsg::ReplicateAck { origin, seq }) => {
+                node.last_ack.insert(f, ctx.local_clock);
+                if let Some(q) = node.outbound.get_mut(&f) {
+                    q.remove(&(origin, seq));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, timer: MlTimer) {
+        match timer {
+            MlTimer::Retry => {
+                // Resend the oldest unacknowledged changes to each neighbour.
+                for (t, q) in &node.outbound {
+                    for c in q.values().take(16) {
+                        ctx.send(*t, MlMsg::Replicate { change: c.clone() });
+                    }
+                }
+                ctx.set_timer(self.cfg.retry_interval.0, MlTimer::Retry);
+            }
+        }
+    }
+
+    fn on_crash(&self, node: &mut MlNode) {
+        // Changes are in the durable log; what was queued for neighbours is rebuilt by resending.
+        node.held.clear();
+    }
+
+    fn on_restart(&self, _node: &mut MlNode, ctx: &mut NodeCtx<Self>) {
+        ctx.set_timer(self.cfg.retry_interval.0, MlTimer::Retry);
+    }
+
+    fn on_control(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, control: &Control) {
+        if let Control::RepairTopology = control {
+            // Skip neighbours that have been silent for three retry intervals; hand their queued
+            // changes to the next live leader.
+            let silent_for = 3 * self.cfg.retry_interval.0;
+            let dead: BTreeSet<NodeId> = node
+                .outbound
+                .iter()
+                .filter(|(t, q)| {
+                    !q.is_empty()
+                        && ctx.local_clock.saturating_sub(node.last_ack.get(t).copied().unwrap_or(0)) >= silent_for
+                })
+                .map(|(t, _)| *t)
+                .collect();
+            if dead.is_empty() {
+                return;
+            }
+            node.skipped.extend(dead.iter().copied());
+            ctx.annotate(Annotation::TopologyRepaired { around: dead.iter().copied().collect() });
+            for d in &dead {
+                if let Some(q) = node.outbound.remove(d) {
+                    for (k, c) in q {
+                        for t in self.targets(node.id, &c, &node.skipped) {
+                            node.outbound.entry(t).or_default().insert(k, c.clone());
+                            ctx.send(t, MlMsg::Replicate { change: c.clone() });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn client_invoke(&self, client: &mut MlClient, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
+        client.pending = Some(op.clone());
+        let msg = match op.op {
+            Op::Read { key } => MlMsg::ClientRead { op: op.id, key },
+            ref other => MlMsg::ClientWrite { op: op.id, op_body: other.clone() },
+        };
+        ctx.send(client.leader, msg);
+    }
+
+    fn client_on_message(&self, client: &mut MlClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: MlMsg) {
+        let Some(n) = from.node() else { return };
+        let Some(p) = client.pending.clone() else {
+            return;
+        };
+        match msg {
+            MlMsg::WriteOk { op, version, assigned } if op == p.id => {
+                client.pending = None;
+                let mut c = Completion::new(op, OpResult::Written).by(n).version(version);
+                c.assigned_id = assigned;
+                ctx.complete(c);
+            }
+            MlMsg::ReadOk { op, value } if op == p.id => {
+                client.pending = None;
+                ctx.complete(Completion::new(op, OpResult::Read(value)).by(n));
+            }
+            MlMsg::Rejected { op, reason } if op == p.id => {
+                client.pending = None;
+                ctx.complete(Completion::new(op, OpResult::Fail(reason)).by(n));
+            }
+            _ => {}
+        }
+    }
+
+    fn client_on_timer(&self, _client: &mut MlClient, _ctx: &mut NodeCtx<Self>, _timer: MlTimer) {}
+
+    fn client_abandon(&self, client: &mut MlClient, op: OpId) {
+        if client.pending.as_ref().is_some_and(|p| p.id == op) {
+            client.pending = None;
+            // The local leader did not answer: use the next region's leader.
+            client.leader = NodeId(((client.leader.0 as usize + 1) % self.n()) as u8);
+        }
+        let _ = client.id;
+    }
+
+    fn node_view(&self, node: &MlNode, id: NodeId, names: &Names) -> NodeView {
+        let backlog: usize = node.outbound.values().map(|q| q.len()).sum();
+        let mut badges = Vec::new();
+        for (t, q) in &node.outbound {
+            if q.len() > 2 {
+                badges.push(format!("{} queued for {t}", q.len()));
+            }
+        }
+        if !node.held.is_empty() {
+            badges.push(format!("{} held for causality", node.held.len()));
+        }
+        if !node.skipped.is_empty() {
+            badges.push(format!("skips {}", node.skipped.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",")));
+        }
+        let len = node.lane.len();
+        let log = (len.saturating_sub(12)..len)
+            .filter_map(|i| node.lane.get(i).map(|e| (i, e)))
+            .map(|(i, e)| EntryView {
+                id: format!("{}#{}:{i}", e.origin, e.seq),
+                label: format!("{}: {}", e.origin, e.label),
+                version: if e.vv.is_empty() {
+                    format!("{}#{}", e.origin, e.seq)
+                } else {
+                    format!("{}#{} {}", e.origin, e.seq, e.vv)
+                },
+                state: if e.discarded { EntryState::Discarded } else { EntryState::Applied },
+                write: Some(e.write),
+            })
+            .collect();
+        let data = node
+            .store
+            .iter()
+            .map(|(k, item)| (self.unit_name(*k, names), self.rules.item_label(item, names)))
+            .collect();
+        let mut detail = vec![(
+            "applied from".to_string(),
+            node.seen.iter().enumerate().map(|(i, s)| format!("n{}:{}", i + 1, s.prefix)).collect::<Vec<_>>().join(" "),
+        )];
+        detail.push(("backlog".into(), format!("{backlog} change(s) not yet acknowledged")));
+        for (k, item) in &node.store {
+            let vv = match item {
+                Item::Register(v) => v.iter().map(|r| vv_label(&r.vv)).collect::<Vec<_>>().join(" | "),
+                Item::NaiveCounter(c) => vv_label(&c.vv),
+                Item::SetValue(v) => v.iter().map(|r| vv_label(&r.vv)).collect::<Vec<_>>().join(" | "),
+                Item::Pn { p, n } => format!("P{} N{}", vv_label(p), vv_label(n)),
+                Item::OrSet { adds, removed } => {
+                    format!("{} live tags, {} removed", adds.values().map(|t| t.len()).sum::<usize>(), removed.len())
+                }
+                Item::Table(rows) => format!("{} rows", rows.len()),
+            };
+            detail.push((format!("{} version", self.unit_name(*k, names)), vv));
+        }
+        NodeView {
+            id,
+            role: if self.cfg.topology == MlTopology::Star && id == NodeId(0) { Role::Hub } else { Role::Leader },
+            epoch: None,
+            badges,
+            log,
+            log_len: len as u64,
+            markers: vec![("own changes".into(), node.own_seq.to_string())],
+            data,
+            detail,
+        }
+    }
+
+    fn observe(&self, nodes: &[&MlNode], up: &[bool], now: SimTime) -> Observation {
+        let leaders = nodes.iter().zip(up).filter(|(_, u)| **u).map(|(n, _)| (n.id, 0)).collect();
+        let lag = nodes
+            .iter()
+            .map(|n| {
+                let mut entries = 0;
+                let mut oldest: Option<SimTime> = None;
+                for o in nodes {
+                    if o.id == n.id {
+                        continue;
+                    }
+                    let have = n.seen[o.id.0 as usize].prefix;
+                    if o.own_seq > have {
+                        entries += o.own_seq - have;
+                        if let Some(t) = o.own_times.get(have as usize) {
+                            oldest = Some(oldest.map_or(*t, |x: SimTime| x.min(*t)));
+                        }
+                    }
+                }
+                Some(Lag { entries, time_us: oldest.map(|t| now.saturating_sub(t)).unwrap_or(0) })
+            })
+            .collect();
+        let data_digest: Vec<u64> = nodes
+            .iter()
+            .map(|n| {
+                let view: Vec<(Sym, u64)> = n.store.iter().map(|(k, item)| (*k, canonical(item))).collect();
+                stable_hash(&view)
+            })
+            .collect();
+        let backlog = nodes.iter().map(|n| n.outbound.values().map(|q| q.len() as u64).sum()).collect();
+        let divergent = divergent_from_digests(&data_digest, up);
+        Observation { leaders, lag, data_digest, backlog, divergent }
+    }
+
+    fn surviving_writes(&self, nodes: &[&MlNode]) -> BTreeSet<OpId> {
+        nodes.iter().flat_map(|n| n.store.values().flat_map(item_writes)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seqset_tracks_stragglers() {
+        let mut s = SeqSet::default();
+        s.insert(2);
+        assert!(!s.contains(1) && s.contains(2));
+        s.insert(1);
+        assert_eq!(s.prefix, 2);
+        assert!(s.extra.is_empty());
+    }
+}

@@ -1,0 +1,422 @@
+//! The record of a run: every step, every message with `sent_at`/`deliver_at`, annotations,
+//! the client history as events, and periodic observations for charts.
+//!
+//! Everything is append-only so that forking at a checkpoint is a truncation to a [`Mark`].
+//! A rolling digest over a platform-independent encoding of what is recorded lets tests check
+//! that the same scenario and seed give the same run natively and in WebAssembly.
+
+use crate::annotate::Annotation;
+use crate::model::{ClientId, ClientOp, Completion, Endpoint, MsgId, NodeId, OpId, OpRecord};
+use crate::network::DropReason;
+use crate::time::SimTime;
+use crate::view::{MsgKind, Observation};
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+
+/// A fast, platform-independent 64-bit hasher (FxHash's mixing, lengths always 64-bit), so
+/// `derive(Hash)` gives the same digest on 64-bit native and 32-bit WebAssembly.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StableHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl StableHasher {
+    pub fn new() -> Self {
+        StableHasher { hash: 0xcbf2_9ce4_8422_2325 }
+    }
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for StableHasher {
+    fn finish(&self) -> u64 {
+        // A final avalanche so that similar inputs give unrelated digests.
+        crate::rng::splitmix(self.hash)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.add(i as u64);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.add(i as u64);
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.add(i as i64 as u64);
+    }
+}
+
+pub fn stable_hash<T: Hash + ?Sized>(v: &T) -> u64 {
+    let mut h = StableHasher::new();
+    v.hash(&mut h);
+    h.finish()
+}
+
+/// What one step of the run did.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StepKind {
+    Deliver {
+        msg: MsgId,
+    },
+    /// A message reached a down node, or its link was cut while in flight.
+    Drop {
+        msg: MsgId,
+        reason: DropReason,
+    },
+    Timer {
+        at: Endpoint,
+    },
+    Invoke {
+        op: OpId,
+    },
+    ClientTimeout {
+        op: OpId,
+    },
+    Fault {
+        index: u32,
+    },
+    Intervention {
+        index: u32,
+    },
+    Resume {
+        node: NodeId,
+    },
+    Sample,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Step {
+    pub time: SimTime,
+    pub kind: StepKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MsgRecord {
+    pub id: MsgId,
+    pub from: Endpoint,
+    pub to: Endpoint,
+    pub kind: MsgKind,
+    pub label: String,
+    pub op: Option<OpId>,
+    pub sent_at: SimTime,
+    pub deliver_at: SimTime,
+    /// Lost: why, and the step at which it was decided (for truncation).
+    pub dropped: Option<(DropReason, u64)>,
+}
+
+/// The history as it happens; [`History`] folds it into one record per operation.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HistEvent {
+    Scheduled { at: SimTime, session: ClientId, op: ClientOp },
+    Invoked { at: SimTime, op: OpId },
+    Contacted { op: OpId, node: NodeId },
+    Completed { at: SimTime, completion: Completion },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Noted {
+    pub time: SimTime,
+    pub annotation: Annotation,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub time: SimTime,
+    pub up: Vec<bool>,
+    pub observation: Observation,
+}
+
+/// Lengths of every log at one moment, to truncate back to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub steps: usize,
+    pub messages: usize,
+    pub annotations: usize,
+    pub hist: usize,
+    pub samples: usize,
+    pub digest: StableHasher,
+}
+
+/// Messages are grouped in blocks of this many for the in-flight query.
+const BLOCK: usize = 64;
+
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub steps: Vec<Step>,
+    pub messages: Vec<MsgRecord>,
+    pub annotations: Vec<Noted>,
+    pub hist: Vec<HistEvent>,
+    pub samples: Vec<Sample>,
+    digest: StableHasher,
+    /// Latest `deliver_at` within each block of `BLOCK` messages.
+    block_max_deliver: Vec<SimTime>,
+    /// A scratch trace records nothing (replaying from a checkpoint to show a moment).
+    scratch: bool,
+}
+
+impl Trace {
+    pub fn new() -> Self {
+        Trace { digest: StableHasher::new(), ..Default::default() }
+    }
+
+    /// A trace that records nothing.
+    pub fn scratch() -> Self {
+        Trace { scratch: true, ..Default::default() }
+    }
+
+    pub fn recording(&self) -> bool {
+        !self.scratch
+    }
+
+    pub fn digest(&self) -> u64 {
+        self.digest.finish()
+    }
+
+    pub fn mark(&self) -> Mark {
+        Mark {
+            steps: self.steps.len(),
+            messages: self.messages.len(),
+            annotations: self.annotations.len(),
+            hist: self.hist.len(),
+            samples: self.samples.len(),
+            digest: self.digest,
+        }
+    }
+
+    /// Forgets everything recorded after `m`.
+    pub fn truncate(&mut self, m: &Mark) {
+        self.steps.truncate(m.steps);
+        self.messages.truncate(m.messages);
+        self.annotations.truncate(m.annotations);
+        self.hist.truncate(m.hist);
+        self.samples.truncate(m.samples);
+        self.digest = m.digest;
+        let step_limit = m.steps as u64;
+        for msg in &mut self.messages {
+            if matches!(msg.dropped, Some((_, s)) if s >= step_limit) {
+                msg.dropped = None;
+            }
+        }
+        self.block_max_deliver.truncate(self.messages.len().div_ceil(BLOCK));
+        if let Some(last) = self.block_max_deliver.last_mut() {
+            let start = (self.messages.len() - 1) / BLOCK * BLOCK;
+            *last = self.messages[start..].iter().map(|m| m.deliver_at).max().unwrap_or(0);
+        }
+    }
+
+    pub fn step(&mut self, time: SimTime, kind: StepKind) {
+        if self.scratch {
+            return;
+        }
+        let s = Step { time, kind };
+        s.hash(&mut self.digest);
+        self.steps.push(s);
+    }
+
+    pub fn message(&mut self, m: MsgRecord) {
+        if self.scratch {
+            return;
+        }
+        m.hash(&mut self.digest);
+        let block = self.messages.len() / BLOCK;
+        if block == self.block_max_deliver.len() {
+            self.block_max_deliver.push(m.deliver_at);
+        } else if self.block_max_deliver[block] < m.deliver_at {
+            self.block_max_deliver[block] = m.deliver_at;
+        }
+        self.messages.push(m);
+    }
+
+    pub fn mark_dropped(&mut self, id: MsgId, reason: DropReason) {
+        if self.scratch {
+            return;
+        }
+        let step = self.steps.len() as u64;
+        (id, reason).hash(&mut self.digest);
+        if let Some(m) = self.messages.get_mut(id as usize) {
+            m.dropped = Some((reason, step));
+        }
+    }
+
+    pub fn annotate(&mut self, time: SimTime, a: Annotation) {
+        if self.scratch {
+            return;
+        }
+        time.hash(&mut self.digest);
+        a.hash(&mut self.digest);
+        self.annotations.push(Noted { time, annotation: a });
+    }
+
+    pub fn hist(&mut self, e: HistEvent) {
+        if self.scratch {
+            return;
+        }
+        e.hash(&mut self.digest);
+        self.hist.push(e);
+    }
+
+    pub fn sample(&mut self, s: Sample) {
+        if self.scratch {
+            return;
+        }
+        s.time.hash(&mut self.digest);
+        s.up.hash(&mut self.digest);
+        s.observation.leaders.hash(&mut self.digest);
+        s.observation.data_digest.hash(&mut self.digest);
+        self.samples.push(s);
+    }
+
+    /// Messages on the wire at `t`: sent at or before `t`, arriving after it. Dropped messages
+    /// are included (the view fades them out). Ordered by id.
+    pub fn in_flight_at(&self, t: SimTime) -> Vec<&MsgRecord> {
+        let end = self.messages.partition_point(|m| m.sent_at <= t);
+        let mut out = Vec::new();
+        let blocks = end.div_ceil(BLOCK);
+        for b in 0..blocks {
+            if self.block_max_deliver[b] <= t {
+                continue;
+            }
+            let lo = b * BLOCK;
+            let hi = ((b + 1) * BLOCK).min(end);
+            out.extend(self.messages[lo..hi].iter().filter(|m| m.deliver_at > t));
+        }
+        out
+    }
+
+    /// The time of the last step, or 0.
+    pub fn end_time(&self) -> SimTime {
+        self.steps.last().map(|s| s.time).unwrap_or(0)
+    }
+}
+
+/// The client history folded from [`HistEvent`]s: one record per operation, by id.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub ops: Vec<OpRecord>,
+}
+
+impl History {
+    pub fn from_events(events: &[HistEvent]) -> History {
+        let mut ops: Vec<OpRecord> = Vec::new();
+        let mut index: std::collections::BTreeMap<OpId, usize> = Default::default();
+        for e in events {
+            match e {
+                HistEvent::Scheduled { at, session, op } => {
+                    index.insert(op.id, ops.len());
+                    ops.push(OpRecord {
+                        id: op.id,
+                        session: *session,
+                        op: op.op.clone(),
+                        consistency: op.consistency,
+                        scheduled_at: *at,
+                        invoke_at: None,
+                        complete_at: None,
+                        result: None,
+                        served_by: None,
+                        version: None,
+                        assigned_id: None,
+                        epoch: None,
+                        contacted: Vec::new(),
+                    });
+                }
+                HistEvent::Invoked { at, op } => {
+                    if let Some(&i) = index.get(op) {
+                        ops[i].invoke_at = Some(*at);
+                    }
+                }
+                HistEvent::Contacted { op, node } => {
+                    if let Some(&i) = index.get(op) {
+                        if !ops[i].contacted.contains(node) {
+                            ops[i].contacted.push(*node);
+                        }
+                    }
+                }
+                HistEvent::Completed { at, completion } => {
+                    if let Some(&i) = index.get(&completion.op) {
+                        let r = &mut ops[i];
+                        r.complete_at = Some(*at);
+                        r.result = Some(completion.result.clone());
+                        r.served_by = completion.served_by;
+                        r.version = completion.version.clone();
+                        r.assigned_id = completion.assigned_id.clone();
+                        r.epoch = completion.epoch;
+                    }
+                }
+            }
+        }
+        ops.sort_by_key(|o| o.id);
+        History { ops }
+    }
+
+    pub fn get(&self, id: OpId) -> Option<&OpRecord> {
+        self.ops.binary_search_by_key(&id, |o| o.id).ok().map(|i| &self.ops[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hasher_is_width_independent() {
+        // A slice's length is hashed as 64 bits whatever usize is.
+        let mut a = StableHasher::new();
+        a.write_usize(3);
+        let mut b = StableHasher::new();
+        b.write_u64(3);
+        assert_eq!(a.finish(), b.finish());
+        assert_ne!(stable_hash(&[1u32, 2]), stable_hash(&[2u32, 1]));
+    }
+
+    #[test]
+    fn in_flight_query_matches_scan() {
+        let mut t = Trace::new();
+        for i in 0..500u64 {
+            let sent = i * 10;
+            let deliver = sent + (i * 7919) % 400 + 1;
+            t.message(MsgRecord {
+                id: i,
+                from: Endpoint::Node(NodeId(0)),
+                to: Endpoint::Node(NodeId(1)),
+                kind: MsgKind::Replicate,
+                label: String::new(),
+                op: None,
+                sent_at: sent,
+                deliver_at: deliver,
+                dropped: None,
+            });
+        }
+        for q in [0, 5, 999, 2500, 4990, 6000] {
+            let fast: Vec<u64> = t.in_flight_at(q).iter().map(|m| m.id).collect();
+            let slow: Vec<u64> =
+                t.messages.iter().filter(|m| m.sent_at <= q && m.deliver_at > q).map(|m| m.id).collect();
+            assert_eq!(fast, slow, "at {q}");
+        }
+    }
+}

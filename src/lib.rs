@@ -1,0 +1,14 @@
+//! ReplicaScope front end: a Yew app that draws the engine's runs.
+//!
+//! Only `app` and the components touch the web; everything else here is plain Rust and tested
+//! natively.
+
+pub mod geometry;
+pub mod sample;
+pub mod session;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+
+#[cfg(target_arch = "wasm32")]
+pub use app::start;

@@ -1,0 +1,55 @@
+//! The scenario the page opens with when a link names none.
+
+use replicascope_engine::scenario::{FaultSpec, Scenario, ScriptOp};
+use replicascope_engine::time::Duration;
+use replicascope_engine::topology::leader_follower::LfConfig;
+use replicascope_engine::topology::leaderless::LlConfig;
+use replicascope_engine::topology::multi_leader::MlConfig;
+
+fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
+    ScriptOp { at: Duration::from_ms(at_ms), session: session.into(), op: op.into(), cl: None }
+}
+
+/// Three nodes in each topology, two clients updating and reading a profile, and node n1 —
+/// the leader on the left — crashing for a while.
+pub fn default_scenario() -> Scenario {
+    let mut s = Scenario::default();
+    s.name = "A node crashes".into();
+    s.description = "Two clients write and read a key while n1 crashes at 3 s and comes back at 9 s. \
+        Watch who keeps accepting writes, and what each client reads."
+        .into();
+    s.seed = 1;
+    s.duration = Duration::from_secs(12);
+    s.workload.sessions = 2;
+    s.workload.script = vec![
+        op(500, "c1", "write x=1"),
+        op(1000, "c2", "read x"),
+        op(1500, "c1", "write x=2"),
+        op(2000, "c2", "read x"),
+        op(2500, "c1", "write x=3"),
+        op(3500, "c2", "read x"),
+        op(4000, "c1", "write x=4"),
+        op(5000, "c2", "read x"),
+        op(7000, "c1", "write x=5"),
+        op(7500, "c2", "read x"),
+        op(9500, "c1", "write x=6"),
+        op(10000, "c2", "read x"),
+        op(11000, "c1", "read x"),
+    ];
+    s.faults = vec![
+        FaultSpec { at: Duration::from_ms(3000), fault: "crash n1".into() },
+        FaultSpec { at: Duration::from_ms(9000), fault: "restart n1".into() },
+    ];
+    s.topologies.leader_follower = Some(LfConfig { failure_timeout: Duration::from_secs(2), ..LfConfig::default() });
+    s.topologies.multi_leader = Some(MlConfig::default());
+    s.topologies.leaderless = Some(LlConfig::default());
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_scenario_is_valid() {
+        super::default_scenario().compile().unwrap();
+    }
+}
