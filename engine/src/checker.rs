@@ -267,7 +267,9 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         }
     }
 
-    // Reads, in invocation order.
+    // Reads, in invocation order. A read can be stale for several reasons; it is reported once,
+    // under the most specific: read-your-writes, then monotonic reads, then consistent prefix,
+    // then plain staleness.
     let mut observed_deps: BTreeMap<ClientId, BTreeMap<Sym, OpId>> = BTreeMap::new();
     for r in &idx.reads {
         let Op::Read { key } = r.op else { continue };
@@ -278,103 +280,88 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         let node = r.served_by;
         let node_text = node.map(|n| format!(" from {n}")).unwrap_or_default();
         let lag = lag_note(facts, node, done);
-        let mut classified = false;
+        let got = values(&idx, &returned);
 
         // Read-your-writes: the session's own latest acknowledged write to this key.
         let own = idx
             .writes
             .values()
             .filter(|w| w.session == r.session && w.key == key && w.acked.is_some_and(|t| t < invoke))
-            .max_by_key(|w| (w.acked, w.id));
-        if let Some(w) = own {
-            if all_older(&idx, &returned, w) {
-                out.push(Anomaly {
-                    kind: AnomalyKind::ReadYourWrites,
-                    time: done,
-                    ops: vec![w.id, r.id],
-                    nodes: node.into_iter().collect(),
-                    messages: Vec::new(),
-                    explanation: format!(
-                        "{} wrote {kname} = {} and was told it succeeded, then read {kname}{node_text}{lag} and got {}: its own write was not there yet (read-your-writes).",
-                        r.session, w.value, values(&idx, &returned)
-                    ),
-                });
-                classified = true;
-            }
-        }
-
-        // Stale read: older than the latest write acknowledged before the read began.
-        if !classified {
-            if let Some(list) = acks_by_key.get(&key) {
-                let latest = list.iter().rev().find(|w| w.acked.is_some_and(|t| t < invoke));
-                if let Some(w) = latest {
-                    if all_older(&idx, &returned, w) {
-                        out.push(Anomaly {
-                            kind: AnomalyKind::StaleRead,
-                            time: done,
-                            ops: vec![w.id, r.id],
-                            nodes: node.into_iter().collect(),
-                            messages: Vec::new(),
-                            explanation: format!(
-                                "{} read {kname}{node_text}{lag} and got {}, although {kname} = {} had been acknowledged {} before the read began (stale read).",
-                                r.session,
-                                values(&idx, &returned),
-                                w.value,
-                                human_duration(invoke - w.acked.unwrap_or(invoke))
-                            ),
-                        });
-                        classified = true;
-                    }
-                }
-            }
-        }
-
+            .max_by_key(|w| (w.acked, w.id))
+            .filter(|w| all_older(&idx, &returned, w));
         // Monotonic reads: this session saw something newer of this key before.
-        if let Some((prev_op, prev)) = last_seen.get(&(r.session, key)) {
-            let went_back = prev.iter().filter_map(|p| idx.writes.get(p)).any(|pw| all_older(&idx, &returned, pw));
-            if went_back && !classified {
-                let prev_rec = history.get(*prev_op);
-                let prev_node = prev_rec.and_then(|p| p.served_by).map(|n| format!(" from {n}")).unwrap_or_default();
-                out.push(Anomaly {
-                    kind: AnomalyKind::MonotonicReads,
-                    time: done,
-                    ops: vec![*prev_op, r.id],
-                    nodes: prev_rec.and_then(|p| p.served_by).into_iter().chain(node).collect(),
-                    messages: Vec::new(),
-                    explanation: format!(
-                        "{} read {kname} = {}{prev_node}, then read it again{node_text}{lag} and got {}: time went backwards (monotonic reads).",
+        let went_back = last_seen.get(&(r.session, key)).and_then(|(prev_op, prev)| {
+            prev.iter()
+                .filter_map(|p| idx.writes.get(p))
+                .any(|pw| all_older(&idx, &returned, pw))
+                .then(|| (*prev_op, prev.clone()))
+        });
+        // Consistent prefix: the session has seen a write that depends on a write to this key,
+        // but this read misses that write.
+        let missing_cause = observed_deps
+            .get(&r.session)
+            .and_then(|deps| deps.get(&key))
+            .and_then(|d| idx.writes.get(d))
+            .filter(|dep| all_older(&idx, &returned, dep));
+        // Stale: older than the latest write acknowledged before the read began.
+        let latest = acks_by_key
+            .get(&key)
+            .and_then(|list| list.iter().rev().find(|w| w.acked.is_some_and(|t| t < invoke)))
+            .filter(|w| all_older(&idx, &returned, w));
+
+        let anomaly = if let Some(w) = own {
+            Some((
+                AnomalyKind::ReadYourWrites,
+                vec![w.id, r.id],
+                node.into_iter().collect::<Vec<_>>(),
+                format!(
+                    "{} wrote {kname} = {} and was told it succeeded, then read {kname}{node_text}{lag} and got {got}: its own write was not there yet (read-your-writes).",
+                    r.session, w.value
+                ),
+            ))
+        } else if let Some((prev_op, prev)) = went_back {
+            let prev_node = history.get(prev_op).and_then(|p| p.served_by);
+            Some((
+                AnomalyKind::MonotonicReads,
+                vec![prev_op, r.id],
+                prev_node.into_iter().chain(node).collect(),
+                format!(
+                    "{} read {kname} = {}{}, then read it again{node_text}{lag} and got {got}: time went backwards (monotonic reads).",
+                    r.session,
+                    values(&idx, &prev),
+                    prev_node.map(|n| format!(" from {n}")).unwrap_or_default()
+                ),
+            ))
+        } else if let Some(dep) = missing_cause {
+            Some((
+                AnomalyKind::ConsistentPrefix,
+                vec![dep.id, r.id],
+                node.into_iter().collect(),
+                format!(
+                    "{} had already seen a write made after {kname} = {} (and because of it), yet reading {kname}{node_text}{lag} returned {got}: the answer arrived before the question (consistent prefix).",
+                    r.session, dep.value
+                ),
+            ))
+        } else {
+            latest.map(|w| {
+                (
+                    AnomalyKind::StaleRead,
+                    vec![w.id, r.id],
+                    node.into_iter().collect(),
+                    format!(
+                        "{} read {kname}{node_text}{lag} and got {got}, although {kname} = {} had been acknowledged {} before the read began (stale read).",
                         r.session,
-                        values(&idx, prev),
-                        values(&idx, &returned)
+                        w.value,
+                        human_duration(invoke - w.acked.unwrap_or(invoke))
                     ),
-                });
-                classified = true;
-            }
+                )
+            })
+        };
+        if let Some((kind, ops, nodes, explanation)) = anomaly {
+            out.push(Anomaly { kind, time: done, ops, nodes, messages: Vec::new(), explanation });
         }
         if !returned.is_empty() {
             last_seen.insert((r.session, key), (r.id, returned.clone()));
-        }
-
-        // Consistent prefix: the session has seen a write that depends on a write to this key,
-        // but this read misses that write.
-        if let Some(deps) = observed_deps.get(&r.session) {
-            if let Some(dep) = deps.get(&key).and_then(|d| idx.writes.get(d)) {
-                if all_older(&idx, &returned, dep) && !classified {
-                    out.push(Anomaly {
-                        kind: AnomalyKind::ConsistentPrefix,
-                        time: done,
-                        ops: vec![dep.id, r.id],
-                        nodes: node.into_iter().collect(),
-                        messages: Vec::new(),
-                        explanation: format!(
-                            "{} had already seen a write that was made after {kname} = {} and because of it, yet reading {kname}{node_text}{lag} returned {}: the answer arrived before the question (consistent prefix).",
-                            r.session,
-                            dep.value,
-                            values(&idx, &returned)
-                        ),
-                    });
-                }
-            }
         }
         let d = observed_deps.entry(r.session).or_default();
         for w in &returned {

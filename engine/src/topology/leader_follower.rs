@@ -172,6 +172,9 @@ pub struct LfConfig {
     pub log_retention: u32,
     /// Time for a follower to replay one row of an entry.
     pub apply_cost: Duration,
+    /// How often the leader's log shipper sends new entries (its batching cadence). Writes
+    /// acknowledged within this window exist only on the leader: the asynchronous loss window.
+    pub ship_interval: Duration,
 }
 
 impl Default for LfConfig {
@@ -192,6 +195,7 @@ impl Default for LfConfig {
             ryw_window: Duration::from_secs(5),
             log_retention: 10_000,
             apply_cost: Duration(50),
+            ship_interval: Duration::from_ms(5),
         }
     }
 }
@@ -214,6 +218,7 @@ impl Validate for LfConfig {
         p.range_u64(&join(path, "ryw_window"), self.ryw_window.0, 0, 600_000_000);
         p.range_u64(&join(path, "log_retention"), self.log_retention as u64, 1, 1_000_000);
         p.range_u64(&join(path, "apply_cost"), self.apply_cost.0, 0, 10_000_000);
+        p.range_u64(&join(path, "ship_interval"), self.ship_interval.0, 0, 10_000_000);
     }
 }
 
@@ -496,6 +501,7 @@ impl MessageMeta for LfMsg {
 #[derive(Clone, Debug)]
 pub enum LfTimer {
     Heartbeat,
+    Ship,
     FailureCheck,
     Persisted { upto: u64 },
     Apply,
@@ -579,6 +585,7 @@ pub struct LfNode {
     pending_reads: Vec<(ClientId, OpId, Sym, u64, SimTime)>,
     pub lease_expired: bool,
     heartbeat_timer: Option<TimerId>,
+    ship_scheduled: bool,
     /// The data as of `log_start` (after a snapshot install); empty otherwise.
     pub base: Option<Rc<Data>>,
 }
@@ -771,6 +778,14 @@ impl LeaderFollower {
         let p = node.progress.get_mut(&f).expect("progress");
         p.next = upto + 1;
         p.last_sent_local = ctx.local_clock;
+    }
+
+    /// Sends every follower the entries it has not been sent yet.
+    fn ship(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>) {
+        let followers: Vec<NodeId> = node.progress.keys().copied().collect();
+        for f in followers {
+            self.send_append(node, ctx, f, false);
+        }
     }
 
     fn send_heartbeats(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>) {
@@ -1211,6 +1226,7 @@ impl Protocol for LeaderFollower {
             pending_reads: Vec::new(),
             lease_expired: false,
             heartbeat_timer: None,
+            ship_scheduled: false,
             base: None,
         };
         if id == NodeId(0) {
@@ -1441,9 +1457,11 @@ impl Protocol for LeaderFollower {
                         }
                         node.applied = next;
                     }
-                    let followers: Vec<NodeId> = node.progress.keys().copied().collect();
-                    for f in followers {
-                        self.send_append(node, ctx, f, false);
+                    if self.cfg.ship_interval.0 == 0 {
+                        self.ship(node, ctx);
+                    } else if !node.ship_scheduled {
+                        node.ship_scheduled = true;
+                        ctx.set_timer(self.cfg.ship_interval.0, LfTimer::Ship);
                     }
                     self.advance_commit(node, ctx);
                 } else if let Some(l) = node.leader {
@@ -1462,6 +1480,12 @@ impl Protocol for LeaderFollower {
                     self.answer_reads(node, ctx);
                 }
                 self.schedule_apply(node, ctx);
+            }
+            LfTimer::Ship => {
+                node.ship_scheduled = false;
+                if node.is_leader() {
+                    self.ship(node, ctx);
+                }
             }
             LfTimer::FailoverCollect => self.finish_failover(node, ctx),
             LfTimer::ElectionTimeout => {
@@ -1505,6 +1529,7 @@ impl Protocol for LeaderFollower {
         node.votes.clear();
         node.suspecting = false;
         node.heartbeat_timer = None;
+        node.ship_scheduled = false;
     }
 
     fn on_restart(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>) {

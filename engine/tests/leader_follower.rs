@@ -1,0 +1,267 @@
+//! Acceptance tests for leader-follower replication, each over at least 200 seeds. A failing
+//! property prints the seed that reproduces it (`replicascope run FILE --seed N`).
+
+use replicascope_engine::annotate::Annotation;
+use replicascope_engine::checker::AnomalyKind;
+use replicascope_engine::metrics::{report, Report};
+use replicascope_engine::run::AnyRun;
+use replicascope_engine::scenario::{FaultSpec, GeneratorSpec, Scenario, ScriptOp, TopologyKind};
+use replicascope_engine::time::Duration;
+use replicascope_engine::topology::leader_follower::{
+    FailoverMode, LfConfig, PromotionRule, ReadRouting, ReplicationMode,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+const SEEDS: u64 = 200;
+
+fn ms(v: u64) -> Duration {
+    Duration::from_ms(v)
+}
+
+fn fault(at_ms: u64, f: &str) -> FaultSpec {
+    FaultSpec { at: ms(at_ms), fault: f.into() }
+}
+
+fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
+    ScriptOp { at: ms(at_ms), session: session.into(), op: op.into(), cl: None }
+}
+
+fn run(s: &Scenario, seed: u64) -> (AnyRun, Report) {
+    let mut s = s.clone();
+    s.seed = seed;
+    let plan = Rc::new(s.compile().unwrap_or_else(|e| panic!("invalid scenario: {e}")));
+    let mut run = AnyRun::new(TopologyKind::LeaderFollower, plan).expect("leader_follower configured");
+    run.run_to_end();
+    let r = report(&run);
+    (run, r)
+}
+
+fn count(r: &Report, kind: AnomalyKind) -> usize {
+    r.anomalies.iter().filter(|a| a.kind == kind).count()
+}
+
+/// The leader crashes in the middle of a steady write stream and comes back later.
+fn leader_crash(mode: ReplicationMode) -> Scenario {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(20);
+    s.workload.sessions = 4;
+    s.workload.generator = Some(GeneratorSpec {
+        rate: 80.0,
+        read_fraction: 0.2,
+        keys: 8,
+        stop: Some(Duration::from_secs(12)),
+        ..GeneratorSpec::default()
+    });
+    s.faults = vec![fault(6_000, "crash n1"), fault(14_000, "restart n1")];
+    s.topologies.leader_follower =
+        Some(LfConfig { mode, sync_replicas: 1, failure_timeout: Duration::from_secs(2), ..LfConfig::default() });
+    s
+}
+
+#[test]
+fn synchronous_modes_lose_no_acknowledged_write_in_a_failover() {
+    for mode in [ReplicationMode::Sync, ReplicationMode::SemiSync] {
+        let s = leader_crash(mode);
+        for seed in 0..SEEDS {
+            let (_, r) = run(&s, seed);
+            let lost = count(&r, AnomalyKind::LostWrite);
+            assert_eq!(lost, 0, "{mode:?} lost {lost} acknowledged write(s) with seed {seed}: {:#?}", r.anomalies);
+            assert!(r.metrics.writes.ok > 100, "seed {seed}: the workload ran");
+        }
+    }
+}
+
+#[test]
+fn asynchronous_failover_loses_acknowledged_writes() {
+    let s = leader_crash(ReplicationMode::Async);
+    let mut total = 0;
+    let mut seeds_with_loss = 0;
+    for seed in 0..SEEDS {
+        let (_, r) = run(&s, seed);
+        let lost = count(&r, AnomalyKind::LostWrite);
+        assert_eq!(lost as u64, r.metrics.lost_acknowledged_writes, "seed {seed}: metrics report the count");
+        total += lost;
+        seeds_with_loss += (lost > 0) as u32;
+    }
+    println!("async failover: {total} acknowledged writes lost over {SEEDS} seeds ({seeds_with_loss} seeds lost some)");
+    assert!(total > 0);
+
+    // The documented scenario loses exactly its one write acknowledged after the cut.
+    let text = include_str!("../../scenarios/leader-follower-failover.json");
+    let doc = Scenario::from_json(text).unwrap();
+    let (_, r) = run(&doc, doc.seed);
+    assert_eq!(count(&r, AnomalyKind::LostWrite), 1, "{:#?}", r.anomalies);
+}
+
+/// A user updates their profile and reloads it at once, against followers that lag.
+fn profile_update(routing: ReadRouting) -> Scenario {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(12);
+    s.workload.sessions = 2;
+    for i in 0..20u64 {
+        s.workload.script.push(op(300 + 500 * i, "c1", &format!("write profile={i}")));
+        s.workload.script.push(op(305 + 500 * i, "c1", "read profile"));
+        s.workload.script.push(op(450 + 500 * i, "c2", "read profile"));
+    }
+    s.faults = vec![fault(0, "slow_disk n2 x40"), fault(0, "slow_disk n3 x40")];
+    s.topologies.leader_follower = Some(LfConfig { read_routing: routing, ..LfConfig::default() });
+    s
+}
+
+#[test]
+fn read_your_writes_routing_prevents_the_disappearing_profile_update() {
+    let mut violations_any = 0;
+    for seed in 0..SEEDS {
+        let (_, any) = run(&profile_update(ReadRouting::AnyFollower), seed);
+        violations_any += count(&any, AnomalyKind::ReadYourWrites);
+        for routing in [ReadRouting::ReadYourWrites, ReadRouting::LsnToken, ReadRouting::Leader] {
+            let (_, r) = run(&profile_update(routing), seed);
+            assert_eq!(count(&r, AnomalyKind::ReadYourWrites), 0, "{routing:?}, seed {seed}: {:#?}", r.anomalies);
+            assert_eq!(r.metrics.reads.ok, 40, "{routing:?}, seed {seed}: every read answered");
+        }
+    }
+    println!("any-follower reads: {violations_any} read-your-writes violations over {SEEDS} seeds");
+    assert!(violations_any > 0);
+}
+
+/// One writer; one reader reading often; one follower much further behind than the other.
+fn uneven_followers(routing: ReadRouting) -> Scenario {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(6);
+    s.workload.sessions = 2;
+    for i in 0..100u64 {
+        s.workload.script.push(op(50 * i, "c1", &format!("write x={i}")));
+    }
+    for i in 0..180u64 {
+        s.workload.script.push(op(10 + 30 * i, "c2", "read x"));
+    }
+    s.faults = vec![fault(0, "slow_link n1 -> n3 +300ms")];
+    s.topologies.leader_follower = Some(LfConfig { read_routing: routing, ..LfConfig::default() });
+    s
+}
+
+#[test]
+fn sticky_sessions_keep_reads_monotonic_and_round_robin_does_not() {
+    let mut rr_violations = 0;
+    for seed in 0..SEEDS {
+        let (_, sticky) = run(&uneven_followers(ReadRouting::Sticky), seed);
+        assert_eq!(count(&sticky, AnomalyKind::MonotonicReads), 0, "sticky, seed {seed}: {:#?}", sticky.anomalies);
+        let (_, rr) = run(&uneven_followers(ReadRouting::RoundRobin), seed);
+        rr_violations += count(&rr, AnomalyKind::MonotonicReads);
+    }
+    println!("round-robin reads: {rr_violations} monotonic-read violations over {SEEDS} seeds");
+    assert!(rr_violations > 0);
+}
+
+/// The old leader is cut off with one client; the other side fails over.
+fn split_brain(fencing: bool) -> Scenario {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(20);
+    s.workload.sessions = 2;
+    for i in 0..80u64 {
+        s.workload.script.push(op(100 + 200 * i, "c1", &format!("write a={i}")));
+    }
+    for i in 0..30u64 {
+        s.workload.script.push(op(150 + 500 * i, "c2", &format!("write b={i}")));
+    }
+    s.faults = vec![fault(4_000, "partition n1,c1 | n2,n3,c2"), fault(12_000, "heal")];
+    s.topologies.leader_follower =
+        Some(LfConfig { fencing, failure_timeout: Duration::from_secs(2), ..LfConfig::default() });
+    s
+}
+
+#[test]
+fn fencing_stops_a_deposed_leader_from_acknowledging_writes() {
+    let mut unfenced = 0;
+    for seed in 0..SEEDS {
+        let (run_f, fenced) = run(&split_brain(true), seed);
+        let deposed: usize =
+            fenced.anomalies.iter().filter(|a| a.kind == AnomalyKind::SplitBrain).map(|a| a.ops.len()).sum();
+        assert_eq!(deposed, 0, "fenced, seed {seed}: {:#?}", fenced.anomalies);
+        // And nothing a deposed leader acknowledged is in the data at the end.
+        let promoted = run_f.trace().annotations.iter().any(|n| matches!(n.annotation, Annotation::Promoted { .. }));
+        assert!(promoted, "seed {seed}: the majority side failed over");
+        let (_, open) = run(&split_brain(false), seed);
+        unfenced +=
+            open.anomalies.iter().filter(|a| a.kind == AnomalyKind::SplitBrain).map(|a| a.ops.len()).sum::<usize>();
+    }
+    println!("without fencing: {unfenced} writes acknowledged by a deposed leader over {SEEDS} seeds");
+    assert!(unfenced > 0);
+}
+
+#[test]
+fn consensus_never_elects_two_leaders_in_one_term() {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(30);
+    s.workload.sessions = 3;
+    s.workload.generator = Some(GeneratorSpec { rate: 30.0, read_fraction: 0.3, ..GeneratorSpec::default() });
+    s.network.drop = 0.02;
+    s.faults = vec![
+        fault(3_000, "partition n1,c1 | n2,n3,n4,n5,c2,c3"),
+        fault(8_000, "crash n2"),
+        fault(9_000, "partition n1,n2,n3 | n4,n5"),
+        fault(14_000, "heal"),
+        fault(15_000, "restart n2"),
+        fault(18_000, "partition n3 | n1,n2,n4,n5"),
+        fault(20_000, "crash n4"),
+        fault(24_000, "heal"),
+    ];
+    s.topologies.leader_follower = Some(LfConfig {
+        nodes: 5,
+        failover: FailoverMode::Consensus,
+        failure_timeout: ms(1_500),
+        heartbeat_interval: ms(300),
+        ..LfConfig::default()
+    });
+    let mut elections = 0;
+    for seed in 0..SEEDS {
+        let (run, r) = run(&s, seed);
+        let mut leaders: BTreeMap<u64, BTreeSet<u8>> = BTreeMap::new();
+        for n in &run.trace().annotations {
+            if let Annotation::Elected { node, term, .. } = &n.annotation {
+                leaders.entry(*term).or_default().insert(node.0);
+                elections += 1;
+            }
+        }
+        for (term, who) in &leaders {
+            assert!(who.len() <= 1, "seed {seed}: term {term} elected {who:?}");
+        }
+        for sample in &run.trace().samples {
+            let mut by_term: BTreeMap<u64, u32> = BTreeMap::new();
+            for (_, e) in &sample.observation.leaders {
+                *by_term.entry(*e).or_default() += 1;
+            }
+            assert!(by_term.values().all(|c| *c <= 1), "seed {seed}: two leaders share a term at {}", sample.time);
+        }
+        // Majority commit: nothing acknowledged is ever lost.
+        assert_eq!(count(&r, AnomalyKind::LostWrite), 0, "seed {seed}: {:#?}", r.anomalies);
+    }
+    assert!(elections > SEEDS as usize, "elections happened ({elections})");
+}
+
+#[test]
+fn promoting_the_most_up_to_date_follower_loses_the_least() {
+    let base = |rule: PromotionRule| {
+        let mut s = leader_crash(ReplicationMode::Async);
+        s.faults.insert(0, fault(0, "slow_link n1 -> n3 +400ms"));
+        s.topologies.leader_follower.as_mut().unwrap().promote = rule;
+        s
+    };
+    let (mut best, mut worst) = (0, 0);
+    for seed in 0..SEEDS {
+        let (_, most) = run(&base(PromotionRule::MostUpToDate), seed);
+        let lost_most = count(&most, AnomalyKind::LostWrite);
+        for rule in [PromotionRule::LeastUpToDate, PromotionRule::LowestId] {
+            let (_, other) = run(&base(rule), seed);
+            let lost = count(&other, AnomalyKind::LostWrite);
+            assert!(lost_most <= lost, "seed {seed}: most up-to-date lost {lost_most}, {rule:?} lost {lost}");
+            if rule == PromotionRule::LeastUpToDate {
+                worst += lost;
+            }
+        }
+        best += lost_most;
+    }
+    println!("lost writes over {SEEDS} seeds: most up-to-date {best}, least up-to-date {worst}");
+    assert!(worst > best);
+}
