@@ -81,6 +81,8 @@ pub struct NodeSlot<N> {
     pub paused_until: Option<SimTime>,
     pub clock: NodeClock,
     pub disk_factor: u32,
+    /// A disk does one write at a time: a write queues behind the ones before it.
+    disk_busy_until: SimTime,
     /// Bumped on crash: timers and disk writes of an earlier life are ignored.
     incarnation: u32,
     pause_token: u32,
@@ -190,6 +192,7 @@ impl<P: Protocol> Sim<P> {
                 paused_until: None,
                 clock: NodeClock::default(),
                 disk_factor: 1,
+                disk_busy_until: 0,
                 incarnation: 0,
                 pause_token: 0,
             });
@@ -549,17 +552,17 @@ impl<P: Protocol> Sim<P> {
                     self.cancelled.insert(id);
                 }
                 Command::Persist { id, units, timer } => {
-                    let factor = match from {
-                        Endpoint::Node(n) => self.nodes[n.0 as usize].disk_factor as u64,
-                        Endpoint::Client(_) => 1,
-                    };
+                    let Endpoint::Node(n) = from else { continue };
+                    let factor = self.nodes[n.0 as usize].disk_factor as u64;
                     let d = self
                         .network
                         .disk_latency(&mut self.rng)
                         .saturating_mul(factor)
                         .saturating_mul(units.max(1) as u64);
+                    let done = now.max(self.nodes[n.0 as usize].disk_busy_until) + d;
+                    self.nodes[n.0 as usize].disk_busy_until = done;
                     let incarnation = self.incarnation(from);
-                    self.push(now + d, Event::Timer { owner: from, incarnation, id, timer });
+                    self.push(done, Event::Timer { owner: from, incarnation, id, timer });
                 }
                 Command::Complete(c) => {
                     if let Endpoint::Client(session) = from {
@@ -588,6 +591,7 @@ impl<P: Protocol> Sim<P> {
                     slot.up = false;
                     slot.paused_until = None;
                     slot.incarnation += 1;
+                    slot.disk_busy_until = 0;
                     self.held[n.0 as usize].clear();
                     self.proto.on_crash(&mut slot.state);
                 }

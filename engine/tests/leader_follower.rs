@@ -265,3 +265,237 @@ fn promoting_the_most_up_to_date_follower_loses_the_least() {
     println!("lost writes over {SEEDS} seeds: most up-to-date {best}, least up-to-date {worst}");
     assert!(worst > best);
 }
+
+fn lf(run: &AnyRun) -> Vec<&replicascope_engine::trace::Noted> {
+    run.trace().annotations.iter().collect()
+}
+
+#[test]
+fn semi_sync_falls_back_to_async_after_its_timeout_and_recovers() {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(30);
+    s.workload.sessions = 1;
+    for i in 0..50u64 {
+        s.workload.script.push(op(500 * i + 100, "c1", &format!("write k={i}")));
+    }
+    // Both followers unreachable from 2 s to 16 s: no acknowledgement can come.
+    s.faults = vec![fault(2_000, "cut n1 -> n2,n3"), fault(16_000, "heal")];
+    s.topologies.leader_follower = Some(LfConfig {
+        mode: ReplicationMode::SemiSync,
+        failover: FailoverMode::Manual,
+        semi_sync_timeout: Duration::from_secs(10),
+        ..LfConfig::default()
+    });
+    for seed in 0..SEEDS {
+        let (run, r) = run(&s, seed);
+        let notes = lf(&run);
+        let fell =
+            notes.iter().find(|n| matches!(n.annotation, Annotation::SemiSyncFallback { .. })).expect("fell back");
+        assert!(fell.time >= 12_000_000 && fell.time < 13_000_000, "seed {seed}: fell back at {}", fell.time);
+        let restored =
+            notes.iter().find(|n| matches!(n.annotation, Annotation::SemiSyncRestored { .. })).expect("restored");
+        assert!(restored.time >= 16_000_000, "seed {seed}: restored at {}", restored.time);
+        // The first write after the cut waited the whole timeout.
+        assert!(r.metrics.write_latency.max_ms >= 9_000.0 || r.metrics.writes.unknown > 0, "seed {seed}");
+    }
+}
+
+fn max_lag_ms(r: &Report) -> f64 {
+    r.metrics.replication_lag.iter().map(|l| l.max_ms).fold(0.0, f64::max)
+}
+
+#[test]
+fn every_cause_of_lag_in_the_lessons_is_reproducible() {
+    let base = || {
+        let mut s = Scenario::default();
+        s.duration = Duration::from_secs(8);
+        s.workload.sessions = 2;
+        // Irregular spacing, so that the 100 ms lag samples catch writes at every phase.
+        for i in 0..60u64 {
+            s.workload.script.push(op(100 * i + (i * 37) % 100, "c1", &format!("write k={i}")));
+        }
+        s.topologies.leader_follower = Some(LfConfig::default());
+        s
+    };
+    let (_, calm) = run(&base(), 1);
+    let calm_lag = max_lag_ms(&calm);
+    assert!(calm_lag < 50.0, "baseline lag {calm_lag} ms");
+
+    let mut slow_disk = base();
+    slow_disk.faults.push(fault(1_000, "slow_disk n2 x400"));
+    let (_, r) = run(&slow_disk, 1);
+    assert!(max_lag_ms(&r) > 100.0, "slow follower disk: {} ms", max_lag_ms(&r));
+
+    let mut big_txn = base();
+    big_txn.workload.script.push(op(2_000, "c2", "bulk orders=1 rows=60000"));
+    let (_, r) = run(&big_txn, 1);
+    assert!(max_lag_ms(&r) > 2_000.0, "large transaction: {} ms", max_lag_ms(&r));
+
+    let mut burst = base();
+    burst.workload.sessions = 8;
+    for i in 0..2400u64 {
+        burst.workload.script.push(op(
+            3_000 + i / 8 * 3,
+            &format!("c{}", i % 8 + 1),
+            &format!("write b{}={i}", i % 16),
+        ));
+    }
+    burst.topologies.leader_follower.as_mut().unwrap().apply_cost = ms(1);
+    let (_, r) = run(&burst, 1);
+    assert!(max_lag_ms(&r) > 200.0, "write burst: {} ms", max_lag_ms(&r));
+
+    let mut far = base();
+    far.network.regions = vec!["us-east".into(), "ap-northeast".into()];
+    far.topologies.leader_follower.as_mut().unwrap().placement =
+        vec!["us-east".into(), "us-east".into(), "ap-northeast".into()];
+    let (_, r) = run(&far, 1);
+    let n3 = r.metrics.replication_lag.iter().find(|l| l.node == "n3").unwrap();
+    assert!(
+        n3.max_ms >= 65.0 && n3.max_ms > 4.0 * calm_lag,
+        "cross-region follower: {} ms (calm {calm_lag})",
+        n3.max_ms
+    );
+}
+
+#[test]
+fn a_follower_beyond_log_retention_gets_a_full_snapshot() {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(15);
+    s.workload.sessions = 1;
+    for i in 0..200u64 {
+        s.workload.script.push(op(40 * i + 20, "c1", &format!("write k{}={i}", i % 10)));
+    }
+    s.faults = vec![fault(1_000, "crash n3"), fault(10_000, "restart n3")];
+    s.topologies.leader_follower = Some(LfConfig { log_retention: 50, ..LfConfig::default() });
+    for seed in 0..SEEDS {
+        let (run, r) = run(&s, seed);
+        assert!(
+            lf(&run).iter().any(|n| matches!(n.annotation, Annotation::SnapshotTransfer { to, .. } if to.0 == 2)),
+            "seed {seed}: n3 was resynchronised with a snapshot"
+        );
+        assert_eq!(r.metrics.divergent_replicas_at_end, 0, "seed {seed}: n3 caught up");
+        assert!(run.trace().messages.iter().any(|m| m.kind == replicascope_engine::view::MsgKind::Snapshot));
+    }
+}
+
+#[test]
+fn manual_failover_waits_for_the_operator() {
+    let mut s = leader_crash(ReplicationMode::Async);
+    s.topologies.leader_follower.as_mut().unwrap().failover = FailoverMode::Manual;
+    s.faults = vec![fault(6_000, "crash n1"), fault(11_000, "promote n2")];
+    for seed in 0..SEEDS {
+        let (run, r) = run(&s, seed);
+        let promotions: Vec<_> =
+            lf(&run).into_iter().filter(|n| matches!(n.annotation, Annotation::Promoted { .. })).collect();
+        assert_eq!(promotions.len(), 1, "seed {seed}");
+        assert_eq!(promotions[0].time, 11_000_000, "seed {seed}: promoted only when told to");
+        // Writes were unavailable in between: none completed successfully.
+        let history = replicascope_engine::metrics::history_of(&run);
+        let ok_between = history
+            .ops
+            .iter()
+            .filter(|o| o.op.is_write() && o.ok())
+            .filter(|o| o.complete_at.is_some_and(|t| t > 6_100_000 && t < 11_000_000))
+            .count();
+        assert_eq!(ok_between, 0, "seed {seed}");
+        assert!(r.metrics.availability < 1.0, "seed {seed}");
+    }
+}
+
+#[test]
+fn without_fencing_the_two_sides_diverge_and_leases_prevent_overlap() {
+    for seed in 0..SEEDS {
+        let (open, _) = run(&split_brain(false), seed);
+        let diverged = open
+            .trace()
+            .samples
+            .iter()
+            .any(|s| s.time > 7_000_000 && s.time < 12_000_000 && s.observation.divergent_nodes() > 0);
+        assert!(diverged, "seed {seed}: the two leaders' data differed during the partition");
+
+        let mut leased = split_brain(false);
+        leased.topologies.leader_follower.as_mut().unwrap().lease = Some(ms(1_000));
+        let (leased_run, r) = run(&leased, seed);
+        assert!(lf(&leased_run).iter().any(|n| matches!(n.annotation, Annotation::LeaseExpired { .. })), "seed {seed}");
+        assert_eq!(count(&r, AnomalyKind::SplitBrain), 0, "seed {seed}: {:#?}", r.anomalies);
+    }
+}
+
+/// A question is written, a second user reads it and answers; a third reads both from
+/// followers that lag differently.
+fn question_and_answer(routing: ReadRouting) -> Scenario {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(10);
+    s.workload.sessions = 3;
+    for i in 0..8u64 {
+        let t = 1_000 * i + 100;
+        s.workload.script.push(op(t, "c1", &format!("write question={i}")));
+        s.workload.script.push(op(t + 30, "c2", "read question"));
+        s.workload.script.push(op(t + 60, "c2", &format!("write answer={i}")));
+        for j in 0..10u64 {
+            s.workload.script.push(op(t + 20 + 40 * j, "c3", if j % 2 == 0 { "read answer" } else { "read question" }));
+        }
+    }
+    s.faults = vec![fault(0, "slow_link n1 -> n3 +250ms")];
+    // c2 reads from the leader so it always sees the question before answering.
+    s.topologies.leader_follower = Some(LfConfig { read_routing: routing, ..LfConfig::default() });
+    s
+}
+
+#[test]
+fn a_reply_before_its_question_is_a_consistent_prefix_violation() {
+    let mut violations = 0;
+    for seed in 0..SEEDS {
+        let (_, r) = run(&question_and_answer(ReadRouting::AnyFollower), seed);
+        violations += count(&r, AnomalyKind::ConsistentPrefix);
+        let (_, sticky) = run(&question_and_answer(ReadRouting::Sticky), seed);
+        assert_eq!(count(&sticky, AnomalyKind::ConsistentPrefix), 0, "sticky, seed {seed}: {:#?}", sticky.anomalies);
+    }
+    println!("any-follower reads: {violations} consistent-prefix violations over {SEEDS} seeds");
+    assert!(violations > 0);
+}
+
+#[test]
+fn replication_is_not_a_backup() {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(10);
+    s.workload.sessions = 1;
+    for i in 0..10u64 {
+        s.workload.script.push(op(100 + 100 * i, "c1", &format!("write user{i}={i}")));
+    }
+    s.workload.script.push(op(2_500, "c1", "write user10=10"));
+    s.workload.script.push(op(3_000, "c1", "delete_all"));
+    for i in 0..3u64 {
+        s.workload.script.push(op(6_000 + 100 * i, "c1", &format!("read user{i}")));
+    }
+    s.workload.script.push(op(6_500, "c1", "read user10"));
+    s.faults = vec![fault(2_000, "backup"), fault(4_000, "restore")];
+    s.topologies.leader_follower = Some(LfConfig::default());
+    for seed in 0..SEEDS {
+        let (run, _) = run(&s, seed);
+        // Just after the delete every replica is empty: the mistake replicated.
+        let mut mid = s.clone();
+        mid.seed = seed;
+        let empty_everywhere = run.trace().samples.iter().any(|x| {
+            x.time > 3_200_000
+                && x.time < 4_000_000
+                && x.observation.data_digest.iter().all(|d| *d == run.trace().samples[0].observation.data_digest[0])
+        });
+        assert!(empty_everywhere, "seed {seed}: delete_all reached every replica");
+        let history = replicascope_engine::metrics::history_of(&run);
+        let reads: Vec<_> = history.ops.iter().filter(|o| o.op.is_read()).collect();
+        use replicascope_engine::model::{OpResult, ReadValue};
+        for r in &reads[..3] {
+            assert!(
+                matches!(&r.result, Some(OpResult::Read(ReadValue::Register(v))) if v.len() == 1),
+                "seed {seed}: restored {r:?}"
+            );
+        }
+        // user10 was written after the backup: it is the recovery point's loss.
+        assert!(
+            matches!(&reads[3].result, Some(OpResult::Read(ReadValue::Register(v))) if v.is_empty()),
+            "seed {seed}"
+        );
+        assert_eq!(run.final_observation().divergent_nodes(), 0);
+    }
+}

@@ -743,7 +743,9 @@ impl LeaderFollower {
             return;
         }
         let next = p.next;
-        if next <= node.log_start {
+        // Entries older than the retention window are no longer kept for followers.
+        let oldest_kept = node.last_lsn().saturating_sub(self.cfg.log_retention as u64).max(node.log_start);
+        if next <= oldest_kept {
             // The follower needs entries the leader no longer keeps: send a full snapshot.
             let data = Rc::new(node.data.clone());
             let lsn = node.applied;
@@ -804,7 +806,8 @@ impl LeaderFollower {
                 ctx.annotate(Annotation::FollowerState { leader: node.id, follower: f, state: "disconnected".into() });
             }
             let p = &node.progress[&f];
-            if p.next <= node.flushed || p.next <= node.log_start {
+            let oldest_kept = node.last_lsn().saturating_sub(self.cfg.log_retention as u64).max(node.log_start);
+            if p.next <= node.flushed || p.next <= oldest_kept {
                 self.send_append(node, ctx, f, true);
             } else {
                 let prev_lsn = p.next - 1;
