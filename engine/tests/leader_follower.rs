@@ -27,7 +27,7 @@ fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
     ScriptOp { at: ms(at_ms), session: session.into(), op: op.into(), cl: None }
 }
 
-fn run(s: &Scenario, seed: u64) -> (AnyRun, Report) {
+fn simulate(s: &Scenario, seed: u64) -> (AnyRun, Report) {
     let mut s = s.clone();
     s.seed = seed;
     let plan = Rc::new(s.compile().unwrap_or_else(|e| panic!("invalid scenario: {e}")));
@@ -64,7 +64,7 @@ fn synchronous_modes_lose_no_acknowledged_write_in_a_failover() {
     for mode in [ReplicationMode::Sync, ReplicationMode::SemiSync] {
         let s = leader_crash(mode);
         for seed in 0..SEEDS {
-            let (_, r) = run(&s, seed);
+            let (_, r) = simulate(&s, seed);
             let lost = count(&r, AnomalyKind::LostWrite);
             assert_eq!(lost, 0, "{mode:?} lost {lost} acknowledged write(s) with seed {seed}: {:#?}", r.anomalies);
             assert!(r.metrics.writes.ok > 100, "seed {seed}: the workload ran");
@@ -78,7 +78,7 @@ fn asynchronous_failover_loses_acknowledged_writes() {
     let mut total = 0;
     let mut seeds_with_loss = 0;
     for seed in 0..SEEDS {
-        let (_, r) = run(&s, seed);
+        let (_, r) = simulate(&s, seed);
         let lost = count(&r, AnomalyKind::LostWrite);
         assert_eq!(lost as u64, r.metrics.lost_acknowledged_writes, "seed {seed}: metrics report the count");
         total += lost;
@@ -90,7 +90,7 @@ fn asynchronous_failover_loses_acknowledged_writes() {
     // The documented scenario loses exactly its one write acknowledged after the cut.
     let text = include_str!("../../scenarios/leader-follower-failover.json");
     let doc = Scenario::from_json(text).unwrap();
-    let (_, r) = run(&doc, doc.seed);
+    let (_, r) = simulate(&doc, doc.seed);
     assert_eq!(count(&r, AnomalyKind::LostWrite), 1, "{:#?}", r.anomalies);
 }
 
@@ -113,10 +113,10 @@ fn profile_update(routing: ReadRouting) -> Scenario {
 fn read_your_writes_routing_prevents_the_disappearing_profile_update() {
     let mut violations_any = 0;
     for seed in 0..SEEDS {
-        let (_, any) = run(&profile_update(ReadRouting::AnyFollower), seed);
+        let (_, any) = simulate(&profile_update(ReadRouting::AnyFollower), seed);
         violations_any += count(&any, AnomalyKind::ReadYourWrites);
         for routing in [ReadRouting::ReadYourWrites, ReadRouting::LsnToken, ReadRouting::Leader] {
-            let (_, r) = run(&profile_update(routing), seed);
+            let (_, r) = simulate(&profile_update(routing), seed);
             assert_eq!(count(&r, AnomalyKind::ReadYourWrites), 0, "{routing:?}, seed {seed}: {:#?}", r.anomalies);
             assert_eq!(r.metrics.reads.ok, 40, "{routing:?}, seed {seed}: every read answered");
         }
@@ -145,9 +145,9 @@ fn uneven_followers(routing: ReadRouting) -> Scenario {
 fn sticky_sessions_keep_reads_monotonic_and_round_robin_does_not() {
     let mut rr_violations = 0;
     for seed in 0..SEEDS {
-        let (_, sticky) = run(&uneven_followers(ReadRouting::Sticky), seed);
+        let (_, sticky) = simulate(&uneven_followers(ReadRouting::Sticky), seed);
         assert_eq!(count(&sticky, AnomalyKind::MonotonicReads), 0, "sticky, seed {seed}: {:#?}", sticky.anomalies);
-        let (_, rr) = run(&uneven_followers(ReadRouting::RoundRobin), seed);
+        let (_, rr) = simulate(&uneven_followers(ReadRouting::RoundRobin), seed);
         rr_violations += count(&rr, AnomalyKind::MonotonicReads);
     }
     println!("round-robin reads: {rr_violations} monotonic-read violations over {SEEDS} seeds");
@@ -175,14 +175,14 @@ fn split_brain(fencing: bool) -> Scenario {
 fn fencing_stops_a_deposed_leader_from_acknowledging_writes() {
     let mut unfenced = 0;
     for seed in 0..SEEDS {
-        let (run_f, fenced) = run(&split_brain(true), seed);
+        let (run_f, fenced) = simulate(&split_brain(true), seed);
         let deposed: usize =
             fenced.anomalies.iter().filter(|a| a.kind == AnomalyKind::SplitBrain).map(|a| a.ops.len()).sum();
         assert_eq!(deposed, 0, "fenced, seed {seed}: {:#?}", fenced.anomalies);
         // And nothing a deposed leader acknowledged is in the data at the end.
         let promoted = run_f.trace().annotations.iter().any(|n| matches!(n.annotation, Annotation::Promoted { .. }));
         assert!(promoted, "seed {seed}: the majority side failed over");
-        let (_, open) = run(&split_brain(false), seed);
+        let (_, open) = simulate(&split_brain(false), seed);
         unfenced +=
             open.anomalies.iter().filter(|a| a.kind == AnomalyKind::SplitBrain).map(|a| a.ops.len()).sum::<usize>();
     }
@@ -216,7 +216,7 @@ fn consensus_never_elects_two_leaders_in_one_term() {
     });
     let mut elections = 0;
     for seed in 0..SEEDS {
-        let (run, r) = run(&s, seed);
+        let (run, r) = simulate(&s, seed);
         let mut leaders: BTreeMap<u64, BTreeSet<u8>> = BTreeMap::new();
         for n in &run.trace().annotations {
             if let Annotation::Elected { node, term, .. } = &n.annotation {
@@ -250,10 +250,10 @@ fn promoting_the_most_up_to_date_follower_loses_the_least() {
     };
     let (mut best, mut worst) = (0, 0);
     for seed in 0..SEEDS {
-        let (_, most) = run(&base(PromotionRule::MostUpToDate), seed);
+        let (_, most) = simulate(&base(PromotionRule::MostUpToDate), seed);
         let lost_most = count(&most, AnomalyKind::LostWrite);
         for rule in [PromotionRule::LeastUpToDate, PromotionRule::LowestId] {
-            let (_, other) = run(&base(rule), seed);
+            let (_, other) = simulate(&base(rule), seed);
             let lost = count(&other, AnomalyKind::LostWrite);
             assert!(lost_most <= lost, "seed {seed}: most up-to-date lost {lost_most}, {rule:?} lost {lost}");
             if rule == PromotionRule::LeastUpToDate {
@@ -287,7 +287,7 @@ fn semi_sync_falls_back_to_async_after_its_timeout_and_recovers() {
         ..LfConfig::default()
     });
     for seed in 0..SEEDS {
-        let (run, r) = run(&s, seed);
+        let (run, r) = simulate(&s, seed);
         let notes = lf(&run);
         let fell =
             notes.iter().find(|n| matches!(n.annotation, Annotation::SemiSyncFallback { .. })).expect("fell back");
@@ -317,18 +317,18 @@ fn every_cause_of_lag_in_the_lessons_is_reproducible() {
         s.topologies.leader_follower = Some(LfConfig::default());
         s
     };
-    let (_, calm) = run(&base(), 1);
+    let (_, calm) = simulate(&base(), 1);
     let calm_lag = max_lag_ms(&calm);
     assert!(calm_lag < 50.0, "baseline lag {calm_lag} ms");
 
     let mut slow_disk = base();
     slow_disk.faults.push(fault(1_000, "slow_disk n2 x400"));
-    let (_, r) = run(&slow_disk, 1);
+    let (_, r) = simulate(&slow_disk, 1);
     assert!(max_lag_ms(&r) > 100.0, "slow follower disk: {} ms", max_lag_ms(&r));
 
     let mut big_txn = base();
     big_txn.workload.script.push(op(2_000, "c2", "bulk orders=1 rows=60000"));
-    let (_, r) = run(&big_txn, 1);
+    let (_, r) = simulate(&big_txn, 1);
     assert!(max_lag_ms(&r) > 2_000.0, "large transaction: {} ms", max_lag_ms(&r));
 
     let mut burst = base();
@@ -341,14 +341,14 @@ fn every_cause_of_lag_in_the_lessons_is_reproducible() {
         ));
     }
     burst.topologies.leader_follower.as_mut().unwrap().apply_cost = ms(1);
-    let (_, r) = run(&burst, 1);
+    let (_, r) = simulate(&burst, 1);
     assert!(max_lag_ms(&r) > 200.0, "write burst: {} ms", max_lag_ms(&r));
 
     let mut far = base();
     far.network.regions = vec!["us-east".into(), "ap-northeast".into()];
     far.topologies.leader_follower.as_mut().unwrap().placement =
         vec!["us-east".into(), "us-east".into(), "ap-northeast".into()];
-    let (_, r) = run(&far, 1);
+    let (_, r) = simulate(&far, 1);
     let n3 = r.metrics.replication_lag.iter().find(|l| l.node == "n3").unwrap();
     assert!(
         n3.max_ms >= 65.0 && n3.max_ms > 4.0 * calm_lag,
@@ -368,7 +368,7 @@ fn a_follower_beyond_log_retention_gets_a_full_snapshot() {
     s.faults = vec![fault(1_000, "crash n3"), fault(10_000, "restart n3")];
     s.topologies.leader_follower = Some(LfConfig { log_retention: 50, ..LfConfig::default() });
     for seed in 0..SEEDS {
-        let (run, r) = run(&s, seed);
+        let (run, r) = simulate(&s, seed);
         assert!(
             lf(&run).iter().any(|n| matches!(n.annotation, Annotation::SnapshotTransfer { to, .. } if to.0 == 2)),
             "seed {seed}: n3 was resynchronised with a snapshot"
@@ -384,7 +384,7 @@ fn manual_failover_waits_for_the_operator() {
     s.topologies.leader_follower.as_mut().unwrap().failover = FailoverMode::Manual;
     s.faults = vec![fault(6_000, "crash n1"), fault(11_000, "promote n2")];
     for seed in 0..SEEDS {
-        let (run, r) = run(&s, seed);
+        let (run, r) = simulate(&s, seed);
         let promotions: Vec<_> =
             lf(&run).into_iter().filter(|n| matches!(n.annotation, Annotation::Promoted { .. })).collect();
         assert_eq!(promotions.len(), 1, "seed {seed}");
@@ -405,7 +405,7 @@ fn manual_failover_waits_for_the_operator() {
 #[test]
 fn without_fencing_the_two_sides_diverge_and_leases_prevent_overlap() {
     for seed in 0..SEEDS {
-        let (open, _) = run(&split_brain(false), seed);
+        let (open, _) = simulate(&split_brain(false), seed);
         let diverged = open
             .trace()
             .samples
@@ -415,7 +415,7 @@ fn without_fencing_the_two_sides_diverge_and_leases_prevent_overlap() {
 
         let mut leased = split_brain(false);
         leased.topologies.leader_follower.as_mut().unwrap().lease = Some(ms(1_000));
-        let (leased_run, r) = run(&leased, seed);
+        let (leased_run, r) = simulate(&leased, seed);
         assert!(lf(&leased_run).iter().any(|n| matches!(n.annotation, Annotation::LeaseExpired { .. })), "seed {seed}");
         assert_eq!(count(&r, AnomalyKind::SplitBrain), 0, "seed {seed}: {:#?}", r.anomalies);
     }
@@ -446,9 +446,9 @@ fn question_and_answer(routing: ReadRouting) -> Scenario {
 fn a_reply_before_its_question_is_a_consistent_prefix_violation() {
     let mut violations = 0;
     for seed in 0..SEEDS {
-        let (_, r) = run(&question_and_answer(ReadRouting::AnyFollower), seed);
+        let (_, r) = simulate(&question_and_answer(ReadRouting::AnyFollower), seed);
         violations += count(&r, AnomalyKind::ConsistentPrefix);
-        let (_, sticky) = run(&question_and_answer(ReadRouting::Sticky), seed);
+        let (_, sticky) = simulate(&question_and_answer(ReadRouting::Sticky), seed);
         assert_eq!(count(&sticky, AnomalyKind::ConsistentPrefix), 0, "sticky, seed {seed}: {:#?}", sticky.anomalies);
     }
     println!("any-follower reads: {violations} consistent-prefix violations over {SEEDS} seeds");
@@ -472,7 +472,7 @@ fn replication_is_not_a_backup() {
     s.faults = vec![fault(2_000, "backup"), fault(4_000, "restore")];
     s.topologies.leader_follower = Some(LfConfig::default());
     for seed in 0..SEEDS {
-        let (run, _) = run(&s, seed);
+        let (run, _) = simulate(&s, seed);
         // Just after the delete every replica is empty: the mistake replicated.
         let mut mid = s.clone();
         mid.seed = seed;
