@@ -11,8 +11,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-const USAGE: &str = "\
-replicascope — deterministic replication simulator
+const USAGE: &str = r#"replicascope — deterministic replication simulator
 
 USAGE:
   replicascope run FILE [--seed N] [--seeds A..B] [--trace OUT.jsonl]
@@ -21,13 +20,17 @@ USAGE:
       --trace writes every step, message and annotation as JSON lines.
   replicascope check FILE
       Checks a Jepsen EDN history (or a JSON history) and prints the verdict as JSON.
-  replicascope staleness [--n N] [--r R] [--w W] [--trials T] [--latency DIST_JSON] [--no-propagation]
-      Probabilistically bounded staleness: P(read returns the latest write) over time.
+  replicascope staleness [--n N] [--r R] [--w W] [--trials T] [--max-ms MS] [--points P]
+                         [--latency DIST] [--write-request DIST] [--write-ack DIST]
+                         [--read-request DIST] [--read-response DIST] [--no-propagation] [--seed S]
+      Probabilistically bounded staleness: P(a read t ms after a write commits returns it),
+      t-visibility at 99.9%, and the closed form C(N-W,R)/C(N,R). DIST is JSON as in scenario
+      files, e.g. '{"exponential": {"mean_ms": 2}}'.
   replicascope bench [--events N]
       Prints engine throughput, seek time and memory figures.
   replicascope validate FILE
       Checks a scenario file and prints its problems.
-";
+"#;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -160,9 +163,75 @@ fn cmd_check(args: &[String]) -> Result<(), String> {
     Err("check is not available yet".into())
 }
 
+fn parse_dist(flag_name: &str, text: &str) -> Result<replicascope_engine::dist::Dist, String> {
+    use replicascope_engine::validate::Validate;
+    let d: replicascope_engine::dist::Dist = serde_json::from_str(text).map_err(|e| {
+        format!("{flag_name}: not a distribution ({e}); e.g. '{{\"exponential\": {{\"mean_ms\": 2}}}}'")
+    })?;
+    let mut p = replicascope_engine::validate::Problems::default();
+    d.validate(flag_name, &mut p);
+    p.into_result().map_err(|p| p.to_string())?;
+    Ok(d)
+}
+
+fn number<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
+    match flag(args, name)? {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| format!("{name}: \"{v}\" is not a number")),
+    }
+}
+
 fn cmd_staleness(args: &[String]) -> Result<(), String> {
-    let _ = args;
-    Err("staleness is not available yet".into())
+    use replicascope_engine::staleness::{explore, StalenessSpec};
+    use replicascope_engine::validate::Validate;
+    let mut spec = StalenessSpec::default();
+    if let Some(v) = number(args, "--n")? {
+        spec.n = v;
+    }
+    if let Some(v) = number(args, "--r")? {
+        spec.r = v;
+    }
+    if let Some(v) = number(args, "--w")? {
+        spec.w = v;
+    }
+    if let Some(v) = number(args, "--trials")? {
+        spec.trials = v;
+    }
+    if let Some(v) = number(args, "--max-ms")? {
+        spec.max_ms = v;
+    }
+    if let Some(v) = number(args, "--points")? {
+        spec.points = v;
+    }
+    if let Some(v) = number(args, "--seed")? {
+        spec.seed = v;
+    }
+    if let Some(text) = flag(args, "--latency")? {
+        let d = parse_dist("--latency", text)?;
+        spec.write_request = d.clone();
+        spec.write_ack = d.clone();
+        spec.read_request = d.clone();
+        spec.read_response = d;
+    }
+    for (name, leg) in [
+        ("--write-request", &mut spec.write_request),
+        ("--write-ack", &mut spec.write_ack),
+        ("--read-request", &mut spec.read_request),
+        ("--read-response", &mut spec.read_response),
+    ] {
+        if let Some(text) = flag(args, name)? {
+            *leg = parse_dist(name, text)?;
+        }
+    }
+    if args.iter().any(|a| a == "--no-propagation") {
+        spec.propagate = false;
+    }
+    let mut p = replicascope_engine::validate::Problems::default();
+    spec.validate("", &mut p);
+    p.into_result().map_err(|p| p.to_string())?;
+    let result = explore(&spec);
+    println!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
+    Ok(())
 }
 
 fn cmd_bench(args: &[String]) -> Result<(), String> {

@@ -96,6 +96,16 @@ pub struct Anomaly {
     pub messages: Vec<u64>,
     /// One sentence a student understands.
     pub explanation: String,
+    /// Other definitions the same observation also violates (a read that went back in time may
+    /// also be older than the latest acknowledged write).
+    pub also: Vec<AnomalyKind>,
+}
+
+impl Anomaly {
+    /// Whether this anomaly is, or also is, of `kind`.
+    pub fn is(&self, kind: AnomalyKind) -> bool {
+        self.kind == kind || self.also.contains(&kind)
+    }
 }
 
 /// What the checker knows beyond the history.
@@ -319,7 +329,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
                     r.session, w.value
                 ),
             ))
-        } else if let Some((prev_op, prev)) = went_back {
+        } else if let Some((prev_op, prev)) = went_back.clone() {
             let prev_node = history.get(prev_op).and_then(|p| p.served_by);
             Some((
                 AnomalyKind::MonotonicReads,
@@ -358,7 +368,14 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             })
         };
         if let Some((kind, ops, nodes, explanation)) = anomaly {
-            out.push(Anomaly { kind, time: done, ops, nodes, messages: Vec::new(), explanation });
+            let flags = [
+                (AnomalyKind::ReadYourWrites, own.is_some()),
+                (AnomalyKind::MonotonicReads, went_back.is_some()),
+                (AnomalyKind::ConsistentPrefix, missing_cause.is_some()),
+                (AnomalyKind::StaleRead, latest.is_some()),
+            ];
+            let also = flags.iter().filter(|(k, f)| *f && *k != kind).map(|(k, _)| *k).collect();
+            out.push(Anomaly { kind, time: done, ops, nodes, messages: Vec::new(), explanation, also });
         }
         if !returned.is_empty() {
             last_seen.insert((r.session, key), (r.id, returned.clone()));
@@ -406,6 +423,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
                             ops: vec![w1.id, w2.id, b.id],
                             nodes: b.served_by.into_iter().collect(),
                             messages: Vec::new(),
+                            also: Vec::new(),
                             explanation: format!(
                                 "{session} wrote {} = {} and then {} = {}, but after the second was visible a read returned the first again: the writes took effect out of order (monotonic writes).",
                                 name(names, *key),
@@ -469,6 +487,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             ops: vec![w],
             nodes: node.into_iter().collect(),
             messages: Vec::new(),
+            also: Vec::new(),
             explanation: format!("{} wrote {what} and it was acknowledged{by}, yet it is gone: {why}.", rec.session),
         });
     }
@@ -499,6 +518,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             ops: ops.clone(),
             nodes: vec![old, newer],
             messages: Vec::new(),
+            also: Vec::new(),
             explanation: format!(
                 "{old} still believed it led epoch {epoch} and acknowledged {} write(s) while {newer} was already leader of epoch {e}: two leaders accepted writes at once (split-brain).",
                 ops.len()
@@ -513,6 +533,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             ops: Vec::new(),
             nodes: facts.divergent_at_end.clone(),
             messages: Vec::new(),
+            also: Vec::new(),
             explanation: format!(
                 "At the end of the run {} still disagree(s) with the other replicas about some keys: without repair they stay different forever.",
                 facts.divergent_at_end.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")

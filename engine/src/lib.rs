@@ -22,6 +22,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod staleness;
 pub mod time;
 pub mod topology;
 pub mod trace;

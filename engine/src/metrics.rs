@@ -184,7 +184,7 @@ pub fn metrics(run: &AnyRun, history: &History, anomalies: &[Anomaly]) -> Metric
     let client_ops = writes.invoked + reads.invoked;
     let mut counts: Vec<(String, u64)> = Vec::new();
     for k in AnomalyKind::ALL {
-        let n = anomalies.iter().filter(|a| a.kind == k).count() as u64;
+        let n = anomalies.iter().filter(|a| a.is(k)).count() as u64;
         if n > 0 {
             counts.push((k.name().to_string(), n));
         }

@@ -38,7 +38,7 @@ fn simulate(s: &Scenario, seed: u64) -> (AnyRun, Report) {
 }
 
 fn count(r: &Report, kind: AnomalyKind) -> usize {
-    r.anomalies.iter().filter(|a| a.kind == kind).count()
+    r.anomalies.iter().filter(|a| a.is(kind)).count()
 }
 
 /// The leader crashes in the middle of a steady write stream and comes back later.

@@ -64,8 +64,16 @@ fn replicas(rules: &Rules, steps: &[(u8, u8, u8)], body: impl Fn(u8) -> Op) -> V
         if kind % 3 != 0 || states[b].is_none() {
             tag += 1;
             let mut e = Entropy::new(1, i as u64);
-            let (item, _, _) =
-                rules.write_item(states[a].as_ref(), i as u32, &body(kind), NodeId(a as u8), clock * 1000, tag, &mut e);
+            let (item, _, _) = rules.write_item(
+                states[a].as_ref(),
+                i as u32,
+                &body(kind),
+                NodeId(a as u8),
+                clock * 1000,
+                tag,
+                0,
+                &mut e,
+            );
             states[a] = Some(item);
         } else if a != b {
             let incoming = states[b].clone();

@@ -397,6 +397,8 @@ pub struct LlNode {
 pub struct LlClient {
     id: ClientId,
     pending: Option<(ClientOp, u32)>,
+    /// Index in the preference list of the first coordinator tried for the pending operation.
+    first: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -704,6 +706,7 @@ impl Leaderless {
             node.id,
             ctx.local_clock / 1000 * 1000,
             tag,
+            node.writes,
             &mut ctx.entropy,
         );
         let item = Rc::new(item);
@@ -872,7 +875,7 @@ impl Protocol for Leaderless {
     }
 
     fn init_client(&self, id: ClientId, _ctx: &mut NodeCtx<Self>) -> LlClient {
-        LlClient { id, pending: None }
+        LlClient { id, pending: None, first: 0 }
     }
 
     fn on_message(&self, node: &mut LlNode, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: LlMsg) {
@@ -1132,7 +1135,7 @@ impl Protocol for Leaderless {
     fn client_on_timer(&self, client: &mut LlClient, ctx: &mut NodeCtx<Self>, timer: LlTimer) {
         if let LlTimer::ClientRetry { op } = timer {
             let retry = match client.pending.as_mut() {
-                Some((p, attempts)) if p.id == op && *attempts < 2 => {
+                Some((p, attempts)) if p.id == op && (*attempts as usize) < self.cfg.nodes as usize - 1 => {
                     *attempts += 1;
                     true
                 }
@@ -1254,22 +1257,28 @@ impl Protocol for Leaderless {
 }
 
 impl Leaderless {
+    /// A partition-aware client: the first attempt goes to a random home replica of the key; a
+    /// retry (no answer within the coordinator's timeout) moves on along the key's preference
+    /// list, stand-ins included, so an unreachable coordinator is routed around.
     fn client_send(&self, client: &mut LlClient, ctx: &mut NodeCtx<Self>) {
         let Some((op, attempt)) = client.pending.clone() else { return };
-        let key = op.op.key();
-        let home: Vec<NodeId> = match key {
-            Some(k) => self.home(k),
+        let pref: Vec<NodeId> = match op.op.key() {
+            Some(k) => self.preference(k).to_vec(),
             None => (0..self.cfg.nodes).map(|i| NodeId(i as u8)).collect(),
         };
-        // A partition-aware client: a random home replica coordinates; retries move on.
-        let pick = (ctx.entropy.below(home.len().max(1)) + attempt as usize) % home.len().max(1);
-        let coordinator = home.get(pick).copied().unwrap_or(NodeId(0));
+        if pref.is_empty() {
+            return;
+        }
+        if attempt == 0 {
+            client.first = ctx.entropy.below(self.n().min(pref.len()));
+        }
+        let coordinator = pref[(client.first + attempt as usize) % pref.len()];
         let msg = match op.op {
             Op::Read { key } => LlMsg::ClientRead { op: op.id, key, cl: op.consistency },
             ref body => LlMsg::ClientWrite { op: op.id, body: body.clone(), cl: op.consistency },
         };
         ctx.send(coordinator, msg);
-        ctx.set_timer(self.cfg.request_timeout.0 * 2, LlTimer::ClientRetry { op: op.id });
+        ctx.set_timer(self.cfg.request_timeout.0 + self.cfg.fallback_after.0, LlTimer::ClientRetry { op: op.id });
     }
 }
 

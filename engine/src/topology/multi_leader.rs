@@ -397,7 +397,7 @@ impl MultiLeader {
         let unit = self.unit_of(key);
         let ts = self.timestamp(ctx);
         let (item, version, assigned) =
-            self.rules.write_item(node.store.get(&unit), op, body, node.id, ts, node.own_seq + 1, &mut ctx.entropy);
+            self.rules.write_item(node.store.get(&unit), op, body, node.id, ts, node.own_seq + 1, 0, &mut ctx.entropy);
         (version, assigned, unit, item)
     }
 

@@ -156,7 +156,9 @@ impl Rules {
     /// A leader's (or coordinator's) new version of a key after a local write: its existing
     /// versions merged, its own component of the vector bumped, the write applied. `tag` must be
     /// unique per writer (it names OR-set add tags). Returns the item, a version label and, for
-    /// inserts, the id assigned.
+    /// inserts, the id assigned. The writer's own component is at least `floor`: a writer that does
+    /// not hold the key (a leaderless stand-in coordinator) passes a counter of all its writes, so
+    /// two different writes never carry the same vector.
     #[allow(clippy::too_many_arguments)]
     pub fn write_item(
         &self,
@@ -166,6 +168,7 @@ impl Rules {
         me: NodeId,
         ts: u64,
         tag: u64,
+        floor: u64,
         entropy: &mut Entropy,
     ) -> (Item, String, Option<String>) {
         let n = self.n;
@@ -178,7 +181,7 @@ impl Rules {
                     _ => Vec::new(),
                 };
                 let mut vv = versions.iter().fold(vec![0; n], |a, v| vv_max(&a, &v.vv));
-                vv[me.0 as usize] += 1;
+                vv[me.0 as usize] = (vv[me.0 as usize] + 1).max(floor);
                 // Fields of the row as this leader sees it (siblings merged by taking the newest
                 // field value), with this write's field replaced.
                 let mut fields = BTreeMap::new();
@@ -196,7 +199,7 @@ impl Rules {
                         Some(Item::NaiveCounter(c)) => (c.value, c.vv.clone(), c.writes.clone()),
                         _ => (0, vec![0; n], Vec::new()),
                     };
-                    vv[me.0 as usize] += 1;
+                    vv[me.0 as usize] = (vv[me.0 as usize] + 1).max(floor);
                     writes.push(op);
                     Item::NaiveCounter(RegVersionNum { value: value + by, vv, ts, origin: me, writes })
                 }
@@ -236,7 +239,7 @@ impl Rules {
                             _ => Vec::new(),
                         };
                         let mut vv = versions.iter().fold(vec![0; n], |a, v| vv_max(&a, &v.vv));
-                        vv[me.0 as usize] += 1;
+                        vv[me.0 as usize] = (vv[me.0 as usize] + 1).max(floor);
                         let mut elems: BTreeSet<Sym> = versions.iter().flat_map(|v| v.elems.iter().copied()).collect();
                         if add {
                             elems.insert(*elem);
