@@ -7,7 +7,7 @@ use replicascope_engine::topology::leaderless::LlConfig;
 use replicascope_engine::topology::multi_leader::MlConfig;
 
 fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
-    ScriptOp { at: Duration::from_ms(at_ms), session: session.into(), op: op.into(), cl: None }
+    ScriptOp { at: Duration::from_ms(at_ms), session: session.into(), op: op.into(), cl: None, via: None }
 }
 
 /// Three nodes in each topology, two clients updating and reading a profile, and node n1 —

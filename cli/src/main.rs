@@ -18,16 +18,17 @@ USAGE:
       Runs every topology of a scenario file and prints metrics and anomalies as JSON.
       --seeds A..B runs a sweep and prints one JSON line per seed.
       --trace writes every step, message and annotation as JSON lines.
-  replicascope check FILE
-      Checks a Jepsen EDN history (or a JSON history) and prints the verdict as JSON.
+  replicascope check FILE [--budget STATES]
+      Checks a Jepsen EDN history: linearizability per key and every anomaly, as JSON.
+      Exit status 0: nothing found; 1: anomalies found; 2: the file is malformed (line and reason).
   replicascope staleness [--n N] [--r R] [--w W] [--trials T] [--max-ms MS] [--points P]
                          [--latency DIST] [--write-request DIST] [--write-ack DIST]
                          [--read-request DIST] [--read-response DIST] [--no-propagation] [--seed S]
       Probabilistically bounded staleness: P(a read t ms after a write commits returns it),
       t-visibility at 99.9%, and the closed form C(N-W,R)/C(N,R). DIST is JSON as in scenario
       files, e.g. '{"exponential": {"mean_ms": 2}}'.
-  replicascope bench [--events N]
-      Prints engine throughput, seek time and memory figures.
+  replicascope bench [--events N] [--only TOPOLOGY] [--no-checker]
+      Prints engine throughput, seek time and memory figures, and checker timings.
   replicascope validate FILE
       Checks a scenario file and prints its problems.
 "#;
@@ -48,6 +49,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // An empty error means "a verdict was printed and it found something".
+        Err(e) if e.is_empty() => ExitCode::from(1),
         Err(e) => {
             eprintln!("replicascope: {e}");
             ExitCode::from(2)
@@ -159,8 +162,21 @@ fn write_trace(f: &mut impl Write, topology: &str, run: &AnyRun) -> std::io::Res
 }
 
 fn cmd_check(args: &[String]) -> Result<(), String> {
-    let _ = args;
-    Err("check is not available yet".into())
+    use replicascope_engine::jepsen::{check_imported, import_edn};
+    let path = args.first().filter(|a| !a.starts_with("--")).ok_or("check needs a FILE (a Jepsen EDN history)")?;
+    let text = read_file(path)?;
+    let imported = import_edn(&text).map_err(|e| format!("{path}: {e}"))?;
+    let budget = number::<u64>(args, "--budget")?.unwrap_or(replicascope_engine::linearizability::STATE_BUDGET);
+    let report = check_imported(&imported, budget);
+    println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    if report.linearizable == Some(false) || !report.anomalies.is_empty() {
+        // A verdict was reached; exit 1 tells scripts that something was found.
+        return Err(format!("{path}: {} anomaly(ies) found", report.anomalies.len())).map_err(|e| {
+            eprintln!("replicascope: {e}");
+            String::new()
+        });
+    }
+    Ok(())
 }
 
 fn parse_dist(flag_name: &str, text: &str) -> Result<replicascope_engine::dist::Dist, String> {
@@ -239,9 +255,16 @@ fn cmd_bench(args: &[String]) -> Result<(), String> {
         Some(v) => v.parse().map_err(|_| "--events: not a number")?,
         None => 100_000,
     };
+    let kinds: Vec<replicascope_engine::scenario::TopologyKind> = match flag(args, "--only")? {
+        None => replicascope_engine::scenario::TopologyKind::ALL.to_vec(),
+        Some(name) => vec![replicascope_engine::scenario::TopologyKind::parse(name)
+            .ok_or_else(|| format!("--only: \"{name}\" is not leader_follower, multi_leader or leaderless"))?],
+    };
     let start = std::time::Instant::now();
-    let r = bench::run_with_memory(
+    let r = bench::run_some(
         events,
+        &kinds,
+        !args.iter().any(|a| a == "--no-checker"),
         || start.elapsed().as_secs_f64() * 1000.0,
         || Some(alloc::ALLOCATED.load(std::sync::atomic::Ordering::Relaxed) as u64),
     );

@@ -29,9 +29,84 @@ pub struct TopologyBench {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CheckerBench {
+    pub history: String,
+    pub operations: usize,
+    pub sessions: usize,
+    pub verdict: String,
+    pub milliseconds: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BenchReport {
     pub target_events: u64,
     pub results: Vec<TopologyBench>,
+    pub checker: Vec<CheckerBench>,
+}
+
+/// Times the linearizability checker on 1,000-operation histories from 10 sessions.
+pub fn checker_bench(now_ms: &impl Fn() -> f64) -> Vec<CheckerBench> {
+    use crate::jepsen::{linearizability, register_events};
+    use crate::topology::leaderless::ReadRepair;
+    let mut out = Vec::new();
+    let cases: Vec<(&str, Scenario)> = {
+        let base = |kind: &str| {
+            let mut s = Scenario::default();
+            s.duration = Duration::from_secs(25);
+            s.workload.sessions = 10;
+            s.workload.generator =
+                Some(GeneratorSpec { rate: 42.0, read_fraction: 0.5, keys: 1, ..GeneratorSpec::default() });
+            match kind {
+                "leader" => s.topologies.leader_follower = Some(LfConfig::default()),
+                "followers" => {
+                    s.topologies.leader_follower = Some(LfConfig {
+                        read_routing: crate::topology::leader_follower::ReadRouting::AnyFollower,
+                        ..LfConfig::default()
+                    })
+                }
+                _ => {
+                    s.topologies.leaderless =
+                        Some(LlConfig { w: 1, r: 1, read_repair: ReadRepair::Off, ..LlConfig::default() })
+                }
+            }
+            s
+        };
+        vec![
+            ("leader-follower, reads from the leader", base("leader")),
+            ("leader-follower, reads from any follower", base("followers")),
+            ("leaderless, W=1 R=1", base("quorum")),
+        ]
+    };
+    for (name, s) in cases {
+        let plan = Rc::new(s.compile().expect("valid"));
+        let mut run = AnyRun::new(s.kinds()[0], plan.clone()).expect("configured");
+        run.run_to_end();
+        let history = crate::metrics::history_of(&run);
+        let mut notes = Vec::new();
+        let regs = register_events(&history, &mut notes, &plan.names);
+        let t0 = now_ms();
+        let (verdicts, _) = linearizability(&regs, &plan.names, crate::linearizability::STATE_BUDGET);
+        let ms = now_ms() - t0;
+        let verdict = verdicts
+            .iter()
+            .map(|(_, v)| match v {
+                crate::linearizability::Verdict::Linearizable => "linearizable".to_string(),
+                crate::linearizability::Verdict::NotLinearizable { ops, .. } => {
+                    format!("not linearizable ({} ops reported)", ops.len())
+                }
+                crate::linearizability::Verdict::Unknown { explored } => format!("unknown after {explored} states"),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.push(CheckerBench {
+            history: name.into(),
+            operations: history.ops.len(),
+            sessions: 10,
+            verdict,
+            milliseconds: ms,
+        });
+    }
+    out
 }
 
 /// A busy scenario: three nodes per topology, a steady mixed workload.
@@ -54,10 +129,21 @@ pub fn run(events: u64, now_ms: impl Fn() -> f64) -> BenchReport {
 }
 
 pub fn run_with_memory(events: u64, now_ms: impl Fn() -> f64, memory: impl Fn() -> Option<u64>) -> BenchReport {
+    run_some(events, &TopologyKind::ALL, true, now_ms, memory)
+}
+
+/// Benchmarks the given topologies (and the checker, if asked).
+pub fn run_some(
+    events: u64,
+    kinds: &[TopologyKind],
+    with_checker: bool,
+    now_ms: impl Fn() -> f64,
+    memory: impl Fn() -> Option<u64>,
+) -> BenchReport {
     let scenario = bench_scenario();
     let plan = Rc::new(scenario.compile().expect("the benchmark scenario is valid"));
     let mut results = Vec::new();
-    for kind in TopologyKind::ALL {
+    for &kind in kinds {
         let before = memory();
         let mut run = AnyRun::new(kind, plan.clone()).expect("all topologies configured");
         let t0 = now_ms();
@@ -94,5 +180,6 @@ pub fn run_with_memory(events: u64, now_ms: impl Fn() -> f64, memory: impl Fn() 
             memory_bytes: mem,
         });
     }
-    BenchReport { target_events: events, results }
+    let checker = if with_checker { checker_bench(&now_ms) } else { Vec::new() };
+    BenchReport { target_events: events, results, checker }
 }

@@ -73,6 +73,21 @@ impl AnomalyKind {
         }
     }
 
+    /// What the lessons say to do about it.
+    pub fn lesson(self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead => "Replication lag: a follower or replica answered before it had the latest write. Decide how stale each read may be, or read from the leader or a quorum that overlaps the writes.",
+            AnomalyKind::ReadYourWrites => "Route a user's reads to the leader for a while after they write, or pass the write's log position and let a follower answer only once it has caught up.",
+            AnomalyKind::MonotonicReads => "Pin each user's reads to one replica (sticky sessions), so they never move to a replica further behind.",
+            AnomalyKind::MonotonicWrites => "Writes from one session must take effect in the order they were made; last-write-wins across leaders with skewed clocks breaks that.",
+            AnomalyKind::ConsistentPrefix => "Causally related writes must be seen in order: read causally related data from one replica, or deliver changes only after what they depend on.",
+            AnomalyKind::LostWrite => "Acknowledged is not durable everywhere: use synchronous or semi-synchronous replication, promote the most up-to-date follower, or merge conflicts instead of discarding.",
+            AnomalyKind::SplitBrain => "Two leaders at once: fence the old leader with an epoch token the storage checks, use leases, or elect leaders by majority vote.",
+            AnomalyKind::Divergence => "Replicas that disagree stay that way unless something repairs them: a deterministic tie-break, read repair, or anti-entropy.",
+            AnomalyKind::NotLinearizable => "No single order of the operations explains what clients saw. Quorum overlap (W + R > N) is not enough; linearizable reads need consensus or read repair before answering.",
+        }
+    }
+
     /// Whether the anomaly is a read that returned stale data (for the stale-read rate).
     pub fn is_stale_read(self) -> bool {
         matches!(
@@ -289,7 +304,11 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         let kname = name(names, key);
         let node = r.served_by;
         let node_text = node.map(|n| format!(" from {n}")).unwrap_or_default();
-        let lag = lag_note(facts, node, done);
+        let mut lag = lag_note(facts, node, done);
+        if let Some(v) = &r.version {
+            // What the answering node had, in its own terms ("applied LSN 41", "[2,1,0]").
+            lag.push_str(&format!(" ({v})"));
+        }
         let got = values(&idx, &returned);
 
         // Read-your-writes: the session's own latest acknowledged write to this key.

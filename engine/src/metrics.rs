@@ -102,9 +102,21 @@ pub fn anomalies_of(run: &AnyRun, history: &History) -> Vec<Anomaly> {
         end: run.computed_until(),
     };
     let mut a = check(history, &facts);
+    // Linearizability, per register key, within a budget that keeps a page responsive.
+    let mut notes = Vec::new();
+    let mut registers = crate::jepsen::register_events(history, &mut notes, &run.plan().names);
+    registers.retain(|_, events| events.len() <= LINEARIZABILITY_MAX_EVENTS);
+    let (_, lin) = crate::jepsen::linearizability(&registers, &run.plan().names, LINEARIZABILITY_BUDGET);
+    a.extend(lin);
+    a.sort_by_key(|x| (x.time, x.kind));
     link_messages(&mut a, trace);
     a
 }
+
+/// Register histories longer than this are not checked for linearizability in a run report.
+pub const LINEARIZABILITY_MAX_EVENTS: usize = 5_000;
+/// Search states per key for a run report (the CLI's `check` allows more).
+pub const LINEARIZABILITY_BUDGET: u64 = 200_000;
 
 pub fn report(run: &AnyRun) -> Report {
     let history = history_of(run);

@@ -187,6 +187,9 @@ pub struct ClientOp {
     pub op: Op,
     /// Leaderless only: overrides the scenario's R or W for this operation.
     pub consistency: Option<ConsistencyLevel>,
+    /// Send the request to this node (the coordinator, the leader to write to, the follower to
+    /// read from) instead of letting the client choose.
+    pub via: Option<NodeId>,
 }
 
 /// One version of a register as a read sees it: the write that produced it and its value.

@@ -17,11 +17,47 @@ use std::fmt::Debug;
 
 pub type TimerId = u64;
 
+/// A message's short label, formatted only when someone looks at it: sending a message must
+/// not cost an allocation.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Label {
+    Static(&'static str),
+    /// Text followed by a number: "ack 43".
+    Num(&'static str, u64),
+    /// Text followed by a range: "LSN 41–43".
+    Range(&'static str, u64, u64),
+    /// Anything else, shared rather than copied.
+    Text(std::rc::Rc<str>),
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Label::Static(s) => f.write_str(s),
+            Label::Num(s, n) => write!(f, "{s}{n}"),
+            Label::Range(s, a, b) => write!(f, "{s}{a}–{b}"),
+            Label::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl serde::Serialize for Label {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Label {
+    pub fn text(s: impl AsRef<str>) -> Label {
+        Label::Text(std::rc::Rc::from(s.as_ref()))
+    }
+}
+
 /// What a message tells the engine and the view about itself.
 pub trait MessageMeta {
     fn kind(&self) -> MsgKind;
-    /// A short label drawn next to the message: "append 41..43", "ack 43".
-    fn label(&self) -> String;
+    /// A short label drawn next to the message: "LSN 41–43", "ack 43".
+    fn label(&self) -> Label;
     /// The client operation this message works for, if any.
     fn op(&self) -> Option<OpId> {
         None
@@ -116,6 +152,19 @@ impl<'a, M, T> Ctx<'a, M, T> {
         next_timer: &'a mut TimerId,
     ) -> Self {
         Ctx { now, local_clock, me, cluster, entropy, next_timer, commands: Vec::new() }
+    }
+
+    /// Like `new`, recording into a recycled buffer (the engine keeps a pool).
+    pub fn with_buffer(
+        now: SimTime,
+        local_clock: SimTime,
+        me: Endpoint,
+        cluster: &'a Cluster,
+        entropy: Entropy,
+        next_timer: &'a mut TimerId,
+        commands: Vec<Command<M, T>>,
+    ) -> Self {
+        Ctx { now, local_clock, me, cluster, entropy, next_timer, commands }
     }
 
     pub fn me_node(&self) -> NodeId {

@@ -12,7 +12,7 @@
 
 use crate::dist::Dist;
 use crate::faults::{parse_fault, Fault};
-use crate::model::{ClientId, ClientOp, ConsistencyLevel, Op, OpId, Sym};
+use crate::model::{ClientId, ClientOp, ConsistencyLevel, NodeId, Op, OpId, Sym};
 use crate::rng::{SimRng, Stream};
 use crate::time::{Duration, SimTime, MICROS_PER_S};
 use crate::topology::leader_follower::LfConfig;
@@ -150,6 +150,9 @@ pub struct ScriptOp {
     /// each_quorum.
     #[serde(default)]
     pub cl: Option<String>,
+    /// Send the request to this node: `"n2"` (coordinator, leader, or follower to read from).
+    #[serde(default)]
+    pub via: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -426,9 +429,10 @@ impl Scenario {
                 &network.region_names,
             );
         }
-        let min_nodes = kinds.iter().filter_map(|k| self.node_count(*k)).min().unwrap_or(0);
         let node_counts: Vec<(TopologyKind, usize)> =
             kinds.iter().filter_map(|k| self.node_count(*k).map(|n| (*k, n))).collect();
+
+        let min_nodes = kinds.iter().filter_map(|k| self.node_count(*k)).min().unwrap_or(0);
 
         // Sessions.
         let w = &self.workload;
@@ -458,6 +462,7 @@ impl Scenario {
         // Operations.
         let mut names = Names::default();
         let mut ops: Vec<(SimTime, ClientId, Op, Option<ConsistencyLevel>)> = Vec::new();
+        let mut vias: std::collections::BTreeMap<usize, NodeId> = std::collections::BTreeMap::new();
         if w.script.len() as u64 > MAX_OPS {
             p.push("workload.script", format!("{} operations; at most {MAX_OPS}", w.script.len()));
         } else {
@@ -496,6 +501,17 @@ impl Scenario {
                         }
                     },
                 };
+                if let Some(v) = &s.via {
+                    match crate::model::parse_endpoint(v) {
+                        Some(crate::model::Endpoint::Node(n)) if (n.0 as usize) < min_nodes.max(1) => {
+                            vias.insert(ops.len(), n);
+                        }
+                        _ => p.push(
+                            join(&path, "via"),
+                            format!("\"{}\" is not a node of every topology (n1..n{})", truncate(v), min_nodes.max(1)),
+                        ),
+                    }
+                }
                 if let (Some(session), Some(op)) = (session, op) {
                     ops.push((s.at.0, session, op, cl));
                 }
@@ -541,7 +557,6 @@ impl Scenario {
                 Err(e) => p.push(join(&path, "fault"), e),
             }
         }
-        let _ = min_nodes;
 
         // Narration.
         if self.narration.len() > MAX_CAPTIONS {
@@ -571,7 +586,8 @@ impl Scenario {
             .enumerate()
             .map(|(id, i)| {
                 let (at, session, op, consistency) = ops[i].clone();
-                ScheduledOp { at, session, op: ClientOp { id: id as OpId, op, consistency } }
+                let via = vias.get(&i).copied();
+                ScheduledOp { at, session, op: ClientOp { id: id as OpId, op, consistency, via } }
             })
             .collect();
         faults.sort_by_key(|(t, _)| *t);
@@ -1029,6 +1045,7 @@ mod tests {
             session: "c1".into(),
             op: "write x=1".into(),
             cl: Some("most".into()),
+            via: None,
         });
         let err = s.compile().unwrap_err().to_string();
         assert!(err.contains("topologies.leader_follower.nodes"), "{err}");

@@ -32,25 +32,26 @@ enum Event<P: Protocol> {
     Resume { node: NodeId, token: u32 },
 }
 
-#[derive(Clone, Debug)]
-struct Queued<P: Protocol> {
+/// A heap entry: small, so sifting is cheap; the event itself waits in a slab.
+#[derive(Clone, Copy, Debug)]
+struct Queued {
     time: SimTime,
     seq: u64,
-    event: Event<P>,
+    slot: u32,
 }
 
-impl<P: Protocol> PartialEq for Queued<P> {
+impl PartialEq for Queued {
     fn eq(&self, o: &Self) -> bool {
         (self.time, self.seq) == (o.time, o.seq)
     }
 }
-impl<P: Protocol> Eq for Queued<P> {}
-impl<P: Protocol> PartialOrd for Queued<P> {
+impl Eq for Queued {}
+impl PartialOrd for Queued {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
 }
-impl<P: Protocol> Ord for Queued<P> {
+impl Ord for Queued {
     fn cmp(&self, o: &Self) -> Ordering {
         (self.time, self.seq).cmp(&(o.time, o.seq))
     }
@@ -105,7 +106,10 @@ pub struct Sim<P: Protocol> {
     pub cluster: Rc<Cluster>,
     now: SimTime,
     seq: u64,
-    queue: BinaryHeap<Reverse<Queued<P>>>,
+    queue: BinaryHeap<Reverse<Queued>>,
+    /// Events waiting in the queue, by slot; freed slots are reused.
+    slab: Vec<Option<(SimTime, Event<P>)>>,
+    free_slots: Vec<u32>,
     rng: SimRng,
     next_timer: TimerId,
     next_msg: MsgId,
@@ -124,6 +128,8 @@ pub struct Sim<P: Protocol> {
     dropped_by_user: BTreeSet<MsgId>,
     /// Events held for a paused node, replayed in order when it resumes.
     held: Vec<Vec<Event<P>>>,
+    /// Recycled command buffers: handlers run once per event, so their buffers are reused.
+    cmd_pool: Vec<Vec<Command<P::Msg, P::Timer>>>,
 }
 
 /// Which input the next step comes from.
@@ -160,6 +166,8 @@ impl<P: Protocol> Sim<P> {
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
+            slab: Vec::new(),
+            free_slots: Vec::new(),
             rng: SimRng::new(plan.seed, Stream::Engine),
             next_timer: 0,
             next_msg: 0,
@@ -175,6 +183,7 @@ impl<P: Protocol> Sim<P> {
             steps: 0,
             dropped_by_user: BTreeSet::new(),
             held: vec![Vec::new(); cluster.nodes],
+            cmd_pool: Vec::new(),
             plan,
             interventions,
         };
@@ -252,7 +261,8 @@ impl<P: Protocol> Sim<P> {
         let entropy = self.entropy(salt);
         let slot = &mut self.nodes[n.0 as usize];
         let local = slot.clock.read(self.now);
-        let mut ctx = Ctx::new(self.now, local, Endpoint::Node(n), &cluster, entropy, &mut next_timer);
+        let buf = self.cmd_pool.pop().unwrap_or_default();
+        let mut ctx = Ctx::with_buffer(self.now, local, Endpoint::Node(n), &cluster, entropy, &mut next_timer, buf);
         f(&self.proto, &mut slot.state, &mut ctx);
         let cmds = std::mem::take(&mut ctx.commands);
         drop(ctx);
@@ -268,7 +278,9 @@ impl<P: Protocol> Sim<P> {
         let cluster = Rc::clone(&self.cluster);
         let mut next_timer = self.next_timer;
         let entropy = self.entropy(salt);
-        let mut ctx = Ctx::new(self.now, self.now, Endpoint::Client(c), &cluster, entropy, &mut next_timer);
+        let buf = self.cmd_pool.pop().unwrap_or_default();
+        let mut ctx =
+            Ctx::with_buffer(self.now, self.now, Endpoint::Client(c), &cluster, entropy, &mut next_timer, buf);
         f(&self.proto, &mut self.sessions[c.0 as usize].state, &mut ctx);
         let cmds = std::mem::take(&mut ctx.commands);
         drop(ctx);
@@ -278,7 +290,17 @@ impl<P: Protocol> Sim<P> {
 
     fn push(&mut self, time: SimTime, event: Event<P>) {
         self.seq += 1;
-        self.queue.push(Reverse(Queued { time, seq: self.seq, event }));
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.slab[s as usize] = Some((time, event));
+                s
+            }
+            None => {
+                self.slab.push(Some((time, event)));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.queue.push(Reverse(Queued { time, seq: self.seq, slot }));
     }
 
     /// The time and source of the next event, if any remains before the end of the run.
@@ -338,7 +360,7 @@ impl<P: Protocol> Sim<P> {
                     Action::ClientOp { session, op } => {
                         let id = self.next_op;
                         self.next_op += 1;
-                        let op = ClientOp { id, op, consistency: None };
+                        let op = ClientOp { id, op, consistency: None, via: None };
                         self.schedule_op(session, op, trace);
                     }
                 }
@@ -359,7 +381,11 @@ impl<P: Protocol> Sim<P> {
                 let Some(Reverse(q)) = self.queue.pop() else {
                     return false;
                 };
-                self.dispatch(q.event, trace);
+                let Some((_, event)) = self.slab[q.slot as usize].take() else {
+                    return false;
+                };
+                self.free_slots.push(q.slot);
+                self.dispatch(event, trace);
             }
         }
         true
@@ -516,9 +542,9 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
-    fn apply(&mut self, from: Endpoint, cmds: Vec<Command<P::Msg, P::Timer>>, trace: &mut Trace) {
+    fn apply(&mut self, from: Endpoint, mut cmds: Vec<Command<P::Msg, P::Timer>>, trace: &mut Trace) {
         let now = self.now;
-        for cmd in cmds {
+        for cmd in cmds.drain(..) {
             match cmd {
                 Command::Send { to, msg } => {
                     let id = self.next_msg;
@@ -534,7 +560,7 @@ impl<P: Protocol> Sim<P> {
                         from,
                         to,
                         kind,
-                        label: if trace.recording() { msg.label() } else { String::new() },
+                        label: msg.label(),
                         op: msg.op(),
                         sent_at: now,
                         deliver_at,
@@ -572,6 +598,9 @@ impl<P: Protocol> Sim<P> {
                 Command::Contacted { op, node } => trace.hist(HistEvent::Contacted { op, node }),
                 Command::Annotate(a) => trace.annotate(now, a),
             }
+        }
+        if self.cmd_pool.len() < 8 {
+            self.cmd_pool.push(cmds);
         }
     }
 
@@ -630,7 +659,7 @@ impl<P: Protocol> Sim<P> {
             Fault::Control(c) => self.control(c, trace),
             Fault::DropMessage(id) => {
                 let in_flight =
-                    self.queue.iter().any(|Reverse(q)| matches!(q.event, Event::Deliver { id: m, .. } if m == *id));
+                    self.slab.iter().flatten().any(|(_, e)| matches!(e, Event::Deliver { id: m, .. } if *m == *id));
                 if in_flight {
                     self.dropped_by_user.insert(*id);
                     trace.mark_dropped(*id, DropReason::Intervention);
@@ -669,10 +698,11 @@ impl<P: Protocol> Sim<P> {
     /// Messages currently queued for delivery, by id.
     pub fn queued_messages(&self) -> Vec<(MsgId, SimTime)> {
         let mut v: Vec<(MsgId, SimTime)> = self
-            .queue
+            .slab
             .iter()
-            .filter_map(|Reverse(q)| match &q.event {
-                Event::Deliver { id, .. } => Some((*id, q.time)),
+            .flatten()
+            .filter_map(|(t, e)| match e {
+                Event::Deliver { id, .. } => Some((*id, *t)),
                 _ => None,
             })
             .collect();

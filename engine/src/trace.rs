@@ -116,13 +116,13 @@ pub struct Step {
     pub kind: StepKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct MsgRecord {
     pub id: MsgId,
     pub from: Endpoint,
     pub to: Endpoint,
     pub kind: MsgKind,
-    pub label: String,
+    pub label: crate::protocol::Label,
     pub op: Option<OpId>,
     pub sent_at: SimTime,
     pub deliver_at: SimTime,
@@ -405,7 +405,7 @@ mod tests {
                 from: Endpoint::Node(NodeId(0)),
                 to: Endpoint::Node(NodeId(1)),
                 kind: MsgKind::Replicate,
-                label: String::new(),
+                label: crate::protocol::Label::Static(""),
                 op: None,
                 sent_at: sent,
                 deliver_at: deliver,

@@ -24,7 +24,7 @@ fn fault(at_ms: u64, f: &str) -> FaultSpec {
 }
 
 fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
-    ScriptOp { at: ms(at_ms), session: session.into(), op: op.into(), cl: None }
+    ScriptOp { at: ms(at_ms), session: session.into(), op: op.into(), cl: None, via: None }
 }
 
 fn simulate(s: &Scenario, seed: u64) -> (AnyRun, Report) {

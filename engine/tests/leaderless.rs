@@ -22,7 +22,7 @@ fn fault(at_ms: u64, f: &str) -> FaultSpec {
 }
 
 fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
-    ScriptOp { at: ms(at_ms), session: session.into(), op: op.into(), cl: None }
+    ScriptOp { at: ms(at_ms), session: session.into(), op: op.into(), cl: None, via: None }
 }
 
 fn simulate(s: &Scenario, seed: u64) -> (AnyRun, Report) {
@@ -239,6 +239,7 @@ fn read_repair_fixes_a_stale_replica_that_a_read_meets() {
             session: "c1".into(),
             op: "read archive".into(),
             cl: Some("all".into()),
+            via: None,
         });
     }
     for mode in [ReadRepair::Blocking, ReadRepair::Background] {
@@ -262,8 +263,8 @@ fn consistency_levels_override_quorums_per_operation() {
     s.workload.sessions = 1;
     s.faults = vec![fault(500, "crash n1"), fault(500, "crash n2")];
     s.workload.script = vec![
-        ScriptOp { at: ms(1_000), session: "c1".into(), op: "write k=1".into(), cl: Some("one".into()) },
-        ScriptOp { at: ms(2_000), session: "c1".into(), op: "write k=2".into(), cl: Some("all".into()) },
+        ScriptOp { at: ms(1_000), session: "c1".into(), op: "write k=1".into(), cl: Some("one".into()), via: None },
+        ScriptOp { at: ms(2_000), session: "c1".into(), op: "write k=2".into(), cl: Some("all".into()), via: None },
     ];
     s.topologies.leaderless = Some(LlConfig { nodes: 3, n: 3, w: 2, r: 2, ..LlConfig::default() });
     let (_, r) = simulate(&s, 1);

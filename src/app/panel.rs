@@ -69,7 +69,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
             let mut items = vec![
                 ("kind".to_string(), m.kind.legend().to_string()),
                 ("from → to".into(), format!("{} → {}", m.from, m.to)),
-                ("content".into(), m.label.clone()),
+                ("content".into(), m.label.to_string()),
                 ("sent at".into(), human_duration(m.sent_at)),
                 ("arrives at".into(), human_duration(m.deliver_at)),
                 ("one-way latency".into(), human_duration(m.deliver_at - m.sent_at)),

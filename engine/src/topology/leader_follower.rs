@@ -68,7 +68,7 @@
 use crate::annotate::Annotation;
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Seen, Sym};
 use crate::plog::PLog;
-use crate::protocol::{Control, MessageMeta, NodeCtx, Protocol, TimerId};
+use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol, TimerId};
 use crate::scenario::Names;
 use crate::time::{human_duration, Duration, SimTime};
 use crate::trace::stable_hash;
@@ -444,35 +444,36 @@ impl MessageMeta for LfMsg {
         }
     }
 
-    fn label(&self) -> String {
+    fn label(&self) -> Label {
+        use Label::*;
         match self {
-            LfMsg::ClientWrite { .. } => "write".into(),
-            LfMsg::ClientRead { min_lsn, .. } if *min_lsn > 0 => format!("read ≥LSN {min_lsn}"),
-            LfMsg::ClientRead { .. } => "read".into(),
-            LfMsg::WriteOk { lsn, .. } => format!("ok LSN {lsn}"),
-            LfMsg::ReadOk { applied, .. } => format!("value @LSN {applied}"),
-            LfMsg::NotLeader { leader: Some(l), .. } => format!("not leader → {l}"),
-            LfMsg::NotLeader { .. } => "not leader".into(),
-            LfMsg::Rejected { reason, .. } => format!("rejected: {reason}"),
-            LfMsg::Append { entries, .. } if entries.is_empty() => "heartbeat".into(),
+            LfMsg::ClientWrite { .. } => Static("write"),
+            LfMsg::ClientRead { min_lsn, .. } if *min_lsn > 0 => Num("read ≥ LSN ", *min_lsn),
+            LfMsg::ClientRead { .. } => Static("read"),
+            LfMsg::WriteOk { lsn, .. } => Num("ok, LSN ", *lsn),
+            LfMsg::ReadOk { applied, .. } => Num("value @ LSN ", *applied),
+            LfMsg::NotLeader { leader: Some(l), .. } => Num("not leader, try n", l.0 as u64 + 1),
+            LfMsg::NotLeader { .. } => Static("not leader"),
+            LfMsg::Rejected { reason, .. } => Label::text(format!("rejected: {reason}")),
+            LfMsg::Append { entries, .. } if entries.is_empty() => Static("heartbeat"),
             LfMsg::Append { entries, .. } => {
                 let (a, b) = (entries[0].lsn, entries[entries.len() - 1].lsn);
                 if a == b {
-                    format!("LSN {a}")
+                    Num("LSN ", a)
                 } else {
-                    format!("LSN {a}–{b}")
+                    Range("LSN ", a, b)
                 }
             }
-            LfMsg::AppendAck { flushed, .. } => format!("ack {flushed}"),
-            LfMsg::AppendNack { need_from, .. } => format!("need from {need_from}"),
-            LfMsg::Snapshot { lsn, .. } => format!("snapshot @{lsn}"),
-            LfMsg::StatusQuery { .. } => "status?".into(),
-            LfMsg::StatusReply { last_lsn, .. } => format!("at LSN {last_lsn}"),
-            LfMsg::Promote { epoch, .. } => format!("promote (epoch {epoch})"),
-            LfMsg::NewLeader { epoch } => format!("new leader, epoch {epoch}"),
-            LfMsg::RequestVote { epoch, .. } => format!("vote for me? term {epoch}"),
-            LfMsg::Vote { granted: true, .. } => "vote yes".into(),
-            LfMsg::Vote { granted: false, .. } => "vote no".into(),
+            LfMsg::AppendAck { flushed, .. } => Num("ack ", *flushed),
+            LfMsg::AppendNack { need_from, .. } => Num("need from LSN ", *need_from),
+            LfMsg::Snapshot { lsn, .. } => Num("snapshot @ LSN ", *lsn),
+            LfMsg::StatusQuery { .. } => Static("status?"),
+            LfMsg::StatusReply { last_lsn, .. } => Num("at LSN ", *last_lsn),
+            LfMsg::Promote { epoch, .. } => Num("promote, epoch ", *epoch),
+            LfMsg::NewLeader { epoch } => Num("new leader, epoch ", *epoch),
+            LfMsg::RequestVote { epoch, .. } => Num("vote for me? term ", *epoch),
+            LfMsg::Vote { granted: true, .. } => Static("vote yes"),
+            LfMsg::Vote { granted: false, .. } => Static("vote no"),
         }
     }
 
@@ -1830,10 +1831,14 @@ impl LeaderFollower {
     }
 
     fn client_send(&self, client: &mut LfClient, ctx: &mut NodeCtx<Self>) {
-        let Some((op, _)) = client.pending.clone() else {
+        let Some((op, attempts)) = client.pending.clone() else {
             return;
         };
-        let target = if op.op.is_write() { client.leader } else { self.read_target(client, ctx) };
+        let target = match op.via {
+            Some(n) if attempts == 0 => n,
+            _ if op.op.is_write() => client.leader,
+            _ => self.read_target(client, ctx),
+        };
         self.client_send_to(client, ctx, target);
     }
 

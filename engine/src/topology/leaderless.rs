@@ -49,7 +49,7 @@ use crate::model::{
     ClientId, ClientOp, Completion, ConsistencyLevel, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym,
 };
 use crate::plog::PLog;
-use crate::protocol::{MessageMeta, NodeCtx, Protocol};
+use crate::protocol::{Label, MessageMeta, NodeCtx, Protocol};
 use crate::scenario::{key_kinds, KeyKind, Names, Plan};
 use crate::time::{Duration, SimTime};
 use crate::topology::versions::{
@@ -282,25 +282,26 @@ impl MessageMeta for LlMsg {
         }
     }
 
-    fn label(&self) -> String {
+    fn label(&self) -> Label {
+        use Label::*;
         match self {
-            LlMsg::ClientWrite { .. } => "write".into(),
-            LlMsg::ClientRead { .. } => "read".into(),
-            LlMsg::WriteOk { acks, .. } => format!("ok ({} acks)", acks.len()),
-            LlMsg::ReadOk { .. } => "value".into(),
-            LlMsg::Failed { reason, .. } => format!("failed: {reason}"),
-            LlMsg::Put { repair: true, .. } => "repair".into(),
-            LlMsg::Put { hint: Some(h), .. } => format!("put (hint for {h})"),
-            LlMsg::Put { .. } => "put".into(),
-            LlMsg::PutAck { .. } => "ack".into(),
-            LlMsg::Get { .. } => "get".into(),
-            LlMsg::GetReply { item: None, .. } => "not found".into(),
-            LlMsg::GetReply { .. } => "version".into(),
-            LlMsg::Handoff { .. } => "hinted handoff".into(),
-            LlMsg::HandoffAck { .. } => "handoff ack".into(),
-            LlMsg::MerkleTree { .. } => "merkle tree".into(),
-            LlMsg::MerkleSync { items, .. } => format!("sync {} keys", items.len()),
-            LlMsg::MerkleSyncBack { items } => format!("sync {} keys", items.len()),
+            LlMsg::ClientWrite { .. } => Static("write"),
+            LlMsg::ClientRead { .. } => Static("read"),
+            LlMsg::WriteOk { acks, .. } => Num("ok, acks: ", acks.len() as u64),
+            LlMsg::ReadOk { .. } => Static("value"),
+            LlMsg::Failed { reason, .. } => Label::text(format!("failed: {reason}")),
+            LlMsg::Put { repair: true, .. } => Static("repair"),
+            LlMsg::Put { hint: Some(h), .. } => Num("put, hint for n", h.0 as u64 + 1),
+            LlMsg::Put { .. } => Static("put"),
+            LlMsg::PutAck { .. } => Static("ack"),
+            LlMsg::Get { .. } => Static("get"),
+            LlMsg::GetReply { item: None, .. } => Static("not found"),
+            LlMsg::GetReply { .. } => Static("version"),
+            LlMsg::Handoff { .. } => Static("hinted handoff"),
+            LlMsg::HandoffAck { .. } => Static("handoff ack"),
+            LlMsg::MerkleTree { .. } => Static("merkle tree"),
+            LlMsg::MerkleSync { items, .. } => Num("sync keys: ", items.len() as u64),
+            LlMsg::MerkleSyncBack { items } => Num("sync keys: ", items.len() as u64),
         }
     }
 
@@ -376,7 +377,8 @@ pub struct Hint {
 #[derive(Clone, Debug)]
 pub struct LaneEntry {
     pub key: Sym,
-    pub label: String,
+    /// The version stored (or, for a hint, held for another node).
+    pub item: Rc<Item>,
     pub write: OpId,
     pub state: EntryState,
 }
@@ -515,7 +517,6 @@ impl Leaderless {
         write: OpId,
         origin: NodeId,
     ) -> bool {
-        let label = format!("{} {}", self.rules.names.get(key), self.rules.item_label(item, &self.rules.names));
         let merged = match node.store.get(&key) {
             None => item.clone(),
             Some(local) => {
@@ -526,13 +527,24 @@ impl Leaderless {
                 merged
             }
         };
-        let changed =
-            node.store.get(&key).map(canonical) != Some(canonical(&merged)) || node.store.get(&key) != Some(&merged);
+        let changed = node.store.get(&key) != Some(&merged);
         if changed {
-            node.lane.push(LaneEntry { key, label, write, state: EntryState::Applied });
+            // The lane keeps the version itself; its label is formatted only when drawn.
+            node.lane.push(LaneEntry { key, item: Rc::new(merged.clone()), write, state: EntryState::Applied });
             node.store.insert(key, merged);
         }
         changed
+    }
+
+    /// Drops a request once it is answered and every replica it asked has replied: nothing more
+    /// can happen to it, and keeping it would only make checkpoints bigger.
+    fn forget_if_settled(&self, node: &mut LlNode, req_id: u64) {
+        let Some(r) = node.requests.get(&req_id) else { return };
+        let expected = r.home.len() + r.stand_ins.len();
+        let heard = if r.write { r.answered.len() } else { r.replies.len() };
+        if r.done && r.awaiting_repair.is_empty() && heard >= expected {
+            node.requests.remove(&req_id);
+        }
     }
 
     fn merged_of(&self, me: NodeId, key: Sym, items: &[&Item]) -> Option<Item> {
@@ -548,8 +560,7 @@ impl Leaderless {
 
     fn reply_read(&self, node: &mut LlNode, ctx: &mut NodeCtx<Self>, req_id: u64) {
         let Some(req) = node.requests.get_mut(&req_id) else { return };
-        let items: Vec<Item> = req.replies.values().filter_map(|i| i.as_deref().cloned()).collect();
-        let refs: Vec<&Item> = items.iter().collect();
+        let refs: Vec<&Item> = req.replies.values().filter_map(|i| i.as_deref()).collect();
         let merged = self.merged_of(node.id, req.key, &refs);
         let value = read_item(merged.as_ref(), req.key, self.kind_of(req.key));
         let from: Vec<NodeId> = req.answered.iter().copied().collect();
@@ -562,14 +573,14 @@ impl Leaderless {
     fn read_repair(&self, node: &mut LlNode, ctx: &mut NodeCtx<Self>, req_id: u64) -> BTreeSet<NodeId> {
         let me = node.id;
         let Some(req) = node.requests.get_mut(&req_id) else { return BTreeSet::new() };
-        let items: Vec<Item> = req.replies.values().filter_map(|i| i.as_deref().cloned()).collect();
-        let refs: Vec<&Item> = items.iter().collect();
+        let refs: Vec<&Item> = req.replies.values().filter_map(|i| i.as_deref()).collect();
         let Some(merged) = self.merged_of(me, req.key, &refs) else { return BTreeSet::new() };
         let target = canonical(&merged);
         let mut stale = BTreeSet::new();
         for (n, item) in &req.replies {
             let behind = match item {
                 None => true,
+                Some(i) if **i == merged => false,
                 Some(i) => canonical(i) != target || !matches!(self.item_order(i, &merged), Order::Equal),
             };
             if behind && !req.repaired.contains(n) {
@@ -892,13 +903,8 @@ impl Protocol for Leaderless {
                 match hint {
                     Some(home) => {
                         ctx.annotate(Annotation::HintStored { holder: node.id, home, key, write });
-                        node.hints.push(Hint { home, key, item, write });
-                        node.lane.push(LaneEntry {
-                            key,
-                            label: format!("hint for {home}: {}", self.rules.names.get(key)),
-                            write,
-                            state: EntryState::Pending,
-                        });
+                        node.hints.push(Hint { home, key, item: item.clone(), write });
+                        node.lane.push(LaneEntry { key, item: item.clone(), write, state: EntryState::Pending });
                     }
                     None => {
                         self.store(node, ctx, key, &item, write, f);
@@ -917,6 +923,7 @@ impl Protocol for Leaderless {
                 } else if r.awaiting_repair.remove(&f) && r.awaiting_repair.is_empty() && !r.done {
                     self.reply_read(node, ctx, req);
                 }
+                self.forget_if_settled(node, req);
             }
             (Endpoint::Node(f), LlMsg::Get { req, key }) => {
                 ctx.send(f, LlMsg::GetReply { req, key, item: node.store.get(&key).cloned().map(Rc::new) });
@@ -928,6 +935,7 @@ impl Protocol for Leaderless {
                 let op = r.op;
                 ctx.contacted(op, f);
                 self.check_read(node, ctx, req);
+                self.forget_if_settled(node, req);
             }
             (Endpoint::Node(f), LlMsg::Handoff { key, item, write }) => {
                 self.store(node, ctx, key, &item, write, f);
@@ -1169,8 +1177,11 @@ impl Protocol for Leaderless {
             .filter_map(|i| node.lane.get(i).map(|e| (i, e)))
             .map(|(i, e)| EntryView {
                 id: format!("{i}"),
-                label: e.label.clone(),
-                version: String::new(),
+                label: format!("{} = {}", names.get(e.key), self.rules.item_label(&e.item, names)),
+                version: match &*e.item {
+                    Item::Register(v) => v.iter().map(|r| vv_label(&r.vv)).collect::<Vec<_>>().join(" | "),
+                    _ => String::new(),
+                },
                 state: e.state,
                 write: (e.write > 0).then_some(e.write),
             })
@@ -1214,6 +1225,10 @@ impl Protocol for Leaderless {
                 home.iter().map(|h| (*h, nodes.get(h.0 as usize).and_then(|n| n.store.get(key)))).collect();
             let present: Vec<&Item> = items.iter().filter_map(|(_, i)| *i).collect();
             if present.is_empty() {
+                continue;
+            }
+            // Usually every replica holds the same version: nothing to merge.
+            if present.len() == items.len() && present.windows(2).all(|w| w[0] == w[1]) {
                 continue;
             }
             let Some(newest) = self.merged_of(NodeId(0), *key, &present) else { continue };
@@ -1272,7 +1287,10 @@ impl Leaderless {
         if attempt == 0 {
             client.first = ctx.entropy.below(self.n().min(pref.len()));
         }
-        let coordinator = pref[(client.first + attempt as usize) % pref.len()];
+        let coordinator = match op.via {
+            Some(n) if attempt == 0 => n,
+            _ => pref[(client.first + attempt as usize) % pref.len()],
+        };
         let msg = match op.op {
             Op::Read { key } => LlMsg::ClientRead { op: op.id, key, cl: op.consistency },
             ref body => LlMsg::ClientWrite { op: op.id, body: body.clone(), cl: op.consistency },

@@ -59,7 +59,7 @@
 use crate::annotate::Annotation;
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym};
 use crate::plog::PLog;
-use crate::protocol::{Control, MessageMeta, NodeCtx, Protocol};
+use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol};
 use crate::scenario::{key_kinds, KeyKind, Names, Plan};
 use crate::time::{Duration, SimTime};
 use crate::topology::versions::{
@@ -163,6 +163,8 @@ pub struct Change {
     pub path: Vec<NodeId>,
     /// True time of the write, for measuring lag only.
     pub written_at: SimTime,
+    /// "n1#4 x = 3", shared by every message that carries this change.
+    pub message_label: Rc<str>,
 }
 
 #[derive(Clone, Debug)]
@@ -187,17 +189,16 @@ impl MessageMeta for MlMsg {
             MlMsg::ReplicateAck { .. } => MsgKind::ReplicaAck,
         }
     }
-    fn label(&self) -> String {
+    fn label(&self) -> Label {
+        use Label::*;
         match self {
-            MlMsg::ClientWrite { .. } => "write".into(),
-            MlMsg::ClientRead { .. } => "read".into(),
-            MlMsg::WriteOk { version, .. } => format!("ok {version}"),
-            MlMsg::ReadOk { .. } => "value".into(),
-            MlMsg::Rejected { .. } => "rejected".into(),
-            MlMsg::Replicate { change } => {
-                format!("{}#{} {}", change.origin, change.seq, change.label)
-            }
-            MlMsg::ReplicateAck { origin, seq } => format!("ack {origin}#{seq}"),
+            MlMsg::ClientWrite { .. } => Static("write"),
+            MlMsg::ClientRead { .. } => Static("read"),
+            MlMsg::WriteOk { .. } => Static("ok"),
+            MlMsg::ReadOk { .. } => Static("value"),
+            MlMsg::Rejected { .. } => Static("rejected"),
+            MlMsg::Replicate { change } => Text(change.message_label.clone()),
+            MlMsg::ReplicateAck { seq, .. } => Num("ack #", *seq),
         }
     }
     fn op(&self) -> Option<OpId> {
@@ -243,11 +244,8 @@ impl SeqSet {
 /// One line of a leader's change lane.
 #[derive(Clone, Debug)]
 pub struct LaneEntry {
-    pub origin: NodeId,
-    pub seq: u64,
-    pub write: OpId,
-    pub label: String,
-    pub vv: String,
+    /// The change applied (shared with the messages that carried it).
+    pub change: Rc<Change>,
     /// Lost in a conflict on this leader.
     pub discarded: bool,
 }
@@ -409,25 +407,22 @@ impl MultiLeader {
     #[allow(clippy::too_many_arguments)]
     fn merge(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, unit: Sym, incoming: &Item, change: &Change) {
         let me = node.id;
-        let local = node.store.get(&unit).cloned();
-        let Some(local) = local else {
+        let Some(local) = node.store.get(&unit) else {
             node.store.insert(unit, incoming.clone());
             return;
         };
-        let (merged, record) = self.rules.resolve(me, unit, &local, incoming, change.write, change.origin);
+        let (merged, record) = self.rules.resolve(me, unit, local, incoming, change.write, change.origin);
         if let Some(r) = record {
             for w in &r.discarded {
                 // Mark the lane entry of the discarded write on this leader.
                 let len = node.lane.len();
-                for i in (len.saturating_sub(64)..len).rev() {
-                    if let Some(e) = node.lane.get(i) {
-                        if e.write == *w {
-                            let mut e = e.clone();
-                            e.discarded = true;
-                            node.lane.push(LaneEntry { label: format!("{} (lost in conflict)", e.label), ..e });
-                            break;
-                        }
-                    }
+                let found = (len.saturating_sub(64)..len)
+                    .rev()
+                    .filter_map(|i| node.lane.get(i))
+                    .find(|e| e.change.write == *w)
+                    .map(|e| e.change.clone());
+                if let Some(change) = found {
+                    node.lane.push(LaneEntry { change, discarded: true });
                 }
             }
             ctx.annotate(Annotation::Conflict(r));
@@ -459,20 +454,7 @@ impl MultiLeader {
         if change.seq > node.latest[o].0 {
             node.latest[o] = (change.seq, change.write);
         }
-        let vv = match &*change.item {
-            Item::Register(v) => v.first().map(|v| vv_label(&v.vv)).unwrap_or_default(),
-            Item::NaiveCounter(c) => vv_label(&c.vv),
-            Item::SetValue(v) => v.first().map(|v| vv_label(&v.vv)).unwrap_or_default(),
-            _ => String::new(),
-        };
-        node.lane.push(LaneEntry {
-            origin: change.origin,
-            seq: change.seq,
-            write: change.write,
-            label: change.label.clone(),
-            vv,
-            discarded: false,
-        });
+        node.lane.push(LaneEntry { change: change.clone(), discarded: false });
         if let (Item::Table(rows), Some(Item::Table(mine))) = (&*change.item, node.store.get(&change.key)) {
             for (id, row) in rows {
                 if let Some(existing) = mine.get(id) {
@@ -487,13 +469,18 @@ impl MultiLeader {
             }
         }
         self.merge(node, ctx, change.key, &change.item, change);
-        // Forward along the topology.
-        let mut fwd = (**change).clone();
-        fwd.path.push(node.id);
-        let fwd = Rc::new(fwd);
-        for t in self.targets(node.id, change, &node.skipped) {
-            node.outbound.entry(t).or_default().insert((change.origin, change.seq), fwd.clone());
-            ctx.send(t, MlMsg::Replicate { change: fwd.clone() });
+        // Forward along the topology (all-to-all never forwards).
+        let targets = self.targets(node.id, change, &node.skipped);
+        if targets.is_empty() {
+            // nothing to forward
+        } else {
+            let mut fwd = (**change).clone();
+            fwd.path.push(node.id);
+            let fwd = Rc::new(fwd);
+            for t in targets {
+                node.outbound.entry(t).or_default().insert((change.origin, change.seq), fwd.clone());
+                ctx.send(t, MlMsg::Replicate { change: fwd.clone() });
+            }
         }
         // Anything held for this change may now go.
         if self.cfg.causal_delivery && !node.held.is_empty() {
@@ -587,16 +574,10 @@ impl Protocol for MultiLeader {
                     deps,
                     path: vec![node.id],
                     written_at: ctx.now,
+                    message_label: Rc::from(format!("{}#{} {}", node.id, seq, label).as_str()),
                 });
                 node.store.insert(unit, item);
-                node.lane.push(LaneEntry {
-                    origin: node.id,
-                    seq,
-                    write: op,
-                    label,
-                    vv: version.clone(),
-                    discarded: false,
-                });
+                node.lane.push(LaneEntry { change: change.clone(), discarded: false });
                 ctx.send(c, MlMsg::WriteOk { op, version, assigned });
                 for t in self.targets(node.id, &change, &node.skipped) {
                     node.outbound.entry(t).or_default().insert((node.id, seq), change.clone());
@@ -688,7 +669,7 @@ impl Protocol for MultiLeader {
             Op::Read { key } => MlMsg::ClientRead { op: op.id, key },
             ref other => MlMsg::ClientWrite { op: op.id, op_body: other.clone() },
         };
-        ctx.send(client.leader, msg);
+        ctx.send(op.via.unwrap_or(client.leader), msg);
     }
 
     fn client_on_message(&self, client: &mut MlClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: MlMsg) {
@@ -743,16 +724,28 @@ impl Protocol for MultiLeader {
         let len = node.lane.len();
         let log = (len.saturating_sub(12)..len)
             .filter_map(|i| node.lane.get(i).map(|e| (i, e)))
-            .map(|(i, e)| EntryView {
-                id: format!("{}#{}:{i}", e.origin, e.seq),
-                label: format!("{}: {}", e.origin, e.label),
-                version: if e.vv.is_empty() {
-                    format!("{}#{}", e.origin, e.seq)
-                } else {
-                    format!("{}#{} {}", e.origin, e.seq, e.vv)
-                },
-                state: if e.discarded { EntryState::Discarded } else { EntryState::Applied },
-                write: Some(e.write),
+            .map(|(i, e)| {
+                let c = &e.change;
+                let vv = match &*c.item {
+                    Item::Register(v) => v.first().map(|v| vv_label(&v.vv)),
+                    Item::NaiveCounter(n) => Some(vv_label(&n.vv)),
+                    Item::SetValue(v) => v.first().map(|v| vv_label(&v.vv)),
+                    _ => None,
+                };
+                EntryView {
+                    id: format!("{}#{}:{i}", c.origin, c.seq),
+                    label: if e.discarded {
+                        format!("{}: {} (lost in conflict)", c.origin, c.label)
+                    } else {
+                        format!("{}: {}", c.origin, c.label)
+                    },
+                    version: match vv {
+                        Some(v) => format!("{}#{} {v}", c.origin, c.seq),
+                        None => format!("{}#{}", c.origin, c.seq),
+                    },
+                    state: if e.discarded { EntryState::Discarded } else { EntryState::Applied },
+                    write: Some(c.write),
+                }
             })
             .collect();
         let data = node

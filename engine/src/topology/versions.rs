@@ -96,7 +96,31 @@ pub fn vv_max(a: &[u64], b: &[u64]) -> Vv {
 }
 
 pub fn vv_label(v: &[u64]) -> String {
-    format!("[{}]", v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","))
+    // Written by hand: this runs for every write, and `format!` costs ten times as much.
+    let mut s = String::with_capacity(2 + v.len() * 3);
+    s.push('[');
+    for (i, x) in v.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        push_u64(&mut s, *x);
+    }
+    s.push(']');
+    s
+}
+
+pub fn push_u64(s: &mut String, mut x: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or(""));
 }
 
 /// One version of a register row: its fields, where and when it was written.

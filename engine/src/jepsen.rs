@@ -1,0 +1,540 @@
+//! Histories in Jepsen's EDN format, and checking any history.
+//!
+//! Each line (or element of a top-level vector) is a map such as
+//! `{:process 0, :type :invoke, :f :write, :value 3}`, followed later by the same process's
+//! `:ok`, `:fail` or `:info` completion. `:f` is `:read`, `:write` or `:cas` (value `[old new]`).
+//! Multi-key histories use `jepsen.independent` tuples: `:value [k v]`. An optional `:time`
+//! (nanoseconds) orders events; otherwise their order in the file does. Nemesis lines (a
+//! non-integer `:process`) are skipped.
+//!
+//! Imported histories are checked like the engine's own: linearizability per key, and the
+//! anomaly checks where reads can be attributed to a unique write (Jepsen register tests often
+//! reuse values; such reads are skipped for the anomaly checks and counted in the notes).
+
+use crate::checker::{check, Anomaly, AnomalyKind, Facts};
+use crate::edn::{read_all, write, Edn};
+use crate::linearizability::{check_with_budget, RegEvent, RegOp, Verdict};
+use crate::model::{ClientId, Op, OpId, OpRecord, OpResult, ReadValue, Seen, Sym};
+use crate::scenario::Names;
+use crate::trace::History;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const MAX_HISTORY_OPS: usize = 200_000;
+
+/// One imported operation before it becomes a history row.
+#[derive(Clone, Debug, PartialEq)]
+struct Pending {
+    line: usize,
+    process: i64,
+    f: F,
+    key: Option<Edn>,
+    input: Edn,
+    invoke: u64,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum F {
+    Read,
+    Write,
+    Cas,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Imported {
+    pub history: History,
+    pub names: Names,
+    /// Register events per key, for linearizability.
+    pub registers: BTreeMap<Sym, Vec<RegEvent>>,
+    pub notes: Vec<String>,
+}
+
+fn key_name(k: &Option<Edn>) -> String {
+    match k {
+        None => "register".into(),
+        Some(Edn::Keyword(s)) | Some(Edn::Str(s)) | Some(Edn::Symbol(s)) => s.clone(),
+        Some(other) => write(other),
+    }
+}
+
+fn int_or_nil(v: &Edn) -> Result<Option<i64>, String> {
+    match v {
+        Edn::Nil => Ok(None),
+        Edn::Int(i) => Ok(Some(*i)),
+        other => Err(format!("expected an integer or nil, found {}", crate::scenario::truncate(&write(other)))),
+    }
+}
+
+/// Splits `:value` into (key, value) for independent tuples.
+fn split_value(f: F, v: &Edn) -> (Option<Edn>, Edn) {
+    match (f, v) {
+        (F::Cas, Edn::Vector(items)) if items.len() == 2 && matches!(items[1], Edn::Vector(_)) => {
+            (Some(items[0].clone()), items[1].clone())
+        }
+        (F::Read | F::Write, Edn::Vector(items)) if items.len() == 2 => (Some(items[0].clone()), items[1].clone()),
+        _ => (None, v.clone()),
+    }
+}
+
+/// Parses an EDN history. Errors name the line and the reason.
+pub fn import_edn(text: &str) -> Result<Imported, String> {
+    if text.len() > 64 * 1024 * 1024 {
+        return Err("history is larger than 64 MB".into());
+    }
+    let forms = read_all(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    // A file may hold one vector of maps instead of one map per line.
+    let forms: Vec<(usize, Edn)> = match forms.as_slice() {
+        [(line, Edn::Vector(items))] => items.iter().map(|i| (*line, i.clone())).collect(),
+        _ => forms,
+    };
+    if forms.len() > 2 * MAX_HISTORY_OPS {
+        return Err(format!("{} events; at most {}", forms.len(), 2 * MAX_HISTORY_OPS));
+    }
+    let mut names = Names::default();
+    let mut sessions: BTreeMap<i64, ClientId> = BTreeMap::new();
+    let mut open: BTreeMap<i64, Pending> = BTreeMap::new();
+    let mut ops: Vec<OpRecord> = Vec::new();
+    let mut reg: Vec<(Sym, RegEvent)> = Vec::new();
+    let mut skipped_nemesis = 0;
+    for (index, (line, form)) in forms.iter().enumerate() {
+        let at = |m: &str| format!("line {line}: {m}");
+        if !matches!(form, Edn::Map(_)) {
+            return Err(at("expected a map such as {:process 0, :type :invoke, :f :read, :value nil}"));
+        }
+        let process = match form.get("process") {
+            Some(Edn::Int(p)) => *p,
+            Some(_) => {
+                skipped_nemesis += 1;
+                continue;
+            }
+            None => return Err(at("missing :process")),
+        };
+        let ty = form
+            .get("type")
+            .and_then(|t| t.keyword())
+            .ok_or_else(|| at("missing :type (:invoke, :ok, :fail or :info)"))?;
+        let f = match form.get("f").and_then(|f| f.keyword()) {
+            Some("read") => F::Read,
+            Some("write") => F::Write,
+            Some("cas") => F::Cas,
+            Some(other) => {
+                return Err(at(&format!(
+                    ":f :{} is not a register operation (read, write, cas)",
+                    crate::scenario::truncate(other)
+                )))
+            }
+            None => return Err(at("missing :f")),
+        };
+        let value = form.get("value").cloned().unwrap_or(Edn::Nil);
+        let time = match form.get("time") {
+            Some(Edn::Int(t)) if *t >= 0 => *t as u64 / 1000,
+            Some(_) => return Err(at(":time must be a non-negative integer (nanoseconds)")),
+            None => index as u64,
+        };
+        match ty {
+            "invoke" => {
+                if open.contains_key(&process) {
+                    return Err(at(&format!(
+                        "process {process} invokes again before its previous operation completed"
+                    )));
+                }
+                let (key, input) = split_value(f, &value);
+                open.insert(process, Pending { line: *line, process, f, key, input, invoke: time });
+            }
+            "ok" | "fail" | "info" => {
+                let p = open
+                    .remove(&process)
+                    .ok_or_else(|| at(&format!("process {process} completes an operation it never invoked")))?;
+                if p.f != f {
+                    return Err(at(&format!("completion :f does not match the invocation on line {}", p.line)));
+                }
+                if ops.len() >= MAX_HISTORY_OPS {
+                    return Err(at(&format!("more than {MAX_HISTORY_OPS} operations")));
+                }
+                let next = sessions.len();
+                let session = *sessions.entry(p.process).or_insert(ClientId(next.min(255) as u8));
+                if next > 255 {
+                    return Err(at("more than 256 processes"));
+                }
+                let (out_key, out_value) = split_value(f, &value);
+                // Jepsen writes `[k nil]` on a read's invocation, but a bare `nil` is common too:
+                // then the completion names the key.
+                let key_edn = if p.key.is_some() { p.key.clone() } else { out_key };
+                if let (Some(a), Some(b)) = (&key_edn, split_value(f, &value).0) {
+                    if *a != b && ty == "ok" {
+                        return Err(at(&format!(
+                            "the completion names key {} but the invocation on line {} named {}",
+                            write(&b),
+                            p.line,
+                            write(a)
+                        )));
+                    }
+                }
+                let key = names
+                    .intern(&crate::scenario::truncate(&key_name(&key_edn)).replace('…', ""))
+                    .map_err(|e| at(&e))?;
+                let id = ops.len() as OpId;
+                let complete = (ty == "ok").then_some(time);
+                let (op, result, regop) = match f {
+                    F::Write => {
+                        let v = int_or_nil(&p.input).map_err(|e| at(&e))?.ok_or_else(|| at("a write needs a value"))?;
+                        let result = match ty {
+                            "ok" => OpResult::Written,
+                            "fail" => OpResult::Fail("failed".into()),
+                            _ => OpResult::Info("unknown".into()),
+                        };
+                        (Op::Write { key, value: v }, result, Some(RegOp::Write(v)))
+                    }
+                    F::Read => {
+                        let v = if ty == "ok" { int_or_nil(&out_value).map_err(|e| at(&e))? } else { None };
+                        let result = match ty {
+                            "ok" => OpResult::Read(ReadValue::Register(
+                                v.map(|v| vec![Seen { write: u32::MAX, value: v }]).unwrap_or_default(),
+                            )),
+                            "fail" => OpResult::Fail("failed".into()),
+                            _ => OpResult::Info("unknown".into()),
+                        };
+                        (Op::Read { key }, result, (ty == "ok").then_some(RegOp::Read(v)))
+                    }
+                    F::Cas => {
+                        let Edn::Vector(pair) = &p.input else { return Err(at(":cas needs a value [old new]")) };
+                        if pair.len() != 2 {
+                            return Err(at(":cas needs a value [old new]"));
+                        }
+                        let from = int_or_nil(&pair[0]).map_err(|e| at(&e))?;
+                        let to =
+                            int_or_nil(&pair[1]).map_err(|e| at(&e))?.ok_or_else(|| at(":cas needs a new value"))?;
+                        let result = match ty {
+                            "ok" => OpResult::Written,
+                            "fail" => OpResult::Fail("compare failed".into()),
+                            _ => OpResult::Info("unknown".into()),
+                        };
+                        (Op::Write { key, value: to }, result, Some(RegOp::Cas { from, to }))
+                    }
+                };
+                if ty != "fail" {
+                    if let Some(r) = regop {
+                        reg.push((key, RegEvent { id: id as u64, op: r, invoke: p.invoke, complete }));
+                    }
+                }
+                ops.push(OpRecord {
+                    id,
+                    session,
+                    op,
+                    consistency: None,
+                    scheduled_at: p.invoke,
+                    invoke_at: Some(p.invoke),
+                    complete_at: Some(time),
+                    result: Some(result),
+                    served_by: None,
+                    version: None,
+                    assigned_id: None,
+                    epoch: None,
+                    contacted: Vec::new(),
+                });
+            }
+            other => {
+                return Err(at(&format!(
+                    ":type :{} is not :invoke, :ok, :fail or :info",
+                    crate::scenario::truncate(other)
+                )))
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    // Operations never completed are of unknown outcome, as Jepsen treats them.
+    for (_, p) in open {
+        let key = names.intern(&key_name(&p.key)).map_err(|e| format!("line {}: {e}", p.line))?;
+        if let (F::Write, Ok(Some(v))) = (p.f, int_or_nil(&p.input)) {
+            reg.push((key, RegEvent { id: ops.len() as u64, op: RegOp::Write(v), invoke: p.invoke, complete: None }));
+        }
+        notes.push(format!("line {}: never completed; treated as unknown (:info)", p.line));
+    }
+    if skipped_nemesis > 0 {
+        notes.push(format!("{skipped_nemesis} nemesis line(s) skipped"));
+    }
+    // Attribute read values to writes where the value identifies one write of that key.
+    let mut writers: BTreeMap<(Sym, i64), Vec<OpId>> = BTreeMap::new();
+    for o in &ops {
+        if let (Op::Write { key, value }, Some(r)) = (&o.op, &o.result) {
+            if !matches!(r, OpResult::Fail(_)) {
+                writers.entry((*key, *value)).or_default().push(o.id);
+            }
+        }
+    }
+    let mut unattributed = 0;
+    for o in &mut ops {
+        if let (Op::Read { key }, Some(OpResult::Read(ReadValue::Register(seen)))) = (&o.op, &mut o.result) {
+            if let Some(s) = seen.first_mut() {
+                match writers.get(&(*key, s.value)).map(Vec::as_slice) {
+                    Some([w]) => s.write = *w,
+                    _ => {
+                        unattributed += 1;
+                        o.result = Some(OpResult::Info("value written more than once: not attributed".into()));
+                    }
+                }
+            }
+        }
+    }
+    if unattributed > 0 {
+        notes.push(format!("{unattributed} read(s) return a value written more than once (or never): skipped by the anomaly checks, still used for linearizability"));
+    }
+    let mut registers: BTreeMap<Sym, Vec<RegEvent>> = BTreeMap::new();
+    for (k, e) in reg {
+        registers.entry(k).or_default().push(e);
+    }
+    Ok(Imported { history: History { ops }, names, registers, notes })
+}
+
+fn edn_key(name: &str) -> Edn {
+    if !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        Edn::Keyword(name.to_string())
+    } else {
+        Edn::Str(name.to_string())
+    }
+}
+
+/// Writes a history in Jepsen's format: one map per line, invocations and completions in time
+/// order, `:time` in nanoseconds, independent `[key value]` tuples when there is more than one
+/// key. Only register operations are written; others are counted in a leading comment.
+pub fn export_edn(history: &History, names: &Names) -> String {
+    let keys: std::collections::BTreeSet<Sym> = history.ops.iter().filter_map(|o| o.op.key()).collect();
+    let multi = keys.len() > 1;
+    let mut events: Vec<(u64, u8, u32, String)> = Vec::new();
+    let mut skipped = 0;
+    for o in &history.ops {
+        let Some(invoke) = o.invoke_at else { continue };
+        let (f, key, in_v, out_v) = match (&o.op, &o.result) {
+            (Op::Write { key, value } | Op::Bulk { key, value, .. }, _) => {
+                ("write", *key, Edn::Int(*value), Edn::Int(*value))
+            }
+            (Op::Read { key }, r) => {
+                let out = match r {
+                    Some(OpResult::Read(ReadValue::Register(v))) if v.len() == 1 => Edn::Int(v[0].value),
+                    Some(OpResult::Read(ReadValue::Register(v))) if v.len() > 1 => {
+                        Edn::Set(v.iter().map(|s| Edn::Int(s.value)).collect())
+                    }
+                    _ => Edn::Nil,
+                };
+                ("read", *key, Edn::Nil, out)
+            }
+            _ => {
+                skipped += 1;
+                continue;
+            }
+        };
+        let wrap = |v: Edn| if multi { Edn::Vector(vec![edn_key(names.get(key)), v]) } else { v };
+        let line = |ty: &str, v: Edn, t: u64| {
+            write(&Edn::Map(vec![
+                (Edn::Keyword("process".into()), Edn::Int(o.session.0 as i64)),
+                (Edn::Keyword("type".into()), Edn::Keyword(ty.into())),
+                (Edn::Keyword("f".into()), Edn::Keyword(f.into())),
+                (Edn::Keyword("value".into()), wrap(v)),
+                (Edn::Keyword("time".into()), Edn::Int((t * 1000) as i64)),
+            ]))
+        };
+        events.push((invoke, 1, o.id, line("invoke", in_v.clone(), invoke)));
+        let (ty, v) = match &o.result {
+            Some(OpResult::Written) => ("ok", out_v),
+            Some(OpResult::Read(_)) => ("ok", out_v),
+            Some(OpResult::Fail(_)) => ("fail", in_v),
+            Some(OpResult::Info(_)) | None => ("info", in_v),
+        };
+        let done = o.complete_at.unwrap_or(invoke);
+        events.push((done, 0, o.id, line(ty, v, done)));
+    }
+    // Completions before invocations at the same instant keep real-time order on re-import.
+    events.sort_by_key(|(t, kind, id, _)| (*t, *kind, *id));
+    let mut out = String::new();
+    if skipped > 0 {
+        out.push_str(&format!("; {skipped} non-register operation(s) omitted\n"));
+    }
+    for (_, _, _, l) in events {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
+
+/// The verdict on a history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckReport {
+    pub operations: usize,
+    /// Per key: linearizable, not (with the operations), or unknown (budget).
+    pub linearizability: Vec<(String, Verdict)>,
+    pub linearizable: Option<bool>,
+    pub anomalies: Vec<Anomaly>,
+    pub notes: Vec<String>,
+}
+
+/// Register events of every register-only key of a history (skipping keys with sibling reads).
+pub fn register_events(history: &History, notes: &mut Vec<String>, names: &Names) -> BTreeMap<Sym, Vec<RegEvent>> {
+    let mut out: BTreeMap<Sym, Vec<RegEvent>> = BTreeMap::new();
+    let mut not_registers = std::collections::BTreeSet::new();
+    for o in &history.ops {
+        let Some(invoke) = o.invoke_at else { continue };
+        let ev = match (&o.op, &o.result) {
+            (_, Some(OpResult::Fail(_))) => continue,
+            (Op::Write { key, value } | Op::Bulk { key, value, .. }, r) => {
+                let complete = matches!(r, Some(OpResult::Written)).then_some(o.complete_at).flatten();
+                (*key, RegEvent { id: o.id as u64, op: RegOp::Write(*value), invoke, complete })
+            }
+            (Op::Read { key }, Some(OpResult::Read(ReadValue::Register(v)))) => {
+                if v.len() > 1 {
+                    not_registers.insert(*key);
+                    continue;
+                }
+                (
+                    *key,
+                    RegEvent {
+                        id: o.id as u64,
+                        op: RegOp::Read(v.first().map(|s| s.value)),
+                        invoke,
+                        complete: o.complete_at,
+                    },
+                )
+            }
+            (Op::Read { .. }, _) => continue,
+            (other, _) => {
+                if let Some(k) = other.key() {
+                    not_registers.insert(k);
+                }
+                continue;
+            }
+        };
+        out.entry(ev.0).or_default().push(ev.1);
+    }
+    for k in &not_registers {
+        out.remove(k);
+        notes.push(format!(
+            "{}: not a single-valued register (siblings, counters or sets); linearizability not checked",
+            names.get(*k)
+        ));
+    }
+    out
+}
+
+/// Linearizability of each key, as anomalies (one per non-linearizable key).
+pub fn linearizability(
+    registers: &BTreeMap<Sym, Vec<RegEvent>>,
+    names: &Names,
+    budget: u64,
+) -> (Vec<(String, Verdict)>, Vec<Anomaly>) {
+    let mut verdicts = Vec::new();
+    let mut anomalies = Vec::new();
+    for (k, events) in registers {
+        let v = check_with_budget(events, None, budget);
+        if let Verdict::NotLinearizable { ops, explanation } = &v {
+            let time = events.iter().filter(|e| ops.contains(&e.id)).filter_map(|e| e.complete).max().unwrap_or(0);
+            anomalies.push(Anomaly {
+                kind: AnomalyKind::NotLinearizable,
+                time,
+                ops: ops.iter().map(|o| *o as OpId).collect(),
+                nodes: Vec::new(),
+                messages: Vec::new(),
+                explanation: format!(
+                    "The history of {} cannot be explained by one copy of the data: {explanation} (not linearizable).",
+                    names.get(*k)
+                ),
+                also: Vec::new(),
+            });
+        }
+        verdicts.push((names.get(*k).to_string(), v));
+    }
+    (verdicts, anomalies)
+}
+
+/// Checks an imported history.
+pub fn check_imported(imported: &Imported, budget: u64) -> CheckReport {
+    let facts = Facts { names: Some(&imported.names), ..Facts::default() };
+    let mut anomalies = check(&imported.history, &facts);
+    let (verdicts, lin) = linearizability(&imported.registers, &imported.names, budget);
+    anomalies.extend(lin);
+    anomalies.sort_by_key(|a| (a.time, a.kind));
+    let linearizable = if verdicts.iter().any(|(_, v)| matches!(v, Verdict::NotLinearizable { .. })) {
+        Some(false)
+    } else if verdicts.iter().any(|(_, v)| matches!(v, Verdict::Unknown { .. })) {
+        None
+    } else {
+        Some(true)
+    };
+    CheckReport {
+        operations: imported.history.ops.len(),
+        linearizability: verdicts,
+        linearizable,
+        anomalies,
+        notes: imported.notes.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imports_and_checks_a_jepsen_history() {
+        let text = "\
+{:process 0, :type :invoke, :f :write, :value 1}
+{:process 0, :type :ok, :f :write, :value 1}
+{:process 1, :type :invoke, :f :read, :value nil}
+{:process 1, :type :ok, :f :read, :value 1}
+{:process 2, :type :invoke, :f :cas, :value [1 2]}
+{:process 2, :type :ok, :f :cas, :value [1 2]}
+{:process 1, :type :invoke, :f :read, :value nil}
+{:process 1, :type :ok, :f :read, :value 1}
+{:process :nemesis, :type :info, :f :start, :value nil}
+";
+        let imp = import_edn(text).unwrap();
+        assert_eq!(imp.history.ops.len(), 4);
+        let report = check_imported(&imp, 100_000);
+        // The last read returns 1 after the cas to 2 completed: stale, and not linearizable.
+        assert_eq!(report.linearizable, Some(false), "{report:#?}");
+        assert!(report.anomalies.iter().any(|a| a.kind == AnomalyKind::StaleRead), "{report:#?}");
+        assert!(report.notes.iter().any(|n| n.contains("nemesis")));
+    }
+
+    #[test]
+    fn malformed_files_name_the_line_and_reason() {
+        for (text, want) in [
+            (
+                "{:process 0, :type :ok, :f :read, :value 1}",
+                "line 1: process 0 completes an operation it never invoked",
+            ),
+            (
+                "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0, :type :invoke, :f :write, :value 2}",
+                "line 2",
+            ),
+            ("{:process 0, :type :invoke, :f :frob, :value 1}", "line 1: :f :frob is not a register operation"),
+            (
+                "{:process 0 :type :invoke :f :write :value \"x\"}\n{:process 0 :type :ok :f :write :value \"x\"}",
+                "line 2: expected an integer",
+            ),
+            ("[1 2", "line 1"),
+            ("{:type :invoke}", "missing :process"),
+            ("{:process 0, :type :bogus, :f :read}", ":type :bogus"),
+        ] {
+            let e = import_edn(text).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn export_then_import_round_trips() {
+        let text = "\
+{:process 0, :type :invoke, :f :write, :value [:x 1], :time 0}
+{:process 0, :type :ok, :f :write, :value [:x 1], :time 5000}
+{:process 1, :type :invoke, :f :read, :value [:y nil], :time 6000}
+{:process 1, :type :ok, :f :read, :value [:y nil], :time 9000}
+{:process 2, :type :invoke, :f :write, :value [:y 4], :time 10000}
+{:process 2, :type :info, :f :write, :value [:y 4], :time 20000}
+";
+        let a = import_edn(text).unwrap();
+        let out = export_edn(&a.history, &a.names);
+        let b = import_edn(&out).unwrap();
+        assert_eq!(a.history, b.history, "{out}");
+        assert_eq!(a.registers, b.registers);
+    }
+}

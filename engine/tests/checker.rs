@@ -1,0 +1,325 @@
+//! The consistency checker, driven by data: a history in, the anomalies expected out. Every
+//! anomaly has a positive and a negative case; histories with crashed (`:info`) operations are
+//! covered; the documented scenarios are checked for the anomaly they document.
+
+use replicascope_engine::annotate::Annotation;
+use replicascope_engine::checker::{check, AnomalyKind, Facts};
+use replicascope_engine::jepsen::{check_imported, export_edn, import_edn};
+use replicascope_engine::metrics::report;
+use replicascope_engine::model::{ClientId, NodeId, Op, OpRecord, OpResult, Seen, Sym};
+use replicascope_engine::run::AnyRun;
+use replicascope_engine::scenario::Scenario;
+use replicascope_engine::trace::{History, Noted};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use AnomalyKind::*;
+
+/// Builds an EDN history from compact rows: (process, f, value, invoke time, completion time,
+/// completion type). Times are microseconds.
+fn edn(rows: &[(i64, &str, &str, u64, u64, &str)]) -> String {
+    let mut events = Vec::new();
+    for (p, f, v, t0, t1, ty) in rows {
+        // Jepsen's independent reads invoke with `[k nil]`.
+        let nil_read = v.split_whitespace().next().map(|k| format!("{k} nil]")).unwrap_or_default();
+        let invoke_value = if *f == "read" { nil_read.as_str() } else { v };
+        events.push((
+            *t0,
+            1,
+            format!("{{:process {p}, :type :invoke, :f :{f}, :value {invoke_value}, :time {}}}", t0 * 1000),
+        ));
+        events.push((*t1, 0, format!("{{:process {p}, :type :{ty}, :f :{f}, :value {v}, :time {}}}", t1 * 1000)));
+    }
+    events.sort_by_key(|e| (e.0, e.1));
+    events.into_iter().map(|e| e.2).collect::<Vec<_>>().join("\n")
+}
+
+/// The one helper: `check(rows, expected kinds)`. Kinds are matched with `Anomaly::is`, so a
+/// read reported as one kind that also violates another counts for both.
+fn expect(rows: &[(i64, &str, &str, u64, u64, &str)], want: &[AnomalyKind]) {
+    let text = edn(rows);
+    let imported = import_edn(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let report = check_imported(&imported, 1_000_000);
+    for kind in AnomalyKind::ALL {
+        let found = report.anomalies.iter().any(|a| a.is(kind));
+        assert_eq!(found, want.contains(&kind), "{kind:?} (want {want:?})\n{text}\n{:#?}", report.anomalies);
+    }
+}
+
+#[test]
+fn stale_read() {
+    // Positive: the write was acknowledged at 10, the read began at 20 and missed it.
+    expect(
+        &[(0, "write", "[:x 1]", 0, 10, "ok"), (1, "read", "[:x nil]", 20, 30, "ok")],
+        &[StaleRead, NotLinearizable],
+    );
+    // Negative: the read overlapped the write, so either answer is fine.
+    expect(&[(0, "write", "[:x 1]", 0, 10, "ok"), (1, "read", "[:x nil]", 5, 30, "ok")], &[]);
+}
+
+#[test]
+fn read_your_writes() {
+    expect(
+        &[(0, "write", "[:x 1]", 0, 10, "ok"), (0, "read", "[:x nil]", 20, 30, "ok")],
+        &[ReadYourWrites, StaleRead, NotLinearizable],
+    );
+    expect(&[(0, "write", "[:x 1]", 0, 10, "ok"), (0, "read", "[:x 1]", 20, 30, "ok")], &[]);
+}
+
+#[test]
+fn monotonic_reads() {
+    let base = [
+        (0, "write", "[:x 1]", 0, 10, "ok"),
+        (0, "write", "[:x 2]", 100, 110, "ok"),
+        (1, "read", "[:x 2]", 200, 210, "ok"),
+    ];
+    let mut back = base.to_vec();
+    back.push((1, "read", "[:x 1]", 300, 310, "ok"));
+    expect(&back, &[MonotonicReads, StaleRead, MonotonicWrites, NotLinearizable]);
+    let mut forward = base.to_vec();
+    forward.push((1, "read", "[:x 2]", 300, 310, "ok"));
+    expect(&forward, &[]);
+}
+
+#[test]
+fn monotonic_writes() {
+    // p0 writes 1 then 2; p1 sees 2; then p2 sees 1 again: the writes took effect out of order.
+    let base = [
+        (0, "write", "[:x 1]", 0, 10, "ok"),
+        (0, "write", "[:x 2]", 20, 30, "ok"),
+        (1, "read", "[:x 2]", 40, 50, "ok"),
+    ];
+    let mut bad = base.to_vec();
+    bad.push((2, "read", "[:x 1]", 60, 70, "ok"));
+    expect(&bad, &[MonotonicWrites, StaleRead, NotLinearizable]);
+    let mut good = base.to_vec();
+    good.push((2, "read", "[:x 2]", 60, 70, "ok"));
+    expect(&good, &[]);
+}
+
+#[test]
+fn consistent_prefix() {
+    // p0 asks a question; p1 reads it and answers; p2 sees the answer but not the question.
+    let base = [
+        (0, "write", "[:q 1]", 0, 10, "ok"),
+        (1, "read", "[:q 1]", 20, 30, "ok"),
+        (1, "write", "[:a 1]", 40, 50, "ok"),
+        (2, "read", "[:a 1]", 60, 70, "ok"),
+    ];
+    let mut bad = base.to_vec();
+    bad.push((2, "read", "[:q nil]", 80, 90, "ok"));
+    expect(&bad, &[ConsistentPrefix, StaleRead, NotLinearizable]);
+    let mut good = base.to_vec();
+    good.push((2, "read", "[:q 1]", 80, 90, "ok"));
+    expect(&good, &[]);
+}
+
+#[test]
+fn not_linearizable_quorum_pattern() {
+    // A write still in progress: one read sees it, a later read does not.
+    expect(
+        &[
+            (0, "write", "[:x 1]", 0, 500, "ok"),
+            (1, "read", "[:x 1]", 10, 20, "ok"),
+            (2, "read", "[:x nil]", 30, 40, "ok"),
+        ],
+        &[NotLinearizable],
+    );
+    // Both reads see it: fine.
+    expect(
+        &[
+            (0, "write", "[:x 1]", 0, 500, "ok"),
+            (1, "read", "[:x 1]", 10, 20, "ok"),
+            (2, "read", "[:x 1]", 30, 40, "ok"),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn crashed_operations_may_or_may_not_have_happened() {
+    // A timed-out write that a later read sees: it happened. Not stale, linearizable.
+    expect(&[(0, "write", "[:x 1]", 0, 10, "info"), (1, "read", "[:x 1]", 20, 30, "ok")], &[]);
+    // A timed-out write that a later read does not see: it did not happen (yet). Also fine.
+    expect(&[(0, "write", "[:x 1]", 0, 10, "info"), (1, "read", "[:x nil]", 20, 30, "ok")], &[]);
+    // Seen, then unseen by a later read: that is not allowed.
+    expect(
+        &[
+            (0, "write", "[:x 1]", 0, 10, "info"),
+            (1, "read", "[:x 1]", 20, 30, "ok"),
+            (2, "read", "[:x nil]", 40, 50, "ok"),
+        ],
+        &[NotLinearizable],
+    );
+    // A failed write never happened: a read seeing nothing is right.
+    expect(&[(0, "write", "[:x 1]", 0, 10, "fail"), (1, "read", "[:x nil]", 20, 30, "ok")], &[]);
+}
+
+fn record(
+    id: u32,
+    session: u8,
+    op: Op,
+    invoke: u64,
+    complete: u64,
+    result: OpResult,
+    by: u8,
+    epoch: Option<u64>,
+) -> OpRecord {
+    OpRecord {
+        id,
+        session: ClientId(session),
+        op,
+        consistency: None,
+        scheduled_at: invoke,
+        invoke_at: Some(invoke),
+        complete_at: Some(complete),
+        result: Some(result),
+        served_by: Some(NodeId(by)),
+        version: None,
+        assigned_id: None,
+        epoch,
+        contacted: vec![NodeId(by)],
+    }
+}
+
+#[test]
+fn lost_writes_split_brain_and_divergence_come_from_recorded_facts() {
+    let x = Sym(0);
+    let history = History {
+        ops: vec![
+            record(0, 0, Op::Write { key: x, value: 1 }, 0, 10, OpResult::Written, 0, Some(1)),
+            record(1, 0, Op::Write { key: x, value: 2 }, 100, 110, OpResult::Written, 0, Some(1)),
+        ],
+    };
+    let discarded = vec![Noted {
+        time: 500,
+        annotation: Annotation::TailDiscarded { node: NodeId(0), from_lsn: 2, to_lsn: 2, writes: vec![1] },
+    }];
+    let promoted =
+        vec![Noted { time: 50, annotation: Annotation::Promoted { node: NodeId(1), epoch: 2, reason: "test".into() } }];
+    let kinds = |facts: &Facts| check(&history, facts).iter().map(|a| a.kind).collect::<BTreeSet<_>>();
+
+    // Lost write: acknowledged, discarded, gone everywhere.
+    let survivors: BTreeSet<u32> = [0].into();
+    let f = Facts { annotations: &discarded, surviving: Some(&survivors), ..Facts::default() };
+    assert!(kinds(&f).contains(&LostWrite));
+    // Negative: a replica still holds it.
+    let all: BTreeSet<u32> = [0, 1].into();
+    let f = Facts { annotations: &discarded, surviving: Some(&all), ..Facts::default() };
+    assert!(!kinds(&f).contains(&LostWrite));
+
+    // Split-brain: write 1 acknowledged by n1 in epoch 1 after n2 became leader of epoch 2.
+    let f = Facts { annotations: &promoted, ..Facts::default() };
+    let found = check(&history, &f);
+    let sb: Vec<_> = found.iter().filter(|a| a.kind == SplitBrain).collect();
+    assert_eq!(sb.len(), 1);
+    assert_eq!(sb[0].ops, vec![1]);
+    // Negative: no newer leader.
+    assert!(!kinds(&Facts::default()).contains(&SplitBrain));
+
+    // Divergence at the end.
+    let f = Facts { divergent_at_end: vec![NodeId(2)], end: 1_000, ..Facts::default() };
+    assert!(kinds(&f).contains(&Divergence));
+    assert!(!kinds(&Facts::default()).contains(&Divergence));
+}
+
+#[test]
+fn siblings_are_not_stale() {
+    // Two concurrent writes, a read returning both versions: nothing is missing.
+    let x = Sym(0);
+    let history = History {
+        ops: vec![
+            record(0, 0, Op::Write { key: x, value: 1 }, 0, 10, OpResult::Written, 0, None),
+            record(1, 1, Op::Write { key: x, value: 2 }, 0, 10, OpResult::Written, 1, None),
+            record(
+                2,
+                2,
+                Op::Read { key: x },
+                20,
+                30,
+                OpResult::Read(replicascope_engine::model::ReadValue::Register(vec![
+                    Seen { write: 0, value: 1 },
+                    Seen { write: 1, value: 2 },
+                ])),
+                0,
+                None,
+            ),
+        ],
+    };
+    assert!(check(&history, &Facts::default()).is_empty());
+}
+
+fn run_documented(text: &str) -> Vec<replicascope_engine::checker::Anomaly> {
+    let s = Scenario::from_json(text).unwrap();
+    let plan = Rc::new(s.compile().unwrap());
+    let mut out = Vec::new();
+    for kind in s.kinds() {
+        let mut run = AnyRun::new(kind, plan.clone()).unwrap();
+        run.run_to_end();
+        out.extend(report(&run).anomalies);
+    }
+    out
+}
+
+#[test]
+fn documented_scenarios_show_their_anomaly() {
+    let found = run_documented(include_str!("../../scenarios/leader-follower-failover.json"));
+    assert!(found.iter().any(|a| a.kind == LostWrite), "async failover loses a write");
+    let found = run_documented(include_str!("../../scenarios/leader-follower-profile-update.json"));
+    let ryw: Vec<_> = found.iter().filter(|a| a.kind == ReadYourWrites).collect();
+    assert!(!ryw.is_empty(), "any-follower reads violate read-your-writes");
+    assert!(ryw[0].explanation.contains("applied LSN"), "{}", ryw[0].explanation);
+    let found = run_documented(include_str!("../../scenarios/multi-leader-lww-skew.json"));
+    assert!(found.iter().any(|a| a.kind == LostWrite && a.explanation.contains("last write wins")), "LWW under skew");
+    let found = run_documented(include_str!("../../scenarios/leaderless-not-linearizable.json"));
+    assert!(found.iter().any(|a| a.kind == NotLinearizable), "{found:#?}");
+    assert!(!found.iter().any(|a| a.is(StaleRead)), "W + R > N: no read is stale, yet it is not linearizable");
+
+    // With blocking read repair the same quorum is linearizable here.
+    let mut s = Scenario::from_json(include_str!("../../scenarios/leaderless-not-linearizable.json")).unwrap();
+    s.topologies.leaderless.as_mut().unwrap().read_repair =
+        replicascope_engine::topology::leaderless::ReadRepair::Blocking;
+    let found = run_documented(&serde_json::to_string(&s).unwrap());
+    assert!(!found.iter().any(|a| a.kind == NotLinearizable), "{found:#?}");
+}
+
+#[test]
+fn engine_histories_export_to_jepsen_and_back() {
+    let s = Scenario::from_json(include_str!("../../scenarios/leaderless-not-linearizable.json")).unwrap();
+    let plan = Rc::new(s.compile().unwrap());
+    let mut run = AnyRun::new(s.kinds()[0], plan.clone()).unwrap();
+    run.run_to_end();
+    let history = replicascope_engine::metrics::history_of(&run);
+    let text = export_edn(&history, &plan.names);
+    let imported = import_edn(&text).unwrap();
+    let verdict = check_imported(&imported, 1_000_000);
+    assert_eq!(verdict.linearizable, Some(false), "Jepsen's view of the exported history agrees\n{text}");
+}
+
+#[test]
+fn linearizability_of_a_thousand_operations_is_quick_enough_to_run() {
+    // 1,000 operations from 10 sessions against a real leader: linearizable, and decided.
+    let mut s = Scenario::default();
+    s.duration = replicascope_engine::time::Duration::from_secs(20);
+    s.workload.sessions = 10;
+    s.workload.generator = Some(replicascope_engine::scenario::GeneratorSpec {
+        rate: 50.0,
+        read_fraction: 0.5,
+        keys: 1,
+        ..Default::default()
+    });
+    s.topologies.leader_follower = Some(Default::default());
+    let plan = Rc::new(s.compile().unwrap());
+    let mut run = AnyRun::new(s.kinds()[0], plan.clone()).unwrap();
+    run.run_to_end();
+    let history = replicascope_engine::metrics::history_of(&run);
+    assert!(history.ops.len() >= 900, "{}", history.ops.len());
+    let mut notes = Vec::new();
+    let regs = replicascope_engine::jepsen::register_events(&history, &mut notes, &plan.names);
+    let (verdicts, anomalies) = replicascope_engine::jepsen::linearizability(&regs, &plan.names, 2_000_000);
+    assert!(anomalies.is_empty(), "{anomalies:#?}");
+    assert!(
+        verdicts.iter().all(|(_, v)| *v == replicascope_engine::linearizability::Verdict::Linearizable),
+        "{verdicts:?}"
+    );
+}
