@@ -192,7 +192,7 @@ fn index(history: &History) -> Index<'_> {
             _ => {}
         }
     }
-    reads.sort_by_key(|r| (r.invoke_at, r.id));
+    reads.sort_unstable_by_key(|r| (r.invoke_at, r.id));
     Index { writes, reads }
 }
 
@@ -243,7 +243,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         }
     }
     for v in acks_by_key.values_mut() {
-        v.sort_by_key(|w| (w.acked, w.id));
+        v.sort_unstable_by_key(|w| (w.acked, w.id));
     }
 
     // Per session: last read result per key (monotonic reads), causal past (consistent prefix).
@@ -254,7 +254,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
 
     // Walk every operation in invocation order to build causal pasts.
     let mut ops: Vec<&OpRecord> = history.ops.iter().filter(|o| o.invoke_at.is_some()).collect();
-    ops.sort_by_key(|o| (o.invoke_at, o.id));
+    ops.sort_unstable_by_key(|o| (o.invoke_at, o.id));
     let newer = |idx: &Index, a: OpId, b: OpId| -> OpId {
         match (idx.writes.get(&a), idx.writes.get(&b)) {
             (Some(x), Some(y)) if precedes(x, y) => b,
@@ -521,7 +521,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             _ => None,
         })
         .collect();
-    promotions.sort();
+    promotions.sort_unstable();
     let mut split: BTreeMap<(NodeId, u64, NodeId, u64), Vec<OpId>> = BTreeMap::new();
     for rec in acked.values() {
         let (Some(epoch), Some(node), Some(done)) = (rec.epoch, rec.served_by, rec.complete_at) else { continue };
@@ -560,8 +560,13 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         });
     }
 
-    out.sort_by_key(|a| (a.time, a.kind));
+    sort_anomalies(&mut out);
     out
+}
+
+/// Orders anomalies by time, kind and operations: a total order, so any sort gives the same.
+pub fn sort_anomalies(a: &mut [Anomaly]) {
+    a.sort_unstable_by(|x, y| (x.time, x.kind, &x.ops, &x.nodes).cmp(&(y.time, y.kind, &y.ops, &y.nodes)));
 }
 
 /// Fills in the messages each anomaly's operations sent or received.

@@ -347,7 +347,7 @@ pub fn export_edn(history: &History, names: &Names) -> String {
         events.push((done, 0, o.id, line(ty, v, done)));
     }
     // Completions before invocations at the same instant keep real-time order on re-import.
-    events.sort_by_key(|(t, kind, id, _)| (*t, *kind, *id));
+    events.sort_unstable_by_key(|(t, kind, id, _)| (*t, *kind, *id));
     let mut out = String::new();
     if skipped > 0 {
         out.push_str(&format!("; {skipped} non-register operation(s) omitted\n"));
@@ -453,7 +453,7 @@ pub fn check_imported(imported: &Imported, budget: u64) -> CheckReport {
     let mut anomalies = check(&imported.history, &facts);
     let (verdicts, lin) = linearizability(&imported.registers, &imported.names, budget);
     anomalies.extend(lin);
-    anomalies.sort_by_key(|a| (a.time, a.kind));
+    crate::checker::sort_anomalies(&mut anomalies);
     let linearizable = if verdicts.iter().any(|(_, v)| matches!(v, Verdict::NotLinearizable { .. })) {
         Some(false)
     } else if verdicts.iter().any(|(_, v)| matches!(v, Verdict::Unknown { .. })) {

@@ -98,7 +98,7 @@ pub fn check_with_budget(events: &[RegEvent], initial: Option<i64>, budget: u64)
 
     // Operations by invocation time, for finding minimal ones quickly.
     let mut by_invoke: Vec<usize> = (0..n).collect();
-    by_invoke.sort_by_key(|&i| (ops[i].invoke, i));
+    by_invoke.sort_unstable_by_key(|&i| (ops[i].invoke, i));
 
     let mut seen: BTreeSet<(Vec<u64>, Option<i64>)> = BTreeSet::new();
     // DFS frames: (state, candidates, next candidate index, op placed to get here).
@@ -154,7 +154,7 @@ pub fn check_with_budget(events: &[RegEvent], initial: Option<i64>, budget: u64)
     // Not linearizable: report the blocked window at the deepest point.
     let (_, blocked, state) = deepest;
     let mut window: Vec<usize> = blocked;
-    window.sort_by_key(|&i| (ops[i].complete.unwrap_or(u64::MAX), i));
+    window.sort_unstable_by_key(|&i| (ops[i].complete.unwrap_or(u64::MAX), i));
     window.truncate(8);
     let first = window.first().copied();
     let explanation = match first {

@@ -108,7 +108,7 @@ pub fn anomalies_of(run: &AnyRun, history: &History) -> Vec<Anomaly> {
     registers.retain(|_, events| events.len() <= LINEARIZABILITY_MAX_EVENTS);
     let (_, lin) = crate::jepsen::linearizability(&registers, &run.plan().names, LINEARIZABILITY_BUDGET);
     a.extend(lin);
-    a.sort_by_key(|x| (x.time, x.kind));
+    crate::checker::sort_anomalies(&mut a);
     link_messages(&mut a, trace);
     a
 }
@@ -163,7 +163,7 @@ pub fn metrics(run: &AnyRun, history: &History, anomalies: &[Anomaly]) -> Metric
     for n in &trace.annotations {
         if let crate::annotate::Annotation::Conflict(c) = &n.annotation {
             let mut writes: Vec<Option<u32>> = c.versions.iter().map(|v| v.write).collect();
-            writes.sort();
+            writes.sort_unstable();
             conflict_keys.insert((c.key, writes));
             resolved += 1;
         }

@@ -144,8 +144,10 @@ impl<P: Protocol> Run<P> {
 
     /// Replaces all interventions (loading a link): starts over.
     pub fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String> {
-        let mut sorted = list.to_vec();
-        sorted.sort_by_key(|i| i.at);
+        // By time, then in the order given (interventions at one instant keep their order).
+        let mut sorted: Vec<(usize, Intervention)> = list.iter().cloned().enumerate().collect();
+        sorted.sort_unstable_by_key(|(i, x)| (x.at, *i));
+        let sorted: Vec<Intervention> = sorted.into_iter().map(|(_, x)| x).collect();
         let mut parsed = Vec::new();
         for i in &sorted {
             let mut names = self.head.plan().names.clone();

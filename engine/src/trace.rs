@@ -370,7 +370,7 @@ impl History {
                 }
             }
         }
-        ops.sort_by_key(|o| o.id);
+        ops.sort_unstable_by_key(|o| o.id);
         History { ops }
     }
 

@@ -46,7 +46,7 @@ pub fn markers(s: &Session) -> Vec<Marker> {
             }
         }
     }
-    out.sort_by_key(|m| m.time);
+    out.sort_unstable_by(|a, b| (a.time, a.class, &a.label).cmp(&(b.time, b.class, &b.label)));
     out
 }
 

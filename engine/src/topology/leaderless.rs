@@ -171,7 +171,7 @@ impl Ring {
         let mut tokens: Vec<(u64, NodeId)> = (0..nodes)
             .flat_map(|n| (0..vnodes).map(move |v| (stable_hash(&("vnode", n as u64, v as u64)), NodeId(n as u8))))
             .collect();
-        tokens.sort();
+        tokens.sort_unstable();
         Ring { tokens }
     }
 
@@ -636,7 +636,7 @@ impl Leaderless {
     fn merkle_keys(&self, a: NodeId, b: NodeId) -> Vec<Sym> {
         let mut keys: Vec<Sym> =
             self.pref.keys().copied().filter(|k| self.is_home(*k, a) && self.is_home(*k, b)).collect();
-        keys.sort();
+        keys.sort_unstable();
         keys
     }
 

@@ -606,7 +606,7 @@ impl Rules {
                         steps.push(format!("{} tagged {}:{} → {fate}", self.names.get(*e), tag.0, tag.1));
                     }
                 }
-                steps.sort();
+                steps.sort_unstable();
                 steps.dedup();
                 let r = record(
                     vec![
@@ -714,7 +714,7 @@ pub fn read_item(item: Option<&Item>, key: Sym, kind: KeyKind) -> ReadValue {
         },
         Some(Item::Register(v)) => {
             let mut seen: Vec<Seen> = v.iter().filter_map(|r| r.fields.get(&key).copied()).collect();
-            seen.sort();
+            seen.sort_unstable();
             seen.dedup();
             ReadValue::Register(seen)
         }
@@ -752,7 +752,7 @@ pub fn canonical(item: &Item) -> u64 {
         Item::Register(v) => {
             let mut vals: Vec<Vec<(Sym, Seen)>> =
                 v.iter().map(|r| r.fields.iter().map(|(k, s)| (*k, *s)).collect()).collect();
-            vals.sort();
+            vals.sort_unstable();
             stable_hash(&(0u8, vals))
         }
         Item::NaiveCounter(c) => stable_hash(&(1u8, c.value)),
