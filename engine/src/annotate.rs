@@ -117,6 +117,8 @@ pub enum Annotation {
     BackupRestored {
         lsn: u64,
         node: NodeId,
+        /// Writes made after the backup, whose effect the restore undoes (the RPO's cost).
+        lost: Vec<OpId>,
     },
     // Multi-leader.
     Conflict(ConflictRecord),
@@ -201,7 +203,9 @@ impl Annotation {
             ),
             LeaseExpired { node } => format!("{node}'s leader lease expired: it stops accepting writes"),
             BackupTaken { lsn, keys } => format!("backup taken at LSN {lsn} ({keys} keys)"),
-            BackupRestored { lsn, node } => format!("{node} restores the backup taken at LSN {lsn}"),
+            BackupRestored { lsn, node, lost } => {
+                format!("{node} restores the backup taken at LSN {lsn}; {} later write(s) are undone", lost.len())
+            }
             Conflict(c) => format!("conflict on {} at {}: {} → {}", names.get(c.key), c.node, c.rule, c.result),
             CausalityViolation { node, write, missing } => format!(
                 "{node} applied write #{write} before write(s) #{} it depends on",

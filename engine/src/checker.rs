@@ -168,11 +168,26 @@ struct Index<'h> {
     writes: BTreeMap<OpId, WriteInfo>,
     /// Register reads that answered, in invocation order.
     reads: Vec<&'h OpRecord>,
+    /// Times at which every key was reset on purpose (an acknowledged delete-all, a restore from
+    /// backup): what a read returns after one of them is not judged against earlier writes.
+    resets: Vec<SimTime>,
 }
 
-fn index(history: &History) -> Index<'_> {
+impl Index<'_> {
+    fn reset_between(&self, from: SimTime, to: SimTime) -> bool {
+        self.resets.iter().any(|t| *t > from && *t < to)
+    }
+}
+
+fn index<'h>(history: &'h History, facts: &Facts) -> Index<'h> {
     let mut writes = BTreeMap::new();
     let mut reads = Vec::new();
+    let mut resets: Vec<SimTime> = facts
+        .annotations
+        .iter()
+        .filter(|n| matches!(n.annotation, Annotation::BackupRestored { .. }))
+        .map(|n| n.time)
+        .collect();
     for r in &history.ops {
         match &r.op {
             Op::Write { key, value } | Op::Bulk { key, value, .. } => {
@@ -189,11 +204,16 @@ fn index(history: &History) -> Index<'_> {
                     reads.push(r);
                 }
             }
+            Op::DeleteAll => {
+                if let (Some(OpResult::Written), Some(t)) = (&r.result, r.complete_at) {
+                    resets.push(t);
+                }
+            }
             _ => {}
         }
     }
     reads.sort_unstable_by_key(|r| (r.invoke_at, r.id));
-    Index { writes, reads }
+    Index { writes, reads, resets }
 }
 
 /// Is everything a read returned older than `w`? (An empty read is older than any write.)
@@ -231,7 +251,7 @@ fn values(idx: &Index, returned: &[OpId]) -> String {
 
 /// Runs every history check. `linearizability` is separate (it can be expensive).
 pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
-    let idx = index(history);
+    let idx = index(history, facts);
     let names = facts.names;
     let mut out = Vec::new();
 
@@ -317,6 +337,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             .values()
             .filter(|w| w.session == r.session && w.key == key && w.acked.is_some_and(|t| t < invoke))
             .max_by_key(|w| (w.acked, w.id))
+            .filter(|w| !idx.reset_between(w.acked.unwrap_or(0), invoke))
             .filter(|w| all_older(&idx, &returned, w));
         // Monotonic reads: this session saw something newer of this key before.
         let went_back = last_seen.get(&(r.session, key)).and_then(|(prev_op, prev)| {
@@ -336,6 +357,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         let latest = acks_by_key
             .get(&key)
             .and_then(|list| list.iter().rev().find(|w| w.acked.is_some_and(|t| t < invoke)))
+            .filter(|w| !idx.reset_between(w.acked.unwrap_or(0), invoke))
             .filter(|w| all_older(&idx, &returned, w));
 
         let anomaly = if let Some(w) = own {
@@ -399,10 +421,15 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         if !returned.is_empty() {
             last_seen.insert((r.session, key), (r.id, returned.clone()));
         }
+        // What this read saw depends on earlier writes to *other* keys (dependencies on the same
+        // key are monotonic reads' business).
         let d = observed_deps.entry(r.session).or_default();
         for w in &returned {
             if let Some(deps) = write_deps.get(w) {
                 for (k, x) in deps {
+                    if *k == key {
+                        continue;
+                    }
                     let cur = d.get(k).copied();
                     d.insert(*k, cur.map(|c| newer(&idx, c, *x)).unwrap_or(*x));
                 }
@@ -410,50 +437,49 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         }
     }
 
-    // Monotonic writes: a session's later write is visible, then its earlier write wins again.
-    let mut by_session_key: BTreeMap<(ClientId, Sym), Vec<&WriteInfo>> = BTreeMap::new();
-    for w in idx.writes.values() {
-        by_session_key.entry((w.session, w.key)).or_default().push(w);
-    }
+    // Monotonic writes: a session wrote w1 then w2 (in that order); a replica showed w2 and later
+    // showed w1 again — the writes took effect there out of order. When the history does not say
+    // which replica answered (an imported history), any reader counts as "the replica".
+    let mut by_completion: Vec<&OpRecord> = idx.reads.clone();
+    by_completion.sort_unstable_by_key(|r| (r.complete_at, r.id));
+    let mut seen: BTreeMap<(Option<NodeId>, ClientId, Sym), &WriteInfo> = BTreeMap::new();
+    let mut next = 0;
     let mut reported_mw: BTreeSet<(OpId, OpId)> = BTreeSet::new();
-    for ((session, key), ws) in &by_session_key {
-        for (i, w1) in ws.iter().enumerate() {
-            for w2 in ws.iter().skip(i + 1) {
-                if !precedes(w1, w2) {
-                    continue;
-                }
-                // A read that returned w1 alone after some read had returned w2.
-                let first_w2 = idx
-                    .reads
-                    .iter()
-                    .filter(|r| read_writes(r).is_some_and(|v| v.contains(&w2.id)))
-                    .map(|r| r.complete_at.unwrap_or(0))
-                    .min();
-                let Some(seen_w2) = first_w2 else { continue };
-                let back = idx
-                    .reads
-                    .iter()
-                    .find(|r| r.invoke_at.unwrap_or(0) > seen_w2 && read_writes(r).is_some_and(|v| v == vec![w1.id]));
-                if let Some(b) = back {
-                    if reported_mw.insert((w1.id, w2.id)) {
-                        out.push(Anomaly {
-                            kind: AnomalyKind::MonotonicWrites,
-                            time: b.complete_at.unwrap_or(0),
-                            ops: vec![w1.id, w2.id, b.id],
-                            nodes: b.served_by.into_iter().collect(),
-                            messages: Vec::new(),
-                            also: Vec::new(),
-                            explanation: format!(
-                                "{session} wrote {} = {} and then {} = {}, but after the second was visible a read returned the first again: the writes took effect out of order (monotonic writes).",
-                                name(names, *key),
-                                w1.value,
-                                name(names, *key),
-                                w2.value
-                            ),
-                        });
-                    }
+    for r in &idx.reads {
+        let invoke = r.invoke_at.unwrap_or(0);
+        // Everything read (and finished) before this read began.
+        while next < by_completion.len() && by_completion[next].complete_at.unwrap_or(u64::MAX) < invoke {
+            let done = by_completion[next];
+            next += 1;
+            for w in read_writes(done).unwrap_or_default().iter().filter_map(|w| idx.writes.get(w)) {
+                let slot = seen.entry((done.served_by, w.session, w.key)).or_insert(w);
+                if precedes(slot, w) {
+                    *slot = w;
                 }
             }
+        }
+        let Some(returned) = read_writes(r) else { continue };
+        let [only] = returned.as_slice() else { continue };
+        let Some(w1) = idx.writes.get(only) else { continue };
+        let Some(w2) = seen.get(&(r.served_by, w1.session, w1.key)) else { continue };
+        if precedes(w1, w2) && !idx.reset_between(w2.acked.unwrap_or(0), invoke) && reported_mw.insert((w1.id, w2.id)) {
+            let at = r.served_by.map(|n| format!(" on {n}")).unwrap_or_default();
+            out.push(Anomaly {
+                kind: AnomalyKind::MonotonicWrites,
+                time: r.complete_at.unwrap_or(invoke),
+                ops: vec![w1.id, w2.id, r.id],
+                nodes: r.served_by.into_iter().collect(),
+                messages: Vec::new(),
+                also: Vec::new(),
+                explanation: format!(
+                    "{} wrote {} = {} and then {} = {}; after the second was visible{at}, a read there returned the first again: the writes took effect out of order (monotonic writes).",
+                    w1.session,
+                    name(names, w1.key),
+                    w1.value,
+                    name(names, w1.key),
+                    w2.value
+                ),
+            });
         }
     }
 
@@ -475,6 +501,17 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
                     }
                 }
             }
+            Annotation::BackupRestored { lsn, lost: undone, .. } => {
+                for w in undone {
+                    if acked.contains_key(w) {
+                        lost.entry(*w).or_insert((
+                            n.time,
+                            None,
+                            format!("it was written after the backup (LSN {lsn}) that was restored, so the restore undid it: that is the recovery point objective's price"),
+                        ));
+                    }
+                }
+            }
             Annotation::Conflict(c) => {
                 for w in &c.discarded {
                     if acked.contains_key(w) && !observed.contains(w) {
@@ -489,8 +526,18 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             _ => {}
         }
     }
+    let undone_by_restore: BTreeSet<OpId> = facts
+        .annotations
+        .iter()
+        .filter_map(|n| match &n.annotation {
+            Annotation::BackupRestored { lost, .. } => Some(lost.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     for (w, (time, node, why)) in lost {
-        if facts.surviving.is_some_and(|s| s.contains(&w)) {
+        // Still in some replica's data — unless a restore undid it (it stays in the log).
+        if facts.surviving.is_some_and(|s| s.contains(&w)) && !undone_by_restore.contains(&w) {
             continue;
         }
         let rec = acked[&w];

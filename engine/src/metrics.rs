@@ -105,6 +105,10 @@ pub fn anomalies_of(run: &AnyRun, history: &History) -> Vec<Anomaly> {
     // Linearizability, per register key, within a budget that keeps a page responsive.
     let mut notes = Vec::new();
     let mut registers = crate::jepsen::register_events(history, &mut notes, &run.plan().names);
+    // A restore from backup rewinds every key: single-register reasoning no longer applies.
+    if trace.annotations.iter().any(|n| matches!(n.annotation, crate::annotate::Annotation::BackupRestored { .. })) {
+        registers.clear();
+    }
     registers.retain(|_, events| events.len() <= LINEARIZABILITY_MAX_EVENTS);
     let (_, lin) = crate::jepsen::linearizability(&registers, &run.plan().names, LINEARIZABILITY_BUDGET);
     a.extend(lin);

@@ -233,6 +233,9 @@ pub struct Caption {
     /// Which pane it is about: leader_follower, multi_leader, leaderless (all if absent).
     #[serde(default)]
     pub pane: Option<String>,
+    /// Playback speed to switch to when the caption appears (simulated seconds per second).
+    #[serde(default)]
+    pub speed: Option<f64>,
 }
 
 /// The interned names of a scenario (keys, set elements, tables).
@@ -573,6 +576,9 @@ impl Scenario {
                 if u < c.at {
                     p.push(format!("narration[{i}].until"), "ends before it starts");
                 }
+            }
+            if let Some(sp) = c.speed {
+                p.range_f64(&format!("narration[{i}].speed"), sp, 0.01, 100.0, "×");
             }
         }
 

@@ -140,7 +140,12 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
 
 impl Serialize for Duration {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_duration(self.0))
+        if s.is_human_readable() {
+            s.serialize_str(&format_duration(self.0))
+        } else {
+            // Compact links carry plain microseconds.
+            s.serialize_u64(self.0)
+        }
     }
 }
 

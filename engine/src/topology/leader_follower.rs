@@ -1583,7 +1583,22 @@ impl Protocol for LeaderFollower {
             }
             Control::Restore if node.is_leader() => match node.backups.last().cloned() {
                 Some(b) => {
-                    ctx.annotate(Annotation::BackupRestored { lsn: b.lsn, node: node.id });
+                    let lost: Vec<OpId> = (b.lsn + 1..=node.last_lsn())
+                        .filter_map(|l| node.entry(l))
+                        .filter(|e| {
+                            matches!(
+                                e.cmd,
+                                Cmd::Set { .. }
+                                    | Cmd::Bulk { .. }
+                                    | Cmd::Incr { .. }
+                                    | Cmd::Add { .. }
+                                    | Cmd::Remove { .. }
+                                    | Cmd::Insert { .. }
+                            )
+                        })
+                        .map(|e| e.write)
+                        .collect();
+                    ctx.annotate(Annotation::BackupRestored { lsn: b.lsn, node: node.id, lost });
                     self.append(node, ctx, Cmd::Restore { data: b.data, backup_lsn: b.lsn }, u32::MAX - 1);
                 }
                 None => ctx.annotate(Annotation::Note(format!("{} has no backup to restore", node.id))),

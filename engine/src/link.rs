@@ -1,0 +1,568 @@
+//! Links: the URL fragment that replays a run exactly. Links hold inputs only — the scenario
+//! (or a preset and its overrides), the seed, the interventions a user made, the moment to show,
+//! the speed, which panes are visible — never computed state.
+//!
+//! Two forms:
+//! * readable, for presets: `#preset=split-brain&seed=7&t=3.5s&lf.fencing=true` — editable by hand
+//!   in course material;
+//! * compact, for anything else: `#c=<base64url(postcard(...))>`, versioned.
+//!
+//! Interventions travel in both as `i=<pane>@<time>@<action>` (percent-encoded), e.g.
+//! `i=lf@3.5s@crash%20n2`.
+//!
+//! Links come from strangers. [`decode`] never panics; anything it cannot use is dropped and
+//! named in the returned problems, and the rest of the link still applies (or the default
+//! scenario does). Text fields end up as text in the page, never as markup or URLs.
+
+use crate::faults::Intervention;
+use crate::scenario::{truncate, Scenario, TopologyKind};
+use crate::time::{format_duration, parse_duration};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+/// Fragments longer than this are refused outright.
+pub const MAX_LINK: usize = 8 * 1024;
+/// Current version of the compact form.
+pub const LINK_VERSION: u8 = 1;
+pub const MAX_INTERVENTIONS: usize = 200;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Controls {
+    Full,
+    Minimal,
+    None,
+}
+
+/// How the page shows the run (not part of the simulation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewOptions {
+    pub embed: bool,
+    pub controls: Controls,
+    pub narration: bool,
+    pub autoplay: bool,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        ViewOptions { embed: false, controls: Controls::Full, narration: true, autoplay: false }
+    }
+}
+
+/// Everything a link carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkState {
+    pub scenario: Scenario,
+    /// The preset the scenario came from, and the overrides applied to it (readable links).
+    pub preset: Option<String>,
+    pub overrides: Vec<(String, String)>,
+    pub interventions: Vec<(TopologyKind, Intervention)>,
+    /// Displayed time, microseconds.
+    pub time: u64,
+    /// Simulated seconds per second.
+    pub speed: f64,
+    pub hidden: Vec<TopologyKind>,
+    pub view: ViewOptions,
+}
+
+impl LinkState {
+    pub fn new(scenario: Scenario) -> Self {
+        LinkState {
+            scenario,
+            preset: None,
+            overrides: Vec::new(),
+            interventions: Vec::new(),
+            time: 0,
+            speed: 0.1,
+            hidden: Vec::new(),
+            view: ViewOptions::default(),
+        }
+    }
+}
+
+/// The compact payload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Compact {
+    version: u8,
+    scenario: Scenario,
+    interventions: Vec<(TopologyKind, u64, String)>,
+}
+
+fn pane_code(k: TopologyKind) -> &'static str {
+    match k {
+        TopologyKind::LeaderFollower => "lf",
+        TopologyKind::MultiLeader => "ml",
+        TopologyKind::Leaderless => "ll",
+    }
+}
+
+fn pane_from_code(s: &str) -> Option<TopologyKind> {
+    match s {
+        "lf" => Some(TopologyKind::LeaderFollower),
+        "ml" => Some(TopologyKind::MultiLeader),
+        "ll" => Some(TopologyKind::Leaderless),
+        _ => TopologyKind::parse(s),
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (and a few that read well in links).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' | b'>' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub fn percent_decode(s: &str) -> Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).ok_or("a % escape is cut short")?;
+                let text = std::str::from_utf8(hex).map_err(|_| "a % escape is not hexadecimal")?;
+                let v = u8::from_str_radix(text, 16).map_err(|_| "a % escape is not hexadecimal")?;
+                out.push(v);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| "not valid UTF-8 text".to_string())
+}
+
+/// Sets one parameter of a scenario by its readable name, e.g. `lf.mode=semi_sync`.
+pub fn apply_override(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
+    use serde_json::Value;
+    let (pane, field) = key.split_once('.').ok_or_else(|| format!("\"{}\" is not a setting", truncate(key)))?;
+    let kind = pane_from_code(pane).ok_or_else(|| format!("\"{}\" is not a pane (lf, ml, ll)", truncate(pane)))?;
+    // Values are JSON scalars when they parse as such (numbers, booleans, null), strings otherwise.
+    let parsed: Value = match serde_json::from_str::<Value>(value) {
+        Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
+        _ => Value::String(value.to_string()),
+    };
+    let mut tops = serde_json::to_value(&s.topologies).map_err(|e| e.to_string())?;
+    let cfg = tops.get_mut(kind.name()).ok_or_else(|| format!("this scenario has no {} pane", kind.name()))?;
+    let Value::Object(map) = cfg else {
+        return Err(format!("this scenario has no {} pane", kind.name()));
+    };
+    if !map.contains_key(field) {
+        return Err(format!("{} has no setting \"{}\"", kind.name(), truncate(field)));
+    }
+    map.insert(field.to_string(), parsed);
+    let updated = serde_json::from_value(tops).map_err(|e| format!("{key}: {e}"))?;
+    s.topologies = updated;
+    Ok(())
+}
+
+/// Writes the link fragment (without the leading `#`) for a state. Presets produce the readable
+/// form when `preset_scenario` rebuilds exactly the same scenario from the name and overrides.
+pub fn encode(state: &LinkState, preset_scenario: &dyn Fn(&str) -> Option<Scenario>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let readable = state.preset.as_ref().and_then(|name| {
+        let mut s = preset_scenario(name)?;
+        for (k, v) in &state.overrides {
+            apply_override(&mut s, k, v).ok()?;
+        }
+        s.seed = state.scenario.seed;
+        (s == state.scenario).then(|| name.clone())
+    });
+    match readable {
+        Some(name) => {
+            parts.push(format!("preset={}", percent_encode(&name)));
+            parts.push(format!("seed={}", state.scenario.seed));
+            for (k, v) in &state.overrides {
+                parts.push(format!("{}={}", percent_encode(k), percent_encode(v)));
+            }
+        }
+        None => {
+            let compact =
+                Compact { version: LINK_VERSION, scenario: state.scenario.clone(), interventions: Vec::new() };
+            let bytes = postcard::to_allocvec(&compact).unwrap_or_default();
+            parts.push(format!("c={}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)));
+        }
+    }
+    for (k, i) in &state.interventions {
+        parts.push(format!("i={}@{}@{}", pane_code(*k), format_duration(i.at), percent_encode(&i.action)));
+    }
+    if state.time > 0 {
+        parts.push(format!("t={}", format_duration(state.time)));
+    }
+    if (state.speed - 0.1).abs() > 1e-9 {
+        parts.push(format!("speed={}", trim_float(state.speed)));
+    }
+    if !state.hidden.is_empty() {
+        let shown: Vec<&str> =
+            state.scenario.kinds().into_iter().filter(|k| !state.hidden.contains(k)).map(pane_code).collect();
+        parts.push(format!("panes={}", shown.join(",")));
+    }
+    let v = &state.view;
+    if v.embed {
+        parts.push("embed=1".into());
+    }
+    match v.controls {
+        Controls::Full => {}
+        Controls::Minimal => parts.push("controls=minimal".into()),
+        Controls::None => parts.push("controls=none".into()),
+    }
+    if !v.narration {
+        parts.push("narration=0".into());
+    }
+    if v.autoplay {
+        parts.push("autoplay=1".into());
+    }
+    parts.join("&")
+}
+
+fn trim_float(v: f64) -> String {
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Reads a link fragment (with or without the leading `#`). Always returns a usable state: the
+/// default scenario when nothing in the link can be used. The problems say what was dropped.
+pub fn decode(
+    fragment: &str,
+    default: &dyn Fn() -> Scenario,
+    preset_scenario: &dyn Fn(&str) -> Option<Scenario>,
+) -> (LinkState, Vec<String>) {
+    let mut problems = Vec::new();
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let mut state = LinkState::new(default());
+    if fragment.is_empty() {
+        return (state, problems);
+    }
+    if fragment.len() > MAX_LINK {
+        problems.push(format!(
+            "This link is {} characters long; links of up to {MAX_LINK} are read. The default scenario is shown instead.",
+            fragment.len()
+        ));
+        return (state, problems);
+    }
+    let mut params: Vec<(String, String)> = Vec::new();
+    for part in fragment.split('&').filter(|p| !p.is_empty()).take(400) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        match (percent_decode(k), percent_decode(v)) {
+            (Ok(k), Ok(v)) => params.push((k, v)),
+            (Err(e), _) | (_, Err(e)) => {
+                problems.push(format!("Ignored a part of the link that could not be read: {e}."))
+            }
+        }
+    }
+    let get = |name: &str| params.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+
+    // The scenario: compact, or a preset with overrides, or the default.
+    let mut interventions_from_compact = Vec::new();
+    if let Some(c) = get("c") {
+        match decode_compact(c) {
+            Ok(compact) => match compact.scenario.compile() {
+                Ok(_) => {
+                    state.scenario = compact.scenario;
+                    interventions_from_compact = compact.interventions;
+                }
+                Err(p) => problems.push(format!(
+                    "The scenario in this link is not valid ({}); the default scenario is shown instead.",
+                    first_problems(&p.to_string())
+                )),
+            },
+            Err(e) => problems.push(format!(
+                "The scenario in this link could not be read ({e}); the default scenario is shown instead."
+            )),
+        }
+    } else if let Some(name) = get("preset") {
+        match preset_scenario(name) {
+            Some(s) => {
+                state.scenario = s;
+                state.preset = Some(name.to_string());
+            }
+            None => problems.push(format!(
+                "There is no preset called \"{}\"; the default scenario is shown instead.",
+                truncate(name)
+            )),
+        }
+    }
+    if let Some(seed) = get("seed") {
+        match seed.parse::<u64>() {
+            Ok(v) => state.scenario.seed = v,
+            Err(_) => problems.push(format!(
+                "The seed \"{}\" is not a whole number; seed {} is used.",
+                truncate(seed),
+                state.scenario.seed
+            )),
+        }
+    }
+    // Overrides: `lf.mode=sync` and the like, applied one by one; a bad one is dropped alone.
+    let known = ["c", "preset", "seed", "i", "t", "speed", "panes", "embed", "controls", "narration", "autoplay", "v"];
+    for (k, v) in &params {
+        if known.contains(&k.as_str()) {
+            continue;
+        }
+        if !k.contains('.') {
+            problems.push(format!("Ignored \"{}\": not something a link can set.", truncate(k)));
+            continue;
+        }
+        let mut trial = state.scenario.clone();
+        match apply_override(&mut trial, k, v)
+            .and_then(|_| trial.compile().map(|_| ()).map_err(|p| first_problems(&p.to_string())))
+        {
+            Ok(()) => {
+                state.scenario = trial;
+                state.overrides.push((k.clone(), v.clone()));
+            }
+            Err(e) => problems.push(format!("Ignored the setting {}={}: {e}.", truncate(k), truncate(v))),
+        }
+    }
+    let duration = state.scenario.duration.0;
+
+    // Interventions.
+    let kinds = state.scenario.kinds();
+    let mut list: Vec<(TopologyKind, Intervention)> =
+        interventions_from_compact.into_iter().map(|(k, at, action)| (k, Intervention { at, action })).collect();
+    for (k, v) in params.iter().filter(|(k, _)| k == "i") {
+        let _ = k;
+        let mut parts = v.splitn(3, '@');
+        let (Some(pane), Some(at), Some(action)) = (parts.next(), parts.next(), parts.next()) else {
+            problems.push(format!("Ignored the change \"{}\": write it as pane@time@action.", truncate(v)));
+            continue;
+        };
+        let Some(kind) = pane_from_code(pane) else {
+            problems.push(format!("Ignored the change \"{}\": \"{}\" is not a pane.", truncate(v), truncate(pane)));
+            continue;
+        };
+        match parse_duration(at) {
+            Ok(at) => list.push((kind, Intervention { at: at.min(duration), action: action.to_string() })),
+            Err(e) => problems.push(format!("Ignored the change \"{}\": {e}.", truncate(v))),
+        }
+    }
+    if list.len() > MAX_INTERVENTIONS {
+        problems.push(format!("This link has {} changes; the first {MAX_INTERVENTIONS} are used.", list.len()));
+        list.truncate(MAX_INTERVENTIONS);
+    }
+    // Each intervention must parse and name things that exist; bad ones are dropped and named.
+    let plan = state.scenario.compile().ok();
+    for (kind, i) in list {
+        if !kinds.contains(&kind) {
+            problems.push(format!(
+                "Ignored the change \"{}\": this scenario has no {} pane.",
+                truncate(&i.action),
+                kind.title()
+            ));
+            continue;
+        }
+        let Some(plan) = &plan else { continue };
+        let mut names = plan.names.clone();
+        let nodes = state.scenario.node_count(kind).unwrap_or(0);
+        match crate::faults::parse_action(&i.action, &mut names) {
+            Ok(a) => {
+                let ok = match &a {
+                    crate::faults::Action::Fault(f) => f
+                        .check_endpoints(&[(kind, nodes)], plan.sessions)
+                        .map_err(|e| e.replace(&format!(" in {}", kind.name()), "")),
+                    crate::faults::Action::ClientOp { session, .. } => {
+                        if (session.0 as usize) < plan.sessions {
+                            Ok(())
+                        } else {
+                            Err(format!("{session} does not exist"))
+                        }
+                    }
+                };
+                match ok {
+                    Ok(()) if names == plan.names => state.interventions.push((kind, i)),
+                    Ok(()) => problems.push(format!(
+                        "Ignored the change \"{}\": it names a key this scenario does not have.",
+                        truncate(&i.action)
+                    )),
+                    Err(e) => problems.push(format!("Ignored the change \"{}\": {e}.", truncate(&i.action))),
+                }
+            }
+            Err(e) => problems.push(format!("Ignored the change \"{}\": {e}.", truncate(&i.action))),
+        }
+    }
+
+    if let Some(t) = get("t") {
+        match parse_duration(t) {
+            Ok(t) => state.time = t.min(duration),
+            Err(e) => problems.push(format!("Ignored the time \"{}\": {e}.", truncate(t))),
+        }
+    }
+    if let Some(sp) = get("speed") {
+        match sp.parse::<f64>() {
+            Ok(v) if v.is_finite() && (0.01..=100.0).contains(&v) => state.speed = v,
+            _ => problems.push(format!("Ignored the speed \"{}\": use a number from 0.01 to 100.", truncate(sp))),
+        }
+    }
+    if let Some(p) = get("panes") {
+        let shown: Vec<TopologyKind> = p.split(',').filter_map(pane_from_code).collect();
+        if shown.is_empty() {
+            problems.push(format!("Ignored panes=\"{}\": name lf, ml or ll.", truncate(p)));
+        } else {
+            state.hidden = kinds.iter().copied().filter(|k| !shown.contains(k)).collect();
+        }
+    }
+    let flag = |name: &str, problems: &mut Vec<String>| -> Option<bool> {
+        match get(name)? {
+            "1" | "true" | "yes" => Some(true),
+            "0" | "false" | "no" => Some(false),
+            other => {
+                problems.push(format!("Ignored {name}=\"{}\": use 1 or 0.", truncate(other)));
+                None
+            }
+        }
+    };
+    if let Some(v) = flag("embed", &mut problems) {
+        state.view.embed = v;
+    }
+    if let Some(v) = flag("narration", &mut problems) {
+        state.view.narration = v;
+    }
+    if let Some(v) = flag("autoplay", &mut problems) {
+        state.view.autoplay = v;
+    }
+    if let Some(c) = get("controls") {
+        state.view.controls = match c {
+            "full" => Controls::Full,
+            "minimal" => Controls::Minimal,
+            "none" => Controls::None,
+            other => {
+                problems.push(format!("Ignored controls=\"{}\": use full, minimal or none.", truncate(other)));
+                state.view.controls
+            }
+        };
+    }
+    (state, problems)
+}
+
+fn first_problems(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().take(2).collect();
+    let mut s = lines.join("; ");
+    if s.chars().count() > 200 {
+        s = s.chars().take(200).collect::<String>() + "…";
+    }
+    s
+}
+
+fn decode_compact(c: &str) -> Result<Compact, String> {
+    if c.len() > MAX_LINK {
+        return Err("too long".into());
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c.trim_end_matches('='))
+        .map_err(|_| "it is not base64url text".to_string())?;
+    let compact: Compact =
+        postcard::from_bytes(&bytes).map_err(|_| "it is damaged or from another version".to_string())?;
+    if compact.version != LINK_VERSION {
+        return Err(format!(
+            "it was made by version {} of ReplicaScope; this is version {LINK_VERSION}",
+            compact.version
+        ));
+    }
+    Ok(compact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::leader_follower::LfConfig;
+
+    fn default() -> Scenario {
+        let mut s = Scenario::default();
+        s.topologies.leader_follower = Some(LfConfig::default());
+        s
+    }
+
+    fn presets(name: &str) -> Option<Scenario> {
+        (name == "demo").then(default)
+    }
+
+    #[test]
+    fn readable_links_round_trip() {
+        let mut st = LinkState::new(default());
+        st.preset = Some("demo".into());
+        st.scenario.seed = 7;
+        apply_override(&mut st.scenario, "lf.mode", "semi_sync").unwrap();
+        st.overrides.push(("lf.mode".into(), "semi_sync".into()));
+        st.interventions
+            .push((TopologyKind::LeaderFollower, Intervention { at: 3_500_000, action: "crash n2".into() }));
+        st.time = 3_500_000;
+        st.speed = 0.5;
+        let link = encode(&st, &presets);
+        assert_eq!(link, "preset=demo&seed=7&lf.mode=semi_sync&i=lf@3.5s@crash%20n2&t=3.5s&speed=0.5");
+        let (back, problems) = decode(&link, &default, &presets);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(back, st);
+    }
+
+    #[test]
+    fn compact_links_round_trip_and_stay_short() {
+        let mut st = LinkState::new(default());
+        st.scenario.name = "My own".into();
+        st.scenario.topologies.leaderless = Some(Default::default());
+        st.scenario
+            .faults
+            .push(crate::scenario::FaultSpec { at: crate::time::Duration::from_secs(2), fault: "crash n1".into() });
+        st.hidden = vec![TopologyKind::Leaderless];
+        st.view.embed = true;
+        st.view.controls = Controls::Minimal;
+        let link = encode(&st, &presets);
+        assert!(link.starts_with("c="), "{link}");
+        assert!(link.len() < 2_000, "{} characters", link.len());
+        let (back, problems) = decode(&link, &default, &presets);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(back, st);
+    }
+
+    #[test]
+    fn hostile_links_give_messages_not_panics() {
+        for (link, want) in [
+            ("preset=nope", "no preset"),
+            ("c=!!!!", "not base64url"),
+            ("c=AAAA", "damaged"),
+            ("seed=-4", "not a whole number"),
+            ("t=forever", "time"),
+            ("speed=1e9", "speed"),
+            ("lf.nodes=0", "Ignored the setting"),
+            ("lf.script=<img src=x onerror=alert(1)>", "no setting"),
+            ("i=lf@1s@explode n1", "unknown fault"),
+            ("i=xx@1s@crash n1", "not a pane"),
+            ("i=lf@1s@crash n9", "does not exist"),
+            ("%ZZ=1", "could not be read"),
+            ("embed=maybe", "use 1 or 0"),
+        ] {
+            let (state, problems) = decode(link, &default, &presets);
+            assert!(problems.iter().any(|p| p.contains(want)), "{link}: {problems:?}");
+            assert!(state.scenario.compile().is_ok());
+        }
+        let long = "a".repeat(MAX_LINK + 1);
+        let (_, problems) = decode(&long, &default, &presets);
+        assert!(problems[0].contains("characters long"));
+        // A wrong version is named as such.
+        let compact = Compact { version: 9, scenario: default(), interventions: Vec::new() };
+        let link = format!(
+            "c={}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(postcard::to_allocvec(&compact).unwrap())
+        );
+        let (_, problems) = decode(&link, &default, &presets);
+        assert!(problems[0].contains("version 9"), "{problems:?}");
+    }
+
+    #[test]
+    fn percent_coding_round_trips() {
+        for s in ["crash n2", "partition n1,c1 | n2,n3", "c1: write x=5", "ü & = # %"] {
+            assert_eq!(percent_decode(&percent_encode(s)).unwrap(), s);
+        }
+    }
+}
