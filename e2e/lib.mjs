@@ -92,3 +92,21 @@ export async function ready(page) {
 export async function shownTime(page) {
   return Number(await page.getAttribute('.clock .now', 'data-time-us'));
 }
+
+/** Elements that stick out past the right edge of the viewport (content inside a scrolling or
+ * clipping container that itself fits does not count). */
+export async function overflowing(page) {
+  return page.evaluate(() => {
+    const fits = (el) => {
+      for (let a = el.parentElement; a; a = a.parentElement) {
+        const o = getComputedStyle(a).overflowX;
+        if ((o === 'auto' || o === 'scroll' || o === 'hidden') && a.getBoundingClientRect().right <= window.innerWidth + 1) return true;
+      }
+      return false;
+    };
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !fits(e))
+      .slice(0, 5)
+      .map((e) => `${e.tagName}.${e.className.baseVal ?? e.className} right=${Math.round(e.getBoundingClientRect().right)}`);
+  });
+}

@@ -12,6 +12,7 @@ fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
 
 /// Three nodes in each topology, two clients updating and reading a profile, and node n1 —
 /// the leader on the left — crashing for a while.
+#[allow(clippy::field_reassign_with_default)] // reads as a recipe, field by field
 pub fn default_scenario() -> Scenario {
     let mut s = Scenario::default();
     s.name = "A node crashes".into();

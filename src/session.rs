@@ -1,11 +1,13 @@
 //! The state behind the page, without the page: the runs of each pane, the shared clock, play
-//! and pause, seeking, interventions. Plain Rust over the engine, tested natively; the Yew
-//! components only draw it and forward clicks.
+//! and pause, seeking, interventions, the link that reproduces it all, narration. Plain Rust
+//! over the engine, tested natively; the Yew components only draw it and forward clicks.
 
 use replicascope_engine::faults::Intervention;
+use replicascope_engine::link::{apply_override, decode, encode, LinkState, ViewOptions};
 use replicascope_engine::metrics::{report, Report};
+use replicascope_engine::presets::{default_scenario, preset};
 use replicascope_engine::run::{AnyCursor, AnyRun, PaneView};
-use replicascope_engine::scenario::{Plan, Scenario, TopologyKind};
+use replicascope_engine::scenario::{Caption, Plan, Scenario, TopologyKind};
 use replicascope_engine::time::SimTime;
 use replicascope_engine::trace::MsgRecord;
 use std::rc::Rc;
@@ -52,6 +54,14 @@ impl Pane {
         }
         changed
     }
+
+    fn refresh(&mut self, t: SimTime) {
+        self.cursor = self.run.cursor();
+        self.seek(t);
+        if let Some(v) = self.run.pane_view(&self.cursor) {
+            self.view = Rc::new(v);
+        }
+    }
 }
 
 pub struct Session {
@@ -62,13 +72,134 @@ pub struct Session {
     pub time: f64,
     pub playing: bool,
     pub speed: f64,
+    /// Where the scenario came from (a preset and its overrides), for readable links.
+    pub preset: Option<String>,
+    pub overrides: Vec<(String, String)>,
+    pub view: ViewOptions,
+    /// The caption whose speed was last applied, so that it is applied once.
+    speed_caption: Option<usize>,
+}
+
+fn preset_scenario(name: &str) -> Option<Scenario> {
+    preset(name)
 }
 
 impl Session {
     pub fn new(scenario: Scenario) -> Result<Session, String> {
         let plan = Rc::new(scenario.compile().map_err(|p| p.to_string())?);
         let panes = scenario.kinds().into_iter().filter_map(|k| Pane::new(k, plan.clone())).collect();
-        Ok(Session { scenario, plan, panes, time: 0.0, playing: false, speed: 0.1 })
+        Ok(Session {
+            scenario,
+            plan,
+            panes,
+            time: 0.0,
+            playing: false,
+            speed: 0.1,
+            preset: None,
+            overrides: Vec::new(),
+            view: ViewOptions::default(),
+            speed_caption: None,
+        })
+    }
+
+    /// Opens a link (the URL fragment). Always gives a working session; the second value lists
+    /// what in the link could not be used.
+    pub fn from_link(fragment: &str) -> (Session, Vec<String>) {
+        let (mut state, mut problems) = decode(fragment, &default_scenario, &preset_scenario);
+        if state.preset.is_none() && state.scenario == default_scenario() {
+            // The default scenario is a preset: say so, so that its link stays readable.
+            state.preset = Some(replicascope_engine::presets::DEFAULT_PRESET.to_string());
+        }
+        match Session::from_state(state) {
+            Ok((s, mut more)) => {
+                problems.append(&mut more);
+                (s, problems)
+            }
+            Err(e) => {
+                problems.push(format!("The scenario could not be started ({e}); the default is shown instead."));
+                let s = Session::new(default_scenario()).expect("the default scenario is valid");
+                (s, problems)
+            }
+        }
+    }
+
+    pub fn from_state(state: LinkState) -> Result<(Session, Vec<String>), String> {
+        let mut problems = Vec::new();
+        let mut s = Session::new(state.scenario.clone())?;
+        s.preset = state.preset.clone();
+        s.overrides = state.overrides.clone();
+        s.view = state.view.clone();
+        s.set_speed(state.speed);
+        for p in &mut s.panes {
+            p.hidden = state.hidden.contains(&p.kind);
+            let mine: Vec<Intervention> =
+                state.interventions.iter().filter(|(k, _)| *k == p.kind).map(|(_, i)| i.clone()).collect();
+            if !mine.is_empty() {
+                if let Err(e) = p.run.set_interventions(&mine) {
+                    problems.push(format!("Ignored the changes to the {} pane: {e}.", p.kind.title()));
+                }
+                // The cursor was made before the changes: start it again from the run.
+                p.cursor = p.run.cursor();
+            }
+        }
+        // Show the linked moment at once.
+        let t = state.time.min(s.duration());
+        s.compute_until(t);
+        s.set_time(t as f64);
+        if state.view.autoplay {
+            s.playing = true;
+        }
+        Ok((s, problems))
+    }
+
+    /// Everything needed to reproduce this session.
+    pub fn link_state(&self) -> LinkState {
+        LinkState {
+            scenario: self.scenario.clone(),
+            preset: self.preset.clone(),
+            overrides: self.overrides.clone(),
+            interventions: self.interventions(),
+            time: self.now(),
+            speed: self.speed,
+            hidden: self.panes.iter().filter(|p| p.hidden).map(|p| p.kind).collect(),
+            view: self.view.clone(),
+        }
+    }
+
+    /// The link fragment (without `#`).
+    pub fn link(&self) -> String {
+        encode(&self.link_state(), &preset_scenario)
+    }
+
+    /// Starts over with another scenario, keeping the view options.
+    pub fn load(&mut self, state: LinkState) -> Result<Vec<String>, String> {
+        let (s, problems) = Session::from_state(state)?;
+        *self = s;
+        Ok(problems)
+    }
+
+    /// Changes one setting of a pane (`lf.mode`, `ll.w`, …): the run starts again at the same
+    /// moment, with the same interventions where they still apply.
+    pub fn set_override(&mut self, key: &str, value: &str) -> Result<Vec<String>, String> {
+        let mut scenario = self.scenario.clone();
+        apply_override(&mut scenario, key, value)?;
+        scenario.compile().map_err(|p| p.to_string())?;
+        let mut state = self.link_state();
+        state.scenario = scenario;
+        state.overrides.retain(|(k, _)| k != key);
+        state.overrides.push((key.to_string(), value.to_string()));
+        let playing = self.playing;
+        let problems = self.load(state)?;
+        self.playing = playing;
+        Ok(problems)
+    }
+
+    /// Starts over with another seed.
+    pub fn reseed(&mut self, seed: u64) -> Result<(), String> {
+        let mut state = self.link_state();
+        state.scenario.seed = seed;
+        state.time = 0;
+        self.load(state).map(|_| ())
     }
 
     pub fn duration(&self) -> SimTime {
@@ -79,7 +210,7 @@ impl Session {
         self.time as SimTime
     }
 
-    /// The earliest time every visible pane has computed up to.
+    /// The earliest time every pane has computed up to.
     pub fn computed_until(&self) -> SimTime {
         self.panes.iter().map(|p| p.run.computed_until()).min().unwrap_or(0)
     }
@@ -104,6 +235,13 @@ impl Session {
         newly
     }
 
+    /// Computes every pane at least up to `t` (used when a link opens at a given moment).
+    pub fn compute_until(&mut self, t: SimTime) {
+        while self.computed_until() < t && !self.all_finished() {
+            self.compute(4096);
+        }
+    }
+
     /// Advances the displayed time by `wall_ms` of real time at the current speed, never past
     /// what has been computed. Returns true if a pane's state changed.
     pub fn tick(&mut self, wall_ms: f64) -> bool {
@@ -115,12 +253,14 @@ impl Session {
         if next >= self.duration() as f64 {
             self.playing = false;
         }
-        self.set_time(next)
+        let changed = self.set_time(next);
+        self.follow_narration_speed();
+        changed
     }
 
     /// Moves the displayed time (scrubbing, stepping). Returns true if a pane's state changed.
     pub fn set_time(&mut self, t: f64) -> bool {
-        let t = t.clamp(0.0, self.duration() as f64);
+        let t = if t.is_finite() { t.clamp(0.0, self.duration() as f64) } else { 0.0 };
         self.time = t;
         let mut changed = false;
         for p in &mut self.panes {
@@ -129,7 +269,7 @@ impl Session {
         changed
     }
 
-    /// The next moment anything happens in any pane after the displayed time.
+    /// The next moment anything happens in any visible pane after the displayed time.
     pub fn next_event_time(&self) -> Option<SimTime> {
         let now = self.now();
         self.panes
@@ -171,11 +311,25 @@ impl Session {
         while p.run.computed_until() < t && !p.run.finished() {
             p.run.advance(4096);
         }
-        p.cursor = p.run.cursor();
-        p.seek(t);
-        if let Some(v) = p.run.pane_view(&p.cursor) {
-            p.view = Rc::new(v);
+        p.refresh(t);
+        Ok(())
+    }
+
+    /// Removes one of a pane's interventions (and recomputes the pane).
+    pub fn remove_intervention(&mut self, pane: usize, index: usize) -> Result<(), String> {
+        let t = self.now();
+        let p = self.panes.get_mut(pane).ok_or("no such pane")?;
+        let mut list = p.run.interventions().to_vec();
+        if index >= list.len() {
+            return Err("no such change".into());
         }
+        list.remove(index);
+        p.run.set_interventions(&list)?;
+        p.report = None;
+        while p.run.computed_until() < t && !p.run.finished() {
+            p.run.advance(4096);
+        }
+        p.refresh(t);
         Ok(())
     }
 
@@ -186,6 +340,36 @@ impl Session {
 
     pub fn pane_index(&self, kind: TopologyKind) -> Option<usize> {
         self.panes.iter().position(|p| p.kind == kind)
+    }
+
+    /// Captions showing at the displayed time (a caption lasts until `until`, or until the next
+    /// caption for the same pane begins).
+    pub fn captions(&self) -> Vec<(usize, &Caption)> {
+        let now = self.now();
+        let caps = &self.scenario.narration;
+        caps.iter()
+            .enumerate()
+            .filter(|(i, c)| {
+                let end = c.until.map(|u| u.0).unwrap_or_else(|| {
+                    caps.iter().skip(i + 1).find(|n| n.pane == c.pane).map(|n| n.at.0).unwrap_or(self.duration() + 1)
+                });
+                c.at.0 <= now && now < end
+            })
+            .collect()
+    }
+
+    /// When playing into a caption that sets a speed, switch to it (once per caption).
+    fn follow_narration_speed(&mut self) {
+        if !self.view.narration {
+            return;
+        }
+        let hit = self.captions().into_iter().rev().find_map(|(i, c)| c.speed.map(|s| (i, s)));
+        if let Some((i, speed)) = hit {
+            if self.speed_caption != Some(i) {
+                self.speed_caption = Some(i);
+                self.set_speed(speed);
+            }
+        }
     }
 }
 
@@ -244,6 +428,22 @@ mod tests {
         assert_eq!(s.interventions().len(), 1);
         assert!(s.intervene(0, "crash n9").is_err());
         assert!(s.intervene(0, "<script>").is_err());
+        s.remove_intervention(0, 0).unwrap();
+        assert_eq!(s.panes[0].view.nodes[1].liveness, replicascope_engine::view::Liveness::Up);
+    }
+
+    #[test]
+    fn a_linked_intervention_shows_at_its_own_moment() {
+        let mut s = Session::new(scenario()).unwrap();
+        s.compute(u64::MAX);
+        s.set_time(1_000_000.0);
+        s.intervene(0, "crash n2").unwrap();
+        let link = s.link();
+        let (t, problems) = Session::from_link(&link);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(t.now(), 1_000_000);
+        assert_eq!(t.panes[0].view.nodes[1].liveness, replicascope_engine::view::Liveness::Down, "{link}");
+        assert_eq!(*t.panes[0].view, *s.panes[0].view);
     }
 
     #[test]
@@ -253,5 +453,46 @@ mod tests {
         let n = s.next_event_time().unwrap();
         s.set_time(n as f64);
         assert!(s.previous_event_time().unwrap() < n || n == 0);
+    }
+
+    #[test]
+    fn a_link_reproduces_the_run_at_the_same_moment() {
+        let (mut a, problems) = Session::from_link("preset=split-brain&seed=9");
+        assert!(problems.is_empty(), "{problems:?}");
+        a.compute(u64::MAX);
+        a.set_time(6_000_000.0);
+        a.intervene(0, "crash n3").unwrap();
+        a.set_override("lf.fencing", "true").unwrap();
+        a.compute(u64::MAX);
+        a.set_time(9_500_000.0);
+        let link = a.link();
+        assert!(link.starts_with("preset=split-brain&seed=9&lf.fencing=true&i=lf@6s@crash%20n3"), "{link}");
+        let (mut b, problems) = Session::from_link(&link);
+        assert!(problems.is_empty(), "{problems:?}");
+        b.compute(u64::MAX);
+        for (x, y) in a.panes.iter().zip(&b.panes) {
+            assert_eq!(x.run.digest(), y.run.digest(), "{:?}", x.kind);
+            assert_eq!(*x.view, *y.view, "{:?} at the linked moment", x.kind);
+        }
+        assert_eq!(b.now(), 9_500_000);
+    }
+
+    #[test]
+    fn hostile_links_open_the_default_with_a_message() {
+        let (s, problems) = Session::from_link("c=%3Cscript%3Ealert(1)%3C%2Fscript%3E&t=banana");
+        assert!(problems.len() >= 2, "{problems:?}");
+        assert_eq!(s.scenario, default_scenario());
+    }
+
+    #[test]
+    fn narration_follows_the_clock_and_sets_the_speed() {
+        let (mut s, _) = Session::from_link("preset=two-am-failover");
+        s.compute(u64::MAX);
+        s.set_time(10_500_000.0);
+        let caps: Vec<String> = s.captions().iter().map(|(_, c)| c.text.clone()).collect();
+        assert!(caps.iter().any(|t| t.contains("loses power")), "{caps:?}");
+        s.playing = true;
+        s.tick(1.0);
+        assert!((s.speed - 0.5).abs() < 1e-9, "the caption slowed playback to {}", s.speed);
     }
 }

@@ -6,11 +6,12 @@ use replicascope_app::app::controls::{Controls, ControlsProps};
 use replicascope_app::app::diagram::{Diagram, DiagramProps, Flying};
 use replicascope_app::app::lanes::{Lanes, LanesProps};
 use replicascope_app::app::panel::{Inspector, InspectorProps, Legend, Selection};
-use replicascope_app::app::shared::Shared;
+use replicascope_app::app::shared::{Highlight, Shared};
 use replicascope_app::app::App;
 use replicascope_app::sample::default_scenario;
 use replicascope_app::session::Session;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
 use yew::prelude::*;
@@ -43,6 +44,11 @@ async fn the_app_renders_three_panes() {
     assert_eq!(count(&div, ".pane"), 3);
     assert_eq!(count(&div, ".pane .node"), 9);
     assert_eq!(count(&div, ".controls"), 1);
+    // The default preset is named in the picker and its narration is on.
+    let select = div.query_selector(".preset-select").unwrap().unwrap();
+    let select: web_sys::HtmlSelectElement = select.dyn_into().unwrap();
+    assert_eq!(select.value(), "two-am-failover");
+    assert_eq!(count(&div, ".narration"), 1);
 }
 
 fn session_at(t: f64) -> Session {
@@ -66,20 +72,31 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
         reduced_motion: false,
         on_select: Callback::noop(),
         on_intervene: Callback::noop(),
+        highlight: in_flight.first().map(|m| Highlight::Msg(m.record.id)),
+        on_hover: Callback::noop(),
+        keys: Rc::new(vec!["x".into()]),
     };
     yew::Renderer::<Diagram>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
     let n1 = div.query_selector("[data-node=n1]").unwrap().unwrap();
     assert_eq!(n1.get_attribute("data-liveness").as_deref(), Some("down"));
     assert_eq!(count(&div, ".msg"), in_flight.len() as u32);
+    if !in_flight.is_empty() {
+        assert_eq!(count(&div, ".msg.highlight"), 1, "the hovered message is highlighted");
+    }
 }
 
 #[wasm_bindgen_test]
 async fn lanes_show_each_nodes_log() {
     let s = session_at(2_600_000.0);
     let div = root();
-    let props =
-        LanesProps { view: Shared::from(s.panes[0].view.clone()), pane: s.panes[0].kind, on_select: Callback::noop() };
+    let props = LanesProps {
+        view: Shared::from(s.panes[0].view.clone()),
+        pane: s.panes[0].kind,
+        on_select: Callback::noop(),
+        highlight_op: None,
+        on_hover: Callback::noop(),
+    };
     yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
     assert_eq!(count(&div, ".lane"), 3);
@@ -101,6 +118,8 @@ async fn controls_show_time_and_markers() {
             time: 3_000_000,
             class: "fault",
             label: "crash n1".into(),
+            pane: None,
+            target: replicascope_app::app::controls::Target::Time,
         }]),
         on_toggle: Callback::noop(),
         on_seek: Callback::noop(),
@@ -108,6 +127,10 @@ async fn controls_show_time_and_markers() {
         on_step_back: Callback::noop(),
         on_speed: Callback::noop(),
         on_reset: Callback::noop(),
+        on_marker: Callback::noop(),
+        full: true,
+        seed: 7,
+        on_new_seed: Callback::noop(),
     };
     yew::Renderer::<Controls>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
@@ -121,7 +144,11 @@ async fn inspector_and_legend_render_text_only() {
     let s = session_at(1_000_000.0);
     let info = s.panes[0].view.nodes[0].clone();
     let div = root();
-    let props = InspectorProps { selection: Some(Selection::Node { pane: s.panes[0].kind, info: Box::new(info) }) };
+    let props = InspectorProps {
+        selection: Some(Selection::Node { pane: s.panes[0].kind, info: Box::new(info) }),
+        names: Rc::new(s.plan.names.clone()),
+        on_jump: Callback::noop(),
+    };
     yew::Renderer::<Inspector>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
     assert!(div.text_content().unwrap().contains("n1 — Leader-follower"));
@@ -129,4 +156,164 @@ async fn inspector_and_legend_render_text_only() {
     yew::Renderer::<Legend>::with_root(legend.clone()).render();
     yew::scheduler::flush().await;
     assert_eq!(count(&legend, ".legend-item"), 13);
+}
+
+fn finished(id: &str) -> Session {
+    let mut s = Session::new(replicascope_engine::presets::preset(id).unwrap()).unwrap();
+    s.compute(u64::MAX);
+    s
+}
+
+async fn click(el: &Element) {
+    el.dyn_ref::<web_sys::HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_conflict_resolves_step_by_step_with_the_loser_struck_through() {
+    use replicascope_app::app::views::{ConflictView, ConflictViewProps};
+    let s = finished("lww-clock-skew");
+    let i = s.pane_index(replicascope_engine::scenario::TopologyKind::MultiLeader).unwrap();
+    let (_, record) = replicascope_app::derive::conflicts(&s.panes[i].run).into_iter().next().expect("a conflict");
+    let div = root();
+    let props = ConflictViewProps {
+        record: record.clone(),
+        names: Rc::new(s.plan.names.clone()),
+        clock_offsets: vec![0, -500_000],
+    };
+    yew::Renderer::<ConflictView>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&div, ".cv-version"), record.versions.len() as u32);
+    assert_eq!(count(&div, ".winner"), 0, "the verdict waits for the reader");
+    assert!(div.text_content().unwrap().contains("clock is -500 ms off"));
+    let next = div.query_selector(".cv-buttons .button").unwrap().unwrap();
+    click(&next).await;
+    assert_eq!(count(&div, ".cv-cmp"), 2, "vectors compared component by component");
+    let all = div.query_selector(".cv-buttons .button.secondary").unwrap().unwrap();
+    click(&all).await;
+    assert_eq!(count(&div, ".winner"), 1);
+    assert_eq!(count(&div, ".loser"), 1);
+    assert!(div.query_selector(".cv-discarded").unwrap().unwrap().text_content().unwrap().contains("write #"));
+}
+
+#[wasm_bindgen_test]
+async fn the_space_time_view_draws_arrows_and_highlights_the_hovered_one() {
+    use replicascope_app::app::views::{SpaceTimeProps, SpaceTimeView};
+    let s = finished("two-am-failover");
+    let data = replicascope_app::derive::space_time_range(&s.panes[0].run, 1_000_000, 3_000_000, 2_000_000, false, &[]);
+    assert!(!data.arrows.is_empty());
+    let first = data.arrows[0].id;
+    let n = data.arrows.len() as u32;
+    let div = root();
+    let props = SpaceTimeProps {
+        data: Shared::new(data),
+        now: 2_000_000.0,
+        window: 2_000_000,
+        highlight: Some(Highlight::Msg(first)),
+        on_hover: Callback::noop(),
+        on_pick: Callback::noop(),
+    };
+    yew::Renderer::<SpaceTimeView>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&div, ".st-arrow"), n);
+    assert_eq!(count(&div, ".st-arrow.highlight"), 1);
+    assert!(count(&div, ".st-line") >= 3 + 3, "a line per node and per client");
+}
+
+#[wasm_bindgen_test]
+async fn quorum_and_merkle_views_show_membership_and_differences() {
+    use replicascope_app::app::views::{MerkleView, MerkleViewProps, QuorumView, QuorumViewProps};
+    let s = finished("read-repair-vs-anti-entropy");
+    let run = &s.panes[0].run;
+    let (t, read) = replicascope_app::derive::quorums(run).into_iter().find(|(_, q)| !q.write).expect("a read quorum");
+    let last = replicascope_app::derive::last_write_quorum(run, read.key, t);
+    let div = root();
+    yew::Renderer::<QuorumView>::with_root_and_props(
+        div.clone(),
+        QuorumViewProps { record: read.clone(), last_write: last },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&div, ".qv-node"), (read.home.len() + read.stand_ins.len()) as u32);
+    assert_eq!(count(&div, ".qv-node.in-r"), read.answered.len() as u32);
+    let (_, m) = replicascope_app::derive::merkle_exchanges(run)
+        .into_iter()
+        .find(|(_, m)| !m.differing.is_empty())
+        .expect("an exchange that found differences");
+    let div = root();
+    yew::Renderer::<MerkleView>::with_root_and_props(
+        div.clone(),
+        MerkleViewProps { record: m.clone(), names: Rc::new(s.plan.names.clone()) },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&div, ".mk-node.diff"), 2 * m.differing.len() as u32, "differing hashes marked in both trees");
+}
+
+#[wasm_bindgen_test]
+async fn the_comparison_table_links_cells_to_moments() {
+    use replicascope_app::app::charts::{Compare, CompareProps};
+    let s = finished("lww-clock-skew");
+    let pairs: Vec<_> = s.panes.iter().map(|p| (&p.run, p.report.as_deref().unwrap())).collect();
+    let rows: Vec<_> = pairs.iter().map(|(r, rep)| replicascope_app::derive::row(r, rep)).collect();
+    let charts = replicascope_app::derive::charts(&pairs);
+    let jumped = Rc::new(std::cell::Cell::new(None));
+    let j = jumped.clone();
+    let div = root();
+    let props = CompareProps {
+        rows: Shared::new(rows),
+        charts: Shared::new(charts),
+        on_jump: Callback::from(move |t| j.set(Some(t))),
+        on_pane: Callback::noop(),
+    };
+    yew::Renderer::<Compare>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&div, "table.comparison tbody tr"), s.panes.len() as u32);
+    assert!(count(&div, ".chart") >= 6);
+    let lost = div.query_selector(".cell-link.lost").unwrap().expect("a lost write links to its moment");
+    click(&lost).await;
+    assert!(jumped.get().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn settings_emit_overrides() {
+    use replicascope_app::app::settings::{Settings, SettingsProps};
+    let s = finished("two-am-failover");
+    let got = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let g = got.clone();
+    let div = root();
+    let props = SettingsProps {
+        kind: replicascope_engine::scenario::TopologyKind::LeaderFollower,
+        scenario: Rc::new(s.scenario.clone()),
+        on_change: Callback::from(move |kv| g.borrow_mut().push(kv)),
+    };
+    yew::Renderer::<Settings>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    let select: web_sys::HtmlSelectElement = div.query_selector("select").unwrap().unwrap().dyn_into().unwrap();
+    select.set_value("sync");
+    select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(got.borrow().as_slice(), &[("lf.mode".to_string(), "sync".to_string())]);
+}
+
+#[wasm_bindgen_test]
+async fn a_hostile_link_shows_a_message_as_text_and_a_working_page() {
+    let w = web_sys::window().unwrap();
+    w.history()
+        .unwrap()
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some("#preset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&seed=banana"),
+        )
+        .unwrap();
+    let div = root();
+    yew::Renderer::<App>::with_root(div.clone()).render();
+    yew::scheduler::flush().await;
+    w.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("#")).unwrap();
+    let banner = div.query_selector(".link-problems").unwrap().expect("the problems are named");
+    let text = banner.text_content().unwrap();
+    assert!(text.contains("<img"), "{text}");
+    assert_eq!(count(&div, ".link-problems img"), 0, "nothing from a link becomes markup");
+    assert_eq!(count(&div, ".pane"), 3, "and the default scenario runs");
 }

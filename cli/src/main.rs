@@ -11,6 +11,20 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::rc::Rc;
 
+/// Prints a line to stdout. A closed pipe (`replicascope run … | head`) ends the program
+/// quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = writeln!(stdout, $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            return Err(format!("cannot write the output: {e}"));
+        }
+    }};
+}
+
 const USAGE: &str = r#"replicascope — deterministic replication simulator
 
 USAGE:
@@ -31,6 +45,9 @@ USAGE:
       Prints engine throughput, seek time and memory figures, and checker timings.
   replicascope validate FILE
       Checks a scenario file and prints its problems.
+  replicascope link FILE [--t SECONDS] [--embed]
+      Prints the link fragment (after `#`) that opens the scenario in the page: the compact
+      form, or the readable one when the file is exactly a preset.
 "#;
 
 fn main() -> ExitCode {
@@ -41,6 +58,7 @@ fn main() -> ExitCode {
         Some("check") => cmd_check(&args[1..]),
         Some("staleness") => cmd_staleness(&args[1..]),
         Some("bench") => cmd_bench(&args[1..]),
+        Some("link") => cmd_link(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             print!("{USAGE}");
             Ok(())
@@ -84,7 +102,40 @@ fn cmd_validate(args: &[String]) -> Result<(), String> {
     let path = args.first().ok_or("validate needs a FILE")?;
     let s = load(path)?;
     s.compile().map_err(|p| format!("{path}:\n{p}"))?;
-    println!("{{\"valid\": true}}");
+    out!("{{\"valid\": true}}");
+    Ok(())
+}
+
+fn cmd_link(args: &[String]) -> Result<(), String> {
+    use replicascope_engine::link::{encode, LinkState, MAX_LINK};
+    let path = args.first().filter(|a| !a.starts_with("--")).ok_or("link needs a FILE")?;
+    let s = load(path)?;
+    s.compile().map_err(|p| format!("{path}:\n{p}"))?;
+    let mut state = LinkState::new(s);
+    // A file that is exactly a preset (at any seed) gets the readable form.
+    state.preset = replicascope_engine::presets::PRESETS
+        .iter()
+        .map(|p| p.id)
+        .find(|id| {
+            replicascope_engine::presets::preset(id).is_some_and(|mut p| {
+                p.seed = state.scenario.seed;
+                p == state.scenario
+            })
+        })
+        .map(str::to_string);
+    if let Some(t) = flag(args, "--t")? {
+        let t: f64 = t.parse().map_err(|_| format!("--t: \"{t}\" is not a number of seconds"))?;
+        if !(t.is_finite() && t >= 0.0) {
+            return Err("--t must be a number of seconds ≥ 0".into());
+        }
+        state.time = ((t * 1e6) as u64).min(state.scenario.duration.0);
+    }
+    state.view.embed = args.iter().any(|a| a == "--embed");
+    let fragment = encode(&state, &replicascope_engine::presets::preset);
+    if fragment.len() > MAX_LINK {
+        return Err(format!("the link would be {} characters; the page reads at most {MAX_LINK}", fragment.len()));
+    }
+    out!("{fragment}");
     Ok(())
 }
 
@@ -131,34 +182,16 @@ fn cmd_run(args: &[String]) -> Result<(), String> {
         run.run_to_end();
         let r = report(&run);
         if let Some(f) = trace_file.as_mut() {
-            write_trace(f, kind.name(), &run).map_err(|e| e.to_string())?;
+            write_trace(f, &run).map_err(|e| e.to_string())?;
         }
         result.insert(kind.name().into(), serde_json::to_value(&r).map_err(|e| e.to_string())?);
     }
-    println!("{}", serde_json::to_string_pretty(&serde_json::Value::Object(result)).map_err(|e| e.to_string())?);
+    out!("{}", serde_json::to_string_pretty(&serde_json::Value::Object(result)).map_err(|e| e.to_string())?);
     Ok(())
 }
 
-fn write_trace(f: &mut impl Write, topology: &str, run: &AnyRun) -> std::io::Result<()> {
-    use serde_json::json;
-    let t = run.trace();
-    for s in &t.steps {
-        writeln!(f, "{}", json!({"topology": topology, "type": "step", "time_us": s.time, "step": s.kind}))?;
-    }
-    for m in &t.messages {
-        writeln!(f, "{}", json!({"topology": topology, "type": "message", "message": m}))?;
-    }
-    for a in &t.annotations {
-        writeln!(
-            f,
-            "{}",
-            json!({"topology": topology, "type": "annotation", "time_us": a.time, "annotation": a.annotation})
-        )?;
-    }
-    for h in &t.hist {
-        writeln!(f, "{}", json!({"topology": topology, "type": "history", "event": h}))?;
-    }
-    Ok(())
+fn write_trace(f: &mut impl Write, run: &AnyRun) -> std::io::Result<()> {
+    f.write_all(run.trace_jsonl().as_bytes())
 }
 
 fn cmd_check(args: &[String]) -> Result<(), String> {
@@ -168,7 +201,7 @@ fn cmd_check(args: &[String]) -> Result<(), String> {
     let imported = import_edn(&text).map_err(|e| format!("{path}: {e}"))?;
     let budget = number::<u64>(args, "--budget")?.unwrap_or(replicascope_engine::linearizability::STATE_BUDGET);
     let report = check_imported(&imported, budget);
-    println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    out!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
     if report.linearizable == Some(false) || !report.anomalies.is_empty() {
         // A verdict was reached; exit 1 tells scripts that something was found.
         return Err(format!("{path}: {} anomaly(ies) found", report.anomalies.len())).map_err(|e| {
@@ -246,7 +279,7 @@ fn cmd_staleness(args: &[String]) -> Result<(), String> {
     spec.validate("", &mut p);
     p.into_result().map_err(|p| p.to_string())?;
     let result = explore(&spec);
-    println!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
+    out!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
     Ok(())
 }
 
@@ -268,7 +301,7 @@ fn cmd_bench(args: &[String]) -> Result<(), String> {
         || start.elapsed().as_secs_f64() * 1000.0,
         || Some(alloc::ALLOCATED.load(std::sync::atomic::Ordering::Relaxed) as u64),
     );
-    println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
+    out!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
     Ok(())
 }
 

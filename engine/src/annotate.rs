@@ -39,6 +39,28 @@ pub struct ConflictRecord {
     pub steps: Vec<String>,
 }
 
+/// How one leaderless request met its quorum: who was asked, who answered in time, with what.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QuorumRecord {
+    pub op: OpId,
+    pub key: Sym,
+    pub write: bool,
+    pub coordinator: NodeId,
+    /// Acknowledgements (or answers) needed: "2", "2 local".
+    pub need: String,
+    /// The key's home replicas.
+    pub home: Vec<NodeId>,
+    /// Who acknowledged (or answered) before the coordinator replied, in order, with the version
+    /// each held ("[1,0,2]", or "nothing").
+    pub answered: Vec<(NodeId, String)>,
+    /// Stand-ins that took part for unreachable home replicas (sloppy quorum).
+    pub stand_ins: Vec<(NodeId, NodeId)>,
+    /// Replicas whose answer was older than the result.
+    pub stale: Vec<NodeId>,
+    /// What the client was told: "ok", the value read.
+    pub result: String,
+}
+
 /// One anti-entropy exchange between two replicas.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MerkleRecord {
@@ -168,6 +190,7 @@ pub enum Annotation {
         needed: u32,
         got: u32,
     },
+    Quorum(QuorumRecord),
     /// Free text (used sparingly).
     Note(String),
 }
@@ -239,6 +262,13 @@ impl Annotation {
             QuorumFailed { op, needed, got } => {
                 format!("operation #{op} got {got} of {needed} replicas: quorum not reached")
             }
+            Quorum(q) => format!(
+                "{} of {} reached its quorum ({} needed) with {}",
+                if q.write { "write" } else { "read" },
+                names.get(q.key),
+                q.need,
+                q.answered.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>().join(", ")
+            ),
             Note(s) => s.clone(),
         }
     }
@@ -261,6 +291,7 @@ impl Annotation {
             ReadRepair { coordinator, .. } => *coordinator,
             HintStored { holder, .. } | HintDelivered { holder, .. } => *holder,
             AntiEntropy(m) => m.a,
+            Quorum(q) => q.coordinator,
             SloppyWrite { stand_in, .. } => *stand_in,
             BackupTaken { .. } | DuplicateId { .. } | TopologyRepaired { .. } | QuorumFailed { .. } | Note(_) => {
                 return None
@@ -285,6 +316,7 @@ impl Annotation {
             HintStored { .. } | HintDelivered { .. } | SloppyWrite { .. } => "hint",
             AntiEntropy(_) => "anti-entropy",
             QuorumFailed { .. } => "unavailable",
+            Quorum(_) => "quorum",
             Note(_) => "note",
         }
     }

@@ -91,8 +91,16 @@ pub fn anomalies_of(run: &AnyRun, history: &History) -> Vec<Anomaly> {
     let trace = run.trace();
     let surviving = run.surviving_writes();
     let obs = run.final_observation();
-    let divergent: Vec<NodeId> =
-        obs.divergent.iter().enumerate().filter(|(_, d)| **d).map(|(i, _)| NodeId(i as u8)).collect();
+    // Replicas that differ while changes are still on the wire are catching up, not diverged:
+    // only a quiet system at the end is judged.
+    let end = run.computed_until();
+    let settling =
+        trace.in_flight_at(end).iter().any(|m| m.kind != crate::view::MsgKind::Heartbeat && m.dropped.is_none());
+    let divergent: Vec<NodeId> = if settling {
+        Vec::new()
+    } else {
+        obs.divergent.iter().enumerate().filter(|(_, d)| **d).map(|(i, _)| NodeId(i as u8)).collect()
+    };
     let facts = Facts {
         names: Some(&run.plan().names),
         annotations: &trace.annotations,

@@ -300,6 +300,34 @@ macro_rules! each {
 }
 
 impl AnyRun {
+    /// The trace as JSON lines (steps, messages, annotations, history events), each tagged with
+    /// the topology: what `replicascope run --trace` writes and the page exports.
+    pub fn trace_jsonl(&self) -> String {
+        use serde_json::json;
+        use std::fmt::Write;
+        let topology = self.kind().name();
+        let t = self.trace();
+        let mut out = String::new();
+        for s in &t.steps {
+            let _ =
+                writeln!(out, "{}", json!({"topology": topology, "type": "step", "time_us": s.time, "step": s.kind}));
+        }
+        for m in &t.messages {
+            let _ = writeln!(out, "{}", json!({"topology": topology, "type": "message", "message": m}));
+        }
+        for a in &t.annotations {
+            let _ = writeln!(
+                out,
+                "{}",
+                json!({"topology": topology, "type": "annotation", "time_us": a.time, "annotation": a.annotation})
+            );
+        }
+        for h in &t.hist {
+            let _ = writeln!(out, "{}", json!({"topology": topology, "type": "history", "event": h}));
+        }
+        out
+    }
+
     /// Builds the run of one topology of a compiled scenario.
     pub fn new(kind: TopologyKind, plan: Rc<Plan>) -> Option<AnyRun> {
         let regions = plan.network.region_names.clone();

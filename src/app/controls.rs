@@ -15,39 +15,85 @@ pub struct Marker {
     pub time: u64,
     pub class: &'static str,
     pub label: String,
+    /// The pane it belongs to (None: the fault script, shared by all panes).
+    pub pane: Option<usize>,
+    pub target: Target,
 }
 
-/// Faults from the script, anomalies found, and the notable annotations of every pane.
+/// What clicking a marker opens besides moving the clock there.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum Target {
+    Time,
+    /// Index into the pane's conflicts (in trace order).
+    Conflict(usize),
+    /// Index into the pane's report's anomalies.
+    Anomaly(usize),
+}
+
+/// Faults from the script, anomalies found, and the notable annotations of every pane. Markers
+/// of one kind closer than half a percent of the run are merged (the first is kept), so that a
+/// run with hundreds of stale reads still has a readable scrubber.
 pub fn markers(s: &Session) -> Vec<Marker> {
-    let mut out: Vec<Marker> =
-        s.plan.faults.iter().map(|(t, f)| Marker { time: *t, class: "fault", label: f.phrase() }).collect();
-    for p in &s.panes {
+    let mut out: Vec<Marker> = s
+        .plan
+        .faults
+        .iter()
+        .filter(|(t, _)| *t > 0)
+        .map(|(t, f)| Marker { time: *t, class: "fault", label: f.phrase(), pane: None, target: Target::Time })
+        .collect();
+    for (pi, p) in s.panes.iter().enumerate() {
+        if p.hidden {
+            continue;
+        }
+        let mut conflict = 0;
         for n in &p.run.trace().annotations {
-            let class = match &n.annotation {
-                Annotation::Promoted { .. } | Annotation::Elected { .. } => "failover",
-                Annotation::TailDiscarded { .. } => "loss",
-                Annotation::Conflict(_) => "conflict",
-                Annotation::SemiSyncFallback { .. } => "mode",
+            let (class, target) = match &n.annotation {
+                Annotation::Promoted { .. } | Annotation::Elected { .. } => ("failover", Target::Time),
+                Annotation::TailDiscarded { .. } => ("loss", Target::Time),
+                Annotation::Conflict(_) => {
+                    conflict += 1;
+                    ("conflict", Target::Conflict(conflict - 1))
+                }
+                Annotation::SemiSyncFallback { .. } => ("mode", Target::Time),
                 _ => continue,
             };
             out.push(Marker {
                 time: n.time,
                 class,
                 label: format!("{}: {}", p.kind.title(), n.annotation.describe(&s.plan.names)),
+                pane: Some(pi),
+                target,
             });
         }
         if let Some(r) = &p.report {
-            for a in &r.anomalies {
+            for (ai, a) in r.anomalies.iter().enumerate() {
                 out.push(Marker {
                     time: a.time,
                     class: "anomaly",
                     label: format!("{}: {}", p.kind.title(), a.kind.title()),
+                    pane: Some(pi),
+                    target: Target::Anomaly(ai),
                 });
             }
         }
     }
-    out.sort_unstable_by(|a, b| (a.time, a.class, &a.label).cmp(&(b.time, b.class, &b.label)));
-    out
+    out.sort_by(|a, b| (a.time, a.class, a.pane, &a.label).cmp(&(b.time, b.class, b.pane, &b.label)));
+    let gap = s.duration() / 200;
+    let mut kept: Vec<Marker> = Vec::with_capacity(out.len());
+    for m in out {
+        // Merge into a nearby marker of the same kind (from any pane), naming both.
+        let near = kept.iter_mut().rev().take_while(|k| k.time + gap >= m.time).find(|k| k.class == m.class);
+        match near {
+            Some(k) => {
+                if k.label.len() < 400 && !k.label.contains(&m.label) {
+                    k.label.push_str("; ");
+                    k.label.push_str(&m.label);
+                }
+            }
+            None => kept.push(m),
+        }
+    }
+    kept
 }
 
 #[derive(Properties, PartialEq)]
@@ -64,6 +110,16 @@ pub struct ControlsProps {
     pub on_step_back: Callback<()>,
     pub on_speed: Callback<f64>,
     pub on_reset: Callback<()>,
+    /// A marker was clicked (its index).
+    pub on_marker: Callback<usize>,
+    /// Full controls, or only play/pause and the scrubber (embeds).
+    #[prop_or(true)]
+    pub full: bool,
+    /// The run's seed, and a request for another one.
+    #[prop_or_default]
+    pub seed: u64,
+    #[prop_or_default]
+    pub on_new_seed: Callback<()>,
 }
 
 fn speed_to_slider(s: f64) -> f64 {
@@ -109,14 +165,13 @@ pub fn controls(p: &ControlsProps) -> Html {
         })
     };
     let pct = |t: u64| (t as f64 / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
-    let marks = p.markers.iter().map(|m| {
+    let marks = p.markers.iter().enumerate().map(|(i, m)| {
         let style = format!("left: {:.2}%", pct(m.time));
-        let seek = p.on_seek.clone();
-        let t = m.time as f64;
+        let pick = p.on_marker.clone();
         html! {
             <button class={classes!("mark", m.class)} style={style} title={format!("{} — {}", human_duration(m.time), m.label)}
-                aria-label={format!("Jump to {}: {}", human_duration(m.time), m.label)}
-                onclick={Callback::from(move |_| seek.emit(t))} />
+                aria-label={format!("Jump to {}: {}", human_duration(m.time), m.label)} data-time-us={m.time.to_string()}
+                onclick={Callback::from(move |_| pick.emit(i))} />
         }
     });
     let computed_pct = (p.computed / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
@@ -124,19 +179,27 @@ pub fn controls(p: &ControlsProps) -> Html {
     let back = p.on_step_back.clone();
     let fwd = p.on_step_forward.clone();
     let reset = p.on_reset.clone();
+    let new_seed = {
+        let cb = p.on_new_seed.clone();
+        Callback::from(move |_| cb.emit(()))
+    };
     html! {
         <div class="controls" role="toolbar" aria-label="Playback">
             <div class="buttons">
-                <button class="icon-button" title="Back to the start" aria-label="Back to the start" onclick={Callback::from(move |_| reset.emit(()))}>{ icons::reset() }</button>
-                <button class="icon-button" title="Previous event (←)" aria-label="Previous event" onclick={Callback::from(move |_| back.emit(()))}>{ icons::step_back() }</button>
+                if p.full {
+                    <button class="icon-button" title="Back to the start" aria-label="Back to the start" onclick={Callback::from(move |_| reset.emit(()))}>{ icons::reset() }</button>
+                    <button class="icon-button" title="Previous event (←)" aria-label="Previous event" onclick={Callback::from(move |_| back.emit(()))}>{ icons::step_back() }</button>
+                }
                 <button class="icon-button primary" title={if p.playing {"Pause (space)"} else {"Play (space)"}} aria-label={if p.playing {"Pause"} else {"Play"}}
                     data-playing={p.playing.to_string()} onclick={Callback::from(move |_| toggle.emit(()))}>
                     { if p.playing { icons::pause() } else { icons::play() } }
                 </button>
-                <button class="icon-button" title="Next event (→)" aria-label="Next event" onclick={Callback::from(move |_| fwd.emit(()))}>{ icons::step_forward() }</button>
+                if p.full {
+                    <button class="icon-button" title="Next event (→)" aria-label="Next event" onclick={Callback::from(move |_| fwd.emit(()))}>{ icons::step_forward() }</button>
+                }
             </div>
             <div class="clock" aria-live="off">
-                <span class="now" data-time-us={format!("{:.0}", p.time)}>{ human_duration(p.time as u64) }</span>
+                <span class="now" data-time-us={format!("{:.0}", p.time)}>{ if p.time < 1.0 { "0 s".to_string() } else { human_duration(p.time as u64) } }</span>
                 <span class="of">{ format!(" / {}", human_duration(p.duration as u64)) }</span>
             </div>
             <div class="scrubber">
@@ -145,12 +208,17 @@ pub fn controls(p: &ControlsProps) -> Html {
                 <input type="range" aria-label="Simulated time" min="0" max={format!("{:.0}", p.duration / 1000.0)} step="1"
                     value={format!("{:.0}", p.time / 1000.0)} oninput={on_scrub} />
             </div>
-            <label class="speed">
-                <span>{"Speed"}</span>
-                <input type="range" min="0" max="1000" step="1" aria-label="Playback speed (simulated seconds per second)"
-                    value={format!("{:.0}", speed_to_slider(p.speed))} oninput={on_speed} />
-                <output>{ speed_label(p.speed) }</output>
-            </label>
+            if p.full {
+                <label class="speed">
+                    <span>{"Speed"}</span>
+                    <input type="range" min="0" max="1000" step="1" aria-label="Playback speed (simulated seconds per second, [ and ] keys)"
+                        value={format!("{:.0}", speed_to_slider(p.speed))} oninput={on_speed} />
+                    <output>{ speed_label(p.speed) }</output>
+                </label>
+                <button class="button secondary seed" title="Run the same scenario with another random seed" onclick={new_seed}>
+                    { format!("Seed {} · new", p.seed) }
+                </button>
+            }
         </div>
     }
 }

@@ -6,9 +6,9 @@
 //! `deliver_at`, nothing is simulated here.
 
 use super::panel::Selection;
-use super::shared::Shared;
+use super::shared::{Highlight, Shared};
 use crate::geometry::{lerp, node_position, progress};
-use replicascope_engine::model::{Endpoint, NodeId};
+use replicascope_engine::model::{ClientId, Endpoint, NodeId};
 use replicascope_engine::network::DropReason;
 use replicascope_engine::run::PaneView;
 use replicascope_engine::scenario::TopologyKind;
@@ -16,6 +16,7 @@ use replicascope_engine::time::human_duration;
 use replicascope_engine::trace::MsgRecord;
 use replicascope_engine::view::{Liveness, MsgKind, Role};
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 pub const W: f64 = 360.0;
@@ -76,11 +77,29 @@ pub struct DiagramProps {
     pub reduced_motion: bool,
     pub on_select: Callback<Selection>,
     pub on_intervene: Callback<String>,
+    /// The message or operation under the pointer in any view of this pane.
+    #[prop_or_default]
+    pub highlight: Option<Highlight>,
+    #[prop_or_default]
+    pub on_hover: Callback<Option<Highlight>>,
+    /// Keys the workload uses, offered when a client issues a read or write.
+    #[prop_or_default]
+    pub keys: Rc<Vec<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Menu {
+    Node(NodeId),
+    Client(ClientId),
+    /// Choosing the two sides of a partition: `true` puts an endpoint on the right-hand side.
+    Partition(Vec<bool>),
 }
 
 #[function_component(Diagram)]
 pub fn diagram(p: &DiagramProps) -> Html {
-    let menu = use_state(|| None::<NodeId>);
+    let menu = use_state(|| None::<Menu>);
+    let key = use_state(String::new);
+    let value = use_state(|| 1i64);
     let nodes = p.view.nodes.len();
     let clients = p.view.clients.len();
     let on_node = {
@@ -89,59 +108,162 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let view = p.view.clone();
         let kind = p.kind;
         Callback::from(move |n: NodeId| {
-            menu.set(if *menu == Some(n) { None } else { Some(n) });
+            menu.set(if *menu == Some(Menu::Node(n)) { None } else { Some(Menu::Node(n)) });
             if let Some(info) = view.nodes.get(n.0 as usize) {
                 on_select.emit(Selection::Node { pane: kind, info: Box::new(info.clone()) });
             }
         })
     };
-    let node_menu = (*menu).and_then(|n| {
-        let info = p.view.nodes.get(n.0 as usize)?;
-        let (x, y) = place(Endpoint::Node(n), nodes, clients);
-        let left = format!("left: {:.1}%; top: {:.1}%;", x / W * 100.0, (y + NODE_R + 4.0) / H * 100.0);
-        let act = |label: String, action: String| {
-            let cb = p.on_intervene.clone();
-            let menu = menu.clone();
-            html! { <button role="menuitem" onclick={Callback::from(move |_| { cb.emit(action.clone()); menu.set(None); })}>{ label }</button> }
-        };
-        let down = info.liveness == Liveness::Down;
-        let others: Vec<String> = (0..nodes).filter(|i| *i != n.0 as usize).map(|i| NodeId(i as u8).to_string()).collect();
-        let clients_list: Vec<String> = (0..clients).map(|i| format!("c{}", i + 1)).collect();
-        let mut items = vec![if down {
-            act(format!("Restart {n}"), format!("restart {n}"))
-        } else {
-            act(format!("Crash {n}"), format!("crash {n}"))
-        }];
-        if !down {
-            items.push(act(format!("Pause {n} for 2 s"), format!("pause {n} 2s")));
-            items.push(act("Skew its clock +500 ms".into(), format!("skew {n} +500ms")));
-            items.push(act(
-                format!("Cut {n} off from the other nodes"),
-                format!("partition {n} | {}", others.iter().chain(clients_list.iter()).cloned().collect::<Vec<_>>().join(",")),
-            ));
-            items.push(act("Slow its disk ×20".into(), format!("slow_disk {n} x20")));
-        }
-        items.push(act("Heal all partitions".into(), "heal".into()));
-        let close = {
-            let menu = menu.clone();
-            Callback::from(move |_| menu.set(None))
-        };
-        Some(html! {
-            <div class="node-menu" role="menu" aria-label={format!("Actions for {n}")} style={left}>
-                { for items }
-                <button class="secondary" onclick={close}>{"Close"}</button>
-            </div>
+    let on_client = {
+        let menu = menu.clone();
+        Callback::from(move |c: ClientId| {
+            menu.set(if *menu == Some(Menu::Client(c)) { None } else { Some(Menu::Client(c)) })
         })
-    });
+    };
+    let close = {
+        let menu = menu.clone();
+        Callback::from(move |_| menu.set(None))
+    };
+    let act = |label: String, action: String| {
+        let cb = p.on_intervene.clone();
+        let menu = menu.clone();
+        html! { <button role="menuitem" onclick={Callback::from(move |_| { cb.emit(action.clone()); menu.set(None); })}>{ label }</button> }
+    };
+    let endpoint_name =
+        |i: usize| if i < nodes { NodeId(i as u8).to_string() } else { ClientId((i - nodes) as u8).to_string() };
+    let popup = match (*menu).clone() {
+        Some(Menu::Node(n)) => p.view.nodes.get(n.0 as usize).map(|info| {
+            let (x, y) = place(Endpoint::Node(n), nodes, clients);
+            let style = format!("left: {:.1}%; top: {:.1}%;", x / W * 100.0, (y + NODE_R + 4.0) / H * 100.0);
+            let down = info.liveness == Liveness::Down;
+            let paused = info.liveness == Liveness::Paused;
+            let others: Vec<String> = (0..nodes + clients).filter(|i| *i != n.0 as usize).map(endpoint_name).collect();
+            let mut items = vec![if down {
+                act(format!("Restart {n}"), format!("restart {n}"))
+            } else {
+                act(format!("Crash {n}"), format!("crash {n}"))
+            }];
+            if paused {
+                items.push(act(format!("Resume {n}"), format!("resume {n}")));
+            } else if !down {
+                items.push(act(format!("Pause {n} for 2 s (a long GC)"), format!("pause {n} 2s")));
+            }
+            items.push(act("Skew its clock +500 ms".into(), format!("skew {n} +500ms")));
+            items.push(act("Skew its clock −500 ms".into(), format!("skew {n} -500ms")));
+            if nodes > 1 {
+                items.push(act(
+                    format!("Cut {n} off from everyone else"),
+                    format!("partition {n} | {}", others.join(",")),
+                ));
+                let start = {
+                    let menu = menu.clone();
+                    let mut sides = vec![false; nodes + clients];
+                    sides[n.0 as usize] = true;
+                    Callback::from(move |_| menu.set(Some(Menu::Partition(sides.clone()))))
+                };
+                items.push(html! { <button role="menuitem" onclick={start}>{"Choose a partition…"}</button> });
+            }
+            items.push(act("Slow its disk ×20".into(), format!("slow_disk {n} x20")));
+            if p.kind == TopologyKind::LeaderFollower && !down && info.view.role != Role::Leader {
+                items.push(act(format!("Promote {n} by hand"), format!("promote {n}")));
+            }
+            if !p.view.blocked.is_empty() {
+                items.push(act("Heal all partitions".into(), "heal".into()));
+            }
+            html! {
+                <div class="node-menu" role="menu" aria-label={format!("Actions for {n}")} style={style}>
+                    <div class="menu-title">{ format!("{n} — at this moment") }</div>
+                    { for items }
+                    <button class="secondary" onclick={close.clone()}>{"Close"}</button>
+                </div>
+            }
+        }),
+        Some(Menu::Client(c)) => {
+            let (x, y) = place(Endpoint::Client(c), nodes, clients);
+            let style = format!("left: {:.1}%; bottom: {:.1}%;", x / W * 100.0, (H - y + 14.0) / H * 100.0);
+            let current =
+                if key.is_empty() { p.keys.first().cloned().unwrap_or_else(|| "x".into()) } else { (*key).clone() };
+            let on_key = {
+                let key = key.clone();
+                Callback::from(move |e: Event| {
+                    if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                        key.set(s.value());
+                    }
+                })
+            };
+            let on_value = {
+                let value = value.clone();
+                Callback::from(move |e: Event| {
+                    if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                        if let Ok(v) = i.value().trim().parse::<i64>() {
+                            value.set(v.clamp(-1_000_000_000, 1_000_000_000));
+                        }
+                    }
+                })
+            };
+            let keys: Vec<String> = if p.keys.is_empty() { vec!["x".into()] } else { (*p.keys).clone() };
+            Some(html! {
+                <div class="node-menu client-menu" role="menu" aria-label={format!("Requests as {c}")} style={style}>
+                    <div class="menu-title">{ format!("Send a request as {c}") }</div>
+                    <label class="menu-field"><span>{"Key"}</span>
+                        <select onchange={on_key} aria-label="Key">
+                            { for keys.iter().map(|k| html! { <option value={k.clone()} selected={*k == current}>{ k.clone() }</option> }) }
+                        </select>
+                    </label>
+                    <label class="menu-field"><span>{"Value"}</span>
+                        <input type="number" value={value.to_string()} onchange={on_value} aria-label="Value" />
+                    </label>
+                    { act(format!("Write {current} = {}", *value), format!("{c}: write {current} = {}", *value)) }
+                    { act(format!("Read {current}"), format!("{c}: read {current}")) }
+                    <button class="secondary" onclick={close.clone()}>{"Close"}</button>
+                </div>
+            })
+        }
+        Some(Menu::Partition(sides)) => {
+            let toggles = (0..nodes + clients).map(|i| {
+                let menu = menu.clone();
+                let mut next = sides.clone();
+                next[i] = !next[i];
+                let name = endpoint_name(i);
+                html! {
+                    <button class={classes!("side", if sides[i] { "right" } else { "left" })} aria-pressed={sides[i].to_string()}
+                        title="Click to move to the other side"
+                        onclick={Callback::from(move |_| menu.set(Some(Menu::Partition(next.clone()))))}>{ name }</button>
+                }
+            });
+            let left: Vec<String> = (0..nodes + clients).filter(|i| !sides[*i]).map(endpoint_name).collect();
+            let right: Vec<String> = (0..nodes + clients).filter(|i| sides[*i]).map(endpoint_name).collect();
+            let valid = !left.is_empty() && !right.is_empty();
+            let apply = if valid {
+                act(
+                    format!("Cut {} | {}", left.join(","), right.join(",")),
+                    format!("partition {} | {}", left.join(","), right.join(",")),
+                )
+            } else {
+                html! { <p class="muted small">{"Put at least one node or client on each side."}</p> }
+            };
+            Some(html! {
+                <div class="node-menu partition-menu" role="dialog" aria-label="Choose a partition" style="left: 50%; top: 30%;">
+                    <div class="menu-title">{"Two sides of a network partition"}</div>
+                    <div class="sides">{ for toggles }</div>
+                    <p class="muted small">{"Dark: one side. Light: the other. Messages between the sides are lost until healed."}</p>
+                    { apply }
+                    <button class="secondary" onclick={close.clone()}>{"Cancel"}</button>
+                </div>
+            })
+        }
+        None => None,
+    };
     html! {
         <div class="diagram-wrap">
             <svg class="diagram" viewBox={format!("0 0 {W} {H}")} role="img"
                 aria-label={format!("{} cluster diagram", p.kind.title())}>
-                <StaticLayer view={p.view.clone()} kind={p.kind} on_node={on_node} on_select={p.on_select.clone()} />
+                <StaticLayer view={p.view.clone()} kind={p.kind} on_node={on_node} on_client={on_client} on_select={p.on_select.clone()} />
                 <MessageLayer in_flight={p.in_flight.clone()} nodes={nodes} clients={clients}
-                    reduced_motion={p.reduced_motion} kind={p.kind} on_select={p.on_select.clone()} on_intervene={p.on_intervene.clone()} />
+                    reduced_motion={p.reduced_motion} kind={p.kind} on_select={p.on_select.clone()} on_intervene={p.on_intervene.clone()}
+                    highlight={p.highlight} on_hover={p.on_hover.clone()} />
             </svg>
-            { node_menu.unwrap_or_default() }
+            { popup.unwrap_or_default() }
         </div>
     }
 }
@@ -151,6 +273,7 @@ struct StaticProps {
     view: Shared<PaneView>,
     kind: TopologyKind,
     on_node: Callback<NodeId>,
+    on_client: Callback<ClientId>,
     on_select: Callback<Selection>,
 }
 
@@ -297,8 +420,14 @@ fn static_layer(p: &StaticProps) -> Html {
     let client_els = v.clients.iter().map(|c| {
         let (x, y) = pos(Endpoint::Client(c.id));
         let cut = blocked_clients.contains(&Endpoint::Client(c.id));
+        let id = c.id;
+        let on_client = p.on_client.clone();
+        let on_key = p.on_client.clone();
         html! {
-            <g class={classes!("client", c.busy_with.is_some().then_some("busy"), cut.then_some("cut-off"))} data-client={c.id.to_string()}>
+            <g class={classes!("client", c.busy_with.is_some().then_some("busy"), cut.then_some("cut-off"))} data-client={c.id.to_string()}
+                tabindex="0" role="button" aria-label={format!("client {}: send a read or write", c.id)}
+                onclick={Callback::from(move |_| on_client.emit(id))}
+                onkeydown={Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" { on_key.emit(id) })}>
                 <rect x={f(x - 16.0)} y={f(y - 11.0)} width="32" height="22" rx="5" />
                 <text x={f(x)} y={f(y + 1.0)}>{ c.id.to_string() }</text>
                 <title>{ format!("client session {} in {}{}", c.id, c.region, if cut { ", cut off by a partition" } else { "" }) }</title>
@@ -324,6 +453,8 @@ struct MessageProps {
     kind: TopologyKind,
     on_select: Callback<Selection>,
     on_intervene: Callback<String>,
+    highlight: Option<Highlight>,
+    on_hover: Callback<Option<Highlight>>,
 }
 
 #[function_component(MessageLayer)]
@@ -361,9 +492,14 @@ fn message_layer(p: &MessageProps) -> Html {
                 None => " — double-click to drop it".into(),
             }
         );
+        let hl = p.highlight.is_some_and(|h| h.matches(id, m.op.map(u64::from)));
+        let enter = p.on_hover.clone();
+        let leave = p.on_hover.clone();
         html! {
-            <g key={id.to_string()} class={classes!("msg", kind, faded.then_some("dropped"))} data-msg={id.to_string()}
+            <g key={id.to_string()} class={classes!("msg", kind, faded.then_some("dropped"), hl.then_some("highlight"))} data-msg={id.to_string()}
                 transform={format!("translate({x:.1} {y:.1})")}
+                onmouseenter={Callback::from(move |_| enter.emit(Some(Highlight::Msg(id))))}
+                onmouseleave={Callback::from(move |_| leave.emit(None))}
                 onclick={Callback::from(move |_| on_select.emit(Selection::Message { pane, record: Box::new(record.clone()) }))}
                 ondblclick={Callback::from(move |_| on_drop.emit(format!("drop msg {id}")))}>
                 if p.reduced_motion {

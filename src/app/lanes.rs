@@ -3,7 +3,7 @@
 //! slides in and the rest stay put.
 
 use super::panel::Selection;
-use super::shared::Shared;
+use super::shared::{Highlight, Shared};
 use replicascope_engine::run::PaneView;
 use replicascope_engine::view::{EntryState, Liveness};
 use yew::prelude::*;
@@ -13,6 +13,11 @@ pub struct LanesProps {
     pub view: Shared<PaneView>,
     pub pane: replicascope_engine::scenario::TopologyKind,
     pub on_select: Callback<Selection>,
+    /// The client operation whose entries are highlighted (hovered here or in another view).
+    #[prop_or_default]
+    pub highlight_op: Option<u64>,
+    #[prop_or_default]
+    pub on_hover: Callback<Option<Highlight>>,
 }
 
 fn state_class(s: EntryState) -> &'static str {
@@ -44,8 +49,14 @@ pub fn lanes(p: &LanesProps) -> Html {
             let on_select = p.on_select.clone();
             let entry = e.clone();
             let pane = p.pane;
+            let hl = p.highlight_op.is_some() && e.write.map(u64::from) == p.highlight_op;
+            let op = e.write.map(u64::from);
+            let enter = p.on_hover.clone();
+            let leave = p.on_hover.clone();
             html! {
-                <li key={e.id.clone()} class={classes!("entry", state_class(e.state))}
+                <li key={e.id.clone()} class={classes!("entry", state_class(e.state), hl.then_some("highlight"))}
+                    onmouseenter={Callback::from(move |_| enter.emit(op.map(Highlight::Op)))}
+                    onmouseleave={Callback::from(move |_| leave.emit(None))}
                     title={format!("{} — {} — {}", e.label, e.version, state_label(e.state))}
                     tabindex="0"
                     onclick={Callback::from(move |_| on_select.emit(Selection::Entry { pane, node: id, entry: Box::new(entry.clone()) }))}>

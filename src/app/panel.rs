@@ -1,12 +1,17 @@
-//! The inspector (the full state of whatever was clicked) and the legend.
+//! The inspector (the full state of whatever was clicked, and the step-by-step views of
+//! conflicts, quorums and Merkle exchanges) and the legend.
 
 use super::diagram::kind_letter;
+use super::views::{ConflictView, MerkleView, QuorumView};
+use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
+use replicascope_engine::checker::Anomaly;
 use replicascope_engine::model::NodeId;
 use replicascope_engine::run::NodeInfo;
-use replicascope_engine::scenario::TopologyKind;
+use replicascope_engine::scenario::{Names, TopologyKind};
 use replicascope_engine::time::human_duration;
 use replicascope_engine::trace::MsgRecord;
 use replicascope_engine::view::{EntryView, Liveness, MsgKind};
+use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -14,11 +19,17 @@ pub enum Selection {
     Node { pane: TopologyKind, info: Box<NodeInfo> },
     Message { pane: TopologyKind, record: Box<MsgRecord> },
     Entry { pane: TopologyKind, node: NodeId, entry: Box<EntryView> },
+    Conflict { pane: TopologyKind, time: u64, record: Box<ConflictRecord>, clock_offsets: Vec<i64> },
+    Quorum { pane: TopologyKind, time: u64, record: Box<QuorumRecord>, last_write: Option<Box<QuorumRecord>> },
+    Merkle { pane: TopologyKind, time: u64, record: Box<MerkleRecord> },
+    Anomaly { pane: TopologyKind, anomaly: Box<Anomaly> },
 }
 
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {
     pub selection: Option<Selection>,
+    pub names: Rc<Names>,
+    pub on_jump: Callback<u64>,
 }
 
 fn rows(items: Vec<(String, String)>) -> Html {
@@ -31,9 +42,13 @@ fn rows(items: Vec<(String, String)>) -> Html {
 
 #[function_component(Inspector)]
 pub fn inspector(p: &InspectorProps) -> Html {
+    let jump = |t: u64| {
+        let cb = p.on_jump.clone();
+        html! { <button class="link-button" onclick={Callback::from(move |_| cb.emit(t))}>{ format!("go to {}", human_duration(t)) }</button> }
+    };
     let body = match &p.selection {
         None => {
-            html! { <p class="muted">{"Click a node, a message in flight or a log entry to see everything about it here."}</p> }
+            html! { <p class="muted">{"Click a node, a message in flight, a log entry, a conflict, a quorum or an anomaly to see everything about it here."}</p> }
         }
         Some(Selection::Node { pane, info }) => {
             let v = &info.view;
@@ -94,8 +109,38 @@ pub fn inspector(p: &InspectorProps) -> Html {
             ];
             html! { <><h3>{ format!("Log entry on {node} — {}", pane.title()) }</h3>{ rows(items) }</> }
         }
+        Some(Selection::Conflict { pane, time, record, clock_offsets }) => html! {
+            <>
+                <h3>{ format!("Conflict on {} at {} — {}", p.names.get(record.key), record.node, pane.title()) } { " " } { jump(*time) }</h3>
+                <ConflictView record={(**record).clone()} names={p.names.clone()} clock_offsets={clock_offsets.clone()} />
+            </>
+        },
+        Some(Selection::Quorum { pane, time, record, last_write }) => html! {
+            <>
+                <h3>{ format!("{} of {} through {} — {}", if record.write { "Write" } else { "Read" }, p.names.get(record.key), record.coordinator, pane.title()) } { " " } { jump(*time) }</h3>
+                <QuorumView record={(**record).clone()} last_write={last_write.as_deref().cloned()} />
+            </>
+        },
+        Some(Selection::Merkle { pane, time, record }) => html! {
+            <>
+                <h3>{ format!("Anti-entropy between {} and {} — {}", record.a, record.b, pane.title()) } { " " } { jump(*time) }</h3>
+                <MerkleView record={(**record).clone()} names={p.names.clone()} />
+            </>
+        },
+        Some(Selection::Anomaly { pane, anomaly }) => html! {
+            <>
+                <h3>{ format!("{} — {}", anomaly.kind.title(), pane.title()) } { " " } { jump(anomaly.time) }</h3>
+                <p class="explanation">{ anomaly.explanation.clone() }</p>
+                <p class="lesson"><strong>{"What to do about it: "}</strong>{ anomaly.kind.lesson() }</p>
+                { rows(vec![
+                    ("operations".into(), anomaly.ops.iter().map(|o| format!("#{o}")).collect::<Vec<_>>().join(", ")),
+                    ("nodes".into(), anomaly.nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")),
+                    ("messages".into(), format!("{} (highlighted in the space-time view)", anomaly.messages.len())),
+                ]) }
+            </>
+        },
     };
-    html! { <aside class="inspector" aria-label="Inspector" aria-live="polite"><h2>{"Inspector"}</h2>{ body }</aside> }
+    html! { <aside class="inspector" id="inspector" aria-label="Inspector" aria-live="polite"><h2>{"Inspector"}</h2>{ body }</aside> }
 }
 
 #[function_component(Legend)]
@@ -112,7 +157,7 @@ pub fn legend() -> Html {
         <section class="legend" aria-label="Legend">
             <h2>{"Messages"}</h2>
             <ul>{ for items }</ul>
-            <p class="muted">{"Click a message to inspect it; double-click one in flight to drop it. Click a node for its actions."}</p>
+            <p class="muted">{"Click a message to inspect it; double-click one in flight to drop it. Click a node or a client for its actions."}</p>
         </section>
     }
 }

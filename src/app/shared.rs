@@ -12,6 +12,12 @@ impl<T> Shared<T> {
     }
 }
 
+impl<T: Default> Default for Shared<T> {
+    fn default() -> Self {
+        Shared::new(T::default())
+    }
+}
+
 impl<T> Clone for Shared<T> {
     fn clone(&self) -> Self {
         Shared(self.0.clone())
@@ -34,5 +40,22 @@ impl<T> Deref for Shared<T> {
 impl<T> From<Rc<T>> for Shared<T> {
     fn from(r: Rc<T>) -> Self {
         Shared(r)
+    }
+}
+
+/// What the pointer is over, shared by the node diagram, the space-time diagram and the log
+/// lanes of one pane: a message, or every message and entry of one client operation.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Highlight {
+    Msg(u64),
+    Op(u64),
+}
+
+impl Highlight {
+    pub fn matches(self, msg: u64, op: Option<u64>) -> bool {
+        match self {
+            Highlight::Msg(m) => m == msg,
+            Highlight::Op(o) => op == Some(o),
+        }
     }
 }

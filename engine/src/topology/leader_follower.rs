@@ -587,6 +587,9 @@ pub struct LfNode {
     pub lease_expired: bool,
     heartbeat_timer: Option<TimerId>,
     ship_scheduled: bool,
+    /// The last entries thrown away (an old leader's tail), kept only so the log lane can show
+    /// them struck through.
+    pub discarded: Vec<Entry>,
     /// The data as of `log_start` (after a snapshot install); empty otherwise.
     pub base: Option<Rc<Data>>,
 }
@@ -1036,6 +1039,13 @@ impl LeaderFollower {
             .map(|e| e.write)
             .collect();
         ctx.annotate(Annotation::TailDiscarded { node: node.id, from_lsn: lsn, to_lsn: last, writes });
+        for l in lsn..=last {
+            if let Some(e) = node.entry(l) {
+                node.discarded.push(e.clone());
+            }
+        }
+        let excess = node.discarded.len().saturating_sub(6);
+        node.discarded.drain(..excess);
         node.log.truncate((lsn - node.log_start - 1) as usize);
         node.flushed = node.flushed.min(lsn - 1);
         node.commit = node.commit.min(lsn - 1);
@@ -1231,6 +1241,7 @@ impl Protocol for LeaderFollower {
             lease_expired: false,
             heartbeat_timer: None,
             ship_scheduled: false,
+            discarded: Vec::new(),
             base: None,
         };
         if id == NodeId(0) {
@@ -1754,6 +1765,24 @@ impl Protocol for LeaderFollower {
                 write: (e.write < u32::MAX - 1).then_some(e.write),
             })
             .collect();
+        let mut log: Vec<EntryView> = log;
+        // Entries thrown away stay visible, struck through, before the live tail.
+        let ghosts: Vec<EntryView> = node
+            .discarded
+            .iter()
+            .map(|e| EntryView {
+                id: format!("gone:{}:{}", e.epoch, e.lsn),
+                label: e.label(names),
+                version: format!("LSN {} · epoch {} — discarded", e.lsn, e.epoch),
+                state: EntryState::Discarded,
+                write: Some(e.write),
+            })
+            .collect();
+        if !ghosts.is_empty() {
+            let keep = 12usize.saturating_sub(ghosts.len()).max(6);
+            let skip = log.len().saturating_sub(keep);
+            log = ghosts.into_iter().chain(log.into_iter().skip(skip)).collect();
+        }
         let data = node.data.values.keys().map(|k| (names.get(*k).to_string(), node.data.label(*k, names))).collect();
         let mut detail = vec![
             ("epoch".to_string(), node.epoch.to_string()),

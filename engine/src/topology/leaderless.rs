@@ -44,7 +44,7 @@
 //!   it with a hint and hands it over when the home node is back; until then reads of the home
 //!   replicas do not see it.
 
-use crate::annotate::{Annotation, MerkleRecord};
+use crate::annotate::{Annotation, MerkleRecord, QuorumRecord};
 use crate::model::{
     ClientId, ClientOp, Completion, ConsistencyLevel, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym,
 };
@@ -564,9 +564,33 @@ impl Leaderless {
         let merged = self.merged_of(node.id, req.key, &refs);
         let value = read_item(merged.as_ref(), req.key, self.kind_of(req.key));
         let from: Vec<NodeId> = req.answered.iter().copied().collect();
+        let version_of = |i: &Option<Rc<Item>>| match i.as_deref() {
+            None => "nothing".to_string(),
+            Some(Item::Register(v)) if !v.is_empty() => {
+                v.iter().map(|r| vv_label(&r.vv)).collect::<Vec<_>>().join(" | ")
+            }
+            Some(other) => self.rules.item_label(other, &self.rules.names),
+        };
+        let target = merged.as_ref().map(canonical);
+        let record = QuorumRecord {
+            op: req.op,
+            key: req.key,
+            write: false,
+            coordinator: node.id,
+            need: Self::need_label(&req.need),
+            home: req.home.clone(),
+            answered: req.replies.iter().map(|(n, i)| (*n, version_of(i))).collect(),
+            stand_ins: Vec::new(),
+            stale: req.replies.iter().filter(|(_, i)| i.as_deref().map(canonical) != target).map(|(n, _)| *n).collect(),
+            result: merged
+                .as_ref()
+                .map(|m| self.rules.item_label(m, &self.rules.names))
+                .unwrap_or_else(|| "nothing".into()),
+        };
         req.done = true;
         ctx.send(req.client, LlMsg::ReadOk { op: req.op, value, from });
         ctx.set_timer(self.cfg.request_timeout.0, LlTimer::RequestTimeout { req: req_id });
+        ctx.annotate(Annotation::Quorum(record));
     }
 
     /// Sends the newest version to every replica that answered with something older.
@@ -772,6 +796,18 @@ impl Leaderless {
         }
         let req = node.requests.get_mut(&req_id).expect("request");
         req.done = true;
+        ctx.annotate(Annotation::Quorum(QuorumRecord {
+            op: req.op,
+            key: req.key,
+            write: true,
+            coordinator: node.id,
+            need: Self::need_label(&req.need),
+            home: req.home.clone(),
+            answered: req.answered.iter().map(|n| (*n, req.version.clone())).collect(),
+            stand_ins: req.stand_ins.iter().map(|(s, h)| (*s, *h)).collect(),
+            stale: Vec::new(),
+            result: "ok".into(),
+        }));
         let mut c_version = req.version.clone();
         if !req.stand_ins.is_empty() {
             c_version.push_str(" (sloppy)");

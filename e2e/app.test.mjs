@@ -1,0 +1,337 @@
+// End-to-end: the side-by-side diagram driven as a person would (issue 8), the explanatory views
+// (issue 10), and links, embedding and hostile input (issue 9). Every test also fails on any
+// console error, page error or request off loopback (see lib.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { serve, launch, openPage, screenshot, ready, shownTime, overflowing } from './lib.mjs';
+
+let server, base, browser;
+before(async () => {
+  ({ server, base } = await serve());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(fragment, opts = {}) {
+  const o = await openPage(browser, opts);
+  await o.page.goto(base + (fragment ? '#' + fragment : ''));
+  await ready(o.page);
+  return o;
+}
+
+/** Waits until the runs are complete (the comparison table appears). */
+async function complete(page) {
+  await page.waitForSelector('table.comparison tbody tr', { timeout: 60000 });
+}
+
+async function scrubTo(page, seconds) {
+  await page.$eval('.scrubber input[type=range]', (el, ms) => {
+    el.value = String(ms);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, Math.round(seconds * 1000));
+}
+
+test('play, pause, scrub back, crash a node: marked down and recorded in the link', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover&speed=4');
+  await page.click('button[aria-label=Play]');
+  await page.waitForFunction(() => Number(document.querySelector('.clock .now').dataset.timeUs) >= 5e6, null, { timeout: 30000 });
+  await page.click('button[aria-label=Pause]');
+  const paused = await shownTime(page);
+  assert.ok(paused >= 5e6, `played to ${paused}`);
+  await page.waitForTimeout(300);
+  assert.equal(await shownTime(page), paused, 'pause holds the clock');
+  await scrubTo(page, 1);
+  assert.equal(await shownTime(page), 1e6);
+  const lf = page.locator('section[data-pane=leader_follower]');
+  assert.equal(await lf.locator('[data-node=n2]').getAttribute('data-liveness'), 'up');
+  await lf.locator('[data-node=n2]').click();
+  await lf.getByRole('menuitem', { name: 'Crash n2' }).click();
+  await lf.locator('[data-node=n2][data-liveness=down]').waitFor({ timeout: 5000 });
+  assert.equal(await lf.locator('.intervention').count(), 1);
+  assert.match(await lf.locator('.intervention').innerText(), /crash n2/);
+  assert.equal(await shownTime(page), 1e6, 'the change happens at the moment shown');
+  // The other panes are untouched.
+  assert.equal(await page.locator('section[data-pane=multi_leader] [data-node=n2]').getAttribute('data-liveness'), 'up');
+  // Recorded as input in the link: reopening it shows the same thing.
+  await page.waitForFunction(() => location.hash.includes('crash%20n2'));
+  const url = page.url();
+  assert.match(url, /i=lf@1s@crash%20n2/);
+  const again = await context.newPage();
+  await again.goto(url);
+  await ready(again);
+  assert.equal(await again.locator('section[data-pane=leader_follower] [data-node=n2]').getAttribute('data-liveness'), 'down');
+  assert.equal(await shownTime(again), 1e6);
+  // Undoing the change removes it from the run and the link.
+  await lf.getByRole('button', { name: /Undo/ }).click();
+  await lf.locator('[data-node=n2][data-liveness=up]').waitFor({ timeout: 5000 });
+  await page.waitForFunction(() => !location.hash.includes('crash'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a client sends a write, a partition is cut by choosing groups', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover&t=2s');
+  const ll = page.locator('section[data-pane=leaderless]');
+  await ll.locator('[data-client=c1]').click();
+  await ll.getByRole('menuitem', { name: /^Write / }).click();
+  assert.match(await ll.locator('.intervention').innerText(), /c1: write/);
+  await ll.locator('[data-node=n1]').click();
+  await ll.getByRole('menuitem', { name: 'Choose a partition…' }).click();
+  await ll.locator('.sides button', { hasText: /^n2$/ }).click();
+  await ll.getByRole('menuitem', { name: /^Cut / }).click();
+  assert.equal(await ll.locator('.intervention').count(), 2);
+  assert.ok((await ll.locator('.cut').count()) > 0, 'the partition is drawn as a cut');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('screenshots of three moments at 1440×900 and 390×844', async () => {
+  for (const [w, h] of [[1440, 900], [390, 844]]) {
+    for (const t of ['4s', '12.5s', '36s']) {
+      const { page, problems, context } = await open(`preset=two-am-failover&t=${t}`, { width: w, height: h });
+      await page.waitForTimeout(400);
+      await screenshot(page, `panes-${t}-${w}x${h}`);
+      assert.deepEqual(await overflowing(page), [], `nothing sticks out at ${w}×${h}`);
+      assert.deepEqual(problems, []);
+      await context.close();
+    }
+  }
+});
+
+test('a conflict, from its scrubber marker to its resolution', async () => {
+  const { page, problems, context } = await open('preset=lww-clock-skew');
+  await complete(page);
+  await page.locator('.mark.conflict').first().click();
+  const drawer = page.locator('.drawer');
+  await drawer.waitFor();
+  assert.match(await drawer.locator('h3').innerText(), /Conflict on price/);
+  assert.equal(await drawer.locator('.winner').count(), 0, 'step by step: no verdict yet');
+  await drawer.getByRole('button', { name: 'Compare the vectors' }).click();
+  assert.ok((await drawer.locator('.cv-cmp').count()) >= 2, 'vectors compared component by component');
+  await drawer.getByRole('button', { name: 'Show all' }).click();
+  assert.equal(await drawer.locator('.cv-version.winner .cv-label').innerText(), '10');
+  assert.equal(await drawer.locator('.cv-version.loser .cv-label').innerText(), '12');
+  assert.match(await drawer.locator('.cv-discarded').innerText(), /discarded: write #\d+/);
+  assert.match(await drawer.innerText(), /clock is -500 ms off/);
+  await screenshot(page, 'conflict-resolution');
+  // The same conflict is reachable from the multi-leader pane's Conflicts tab.
+  await page.keyboard.press('Escape');
+  const ml = page.locator('section[data-pane=multi_leader]');
+  await ml.locator('[data-tab=explain]').click();
+  await ml.locator('.record-button').first().click();
+  await drawer.waitFor();
+  assert.match(await drawer.locator('h3').innerText(), /Conflict on price/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('hovering an arrow in the space-time diagram highlights the message in the node diagram', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover&t=3.2s');
+  const lf = page.locator('section[data-pane=leader_follower]');
+  await lf.locator('[data-tab=space-time]').click();
+  await lf.locator('.space-time .st-arrow').first().waitFor();
+  // Step event by event until a message is both drawn as an arrow and in flight.
+  let id;
+  for (let i = 0; i < 200 && !id; i++) {
+    id = await lf.evaluate((sec) => {
+      const flying = new Set([...sec.querySelectorAll('svg.diagram .msg:not(.dropped)')].map((e) => e.dataset.msg));
+      const arrow = [...sec.querySelectorAll('.st-arrow')].find((e) => flying.has(e.dataset.msg));
+      return arrow?.dataset.msg;
+    });
+    if (!id) await page.click('button[aria-label="Next event"]');
+  }
+  assert.ok(id, 'some message is in flight and in the window');
+  assert.equal(await lf.locator('svg.diagram .msg.highlight').count(), 0);
+  await lf.locator(`.st-arrow[data-msg="${id}"] .hit`).hover({ force: true });
+  await lf.locator(`svg.diagram .msg.highlight[data-msg="${id}"]`).waitFor();
+  assert.equal(await lf.locator(`.st-arrow.highlight[data-msg="${id}"]`).count(), 1);
+  await screenshot(page, 'space-time-hover');
+  // And the other way round.
+  await page.mouse.move(5, 5);
+  await lf.locator(`svg.diagram .msg[data-msg="${id}"]`).dispatchEvent('mouseenter');
+  await lf.locator(`.st-arrow.highlight[data-msg="${id}"]`).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('failover, quorum and Merkle views, anomalies, and the comparison table', async () => {
+  const { page, problems, context } = await open('preset=split-brain');
+  await complete(page);
+  const lf = page.locator('section[data-pane=leader_follower]');
+  await lf.locator('[data-tab=explain]').click();
+  const stages = await lf.locator('.fo-stage').allTextContents();
+  assert.ok(stages.includes('detection') && stages.includes('promotion'), stages.join(','));
+  await lf.locator('[data-tab=anomalies]').click();
+  assert.ok((await lf.locator('.anomaly').count()) > 0);
+  await lf.locator('.anomaly-button').first().click();
+  assert.match(await page.locator('.drawer .lesson').innerText(), /What to do about it/);
+  await page.keyboard.press('Escape');
+  const rows = await page.locator('table.comparison tbody tr').count();
+  assert.equal(rows, 3);
+  assert.ok((await page.locator('.charts .chart').count()) >= 7);
+  await context.close();
+
+  const o = await open('preset=read-repair-vs-anti-entropy');
+  await complete(o.page);
+  const ll = o.page.locator('section[data-pane=leaderless]');
+  await ll.locator('[data-tab=explain]').click();
+  await ll.locator('.record-list').first().locator('.record-button').first().click();
+  await o.page.locator('.drawer .quorum-view').waitFor();
+  await o.page.keyboard.press('Escape');
+  await ll.locator('.record-list').nth(1).locator('.record-button').first().click();
+  await o.page.locator('.drawer .merkle-view').waitFor();
+  await screenshot(o.page, 'merkle-view');
+  assert.deepEqual([...problems, ...o.problems], []);
+  await o.context.close();
+});
+
+test('exported SVG is a valid standalone SVG document; trace and history download', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover&t=12s');
+  await complete(page);
+  await page.getByRole('button', { name: 'Export' }).click();
+  const dialog = page.locator('.modal');
+  const [svgDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.locator('tbody tr').first().getByRole('button', { name: 'SVG' }).click(),
+  ]);
+  assert.equal(svgDownload.suggestedFilename(), 'leader-follower-diagram.svg');
+  const svg = fs.readFileSync(await svgDownload.path(), 'utf8');
+  const check = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return {
+      error: doc.querySelector('parsererror')?.textContent ?? null,
+      root: doc.documentElement.nodeName,
+      ns: doc.documentElement.namespaceURI,
+      nodes: doc.querySelectorAll('.node').length,
+    };
+  }, svg);
+  assert.deepEqual(check, { error: null, root: 'svg', ns: 'http://www.w3.org/2000/svg', nodes: 3 });
+  const [png] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.locator('tbody tr').first().getByRole('button', { name: 'PNG' }).click(),
+  ]);
+  const bytes = fs.readFileSync(await png.path());
+  assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG file');
+  const [trace] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.locator('tbody tr').first().getByRole('button', { name: 'JSON lines' }).click(),
+  ]);
+  const first = fs.readFileSync(await trace.path(), 'utf8').split('\n')[0];
+  assert.equal(JSON.parse(first).topology, 'leader_follower');
+  const [edn] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.locator('tbody tr').first().getByRole('button', { name: 'Jepsen EDN' }).click(),
+  ]);
+  assert.match(fs.readFileSync(await edn.path(), 'utf8'), /:type :invoke/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('hostile and broken links: a clear message, a working page, no script', async () => {
+  const long = 'preset=split-brain&' + 'x'.repeat(9000);
+  const links = [
+    ['c=AQ', /could not be read/],
+    ['c=%%%%', /could not be read|Ignored a part/],
+    ['c=' + 'A'.repeat(40), /could not be read|not valid/],
+    [long, /characters long/],
+    ['preset=split-brain&lf.nodes=999', /out of range|Ignored|could not/i],
+    ['preset=quorum-math&t=-5s&seed=abc&speed=1e308', /seed/i],
+    ['preset=%3Cscript%3Ewindow.__pwned%3D1%3C%2Fscript%3E', /no preset called "<script>/],
+    ['preset=split-brain&i=lf@1s@%3Cimg%20src%3Dx%20onerror%3D%22window.__pwned%3D1%22%3E', /unknown fault|Ignored/i],
+    ['preset=split-brain&i=zz@1s@crash%20n1&i=lf@zz@crash%20n1', /Ignored|pane|time/i],
+    ['preset=split-brain&narration=maybe&controls=<b>x</b>&panes=qq', /Ignored|narration|controls|panes/i],
+  ];
+  for (const [fragment, want] of links) {
+    const { page, problems, context } = await openPage(browser);
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+    await page.goto(base + '#' + fragment);
+    await ready(page);
+    const banner = page.locator('.link-problems');
+    await banner.waitFor({ timeout: 10000 });
+    const text = await banner.innerText();
+    assert.match(text, want, `${fragment.slice(0, 60)}: ${text}`);
+    assert.ok((await page.locator('.pane').count()) >= 1, 'panes are shown');
+    assert.equal(await page.locator('.link-problems script, .link-problems img, img[src=x]').count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned ?? null), null, 'no script from the link ran');
+    assert.equal(dialogs, 0);
+    // The page still works: play moves the clock.
+    await page.click('button[aria-label=Play]');
+    await page.waitForFunction(() => Number(document.querySelector('.clock .now').dataset.timeUs) > 0, null, { timeout: 10000 });
+    await page.click('button[aria-label=Pause]');
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+    assert.equal(await page.locator('.link-problems').count(), 0);
+    assert.deepEqual(problems, [], fragment.slice(0, 60));
+    await context.close();
+  }
+});
+
+test('share and embed dialogs produce a working link and iframe snippet', async () => {
+  const { page, problems, context } = await open('preset=split-brain&seed=7&t=3.5s');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const url = await page.locator('.modal input.copy-text').inputValue();
+  assert.match(url, /#preset=split-brain&seed=7&t=3\.5s$/);
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Embed' }).click();
+  const modal = page.locator('.modal');
+  await modal.getByLabel('Narration').uncheck();
+  await modal.getByLabel('Play on load').check();
+  await modal.locator('select').selectOption('minimal');
+  await modal.getByLabel('Multi-leader').uncheck();
+  const snippet = await modal.locator('textarea.snippet').inputValue();
+  assert.match(snippet, /^<iframe src="[^"]+" title="ReplicaScope: [^"]+" width="100%" height="640"/);
+  const src = snippet.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  for (const part of ['embed=1', 'controls=minimal', 'narration=0', 'autoplay=1', 'panes=lf,ll', 't=3.5s']) {
+    assert.ok(src.includes(part), `${part} in ${src}`);
+  }
+  await context.close();
+
+  // The snippet's address opens an embed: no page chrome, the chosen panes, minimal controls.
+  const e = await openPage(browser, { width: 800, height: 640 });
+  await e.page.goto(src);
+  await ready(e.page);
+  assert.equal(await e.page.locator('header.top').count(), 0);
+  assert.equal(await e.page.locator('.pane').count(), 2);
+  assert.equal(await e.page.locator('.controls .speed').count(), 0);
+  assert.equal(await e.page.locator('.controls [aria-label=Pause]').count(), 1, 'autoplay');
+  await screenshot(e.page, 'embed-800x640');
+  assert.deepEqual([...problems, ...e.problems], []);
+  await e.context.close();
+});
+
+test('the postMessage API: a host page plays, seeks, loads, and hears time and anomalies', async () => {
+  const { page, problems, context } = await openPage(browser, { width: 1100, height: 1100 });
+  await page.goto(base + 'embed-example.html');
+  const frame = page.frameLocator('iframe#rs');
+  await frame.locator('.pane .node').first().waitFor({ timeout: 30000 });
+  await page.locator('#log [data-event=ready]').waitFor();
+  await page.click('#seek');
+  await frame.locator('.clock .now[data-time-us="12000000"]').waitFor();
+  await page.waitForFunction(() => document.querySelector('#time').textContent === '12.0 s');
+  await page.click('#play');
+  await frame.locator('.controls [aria-label=Pause]').waitFor();
+  await page.click('#pause');
+  await frame.locator('.controls [aria-label=Play]').waitFor();
+  await page.click('#load');
+  await frame.locator('.embed-title', { hasText: 'Split-brain' }).waitFor();
+  // Seeking past anomalies announces them to the host.
+  await page.evaluate(() => document.getElementById('rs').contentWindow.postMessage({ type: 'seek', t: 30 }, '*'));
+  await page.locator('#log [data-event=anomaly]').first().waitFor({ timeout: 30000 });
+  // Malformed commands are answered with an error, and nothing breaks.
+  await page.evaluate(() => {
+    const w = document.getElementById('rs').contentWindow;
+    w.postMessage({ type: 'seek', t: 'soon' }, '*');
+    w.postMessage({ type: 'load', link: 'c=' + 'A'.repeat(20000) }, '*');
+    w.postMessage('{"type": "explode"}', '*');
+    w.postMessage({ hello: 'not for us' }, '*');
+  });
+  await page.waitForFunction(() => document.querySelectorAll('#log [data-event=error]').length >= 3);
+  await frame.locator('.pane .node').first().waitFor();
+  await screenshot(page, 'embed-host-page');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,235 @@
+//! The page's edges: the URL fragment, the clipboard, downloads (SVG, PNG, JSON, EDN), and the
+//! postMessage API for pages that embed ReplicaScope in an iframe. Everything that reaches in
+//! from outside (a fragment, a message) is parsed and validated like a link.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The fragment without `#`.
+pub fn read_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .map(|h| h.strip_prefix('#').map(str::to_string).unwrap_or(h))
+        .unwrap_or_default()
+}
+
+/// Replaces the fragment without a new history entry and without a `hashchange` event.
+pub fn write_hash(fragment: &str) {
+    let Some(w) = web_sys::window() else { return };
+    if read_hash() == fragment {
+        return;
+    }
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&format!("#{fragment}")));
+    }
+}
+
+/// The page's address without its fragment.
+pub fn base_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split('#').next().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}
+
+/// Copies text to the clipboard (when the browser allows it; the dialogs also show the text
+/// selected, so Ctrl+C works everywhere).
+pub fn copy(text: &str) -> bool {
+    let Some(w) = web_sys::window() else { return false };
+    let clipboard = w.navigator().clipboard();
+    let _ = clipboard.write_text(text);
+    true
+}
+
+/// Offers `bytes` as a file download.
+pub fn download(name: &str, mime: &str, text: &str) {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    download_blob(name, &blob);
+}
+
+fn download_blob(name: &str, blob: &web_sys::Blob) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(blob) else { return };
+    if let Ok(a) = doc.create_element("a") {
+        if let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() {
+            a.set_href(&url);
+            a.set_download(name);
+            a.set_attribute("data-download", name).ok();
+            if let Some(body) = doc.body() {
+                let _ = body.append_child(&a);
+                a.click();
+                a.remove();
+            }
+        }
+    }
+    // Revoke later: the download starts asynchronously.
+    let revoke = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+}
+
+/// The page's stylesheet text, so that an exported SVG looks as it does on the page.
+fn stylesheet_text() -> String {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return String::new() };
+    let sheets = doc.style_sheets();
+    let mut css = String::new();
+    for i in 0..sheets.length() {
+        let Some(sheet) = sheets.item(i).and_then(|s| s.dyn_into::<web_sys::CssStyleSheet>().ok()) else { continue };
+        let Ok(rules) = sheet.css_rules() else { continue };
+        for k in 0..rules.length() {
+            if let Some(r) = rules.item(k) {
+                css.push_str(&r.css_text());
+                css.push('\n');
+            }
+        }
+    }
+    css
+}
+
+/// A standalone SVG document of the element matched by `selector`: the namespace set, the
+/// page's styles inlined, a background, and explicit size.
+pub fn svg_document(selector: &str) -> Option<String> {
+    let doc = web_sys::window()?.document()?;
+    let el = doc.query_selector(selector).ok()??;
+    let copy = el.clone_node_with_deep(true).ok()?.dyn_into::<web_sys::Element>().ok()?;
+    copy.set_attribute("xmlns", "http://www.w3.org/2000/svg").ok()?;
+    let rect = el.get_bounding_client_rect();
+    copy.set_attribute("width", &format!("{:.0}", rect.width().max(360.0))).ok()?;
+    copy.set_attribute("height", &format!("{:.0}", rect.height().max(100.0))).ok()?;
+    let style = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "style").ok()?;
+    style.set_text_content(Some(&format!(
+        "svg {{ background: #fff; font-family: system-ui, sans-serif; }}\n{}",
+        stylesheet_text()
+    )));
+    copy.prepend_with_node_1(&style).ok()?;
+    let serializer = web_sys::XmlSerializer::new().ok()?;
+    serializer.serialize_to_string(&copy).ok()
+}
+
+/// Draws an SVG document onto a canvas at twice its size and downloads it as PNG.
+pub fn download_png(name: String, svg: String) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let parts = js_sys::Array::of1(&JsValue::from_str(&svg));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("image/svg+xml");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return };
+    let img2 = img.clone();
+    let url2 = url.clone();
+    let onload = Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url2);
+        let (w, h) = (img2.natural_width().max(1), img2.natural_height().max(1));
+        let Some(canvas) =
+            doc.create_element("canvas").ok().and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+        else {
+            return;
+        };
+        canvas.set_width(w * 2);
+        canvas.set_height(h * 2);
+        let Some(ctx) = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+        else {
+            return;
+        };
+        ctx.set_fill_style_str("#ffffff");
+        ctx.fill_rect(0.0, 0.0, (w * 2) as f64, (h * 2) as f64);
+        let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, (w * 2) as f64, (h * 2) as f64);
+        let done = Closure::once_into_js(move |blob: JsValue| {
+            if let Ok(b) = blob.dyn_into::<web_sys::Blob>() {
+                download_blob(&name, &b);
+            }
+        });
+        let _ = canvas.to_blob(done.unchecked_ref());
+    });
+    img.set_onload(Some(onload.unchecked_ref()));
+    img.set_src(&url);
+}
+
+/// A command from the page that embeds us.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HostCommand {
+    Play,
+    Pause,
+    /// Seconds of simulated time.
+    Seek {
+        t: f64,
+    },
+    Speed {
+        speed: f64,
+    },
+    /// A link fragment (readable or compact), checked exactly like a link.
+    Load {
+        link: String,
+    },
+}
+
+/// Messages longer than a link may be are refused before parsing.
+const MAX_MESSAGE: usize = replicascope_engine::link::MAX_LINK + 1024;
+
+/// Parses a `message` event's data. Strings are read as JSON; objects are converted with
+/// serde-wasm-bindgen. Messages that are not meant for us (no `type` field: pages and
+/// extensions post all sorts of things) give `None`; ours that are malformed give an error
+/// to send back.
+pub fn parse_command(data: &JsValue) -> Option<Result<HostCommand, String>> {
+    if let Some(text) = data.as_string() {
+        if text.len() > MAX_MESSAGE {
+            return Some(Err(format!("message longer than {MAX_MESSAGE} bytes")));
+        }
+        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+        value.get("type")?;
+        return Some(serde_json::from_value(value).map_err(|e| format!("not a ReplicaScope command: {e}")));
+    }
+    if !data.is_object() {
+        return None;
+    }
+    js_sys::Reflect::get(data, &JsValue::from_str("type")).ok()?.as_string()?;
+    if let Ok(link) = js_sys::Reflect::get(data, &JsValue::from_str("link")) {
+        if link.as_string().is_some_and(|l| l.len() > MAX_MESSAGE) {
+            return Some(Err(format!("link longer than {MAX_MESSAGE} bytes")));
+        }
+    }
+    Some(serde_wasm_bindgen::from_value(data.clone()).map_err(|e| format!("not a ReplicaScope command: {e}")))
+}
+
+/// An event for the embedding page.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HostEvent {
+    Ready { link: String },
+    Time { t: f64, playing: bool },
+    Anomaly { pane: String, kind: String, t: f64, explanation: String },
+    Error { message: String },
+}
+
+/// Posts an event to the parent window, when there is one. The events carry nothing private
+/// (times and anomaly descriptions of a public simulation), so any origin may read them.
+pub fn post(event: &HostEvent) {
+    let Some(w) = web_sys::window() else { return };
+    let Ok(Some(parent)) = w.parent() else { return };
+    if parent == w {
+        return;
+    }
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    if let Ok(v) = event.serialize(&ser) {
+        let msg = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&msg, &JsValue::from_str("source"), &JsValue::from_str("replicascope"));
+        let _ = js_sys::Reflect::set(&msg, &JsValue::from_str("event"), &v);
+        let _ = parent.post_message(&msg, "*");
+    }
+}
+
+pub fn in_frame() -> bool {
+    web_sys::window().and_then(|w| w.parent().ok().flatten().map(|p| p != w)).unwrap_or(false)
+}
