@@ -135,25 +135,35 @@ test('hovering an arrow in the space-time diagram highlights the message in the 
   await lf.locator('[data-tab=space-time]').click();
   await lf.locator('.space-time .st-arrow').first().waitFor();
   // Step event by event until a message is both drawn as an arrow and in flight.
+  const canvas = lf.locator('canvas.diagram-messages');
   let id;
   for (let i = 0; i < 200 && !id; i++) {
-    id = await lf.evaluate((sec) => {
-      const flying = new Set([...sec.querySelectorAll('svg.diagram .msg:not(.dropped)')].map((e) => e.dataset.msg));
-      const arrow = [...sec.querySelectorAll('.st-arrow')].find((e) => flying.has(e.dataset.msg));
-      return arrow?.dataset.msg;
-    });
+    for (const a of await lf.locator('.st-arrow:not(.dropped)').all()) {
+      await a.dispatchEvent('mouseenter');
+      if (await canvas.getAttribute('data-highlight')) { id = await a.getAttribute('data-msg'); break; }
+    }
     if (!id) await page.click('button[aria-label="Next event"]');
   }
   assert.ok(id, 'some message is in flight and in the window');
-  assert.equal(await lf.locator('svg.diagram .msg.highlight').count(), 0);
+  await lf.locator(`.st-arrow[data-msg="${id}"]`).dispatchEvent('mouseleave');
+  await page.waitForFunction((c) => !c.dataset.highlight, await canvas.elementHandle());
+  // Hover the arrow: the same message is highlighted in the node diagram.
   await lf.locator(`.st-arrow[data-msg="${id}"] .hit`).hover({ force: true });
-  await lf.locator(`svg.diagram .msg.highlight[data-msg="${id}"]`).waitFor();
+  await page.waitForFunction(([c, want]) => c.dataset.highlight === want, [await canvas.elementHandle(), id]);
   assert.equal(await lf.locator(`.st-arrow.highlight[data-msg="${id}"]`).count(), 1);
   await screenshot(page, 'space-time-hover');
-  // And the other way round.
+  // And the other way round: point at the message in the node diagram.
+  const [vx, vy] = (await canvas.getAttribute('data-highlight-at')).split(',').map(Number);
   await page.mouse.move(5, 5);
-  await lf.locator(`svg.diagram .msg[data-msg="${id}"]`).dispatchEvent('mouseenter');
-  await lf.locator(`.st-arrow.highlight[data-msg="${id}"]`).waitFor();
+  await page.waitForFunction((c) => !c.dataset.highlight, await canvas.elementHandle());
+  await canvas.evaluate((c) => c.scrollIntoView({ block: 'center' }));
+  const box = await canvas.boundingBox();
+  const scale = Math.min(box.width / 360, box.height / 280);
+  const px = box.x + (box.width - 360 * scale) / 2 + vx * scale;
+  const py = box.y + (box.height - 280 * scale) / 2 + vy * scale;
+  await page.mouse.move(px, py);
+  await lf.locator(`.st-arrow.highlight[data-msg="${id}"]`).waitFor({ timeout: 3000 });
+  assert.equal(await canvas.getAttribute('data-highlight'), id);
   assert.deepEqual(problems, []);
   await context.close();
 });

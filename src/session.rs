@@ -26,6 +26,9 @@ pub struct Pane {
     pub hidden: bool,
     /// Metrics and anomalies, once the run is complete.
     pub report: Option<Rc<Report>>,
+    /// The cursor moved since `view` was made (views are rebuilt at most a few times a second
+    /// while playing; see [`Session::tick`]).
+    stale: bool,
 }
 
 impl Pane {
@@ -33,7 +36,7 @@ impl Pane {
         let run = AnyRun::new(kind, plan)?;
         let cursor = run.cursor();
         let view = Rc::new(run.pane_view(&cursor)?);
-        Some(Pane { kind, run, cursor, view, hidden: false, report: None })
+        Some(Pane { kind, run, cursor, view, hidden: false, report: None, stale: false })
     }
 
     pub fn finished(&self) -> bool {
@@ -46,13 +49,27 @@ impl Pane {
     }
 
     fn seek(&mut self, t: SimTime) -> bool {
-        let changed = self.run.seek(&mut self.cursor, t);
-        if changed {
-            if let Some(v) = self.run.pane_view(&self.cursor) {
-                self.view = Rc::new(v);
-            }
-        }
+        let changed = self.seek_deferred(t);
+        self.rebuild_view();
         changed
+    }
+
+    /// Moves the cursor; the view is rebuilt later by [`Pane::rebuild_view`].
+    fn seek_deferred(&mut self, t: SimTime) -> bool {
+        let changed = self.run.seek(&mut self.cursor, t);
+        self.stale |= changed;
+        changed
+    }
+
+    fn rebuild_view(&mut self) -> bool {
+        if !self.stale {
+            return false;
+        }
+        self.stale = false;
+        if let Some(v) = self.run.pane_view(&self.cursor) {
+            self.view = Rc::new(v);
+        }
+        true
     }
 
     fn refresh(&mut self, t: SimTime) {
@@ -243,7 +260,10 @@ impl Session {
     }
 
     /// Advances the displayed time by `wall_ms` of real time at the current speed, never past
-    /// what has been computed. Returns true if a pane's state changed.
+    /// what has been computed. The cursors move at once (messages in flight are drawn from the
+    /// time alone); the node and log views follow when [`Session::refresh_views`] is called,
+    /// which the page does a few times a second while playing. Returns true if a pane's state
+    /// changed.
     pub fn tick(&mut self, wall_ms: f64) -> bool {
         if !self.playing {
             return false;
@@ -253,9 +273,32 @@ impl Session {
         if next >= self.duration() as f64 {
             self.playing = false;
         }
-        let changed = self.set_time(next);
+        self.time = next;
+        let mut changed = false;
+        for p in &mut self.panes {
+            changed |= p.seek_deferred(next as SimTime);
+        }
+        if !self.playing {
+            self.refresh_views();
+        }
         self.follow_narration_speed();
         changed
+    }
+
+    /// Rebuilds the view of pane `i` if its state moved since it was last drawn (the page
+    /// refreshes one pane per frame while playing, so that no frame rebuilds them all).
+    pub fn refresh_view(&mut self, i: usize) -> bool {
+        self.panes.get_mut(i).is_some_and(|p| p.rebuild_view())
+    }
+
+    /// Rebuilds the views of panes whose state moved since they were last drawn. Returns true
+    /// if any was rebuilt.
+    pub fn refresh_views(&mut self) -> bool {
+        let mut any = false;
+        for p in &mut self.panes {
+            any |= p.rebuild_view();
+        }
+        any
     }
 
     /// Moves the displayed time (scrubbing, stepping). Returns true if a pane's state changed.

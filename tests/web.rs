@@ -80,9 +80,18 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
     yew::scheduler::flush().await;
     let n1 = div.query_selector("[data-node=n1]").unwrap().unwrap();
     assert_eq!(n1.get_attribute("data-liveness").as_deref(), Some("down"));
-    assert_eq!(count(&div, ".msg"), in_flight.len() as u32);
-    if !in_flight.is_empty() {
-        assert_eq!(count(&div, ".msg.highlight"), 1, "the hovered message is highlighted");
+    let canvas = div.query_selector("canvas.diagram-messages").unwrap().expect("messages are drawn on a canvas");
+    assert_eq!(canvas.get_attribute("data-count"), Some(in_flight.len().to_string()));
+    if let Some(first) = in_flight.first() {
+        assert_eq!(
+            canvas.get_attribute("data-highlight"),
+            Some(first.record.id.to_string()),
+            "the hovered message is highlighted"
+        );
+        // Hit-testing finds the message where it is drawn.
+        let ((x, y), _) = replicascope_app::app::diagram::dot(&first.record, s.time, 3, 2, false);
+        assert!(replicascope_app::app::diagram::message_at(&in_flight, x + 2.0, y - 2.0, 3, 2, false).is_some());
+        assert_eq!(replicascope_app::app::diagram::message_at(&in_flight, -50.0, -50.0, 3, 2, false), None);
     }
 }
 

@@ -65,8 +65,14 @@ pub fn checker_bench(now_ms: &impl Fn() -> f64) -> Vec<CheckerBench> {
                     })
                 }
                 _ => {
-                    s.topologies.leaderless =
-                        Some(LlConfig { w: 1, r: 1, read_repair: ReadRepair::Off, ..LlConfig::default() })
+                    s.topologies.leaderless = Some(LlConfig {
+                        w: 1,
+                        r: 1,
+                        read_repair: ReadRepair::Off,
+                        // One value per read (no siblings), so every read is a register read.
+                        versioning: crate::topology::leaderless::Versioning::Lww,
+                        ..LlConfig::default()
+                    })
                 }
             }
             s
@@ -98,6 +104,7 @@ pub fn checker_bench(now_ms: &impl Fn() -> f64) -> Vec<CheckerBench> {
             })
             .collect::<Vec<_>>()
             .join("; ");
+        let verdict = if verdict.is_empty() { format!("not checked: {}", notes.join("; ")) } else { verdict };
         out.push(CheckerBench {
             history: name.into(),
             operations: history.ops.len(),

@@ -286,10 +286,13 @@ pub fn embed_dialog(p: &EmbedProps) -> Html {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Export {
     /// A diagram (CSS selector of its `<svg>`), as SVG or PNG.
+    /// `messages`: the pane whose messages in flight (drawn on a canvas on the page) are added
+    /// to the SVG as elements.
     Svg {
         selector: String,
         name: String,
         png: bool,
+        messages: Option<usize>,
     },
     Trace(usize),
     History(usize),
@@ -316,11 +319,11 @@ pub fn export_dialog(p: &ExportProps) -> Html {
         html! {
             <tr>
                 <th scope="row">{ k.title() }</th>
-                <td>{ go(Export::Svg { selector: diagram.clone(), name: format!("{name}-diagram.svg"), png: false }, "SVG") }
-                    { go(Export::Svg { selector: diagram, name: format!("{name}-diagram.png"), png: true }, "PNG") }</td>
+                <td>{ go(Export::Svg { selector: diagram.clone(), name: format!("{name}-diagram.svg"), png: false, messages: Some(*i) }, "SVG") }
+                    { go(Export::Svg { selector: diagram, name: format!("{name}-diagram.png"), png: true, messages: Some(*i) }, "PNG") }</td>
                 <td>if *st {
-                        { go(Export::Svg { selector: space.clone(), name: format!("{name}-space-time.svg"), png: false }, "SVG") }
-                        { go(Export::Svg { selector: space, name: format!("{name}-space-time.png"), png: true }, "PNG") }
+                        { go(Export::Svg { selector: space.clone(), name: format!("{name}-space-time.svg"), png: false, messages: None }, "SVG") }
+                        { go(Export::Svg { selector: space, name: format!("{name}-space-time.png"), png: true, messages: None }, "PNG") }
                     } else { <span class="muted small">{"open its Space-time tab"}</span> }</td>
                 <td>{ go(Export::Trace(*i), "JSON lines") }</td>
                 <td>{ go(Export::History(*i), "Jepsen EDN") }</td>

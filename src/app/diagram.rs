@@ -27,13 +27,22 @@ const R: f64 = 76.0;
 const NODE_R: f64 = 21.0;
 const CLIENT_Y: f64 = 258.0;
 
+/// Distance between client boxes: they always fit the diagram's width.
+fn client_step(clients: usize) -> f64 {
+    if clients <= 1 {
+        return 56.0;
+    }
+    (56.0f64).min((W - 24.0) / (clients - 1) as f64)
+}
+
 /// Where an endpoint is drawn.
 pub fn place(e: Endpoint, nodes: usize, clients: usize) -> (f64, f64) {
     match e {
         Endpoint::Node(n) => node_position(n.0 as usize, nodes, CX, CY, R),
         Endpoint::Client(c) => {
-            let span = (clients.max(1) as f64 - 1.0) * 56.0;
-            (CX - span / 2.0 + c.0 as f64 * 56.0, CLIENT_Y)
+            let step = client_step(clients);
+            let span = (clients.max(1) as f64 - 1.0) * step;
+            (CX - span / 2.0 + c.0 as f64 * step, CLIENT_Y)
         }
     }
 }
@@ -85,6 +94,9 @@ pub struct DiagramProps {
     /// Keys the workload uses, offered when a client issues a read or write.
     #[prop_or_default]
     pub keys: Rc<Vec<String>>,
+    /// Changes whenever the page's layout may have changed (the canvas then measures itself).
+    #[prop_or_default]
+    pub layout_gen: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -98,26 +110,37 @@ enum Menu {
 #[function_component(Diagram)]
 pub fn diagram(p: &DiagramProps) -> Html {
     let menu = use_state(|| None::<Menu>);
+    // The message under the pointer: a click there is for the message, not the node beneath.
+    let over = use_state_eq(|| None::<u64>);
     let key = use_state(String::new);
     let value = use_state(|| 1i64);
     let nodes = p.view.nodes.len();
     let clients = p.view.clients.len();
+    // Memoised, so that the static layer re-renders only when the pane's state changes, not on
+    // every animation frame.
     let on_node = {
-        let menu = menu.clone();
-        let on_select = p.on_select.clone();
-        let view = p.view.clone();
-        let kind = p.kind;
-        Callback::from(move |n: NodeId| {
-            menu.set(if *menu == Some(Menu::Node(n)) { None } else { Some(Menu::Node(n)) });
-            if let Some(info) = view.nodes.get(n.0 as usize) {
-                on_select.emit(Selection::Node { pane: kind, info: Box::new(info.clone()) });
-            }
-        })
+        let setter = menu.setter();
+        let open = (*menu).clone();
+        use_callback(
+            (p.view.clone(), p.kind, p.on_select.clone(), open, *over),
+            move |n: NodeId, (view, kind, on_select, open, over)| {
+                if over.is_some() {
+                    return;
+                }
+                setter.set(if *open == Some(Menu::Node(n)) { None } else { Some(Menu::Node(n)) });
+                if let Some(info) = view.nodes.get(n.0 as usize) {
+                    on_select.emit(Selection::Node { pane: *kind, info: Box::new(info.clone()) });
+                }
+            },
+        )
     };
     let on_client = {
-        let menu = menu.clone();
-        Callback::from(move |c: ClientId| {
-            menu.set(if *menu == Some(Menu::Client(c)) { None } else { Some(Menu::Client(c)) })
+        let setter = menu.setter();
+        use_callback(((*menu).clone(), *over), move |c: ClientId, (open, over)| {
+            if over.is_some() {
+                return;
+            }
+            setter.set(if *open == Some(Menu::Client(c)) { None } else { Some(Menu::Client(c)) });
         })
     };
     let close = {
@@ -254,15 +277,98 @@ pub fn diagram(p: &DiagramProps) -> Html {
         }
         None => None,
     };
+    // Messages: drawn on the canvas after every render, hit-tested here.
+    let canvas = use_node_ref();
+    let painter = use_mut_ref(Painter::default);
+    {
+        let canvas = canvas.clone();
+        let (in_flight, reduced, highlight, gen) = (p.in_flight.clone(), p.reduced_motion, p.highlight, p.layout_gen);
+        use_effect(move || {
+            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                painter.borrow_mut().draw(&c, &in_flight, nodes, clients, reduced, highlight, gen);
+            }
+        });
+    }
+    let at_pointer = {
+        let canvas = canvas.clone();
+        let in_flight = p.in_flight.clone();
+        let reduced = p.reduced_motion;
+        move |e: &MouseEvent| -> Option<u64> {
+            let c = canvas.cast::<web_sys::Element>()?;
+            let r = c.get_bounding_client_rect();
+            let scale = (r.width() / W).min(r.height() / H);
+            if scale <= 0.0 {
+                return None;
+            }
+            let (ox, oy) = ((r.width() - W * scale) / 2.0, (r.height() - H * scale) / 2.0);
+            let x = (e.client_x() as f64 - r.left() - ox) / scale;
+            let y = (e.client_y() as f64 - r.top() - oy) / scale;
+            message_at(&in_flight, x, y, nodes, clients, reduced)
+        }
+    };
+    let onmousemove = {
+        let at = at_pointer.clone();
+        let over = over.clone();
+        let cb = p.on_hover.clone();
+        Callback::from(move |e: MouseEvent| {
+            let id = at(&e);
+            if id != *over {
+                over.set(id);
+                cb.emit(id.map(Highlight::Msg));
+            }
+        })
+    };
+    let onmouseleave = {
+        let over = over.clone();
+        let cb = p.on_hover.clone();
+        Callback::from(move |_: MouseEvent| {
+            if over.is_some() {
+                over.set(None);
+                cb.emit(None);
+            }
+        })
+    };
+    let onclick = {
+        let at = at_pointer.clone();
+        let in_flight = p.in_flight.clone();
+        let on_select = p.on_select.clone();
+        let kind = p.kind;
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = at(&e) {
+                if let Some(f) = in_flight.iter().find(|f| f.record.id == id) {
+                    on_select.emit(Selection::Message { pane: kind, record: Box::new(f.record.clone()) });
+                }
+            }
+        })
+    };
+    let ondblclick = {
+        let at = at_pointer;
+        let cb = p.on_intervene.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = at(&e) {
+                cb.emit(format!("drop msg {id}"));
+            }
+        })
+    };
+    let hovered = (*over).and_then(|id| p.in_flight.iter().find(|f| f.record.id == id));
+    let count = p.in_flight.len();
+    // The highlighted message and where it is (viewBox units), for tests and tools.
+    let lit = p.highlight.and_then(|h| p.in_flight.iter().find(|f| h.matches(f.record.id, f.record.op.map(u64::from))));
+    let highlighted = lit.map(|f| f.record.id.to_string());
+    let highlighted_at = lit.map(|f| {
+        let ((x, y), _) = dot(&f.record, f.t, nodes, clients, p.reduced_motion);
+        format!("{x:.1},{y:.1}")
+    });
     html! {
-        <div class="diagram-wrap">
+        <div class={classes!("diagram-wrap", over.is_some().then_some("over-message"))}
+            {onmousemove} {onmouseleave} {onclick} {ondblclick}>
             <svg class="diagram" viewBox={format!("0 0 {W} {H}")} role="img"
                 aria-label={format!("{} cluster diagram", p.kind.title())}>
                 <StaticLayer view={p.view.clone()} kind={p.kind} on_node={on_node} on_client={on_client} on_select={p.on_select.clone()} />
-                <MessageLayer in_flight={p.in_flight.clone()} nodes={nodes} clients={clients}
-                    reduced_motion={p.reduced_motion} kind={p.kind} on_select={p.on_select.clone()} on_intervene={p.on_intervene.clone()}
-                    highlight={p.highlight} on_hover={p.on_hover.clone()} />
             </svg>
+            <canvas ref={canvas} class="diagram-messages" data-count={count.to_string()} data-highlight={highlighted} data-highlight-at={highlighted_at}
+                title={hovered.map(|f| describe(&f.record))}
+                aria-label={format!("{count} messages in flight")} role="img" />
             { popup.unwrap_or_default() }
         </div>
     }
@@ -382,7 +488,9 @@ fn static_layer(p: &StaticProps) -> Html {
             let sign = if info.clock_offset_us < 0 { "−" } else { "+" };
             format!("clock {sign}{}", human_duration(info.clock_offset_us.unsigned_abs()))
         });
-        let divergent = v.observation.divergent.get(i).copied().unwrap_or(false);
+        // Replicas that are merely behind differ too; "diverged" is for data that differs
+        // without the node being behind (conflicting values, a deposed leader's writes).
+        let divergent = v.observation.divergent.get(i).copied().unwrap_or(false) && lag.is_none();
         let on_node = p.on_node.clone();
         let status = match info.liveness {
             Liveness::Up => String::new(),
@@ -417,6 +525,8 @@ fn static_layer(p: &StaticProps) -> Html {
             </g>
         }
     });
+    let box_w = (client_step(clients) - 4.0).clamp(8.0, 32.0);
+    let client_label = box_w >= 24.0;
     let client_els = v.clients.iter().map(|c| {
         let (x, y) = pos(Endpoint::Client(c.id));
         let cut = blocked_clients.contains(&Endpoint::Client(c.id));
@@ -428,8 +538,8 @@ fn static_layer(p: &StaticProps) -> Html {
                 tabindex="0" role="button" aria-label={format!("client {}: send a read or write", c.id)}
                 onclick={Callback::from(move |_| on_client.emit(id))}
                 onkeydown={Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" { on_key.emit(id) })}>
-                <rect x={f(x - 16.0)} y={f(y - 11.0)} width="32" height="22" rx="5" />
-                <text x={f(x)} y={f(y + 1.0)}>{ c.id.to_string() }</text>
+                <rect x={f(x - box_w / 2.0)} y={f(y - 11.0)} width={f(box_w)} height="22" rx="5" />
+                if client_label { <text x={f(x)} y={f(y + 1.0)}>{ c.id.to_string() }</text> }
                 <title>{ format!("client session {} in {}{}", c.id, c.region, if cut { ", cut off by a partition" } else { "" }) }</title>
             </g>
         }
@@ -444,74 +554,242 @@ fn static_layer(p: &StaticProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct MessageProps {
-    in_flight: Rc<Vec<Flying>>,
-    nodes: usize,
-    clients: usize,
-    reduced_motion: bool,
-    kind: TopologyKind,
-    on_select: Callback<Selection>,
-    on_intervene: Callback<String>,
-    highlight: Option<Highlight>,
-    on_hover: Callback<Option<Highlight>>,
+/// Where a message in flight is drawn at `now`, and whether it has faded (lost).
+pub fn dot(m: &MsgRecord, now: f64, nodes: usize, clients: usize, reduced_motion: bool) -> ((f64, f64), bool) {
+    let a = place(m.from, nodes, clients);
+    let b = place(m.to, nodes, clients);
+    let t = progress(now as u64, m.sent_at, m.deliver_at);
+    // A message lost to a partition or a crash travels to the middle (or the end) and fades.
+    let (stop, faded) = match m.dropped {
+        Some((DropReason::Partitioned, _)) | Some((DropReason::Lost, _)) => (0.5, t >= 0.5),
+        Some((DropReason::NodeDown, _)) => (0.92, t >= 0.92),
+        Some((DropReason::Intervention, _)) => (t.min(0.5), true),
+        None => (1.0, false),
+    };
+    let shown = if reduced_motion { 0.5_f64.min(stop) } else { t.min(stop) };
+    (lerp(a, b, shown), faded)
 }
 
-#[function_component(MessageLayer)]
-fn message_layer(p: &MessageProps) -> Html {
-    let msgs = p.in_flight.iter().map(|fl| {
-        let m = &fl.record;
-        let a = place(m.from, p.nodes, p.clients);
-        let b = place(m.to, p.nodes, p.clients);
-        let t = progress(fl.t as u64, m.sent_at, m.deliver_at);
-        // A message lost to a partition or a crash travels to the middle (or the end) and fades.
-        let (stop, faded) = match m.dropped {
-            Some((DropReason::Partitioned, _)) | Some((DropReason::Lost, _)) => (0.5, t >= 0.5),
-            Some((DropReason::NodeDown, _)) => (0.92, t >= 0.92),
-            Some((DropReason::Intervention, _)) => (t.min(0.5), true),
-            None => (1.0, false),
-        };
-        let shown = if p.reduced_motion { 0.5_f64.min(stop) } else { t.min(stop) };
-        let (x, y) = lerp(a, b, shown);
-        let kind = m.kind.name();
-        let record = m.clone();
-        let on_select = p.on_select.clone();
-        let pane = p.kind;
-        let id = m.id;
-        let on_drop = p.on_intervene.clone();
-        let title = format!(
-            "{} {} → {}: {} (sent {}, arrives {}){}",
-            m.kind.legend(),
-            m.from,
-            m.to,
-            m.label,
-            human_duration(m.sent_at),
-            human_duration(m.deliver_at),
-            match m.dropped {
-                Some((r, _)) => format!(" — lost: {}", r.label()),
-                None => " — double-click to drop it".into(),
-            }
-        );
-        let hl = p.highlight.is_some_and(|h| h.matches(id, m.op.map(u64::from)));
-        let enter = p.on_hover.clone();
-        let leave = p.on_hover.clone();
-        html! {
-            <g key={id.to_string()} class={classes!("msg", kind, faded.then_some("dropped"), hl.then_some("highlight"))} data-msg={id.to_string()}
-                transform={format!("translate({x:.1} {y:.1})")}
-                onmouseenter={Callback::from(move |_| enter.emit(Some(Highlight::Msg(id))))}
-                onmouseleave={Callback::from(move |_| leave.emit(None))}
-                onclick={Callback::from(move |_| on_select.emit(Selection::Message { pane, record: Box::new(record.clone()) }))}
-                ondblclick={Callback::from(move |_| on_drop.emit(format!("drop msg {id}")))}>
-                if p.reduced_motion {
-                    <line class="msg-path" x1={f(a.0 - x)} y1={f(a.1 - y)} x2={f(b.0 - x)} y2={f(b.1 - y)} />
-                }
-                <circle r="6.5" />
-                <text y="0.5">{ if faded { "✕" } else { kind_letter(m.kind) } }</text>
-                <title>{ title }</title>
-            </g>
+/// The message under a point of the diagram (viewBox coordinates), if any: the nearest within
+/// a little more than a dot's radius.
+pub fn message_at(in_flight: &[Flying], x: f64, y: f64, nodes: usize, clients: usize, reduced: bool) -> Option<u64> {
+    in_flight
+        .iter()
+        .map(|f| {
+            let ((mx, my), _) = dot(&f.record, f.t, nodes, clients, reduced);
+            (f.record.id, (mx - x).powi(2) + (my - y).powi(2))
+        })
+        .filter(|(_, d2)| *d2 <= 9.0 * 9.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, _)| id)
+}
+
+/// A message's description, for its tooltip.
+pub fn describe(m: &MsgRecord) -> String {
+    format!(
+        "{} {} → {}: {} (sent {}, arrives {}){}",
+        m.kind.legend(),
+        m.from,
+        m.to,
+        m.label,
+        human_duration(m.sent_at),
+        human_duration(m.deliver_at),
+        match m.dropped {
+            Some((r, _)) => format!(" — lost: {}", r.label()),
+            None => " — double-click to drop it".into(),
         }
-    });
-    html! { <g class="message-layer">{ for msgs }</g> }
+    )
+}
+
+/// Colours of the message kinds, read from the stylesheet (so dark mode and the legend agree).
+struct Palette {
+    dark: bool,
+    kinds: Vec<String>,
+    panel: String,
+    ink: String,
+    bad: String,
+}
+
+fn css_var(style: &web_sys::CssStyleDeclaration, name: &str, fallback: &str) -> String {
+    let v = style.get_property_value(name).unwrap_or_default();
+    let v = v.trim();
+    if v.is_empty() {
+        fallback.to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+fn prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+fn palette() -> Option<Palette> {
+    let w = web_sys::window()?;
+    let root = w.document()?.document_element()?;
+    let style = w.get_computed_style(&root).ok()??;
+    Some(Palette {
+        dark: prefers_dark(),
+        kinds: MsgKind::ALL.iter().map(|k| css_var(&style, &format!("--k-{}", k.name()), "#888")).collect(),
+        panel: css_var(&style, "--panel", "#fff"),
+        ink: css_var(&style, "--ink", "#1d232b"),
+        bad: css_var(&style, "--bad", "#c0392b"),
+    })
+}
+
+fn context(c: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    c.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+}
+
+/// What the message canvas keeps between frames: its size (read from the page only now and
+/// then, since reading it forces a layout), the palette, and one pre-drawn dot per message
+/// kind (plus the faded one), so that a frame is one image copy per message.
+#[derive(Default)]
+pub struct Painter {
+    draws: u64,
+    layout_gen: Option<u32>,
+    size: (f64, f64),
+    dpr: f64,
+    palette: Option<Palette>,
+    /// Sprites for each kind in `MsgKind::ALL` order, then the faded dot; and their scale.
+    sprites: Vec<web_sys::HtmlCanvasElement>,
+    sprite_scale: f64,
+}
+
+const DOT_R: f64 = 6.5;
+
+impl Painter {
+    fn sprites(&mut self, px_per_unit: f64) {
+        if !self.sprites.is_empty() && (self.sprite_scale - px_per_unit).abs() < 1e-6 {
+            return;
+        }
+        let Some(pal) = self.palette.as_ref() else { return };
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let side = ((DOT_R + 1.5) * 2.0 * px_per_unit).ceil().max(2.0);
+        let mut out = Vec::new();
+        for i in 0..=MsgKind::ALL.len() {
+            let Some(c) =
+                doc.create_element("canvas").ok().and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+            else {
+                return;
+            };
+            c.set_width(side as u32);
+            c.set_height(side as u32);
+            let Some(ctx) = context(&c) else { return };
+            let _ = ctx.scale(px_per_unit, px_per_unit);
+            let mid = side / px_per_unit / 2.0;
+            let faded = i == MsgKind::ALL.len();
+            let kind = MsgKind::ALL.get(i).copied();
+            ctx.begin_path();
+            let _ = ctx.arc(mid, mid, DOT_R, 0.0, std::f64::consts::TAU);
+            ctx.set_fill_style_str(if faded { &pal.bad } else { &pal.kinds[i] });
+            ctx.fill();
+            ctx.set_line_width(1.2);
+            ctx.set_stroke_style_str(&pal.panel);
+            ctx.stroke();
+            let light = matches!(kind, Some(MsgKind::Replicate | MsgKind::Read | MsgKind::ReplicaAck))
+                || (kind == Some(MsgKind::Snapshot) && pal.dark);
+            ctx.set_fill_style_str(if light { "#1d232b" } else { "#ffffff" });
+            ctx.set_font("700 7.5px system-ui, sans-serif");
+            ctx.set_text_align("center");
+            ctx.set_text_baseline("middle");
+            let _ = ctx.fill_text(kind.map(kind_letter).unwrap_or("✕"), mid, mid + 0.5);
+            out.push(c);
+        }
+        self.sprites = out;
+        self.sprite_scale = px_per_unit;
+    }
+
+    /// Draws the messages in flight onto the canvas over the diagram. Hundreds of messages
+    /// move every frame; on a canvas each is one image copy, where an SVG element each would
+    /// cost the browser a style, layout and paint pass over all of them.
+    #[allow(clippy::too_many_arguments)]
+    fn draw(
+        &mut self,
+        canvas: &web_sys::HtmlCanvasElement,
+        in_flight: &[Flying],
+        nodes: usize,
+        clients: usize,
+        reduced: bool,
+        highlight: Option<Highlight>,
+        layout_gen: u32,
+    ) {
+        if self.draws % 30 == 0 || self.layout_gen != Some(layout_gen) {
+            self.layout_gen = Some(layout_gen);
+            let dark = prefers_dark();
+            if self.palette.as_ref().is_none_or(|p| p.dark != dark) {
+                self.palette = palette();
+                self.sprites.clear();
+            }
+            self.size = (canvas.client_width().max(1) as f64, canvas.client_height().max(1) as f64);
+            self.dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).clamp(1.0, 3.0);
+        }
+        self.draws += 1;
+        let ((cw, ch), dpr) = (self.size, self.dpr);
+        let (pw, ph) = ((cw * dpr).round() as u32, (ch * dpr).round() as u32);
+        if canvas.width() != pw || canvas.height() != ph {
+            canvas.set_width(pw);
+            canvas.set_height(ph);
+        }
+        let Some(ctx) = context(canvas) else { return };
+        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
+        if in_flight.is_empty() {
+            return;
+        }
+        // The same fit as the SVG's viewBox (xMidYMid meet).
+        let scale = (cw / W).min(ch / H);
+        let (ox, oy) = ((cw - W * scale) / 2.0, (ch - H * scale) / 2.0);
+        self.sprites(scale * dpr);
+        let Some(pal) = self.palette.as_ref() else { return };
+        let _ = ctx.set_transform(dpr * scale, 0.0, 0.0, dpr * scale, dpr * ox, dpr * oy);
+        let half = DOT_R + 1.5;
+        let mut lit = Vec::new();
+        for f in in_flight {
+            let m = &f.record;
+            let ((x, y), faded) = dot(m, f.t, nodes, clients, reduced);
+            let k =
+                if faded { MsgKind::ALL.len() } else { MsgKind::ALL.iter().position(|k| *k == m.kind).unwrap_or(0) };
+            if reduced {
+                let (a, b) = (place(m.from, nodes, clients), place(m.to, nodes, clients));
+                ctx.set_global_alpha(0.6);
+                ctx.set_stroke_style_str(pal.kinds.get(k).unwrap_or(&pal.bad));
+                ctx.set_line_width(1.0);
+                let _ = ctx.set_line_dash(&js_sys::Array::of2(&2.0.into(), &2.0.into()));
+                ctx.begin_path();
+                ctx.move_to(a.0, a.1);
+                ctx.line_to(b.0, b.1);
+                ctx.stroke();
+                let _ = ctx.set_line_dash(&js_sys::Array::new());
+            }
+            ctx.set_global_alpha(if faded { 0.45 } else { 1.0 });
+            if let Some(sprite) = self.sprites.get(k) {
+                let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+                    sprite,
+                    x - half,
+                    y - half,
+                    2.0 * half,
+                    2.0 * half,
+                );
+            }
+            if highlight.is_some_and(|h| h.matches(m.id, m.op.map(u64::from))) {
+                lit.push((x, y));
+            }
+        }
+        ctx.set_global_alpha(1.0);
+        if !lit.is_empty() {
+            ctx.set_line_width(2.5);
+            ctx.set_stroke_style_str(&pal.ink);
+            ctx.begin_path();
+            for (x, y) in lit {
+                ctx.move_to(x + 9.0, y);
+                let _ = ctx.arc(x, y, 9.0, 0.0, std::f64::consts::TAU);
+            }
+            ctx.stroke();
+        }
+    }
 }
 
 fn f(v: f64) -> String {

@@ -94,8 +94,9 @@ fn stylesheet_text() -> String {
 }
 
 /// A standalone SVG document of the element matched by `selector`: the namespace set, the
-/// page's styles inlined, a background, and explicit size.
-pub fn svg_document(selector: &str) -> Option<String> {
+/// page's styles inlined, a background, explicit size, and `extra` SVG markup (built by us, never
+/// from input) appended.
+pub fn svg_document(selector: &str, extra: &str) -> Option<String> {
     let doc = web_sys::window()?.document()?;
     let el = doc.query_selector(selector).ok()??;
     let copy = el.clone_node_with_deep(true).ok()?.dyn_into::<web_sys::Element>().ok()?;
@@ -109,6 +110,11 @@ pub fn svg_document(selector: &str) -> Option<String> {
         stylesheet_text()
     )));
     copy.prepend_with_node_1(&style).ok()?;
+    if !extra.is_empty() {
+        let g = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "g").ok()?;
+        g.set_inner_html(extra);
+        copy.append_child(&g).ok()?;
+    }
     let serializer = web_sys::XmlSerializer::new().ok()?;
     serializer.serialize_to_string(&copy).ok()
 }

@@ -46,6 +46,9 @@ use yew::prelude::*;
 /// more than a few milliseconds.
 const STEPS_PER_FRAME: u64 = 3000;
 
+/// While playing, node and log views are rebuilt at most this often (wall milliseconds).
+const VIEW_REFRESH_MS: f64 = 100.0;
+
 /// Space-time windows a reader can choose, microseconds.
 const WINDOWS: [(u64, &str); 4] = [(200_000, "0.2 s"), (1_000_000, "1 s"), (5_000_000, "5 s"), (20_000_000, "20 s")];
 
@@ -115,6 +118,7 @@ pub enum Msg {
     Key(KeyboardEvent),
     HashChanged,
     Host(Result<HostCommand, String>),
+    Resized,
     DismissError,
     DismissProblems,
     CloseInspector,
@@ -164,12 +168,74 @@ impl PaneUi {
     }
 }
 
+/// Callbacks made once, so that components whose data did not change are not re-rendered
+/// every frame just because they were handed a new closure.
+struct Cbs {
+    select: Callback<Selection>,
+    jump: Callback<u64>,
+    show_pane: Callback<TopologyKind>,
+    preset: Callback<String>,
+    dialog: Callback<Dialog>,
+    set: Callback<(String, String)>,
+    toggle: Callback<()>,
+    seek: Callback<f64>,
+    step_forward: Callback<()>,
+    step_back: Callback<()>,
+    speed: Callback<f64>,
+    reset: Callback<()>,
+    marker: Callback<usize>,
+    new_seed: Callback<()>,
+    /// Per pane index.
+    intervene: Vec<Callback<String>>,
+    hover: Vec<Callback<Option<Highlight>>>,
+    pick_message: Vec<Callback<u64>>,
+    pick_anomaly: Vec<Callback<Anomaly>>,
+    pick_conflict: Vec<Callback<usize>>,
+    pick_quorum: Vec<Callback<usize>>,
+    pick_merkle: Vec<Callback<usize>>,
+}
+
+impl Cbs {
+    fn new(link: &yew::html::Scope<App>) -> Cbs {
+        const PANES: usize = 3;
+        Cbs {
+            select: link.callback(Msg::Select),
+            jump: link.callback(Msg::Jump),
+            show_pane: link.callback(Msg::ShowPane),
+            preset: link.callback(Msg::LoadPreset),
+            dialog: link.callback(|d| Msg::Dialog(Some(d))),
+            set: link.callback(|(k, v)| Msg::Override(k, v)),
+            toggle: link.callback(|_| Msg::TogglePlay),
+            seek: link.callback(Msg::Seek),
+            step_forward: link.callback(|_| Msg::StepForward),
+            step_back: link.callback(|_| Msg::StepBack),
+            speed: link.callback(Msg::Speed),
+            reset: link.callback(|_| Msg::Reset),
+            marker: link.callback(Msg::Marker),
+            new_seed: link.callback(|_| Msg::NewSeed),
+            intervene: (0..PANES)
+                .map(|i| link.callback(move |action: String| Msg::Intervene { pane: i, action }))
+                .collect(),
+            hover: (0..PANES).map(|i| link.callback(move |h: Option<Highlight>| Msg::Hover(i, h))).collect(),
+            pick_message: (0..PANES).map(|i| link.callback(move |id| Msg::PickMessage(i, id))).collect(),
+            pick_anomaly: (0..PANES).map(|i| link.callback(move |a| Msg::PickAnomaly(i, a))).collect(),
+            pick_conflict: (0..PANES).map(|i| link.callback(move |k| Msg::PickConflict(i, k))).collect(),
+            pick_quorum: (0..PANES).map(|i| link.callback(move |k| Msg::PickQuorum(i, k))).collect(),
+            pick_merkle: (0..PANES).map(|i| link.callback(move |k| Msg::PickMerkle(i, k))).collect(),
+        }
+    }
+}
+
 pub struct App {
+    cb: Cbs,
     session: Session,
     /// What in the link could not be used (shown until dismissed).
     problems: Vec<String>,
     error: Option<String>,
     last_frame: Option<f64>,
+    last_view_refresh: f64,
+    next_refresh: usize,
+    layout_gen: u32,
     /// The persistent animation-frame callback; re-armed after each frame.
     frame_cb: Closure<dyn FnMut(f64)>,
     frame_requested: bool,
@@ -462,6 +528,8 @@ impl Component for App {
             let l = ctx.link().clone();
             listeners.push(listen(w.as_ref(), "hashchange", move |_| l.send_message(Msg::HashChanged)));
             let l = ctx.link().clone();
+            listeners.push(listen(w.as_ref(), "resize", move |_| l.send_message(Msg::Resized)));
+            let l = ctx.link().clone();
             listeners.push(listen(w.as_ref(), "message", move |e| {
                 if let Ok(m) = e.dyn_into::<web_sys::MessageEvent>() {
                     // Our own events echo back when the page is its own parent; ignore them.
@@ -483,6 +551,7 @@ impl Component for App {
             boot.remove();
         }
         let mut app = App {
+            cb: Cbs::new(ctx.link()),
             names: Rc::new(session.plan.names.clone()),
             scenario: Rc::new(session.scenario.clone()),
             keys: Rc::new(Vec::new()),
@@ -490,6 +559,9 @@ impl Component for App {
             problems: Vec::new(),
             error: None,
             last_frame: None,
+            last_view_refresh: 0.0,
+            next_refresh: 0,
+            layout_gen: 0,
             frame_cb,
             frame_requested: false,
             selection: None,
@@ -517,6 +589,10 @@ impl Component for App {
 
     fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
         let was_playing = self.session.playing;
+        if !matches!(msg, Msg::Frame(_)) {
+            // Anything but a frame may change the layout (panes, drawer, dialogs, resizes).
+            self.layout_gen = self.layout_gen.wrapping_add(1);
+        }
         let s = &mut self.session;
         let rerender = match msg {
             Msg::Frame(ts) => {
@@ -526,6 +602,14 @@ impl Component for App {
                 let finished_now = s.compute(STEPS_PER_FRAME);
                 let moved = s.playing;
                 s.tick(dt);
+                // Node and log views follow a few times a second, one pane per frame; messages
+                // move every frame.
+                let panes = s.panes.len().max(1);
+                if ts - self.last_view_refresh >= VIEW_REFRESH_MS / panes as f64 {
+                    self.last_view_refresh = ts;
+                    self.next_refresh = (self.next_refresh + 1) % panes;
+                    s.refresh_view(self.next_refresh);
+                }
                 if finished_now {
                     self.sync();
                 }
@@ -771,11 +855,14 @@ impl Component for App {
             }
             Msg::Export(e) => {
                 match e {
-                    Export::Svg { selector, name, png } => match host::svg_document(&selector) {
-                        Some(svg) if png => host::download_png(name, svg),
-                        Some(svg) => host::download(&name, "image/svg+xml", &svg),
-                        None => self.error = Some("That diagram is not on the page right now.".into()),
-                    },
+                    Export::Svg { selector, name, png, messages } => {
+                        match host::svg_document(&selector, &messages.map(|i| self.messages_svg(i)).unwrap_or_default())
+                        {
+                            Some(svg) if png => host::download_png(name, svg),
+                            Some(svg) => host::download(&name, "image/svg+xml", &svg),
+                            None => self.error = Some("That diagram is not on the page right now.".into()),
+                        }
+                    }
                     Export::Trace(i) => {
                         if let Some(p) = s.panes.get(i) {
                             host::download(
@@ -880,6 +967,7 @@ impl Component for App {
                 host::post(&HostEvent::Error { message: e });
                 false
             }
+            Msg::Resized => true,
             Msg::DismissError => {
                 self.error = None;
                 true
@@ -897,6 +985,7 @@ impl Component for App {
             self.hash_dirty = true;
         }
         if !self.session.playing {
+            self.session.refresh_views();
             self.sync();
             if self.hash_dirty {
                 self.hash_dirty = false;
@@ -1001,14 +1090,14 @@ impl Component for App {
                     playing={s.playing} speed={s.speed} markers={self.markers.clone()}
                     full={!embed || s.view.controls == ControlMode::Full}
                     seed={s.scenario.seed}
-                    on_new_seed={link.callback(|_| Msg::NewSeed)}
-                    on_toggle={link.callback(|_| Msg::TogglePlay)}
-                    on_seek={link.callback(Msg::Seek)}
-                    on_step_forward={link.callback(|_| Msg::StepForward)}
-                    on_step_back={link.callback(|_| Msg::StepBack)}
-                    on_speed={link.callback(Msg::Speed)}
-                    on_reset={link.callback(|_| Msg::Reset)}
-                    on_marker={link.callback(Msg::Marker)} />
+                    on_new_seed={self.cb.new_seed.clone()}
+                    on_toggle={self.cb.toggle.clone()}
+                    on_seek={self.cb.seek.clone()}
+                    on_step_forward={self.cb.step_forward.clone()}
+                    on_step_back={self.cb.step_back.clone()}
+                    on_speed={self.cb.speed.clone()}
+                    on_reset={self.cb.reset.clone()}
+                    on_marker={self.cb.marker.clone()} />
             }
         });
         let dialog = self.dialog.as_ref().map(|d| {
@@ -1026,10 +1115,10 @@ impl Component for App {
             }
         });
         let inspector = html! {
-            <Inspector selection={self.selection.clone()} names={self.names.clone()} on_jump={link.callback(Msg::Jump)} />
+            <Inspector selection={self.selection.clone()} names={self.names.clone()} on_jump={self.cb.jump.clone()} />
         };
         let compare = self.compare.as_ref().map(|(rows, charts)| {
-            html! { <Compare rows={rows.clone()} charts={charts.clone()} on_jump={link.callback(Msg::Jump)} on_pane={link.callback(Msg::ShowPane)} /> }
+            html! { <Compare rows={rows.clone()} charts={charts.clone()} on_jump={self.cb.jump.clone()} on_pane={self.cb.show_pane.clone()} /> }
         });
         let compare = compare.unwrap_or_else(|| html! {
             <section class="compare" aria-label="Comparison"><h2>{"The same run, compared"}</h2><p class="muted">{"Computing the runs…"}</p></section>
@@ -1067,7 +1156,7 @@ impl Component for App {
         html! {
             <div class={classes!("app", self.selection.is_some().then_some("inspecting"))}>
                 <Header preset={s.preset.clone()} title={s.scenario.name.clone()} description={s.scenario.description.clone()}
-                    on_preset={link.callback(Msg::LoadPreset)} on_dialog={link.callback(|d| Msg::Dialog(Some(d)))} />
+                    on_preset={self.cb.preset.clone()} on_dialog={self.cb.dialog.clone()} />
                 { problems }
                 { error }
                 { narration }
@@ -1095,6 +1184,24 @@ impl Component for App {
 }
 
 impl App {
+    /// The messages in flight in pane `i`, as SVG elements (the page draws them on a canvas).
+    fn messages_svg(&self, i: usize) -> String {
+        let s = &self.session;
+        let Some(p) = s.panes.get(i) else { return String::new() };
+        let (nodes, clients) = (p.view.nodes.len(), p.view.clients.len());
+        let mut out = String::new();
+        for m in p.in_flight(s.now()) {
+            let ((x, y), faded) = diagram::dot(m, s.time, nodes, clients, false);
+            out.push_str(&format!(
+                "<g class=\"msg {}{}\" transform=\"translate({x:.1} {y:.1})\"><circle r=\"6.5\"></circle><text y=\"0.5\">{}</text></g>",
+                m.kind.name(),
+                if faded { " dropped" } else { "" },
+                if faded { "✕" } else { diagram::kind_letter(m.kind) }
+            ));
+        }
+        out
+    }
+
     fn pane_html(&self, ctx: &Context<Self>, i: usize, time: f64) -> Html {
         let link = ctx.link();
         let s = &self.session;
@@ -1104,9 +1211,9 @@ impl App {
         let now = s.now();
         let in_flight: Rc<Vec<diagram::Flying>> =
             Rc::new(p.in_flight(now).into_iter().map(|m| diagram::Flying::of(m, time)).collect());
-        let on_select = link.callback(Msg::Select);
-        let on_intervene = link.callback(move |action: String| Msg::Intervene { pane: i, action });
-        let on_hover = link.callback(move |h: Option<Highlight>| Msg::Hover(i, h));
+        let on_select = self.cb.select.clone();
+        let on_intervene = self.cb.intervene[i].clone();
+        let on_hover = self.cb.hover[i].clone();
         let highlight = self.highlight.filter(|(pi, _)| *pi == i).map(|(_, h)| h);
         let lane_op = highlight.and_then(|h| match h {
             Highlight::Op(o) => Some(o),
@@ -1144,7 +1251,7 @@ impl App {
         });
         let body = match u.tab {
             Tab::Logs => html! {
-                <Lanes view={Shared::from(p.view.clone())} pane={kind} on_select={link.callback(Msg::Select)} highlight_op={lane_op} on_hover={on_hover.clone()} />
+                <Lanes view={Shared::from(p.view.clone())} pane={kind} on_select={self.cb.select.clone()} highlight_op={lane_op} on_hover={on_hover.clone()} />
             },
             Tab::SpaceTime => match &u.space_time {
                 Some((_, w, _, data)) => html! {
@@ -1156,7 +1263,7 @@ impl App {
                             }) }
                         </div>
                         <SpaceTimeView data={data.clone()} now={time} window={*w} highlight={highlight}
-                            on_hover={on_hover.clone()} on_pick={link.callback(move |id| Msg::PickMessage(i, id))} />
+                            on_hover={on_hover.clone()} on_pick={self.cb.pick_message[i].clone()} />
                     </>
                 },
                 None => html! { <p class="muted">{"Computing…"}</p> },
@@ -1167,20 +1274,20 @@ impl App {
                 } else {
                     match kind {
                         TopologyKind::LeaderFollower => {
-                            html! { <FailoverView data={u.failover.clone()} now={now} on_jump={link.callback(Msg::Jump)} /> }
+                            html! { <FailoverView data={u.failover.clone()} now={now} on_jump={self.cb.jump.clone()} /> }
                         }
                         TopologyKind::MultiLeader => html! {
                             <>
                                 <p class="muted small">{"Each time concurrent writes met on a node. Open one to see the resolution step by step."}</p>
-                                <RecordList items={u.conflict_items.clone()} empty="No conflicts in this run." on_pick={link.callback(move |k| Msg::PickConflict(i, k))} />
+                                <RecordList items={u.conflict_items.clone()} empty="No conflicts in this run." on_pick={self.cb.pick_conflict[i].clone()} />
                             </>
                         },
                         TopologyKind::Leaderless => html! {
                             <>
                                 <h4>{"Quorums"}</h4>
-                                <RecordList items={u.quorum_items.clone()} empty="No reads or writes yet." on_pick={link.callback(move |k| Msg::PickQuorum(i, k))} />
+                                <RecordList items={u.quorum_items.clone()} empty="No reads or writes yet." on_pick={self.cb.pick_quorum[i].clone()} />
                                 <h4>{"Anti-entropy (Merkle trees)"}</h4>
-                                <RecordList items={u.merkle_items.clone()} empty="Anti-entropy is off, or has not run yet." on_pick={link.callback(move |k| Msg::PickMerkle(i, k))} />
+                                <RecordList items={u.merkle_items.clone()} empty="Anti-entropy is off, or has not run yet." on_pick={self.cb.pick_merkle[i].clone()} />
                             </>
                         },
                     }
@@ -1189,12 +1296,12 @@ impl App {
             Tab::Anomalies => match &p.report {
                 None => html! { <p class="muted">{"Checking the history…"}</p> },
                 Some(_) => {
-                    html! { <AnomalyList anomalies={u.anomalies.clone()} now={now} on_pick={link.callback(move |a| Msg::PickAnomaly(i, a))} /> }
+                    html! { <AnomalyList anomalies={u.anomalies.clone()} now={now} on_pick={self.cb.pick_anomaly[i].clone()} /> }
                 }
             },
         };
         let settings = u.settings.then(|| {
-            html! { <Settings kind={kind} scenario={self.scenario.clone()} on_change={link.callback(|(k, v)| Msg::Override(k, v))} /> }
+            html! { <Settings kind={kind} scenario={self.scenario.clone()} on_change={self.cb.set.clone()} /> }
         });
         html! {
             <section class={classes!("pane", maximized.then_some("maximized"))} aria-label={kind.title()} data-pane={kind.name()}>
@@ -1216,7 +1323,7 @@ impl App {
                 { settings.unwrap_or_default() }
                 { changes.unwrap_or_default() }
                 <Diagram view={Shared::from(p.view.clone())} in_flight={in_flight} kind={kind} reduced_motion={self.reduced_motion}
-                    {on_select} {on_intervene} highlight={highlight} on_hover={on_hover} keys={self.keys.clone()} />
+                    {on_select} {on_intervene} highlight={highlight} on_hover={on_hover} keys={self.keys.clone()} layout_gen={self.layout_gen} />
                 <div class="tabs" role="tablist" aria-label={format!("{} views", kind.title())}>{ for tabs }</div>
                 <div class="tab-body" data-view={u.tab.name()}>{ body }</div>
             </section>
