@@ -75,6 +75,7 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
         highlight: in_flight.first().map(|m| Highlight::Msg(m.record.id)),
         on_hover: Callback::noop(),
         keys: Rc::new(vec!["x".into()]),
+        layout_gen: 0,
     };
     yew::Renderer::<Diagram>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
