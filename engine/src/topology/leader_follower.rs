@@ -569,6 +569,9 @@ pub struct LfNode {
     pub backups: Vec<Backup>,
     /// Whether this node was leader before a crash (an old primary comes back as primary).
     pub was_leader: bool,
+    /// The role it had when it crashed, shown while it is down (a dead leader is still the
+    /// leader everyone is waiting for until a failover happens).
+    pub role_when_crashed: Option<Role>,
     // Volatile.
     pub role: Role,
     pub leader: Option<NodeId>,
@@ -1224,6 +1227,7 @@ impl Protocol for LeaderFollower {
             data: Data::default(),
             backups: Vec::new(),
             was_leader: false,
+            role_when_crashed: None,
             role: Role::Follower,
             leader: Some(NodeId(0)),
             flushed: 0,
@@ -1535,6 +1539,7 @@ impl Protocol for LeaderFollower {
             self.rebuild(node, keep);
         }
         node.commit = node.commit.min(keep);
+        node.role_when_crashed = Some(node.role);
         node.role = Role::Follower;
         node.progress.clear();
         node.waiting.clear();
@@ -1548,6 +1553,7 @@ impl Protocol for LeaderFollower {
     }
 
     fn on_restart(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>) {
+        node.role_when_crashed = None;
         node.last_leader_contact = ctx.local_clock;
         if node.was_leader && !self.consensus() {
             // Like a restarted primary with no orchestrator watching: it still believes it leads.
@@ -1805,7 +1811,7 @@ impl Protocol for LeaderFollower {
         }
         NodeView {
             id,
-            role: node.role,
+            role: node.role_when_crashed.unwrap_or(node.role),
             epoch: Some(format!("epoch {}", node.epoch)),
             badges,
             log,
