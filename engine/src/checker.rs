@@ -199,10 +199,8 @@ fn index<'h>(history: &'h History, facts: &Facts) -> Index<'h> {
                 writes
                     .insert(r.id, WriteInfo { id: r.id, session: r.session, key: *key, value: *value, invoke, acked });
             }
-            Op::Read { .. } => {
-                if read_writes(r).is_some() && r.invoke_at.is_some() {
-                    reads.push(r);
-                }
+            Op::Read { .. } if read_writes(r).is_some() && r.invoke_at.is_some() => {
+                reads.push(r);
             }
             Op::DeleteAll => {
                 if let (Some(OpResult::Written), Some(t)) = (&r.result, r.complete_at) {

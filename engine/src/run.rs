@@ -61,7 +61,7 @@ impl<P: Protocol> Run<P> {
             if !self.head.step(&mut self.trace) {
                 return true;
             }
-            if self.head.steps() % CHECKPOINT_EVERY == 0 {
+            if self.head.steps().is_multiple_of(CHECKPOINT_EVERY) {
                 self.checkpoints.push(Checkpoint { sim: self.head.clone(), mark: self.trace.mark() });
             }
         }

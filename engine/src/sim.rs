@@ -448,12 +448,12 @@ impl<P: Protocol> Sim<P> {
                             return;
                         }
                         trace.step(now, StepKind::Deliver { msg: id });
-                        let cmds = self.with_node(n, id as u64, |p, s, ctx| p.on_message(s, ctx, from, msg));
+                        let cmds = self.with_node(n, id, |p, s, ctx| p.on_message(s, ctx, from, msg));
                         self.apply(to, cmds, trace);
                     }
                     Endpoint::Client(c) => {
                         trace.step(now, StepKind::Deliver { msg: id });
-                        let cmds = self.with_client(c, id as u64, |p, s, ctx| p.client_on_message(s, ctx, from, msg));
+                        let cmds = self.with_client(c, id, |p, s, ctx| p.client_on_message(s, ctx, from, msg));
                         self.apply(to, cmds, trace);
                     }
                 }
@@ -469,12 +469,12 @@ impl<P: Protocol> Sim<P> {
                             return;
                         }
                         trace.step(now, StepKind::Timer { at: owner });
-                        let cmds = self.with_node(n, id as u64, |p, s, ctx| p.on_timer(s, ctx, timer));
+                        let cmds = self.with_node(n, id, |p, s, ctx| p.on_timer(s, ctx, timer));
                         self.apply(owner, cmds, trace);
                     }
                     Endpoint::Client(c) => {
                         trace.step(now, StepKind::Timer { at: owner });
-                        let cmds = self.with_client(c, id as u64, |p, s, ctx| p.client_on_timer(s, ctx, timer));
+                        let cmds = self.with_client(c, id, |p, s, ctx| p.client_on_timer(s, ctx, timer));
                         self.apply(owner, cmds, trace);
                     }
                 }

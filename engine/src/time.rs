@@ -52,16 +52,16 @@ pub fn format_duration(us: u64) -> String {
     if us == 0 {
         return "0s".to_string();
     }
-    if us % MICROS_PER_S == 0 {
+    if us.is_multiple_of(MICROS_PER_S) {
         return format!("{}s", us / MICROS_PER_S);
     }
-    if us >= MICROS_PER_S && us % MICROS_PER_MS == 0 {
+    if us >= MICROS_PER_S && us.is_multiple_of(MICROS_PER_MS) {
         let whole = us / MICROS_PER_S;
         let frac = (us % MICROS_PER_S) / MICROS_PER_MS;
         let frac = format!("{frac:03}");
         return format!("{whole}.{}s", frac.trim_end_matches('0'));
     }
-    if us % MICROS_PER_MS == 0 {
+    if us.is_multiple_of(MICROS_PER_MS) {
         return format!("{}ms", us / MICROS_PER_MS);
     }
     if us >= MICROS_PER_MS {

@@ -1395,11 +1395,9 @@ impl Protocol for LeaderFollower {
                     seen.insert(f, (epoch, last_lsn, last_epoch, is_leader));
                 }
             }
-            (Endpoint::Node(_), LfMsg::Promote { epoch, reason }) => {
-                if epoch > node.epoch {
-                    ctx.annotate(Annotation::Promoted { node: node.id, epoch, reason });
-                    self.become_leader(node, ctx, epoch);
-                }
+            (Endpoint::Node(_), LfMsg::Promote { epoch, reason }) if epoch > node.epoch => {
+                ctx.annotate(Annotation::Promoted { node: node.id, epoch, reason });
+                self.become_leader(node, ctx, epoch);
             }
             (Endpoint::Node(f), LfMsg::NewLeader { epoch }) => {
                 if epoch > node.epoch || (epoch == node.epoch && !node.is_leader()) {
@@ -1583,16 +1581,10 @@ impl Protocol for LeaderFollower {
 
     fn on_control(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>, control: &Control) {
         match control {
-            Control::Promote(target) if *target == node.id => {
-                if !node.is_leader() {
-                    let epoch = node.epoch + 1;
-                    ctx.annotate(Annotation::Promoted {
-                        node: node.id,
-                        epoch,
-                        reason: "promoted by the operator".into(),
-                    });
-                    self.become_leader(node, ctx, epoch);
-                }
+            Control::Promote(target) if *target == node.id && !node.is_leader() => {
+                let epoch = node.epoch + 1;
+                ctx.annotate(Annotation::Promoted { node: node.id, epoch, reason: "promoted by the operator".into() });
+                self.become_leader(node, ctx, epoch);
             }
             Control::Backup if node.is_leader() => {
                 node.backups.push(Backup { lsn: node.applied, data: Rc::new(node.data.clone()) });
@@ -1632,35 +1624,28 @@ impl Protocol for LeaderFollower {
     fn client_on_message(&self, client: &mut LfClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: LfMsg) {
         let Some(n) = from.node() else { return };
         match msg {
-            LfMsg::NewLeader { epoch } => {
-                if epoch >= client.epoch {
-                    client.epoch = epoch;
-                    client.leader = n;
-                }
+            LfMsg::NewLeader { epoch } if epoch >= client.epoch => {
+                client.epoch = epoch;
+                client.leader = n;
             }
-            LfMsg::WriteOk { op, lsn, epoch } => {
-                if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) {
-                    let is_insert_op = client.pending.as_ref().is_some_and(|(p, _)| matches!(p.op, Op::Insert { .. }));
-                    client.pending = None;
-                    client.last_write_lsn = client.last_write_lsn.max(lsn);
-                    client.last_write_at = Some(ctx.now);
-                    let is_insert = is_insert_op;
-                    let mut c =
-                        Completion::new(op, OpResult::Written).by(n).version(format!("LSN {lsn} · epoch {epoch}"));
-                    c.epoch = Some(epoch);
-                    if is_insert {
-                        c.assigned_id = Some(lsn.to_string());
-                    }
-                    ctx.complete(c);
+            LfMsg::WriteOk { op, lsn, epoch } if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) => {
+                let is_insert_op = client.pending.as_ref().is_some_and(|(p, _)| matches!(p.op, Op::Insert { .. }));
+                client.pending = None;
+                client.last_write_lsn = client.last_write_lsn.max(lsn);
+                client.last_write_at = Some(ctx.now);
+                let is_insert = is_insert_op;
+                let mut c = Completion::new(op, OpResult::Written).by(n).version(format!("LSN {lsn} · epoch {epoch}"));
+                c.epoch = Some(epoch);
+                if is_insert {
+                    c.assigned_id = Some(lsn.to_string());
                 }
+                ctx.complete(c);
             }
-            LfMsg::ReadOk { op, value, applied } => {
-                if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) {
-                    client.pending = None;
-                    ctx.complete(
-                        Completion::new(op, OpResult::Read(value)).by(n).version(format!("applied LSN {applied}")),
-                    );
-                }
+            LfMsg::ReadOk { op, value, applied } if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) => {
+                client.pending = None;
+                ctx.complete(
+                    Completion::new(op, OpResult::Read(value)).by(n).version(format!("applied LSN {applied}")),
+                );
             }
             LfMsg::NotLeader { op, leader, epoch } => {
                 if epoch > client.epoch {

@@ -1255,7 +1255,7 @@ impl Protocol for Leaderless {
     fn observe(&self, nodes: &[&LlNode], up: &[bool], _now: SimTime) -> Observation {
         let mut stale = vec![0u64; nodes.len()];
         let mut divergent = vec![false; nodes.len()];
-        for (key, _) in &self.pref {
+        for key in self.pref.keys() {
             let home = self.home(*key);
             let items: Vec<(NodeId, Option<&Item>)> =
                 home.iter().map(|h| (*h, nodes.get(h.0 as usize).and_then(|n| n.store.get(key)))).collect();
