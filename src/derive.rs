@@ -222,37 +222,24 @@ pub fn failover(run: &AnyRun, report: Option<&Report>) -> Failover {
     Failover { events, lost, split_brain: split, fenced }
 }
 
+/// The records of one kind the run annotated, with their times, in order.
+fn records<T: Clone>(run: &AnyRun, pick: impl Fn(&Annotation) -> Option<&T>) -> Vec<(SimTime, T)> {
+    run.trace().annotations.iter().filter_map(|n| pick(&n.annotation).map(|r| (n.time, r.clone()))).collect()
+}
+
+/// Every resolution of concurrent writes.
 pub fn conflicts(run: &AnyRun) -> Vec<(SimTime, ConflictRecord)> {
-    run.trace()
-        .annotations
-        .iter()
-        .filter_map(|n| match &n.annotation {
-            Annotation::Conflict(c) => Some((n.time, c.clone())),
-            _ => None,
-        })
-        .collect()
+    records(run, |a| if let Annotation::Conflict(c) = a { Some(c) } else { None })
 }
 
+/// Every leaderless read or write that reached (or failed to reach) its quorum.
 pub fn quorums(run: &AnyRun) -> Vec<(SimTime, QuorumRecord)> {
-    run.trace()
-        .annotations
-        .iter()
-        .filter_map(|n| match &n.annotation {
-            Annotation::Quorum(q) => Some((n.time, q.clone())),
-            _ => None,
-        })
-        .collect()
+    records(run, |a| if let Annotation::Quorum(q) = a { Some(q) } else { None })
 }
 
+/// Every Merkle-tree comparison between two replicas.
 pub fn merkle_exchanges(run: &AnyRun) -> Vec<(SimTime, MerkleRecord)> {
-    run.trace()
-        .annotations
-        .iter()
-        .filter_map(|n| match &n.annotation {
-            Annotation::AntiEntropy(m) => Some((n.time, m.clone())),
-            _ => None,
-        })
-        .collect()
+    records(run, |a| if let Annotation::AntiEntropy(m) = a { Some(m) } else { None })
 }
 
 /// The conflict that discarded `write`, if any.
