@@ -249,6 +249,14 @@ pub fn conflict_discarding(run: &AnyRun, write: OpId) -> Option<(SimTime, Confli
         .find(|(_, c)| c.discarded.contains(&write) || c.versions.iter().any(|v| v.write == Some(write)))
 }
 
+/// The read repair that followed the read `op`, if any: when, and which replicas it fixed.
+pub fn repair_after(run: &AnyRun, op: OpId) -> Option<(SimTime, Vec<NodeId>)> {
+    run.trace().annotations.iter().find_map(|n| match &n.annotation {
+        Annotation::ReadRepair { op: o, repaired, .. } if *o == op => Some((n.time, repaired.clone())),
+        _ => None,
+    })
+}
+
 /// The last write quorum of `key` that completed before `before`.
 pub fn last_write_quorum(run: &AnyRun, key: replicascope_engine::model::Sym, before: SimTime) -> Option<QuorumRecord> {
     quorums(run).into_iter().rev().find(|(t, q)| q.write && q.key == key && *t < before).map(|(_, q)| q)

@@ -490,6 +490,51 @@ mod tests {
     }
 
     #[test]
+    fn links_built_in_the_page_stay_short_and_reproduce_the_run() {
+        let settings = [
+            ("lf.mode", "semi_sync"),
+            ("lf.failover", "consensus"),
+            ("lf.read_routing", "sticky"),
+            ("lf.fencing", "true"),
+            ("lf.lease", "2s"),
+            ("ml.topology", "ring"),
+            ("ml.register", "siblings"),
+            ("ml.counter", "pn_counter"),
+            ("ml.set", "or_set"),
+            ("ml.causal_delivery", "true"),
+            ("ll.read_repair", "blocking"),
+            ("ll.sloppy_quorum", "true"),
+            ("ll.hinted_handoff", "true"),
+            ("ll.anti_entropy", "5s"),
+        ];
+        for p in replicascope_engine::presets::PRESETS {
+            let (mut s, problems) = Session::from_link(&format!("preset={}", p.id));
+            assert!(problems.is_empty(), "{}: {problems:?}", p.id);
+            for (k, v) in settings {
+                // Settings of panes the preset does not have are refused; that is fine here.
+                let _ = s.set_override(k, v);
+            }
+            s.compute(u64::MAX);
+            for i in 0..12u64 {
+                s.set_time(((i + 1) * 400_000) as f64);
+                let action = if i % 2 == 0 { "crash n2" } else { "restart n2" };
+                s.intervene(0, action).unwrap();
+            }
+            s.set_time(3_300_000.0);
+            let link = s.link();
+            assert!(link.len() <= 2_000, "{}: {} characters: {link}", p.id, link.len());
+            let (mut t, problems) = Session::from_link(&link);
+            assert!(problems.is_empty(), "{}: {problems:?}", p.id);
+            s.compute(u64::MAX);
+            t.compute(u64::MAX);
+            for (a, b) in s.panes.iter().zip(&t.panes) {
+                assert_eq!(a.run.digest(), b.run.digest(), "{}: {:?}", p.id, a.kind);
+            }
+            assert_eq!(*s.panes[0].view, *t.panes[0].view);
+        }
+    }
+
+    #[test]
     fn stepping_finds_events() {
         let mut s = Session::new(scenario()).unwrap();
         s.compute(u64::MAX);

@@ -62,6 +62,9 @@ pub struct LineChartProps {
     /// A logarithmic x axis from `LOG_MIN` (latencies span orders of magnitude).
     #[prop_or_default]
     pub log_x: bool,
+    /// Horizontal reference lines (y, label), e.g. the median and the 99th percentile.
+    #[prop_or_default]
+    pub hlines: Shared<Vec<(f64, String)>>,
 }
 
 const LOG_MIN: f64 = 0.1;
@@ -97,6 +100,14 @@ pub fn line_chart(p: &LineChartProps) -> Html {
     let marks = p.marks.iter().map(|(t, label)| {
         html! { <g class="chart-mark"><line x1={f(x(*t))} y1={f(PAD_T)} x2={f(x(*t))} y2={f(CH - PAD_B)} /><title>{ label.clone() }</title></g> }
     });
+    let hlines = p.hlines.iter().map(|(v, label)| {
+        html! {
+            <g class="chart-hline">
+                <line x1={f(PAD_L)} y1={f(y(*v))} x2={f(CW - 8.0)} y2={f(y(*v))} />
+                <text x={f(CW - 10.0)} y={f(y(*v) - 2.0)} text-anchor="end">{ label.clone() }</text>
+            </g>
+        }
+    });
     let ticks = [0.0, 0.5, 1.0].map(|q| {
         let v = y_max * q;
         let label = if p.percent { format!("{:.0}%", v * 100.0) } else { fmt_axis(v) };
@@ -111,6 +122,7 @@ pub fn line_chart(p: &LineChartProps) -> Html {
             <svg viewBox={format!("0 0 {CW} {CH}")} role="img" aria-label={p.title.clone()}>
                 { for ticks }
                 { for marks }
+                { for hlines }
                 <line class="axis" x1={f(PAD_L)} y1={f(CH - PAD_B)} x2={f(CW - 8.0)} y2={f(CH - PAD_B)} />
                 if log_x {
                     { for [1.0, 10.0, 100.0, 1000.0, 10000.0].into_iter().filter(|v| *v <= x_max).map(|v| html! {
@@ -207,6 +219,8 @@ pub struct CompareProps {
 pub fn compare(p: &CompareProps) -> Html {
     let c = &p.charts;
     let marks = Shared::new(c.faults.clone());
+    // Where each curve crosses these lines is that topology's median and 99th percentile.
+    let percentiles = Shared::new(vec![(0.5, "p50".to_string()), (0.99, "p99".to_string())]);
     let lag = c.lag.iter().map(|(kind, series, unit, max)| {
         html! {
             <LineChart title={format!("Replication lag — {}", kind.title())} series={Shared::new(series.clone())}
@@ -242,9 +256,9 @@ pub fn compare(p: &CompareProps) -> Html {
                 <div class="charts">
                     { for lag }
                     <LineChart title="Write latency (share of writes at most this slow)" series={Shared::new(c.write_cdf.clone())}
-                        x_max={c.latency_max_ms} y_max={1.0} y_label="" percent=true log_x=true />
+                        x_max={c.latency_max_ms} y_max={1.0} y_label="" percent=true log_x=true hlines={percentiles.clone()} />
                     <LineChart title="Read latency (share of reads at most this slow)" series={Shared::new(c.read_cdf.clone())}
-                        x_max={c.latency_max_ms} y_max={1.0} y_label="" percent=true log_x=true />
+                        x_max={c.latency_max_ms} y_max={1.0} y_label="" percent=true log_x=true hlines={percentiles} />
                     <LineChart title="Stale reads over time (share of reads)" series={Shared::new(c.stale.clone())}
                         x_max={c.duration_s} y_max={1.0} y_label="" marks={marks.clone()} percent=true />
                     <LineChart title="Availability over time (operations that succeeded)" series={Shared::new(c.availability.clone())}

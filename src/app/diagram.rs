@@ -499,7 +499,13 @@ fn static_layer(p: &StaticProps) -> Html {
         };
         let label_role = format!("{}{}", role.label(), info.view.epoch.as_ref().map(|e| format!(" · {e}")).unwrap_or_default());
         let label_y = if y > CY + 10.0 { y + NODE_R + 12.0 } else { y - NODE_R - 6.0 };
-        let badges: Vec<String> = lag_text.into_iter().chain(skew).chain(divergent.then(|| "diverged".to_string())).collect();
+        let partitioned = cut_pairs.iter().any(|(a, b)| *a == id.0 || *b == id.0);
+        let badges: Vec<String> = lag_text
+            .into_iter()
+            .chain(skew)
+            .chain(partitioned.then(|| "partitioned".to_string()))
+            .chain(divergent.then(|| "diverged".to_string()))
+            .collect();
         let badge_y = if y > CY + 10.0 { y + NODE_R + 23.0 } else { y - NODE_R - 17.0 };
         html! {
             <g class={classes!("node", role_class, live)} data-node={id.to_string()} data-liveness={live} data-role={role.label()}

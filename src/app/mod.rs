@@ -735,14 +735,16 @@ impl Component for App {
             }
             Msg::PickQuorum(pane, i) => {
                 let Some((t, q)) = self.ui.get(pane).and_then(|u| u.quorums.get(i)).cloned() else { return false };
-                let last =
-                    if q.write { None } else { derive::last_write_quorum(&self.session.panes[pane].run, q.key, t) };
+                let run = &self.session.panes[pane].run;
+                let last = if q.write { None } else { derive::last_write_quorum(run, q.key, t) };
+                let repair = if q.write { None } else { derive::repair_after(run, q.op) };
                 self.seek(t as f64);
                 self.selection = Some(Selection::Quorum {
                     pane: self.ui[pane].kind,
                     time: t,
                     record: Box::new(q),
                     last_write: last.map(Box::new),
+                    repair,
                 });
                 true
             }

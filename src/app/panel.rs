@@ -16,13 +16,42 @@ use yew::prelude::*;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selection {
-    Node { pane: TopologyKind, info: Box<NodeInfo> },
-    Message { pane: TopologyKind, record: Box<MsgRecord> },
-    Entry { pane: TopologyKind, node: NodeId, entry: Box<EntryView> },
-    Conflict { pane: TopologyKind, time: u64, record: Box<ConflictRecord>, clock_offsets: Vec<i64> },
-    Quorum { pane: TopologyKind, time: u64, record: Box<QuorumRecord>, last_write: Option<Box<QuorumRecord>> },
-    Merkle { pane: TopologyKind, time: u64, record: Box<MerkleRecord> },
-    Anomaly { pane: TopologyKind, anomaly: Box<Anomaly> },
+    Node {
+        pane: TopologyKind,
+        info: Box<NodeInfo>,
+    },
+    Message {
+        pane: TopologyKind,
+        record: Box<MsgRecord>,
+    },
+    Entry {
+        pane: TopologyKind,
+        node: NodeId,
+        entry: Box<EntryView>,
+    },
+    Conflict {
+        pane: TopologyKind,
+        time: u64,
+        record: Box<ConflictRecord>,
+        clock_offsets: Vec<i64>,
+    },
+    Quorum {
+        pane: TopologyKind,
+        time: u64,
+        record: Box<QuorumRecord>,
+        last_write: Option<Box<QuorumRecord>>,
+        /// The read repair that followed a read: when, and which replicas.
+        repair: Option<(u64, Vec<NodeId>)>,
+    },
+    Merkle {
+        pane: TopologyKind,
+        time: u64,
+        record: Box<MerkleRecord>,
+    },
+    Anomaly {
+        pane: TopologyKind,
+        anomaly: Box<Anomaly>,
+    },
 }
 
 #[derive(Properties, PartialEq)]
@@ -115,10 +144,10 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 <ConflictView record={(**record).clone()} names={p.names.clone()} clock_offsets={clock_offsets.clone()} />
             </>
         },
-        Some(Selection::Quorum { pane, time, record, last_write }) => html! {
+        Some(Selection::Quorum { pane, time, record, last_write, repair }) => html! {
             <>
                 <h3>{ format!("{} of {} through {} — {}", if record.write { "Write" } else { "Read" }, p.names.get(record.key), record.coordinator, pane.title()) } { " " } { jump(*time) }</h3>
-                <QuorumView record={(**record).clone()} last_write={last_write.as_deref().cloned()} />
+                <QuorumView record={(**record).clone()} last_write={last_write.as_deref().cloned()} repair={repair.clone()} />
             </>
         },
         Some(Selection::Merkle { pane, time, record }) => html! {

@@ -318,6 +318,9 @@ pub struct QuorumViewProps {
     pub record: QuorumRecord,
     /// For a read: the last write quorum of the same key before it.
     pub last_write: Option<QuorumRecord>,
+    /// For a read: the read repair that followed it, if any (when, and which replicas).
+    #[prop_or_default]
+    pub repair: Option<(u64, Vec<NodeId>)>,
 }
 
 #[function_component(QuorumView)]
@@ -364,7 +367,12 @@ pub fn quorum_view(p: &QuorumViewProps) -> Html {
                 }
                 <p>{ format!("Returned: {}", q.result) }</p>
                 if !q.stale.is_empty() {
-                    <p>{ format!("Stale replicas: {} — read repair (if on) writes the newest version back to them.", q.stale.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")) }</p>
+                    <p>{ format!("Stale replicas: {}.", q.stale.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")) }
+                        { match &p.repair {
+                            Some((t, nodes)) => format!(" Read repair wrote the newest version back to {} at {}.", nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", "), human_duration(*t)),
+                            None => " Nothing repaired them after this read (read repair is off, or did not reach them): they stay stale until a later write, another read, or anti-entropy.".to_string(),
+                        } }
+                    </p>
                 }
             }
             if !q.stand_ins.is_empty() {
