@@ -237,6 +237,15 @@ test('exported SVG is a valid standalone SVG document; trace and history downloa
     dialog.locator('tbody tr').first().getByRole('button', { name: 'Jepsen EDN' }).click(),
   ]);
   assert.match(fs.readFileSync(await edn.path(), 'utf8'), /:type :invoke/);
+  await page.keyboard.press('Escape');
+  // Every chart downloads as SVG too.
+  const [chart] = await Promise.all([page.waitForEvent('download'), page.locator('.chart .save-svg').first().click()]);
+  assert.match(chart.suggestedFilename(), /^replication-lag-.*\.svg$/);
+  const chartSvg = fs.readFileSync(await chart.path(), 'utf8');
+  assert.equal(await page.evaluate((t) => {
+    const d = new DOMParser().parseFromString(t, 'image/svg+xml');
+    return d.querySelector('parsererror') ? 'error' : d.documentElement.querySelectorAll('path.series').length > 0 ? 'ok' : 'empty';
+  }, chartSvg), 'ok');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -7,6 +7,40 @@ use replicascope_engine::scenario::TopologyKind;
 use replicascope_engine::time::human_duration;
 use yew::prelude::*;
 
+/// A name for a chart in file names and selectors: lower-case letters, digits and dashes.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// A small button that downloads the SVG inside the closest figure as a standalone file.
+pub fn save_button(title: &str) -> Html {
+    let name = slug(title);
+    let onclick = Callback::from(move |e: MouseEvent| {
+        let figure = e
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .and_then(|el| el.closest("figure, .quorum-view, .merkle-view").ok().flatten());
+        let Some(figure) = figure else { return };
+        let id = format!("rs-export-{name}");
+        figure.set_id(&id);
+        if let Some(svg) = super::host::svg_document(&format!("#{id} svg:not(.icon)"), "") {
+            super::host::download(&format!("{name}.svg"), "image/svg+xml", &svg);
+        }
+    });
+    html! { <button class="save-svg" title="Download as SVG" aria-label={format!("Download “{title}” as SVG")} {onclick}>{ super::icons::download() }</button> }
+}
+
 fn f(v: f64) -> String {
     format!("{v:.1}")
 }
@@ -117,8 +151,8 @@ pub fn line_chart(p: &LineChartProps) -> Html {
         html! { <span class="chart-key"><svg width="18" height="8" aria-hidden="true"><line x1="0" y1="4" x2="18" y2="4" stroke={COLORS[i % COLORS.len()]} stroke-dasharray={DASHES[i % DASHES.len()]} stroke-width="2" /></svg>{ s.label.clone() }</span> }
     });
     html! {
-        <figure class="chart">
-            <figcaption>{ p.title.clone() }if !p.y_label.is_empty() { <span class="unit">{ format!(" ({})", p.y_label) }</span> }</figcaption>
+        <figure class="chart" data-chart={slug(&p.title)}>
+            <figcaption>{ p.title.clone() }if !p.y_label.is_empty() { <span class="unit">{ format!(" ({})", p.y_label) }</span> }{ save_button(&p.title) }</figcaption>
             <svg viewBox={format!("0 0 {CW} {CH}")} role="img" aria-label={p.title.clone()}>
                 { for ticks }
                 { for marks }
@@ -241,8 +275,8 @@ pub fn compare(p: &CompareProps) -> Html {
             }
         });
         html! {
-            <figure class="chart">
-                <figcaption>{"Messages per client operation"}</figcaption>
+            <figure class="chart" data-chart="messages-per-operation">
+                <figcaption>{"Messages per client operation"}{ save_button("Messages per operation") }</figcaption>
                 <svg viewBox={format!("0 0 {CW} {CH}")} role="img" aria-label="Messages per client operation">{ for rows }</svg>
                 <div class="chart-legend"><span class="muted small">{"Every message any node or client sent, divided by the operations clients issued."}</span></div>
             </figure>

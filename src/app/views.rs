@@ -350,6 +350,7 @@ pub fn quorum_view(p: &QuorumViewProps) -> Html {
     let overlap: Vec<String> = r_set.iter().filter(|n| w_set.contains(n)).map(|n| n.to_string()).collect();
     html! {
         <div class="quorum-view">
+            { super::charts::save_button(&format!("quorum {} {}", if q.write { "write" } else { "read" }, q.coordinator)) }
             <svg viewBox={format!("0 0 {width} 90")} role="img" aria-label="Replicas of the key, with the write and read quorums">{ for replicas }</svg>
             <ul class="qv-legend">
                 <li><span class="sw in-w" />{ if q.write { "acknowledged this write" } else { "acknowledged the last write" } }</li>
@@ -441,6 +442,7 @@ pub fn merkle_view(p: &MerkleViewProps) -> Html {
     });
     html! {
         <div class="merkle-view">
+            { super::charts::save_button(&format!("merkle {} {}", m.a, m.b)) }
             <svg viewBox={format!("0 0 640 {height}")} role="img" aria-label="The two Merkle trees, differing hashes highlighted">
                 { tree(&m.tree_a, &m.differing, 10.0, &format!("{}'s tree", m.a)) }
                 { tree(&m.tree_b, &m.differing, 330.0, &format!("{}'s tree", m.b)) }
