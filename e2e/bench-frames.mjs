@@ -65,6 +65,8 @@ console.log(JSON.stringify({
   main_thread_ms_per_second_by_event: top,
   animation_frame_ms: { frames: raf.length, p50: fmt(q(raf, 0.5)), p95: fmt(q(raf, 0.95)), max: fmt(Math.max(...raf)) },
   main_thread_tasks_ms: { tasks: tasks.length, p95: fmt(q(tasks, 0.95)), max: fmt(Math.max(...tasks)), over_50ms: tasks.filter((t) => t > 50).length },
+  frame_task_histogram_ms: Object.fromEntries([2, 4, 6, 8, 10, 12, 16, 20, 33, 50, Infinity].map((hi, i, a) => [
+    `${i ? a[i - 1] : 0}-${hi}`, frameTasks.filter((t) => t >= (i ? a[i - 1] : 0) && t < hi).length])),
   frames_per_second: fmt(raf.length / seconds),
   page_problems: problems,
 }, null, 2));

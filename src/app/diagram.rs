@@ -645,6 +645,17 @@ fn palette() -> Option<Palette> {
     })
 }
 
+/// The message canvas's context: redrawn every frame, so it asks the browser for the
+/// low-latency path (drawn without waiting for the rest of the page's compositing).
+fn message_context(c: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"desynchronized".into(), &true.into());
+    c.get_context_with_context_options("2d", &opts)
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+}
+
 fn context(c: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
     c.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
 }
@@ -739,7 +750,7 @@ impl Painter {
             canvas.set_width(pw);
             canvas.set_height(ph);
         }
-        let Some(ctx) = context(canvas) else { return };
+        let Some(ctx) = message_context(canvas) else { return };
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
         if in_flight.is_empty() {

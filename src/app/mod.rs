@@ -1032,7 +1032,6 @@ impl Component for App {
                 </div>
             }
         });
-        let now = s.now();
         let time = s.time;
         let visible = s.panes.iter().filter(|p| !p.hidden).count();
         let panes = s
@@ -1176,7 +1175,7 @@ impl Component for App {
                 <Legend />
                 { compare }
                 <footer class="footer">
-                    { format!("Simulated time {} of {}. Seed {}. ", human_duration(now), human_duration(s.duration()), s.scenario.seed) }
+                    { format!("{} of simulated time, seed {}. ", human_duration(s.duration()), s.scenario.seed) }
                     {"Every run is deterministic: the same link replays the same messages in the same order."}
                 </footer>
                 { dialog.unwrap_or_default() }
