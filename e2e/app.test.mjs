@@ -202,7 +202,7 @@ test('failover, quorum and Merkle views, anomalies, and the comparison table', a
 test('exported SVG is a valid standalone SVG document; trace and history download', async () => {
   const { page, problems, context } = await open('preset=two-am-failover&t=12s');
   await complete(page);
-  await page.getByRole('button', { name: 'Export' }).click();
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
   const dialog = page.locator('.modal');
   const [svgDownload] = await Promise.all([
     page.waitForEvent('download'),
@@ -291,11 +291,11 @@ test('hostile and broken links: a clear message, a working page, no script', asy
 
 test('share and embed dialogs produce a working link and iframe snippet', async () => {
   const { page, problems, context } = await open('preset=split-brain&seed=7&t=3.5s');
-  await page.getByRole('button', { name: 'Share' }).click();
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
   const url = await page.locator('.modal input.copy-text').inputValue();
   assert.match(url, /#preset=split-brain&seed=7&t=3\.5s$/);
   await page.keyboard.press('Escape');
-  await page.getByRole('button', { name: 'Embed' }).click();
+  await page.getByRole('button', { name: 'Embed', exact: true }).click();
   const modal = page.locator('.modal');
   await modal.getByLabel('Narration').uncheck();
   await modal.getByLabel('Play on load').check();

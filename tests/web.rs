@@ -90,9 +90,30 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
             "the hovered message is highlighted"
         );
         // Hit-testing finds the message where it is drawn.
-        let ((x, y), _) = replicascope_app::app::diagram::dot(&first.record, s.time, 3, 2, false);
-        assert!(replicascope_app::app::diagram::message_at(&in_flight, x + 2.0, y - 2.0, 3, 2, false).is_some());
-        assert_eq!(replicascope_app::app::diagram::message_at(&in_flight, -50.0, -50.0, 3, 2, false), None);
+        let ((x, y), _) = replicascope_app::app::diagram::dot(
+            &first.record,
+            s.time,
+            replicascope_app::app::diagram::Geo::new(3, 2),
+            false,
+        );
+        assert!(replicascope_app::app::diagram::message_at(
+            &in_flight,
+            x + 2.0,
+            y - 2.0,
+            replicascope_app::app::diagram::Geo::new(3, 2),
+            false
+        )
+        .is_some());
+        assert_eq!(
+            replicascope_app::app::diagram::message_at(
+                &in_flight,
+                -50.0,
+                -50.0,
+                replicascope_app::app::diagram::Geo::new(3, 2),
+                false
+            ),
+            None
+        );
     }
 }
 
@@ -240,7 +261,7 @@ async fn quorum_and_merkle_views_show_membership_and_differences() {
     let div = root();
     yew::Renderer::<QuorumView>::with_root_and_props(
         div.clone(),
-        QuorumViewProps { record: read.clone(), last_write: last },
+        QuorumViewProps { record: read.clone(), last_write: last, repair: None },
     )
     .render();
     yew::scheduler::flush().await;

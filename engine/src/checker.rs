@@ -333,7 +333,9 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         let own = idx
             .writes
             .values()
-            .filter(|w| w.session == r.session && w.key == key && w.acked.is_some_and(|t| t < invoke))
+            // Same session: the acknowledgement and the next invocation can fall on the same
+            // instant (a session issues its next operation as soon as one completes).
+            .filter(|w| w.session == r.session && w.key == key && w.acked.is_some_and(|t| t <= invoke))
             .max_by_key(|w| (w.acked, w.id))
             .filter(|w| !idx.reset_between(w.acked.unwrap_or(0), invoke))
             .filter(|w| all_older(&idx, &returned, w));

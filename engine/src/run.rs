@@ -340,7 +340,14 @@ impl AnyRun {
             }
             TopologyKind::MultiLeader => {
                 let c = t.multi_leader?;
-                let place = placement_indices(&c.placement, c.leaders as usize, &regions);
+                // Followers live in their leader's region.
+                let leaders = placement_indices(&c.placement, c.leaders as usize, &regions);
+                let place = (0..c.node_count())
+                    .map(|i| match c.leader_of(NodeId(i as u8)) {
+                        Some(l) => leaders[l.0 as usize],
+                        None => leaders[i],
+                    })
+                    .collect();
                 AnyRun::MultiLeader(Run::new(MultiLeader::new(c, &plan), plan, place))
             }
             TopologyKind::Leaderless => {

@@ -372,7 +372,7 @@ impl Scenario {
         let t = &self.topologies;
         match kind {
             TopologyKind::LeaderFollower => t.leader_follower.as_ref().map(|c| c.nodes as usize),
-            TopologyKind::MultiLeader => t.multi_leader.as_ref().map(|c| c.leaders as usize),
+            TopologyKind::MultiLeader => t.multi_leader.as_ref().map(|c| c.node_count()),
             TopologyKind::Leaderless => t.leaderless.as_ref().map(|c| c.nodes as usize),
         }
     }

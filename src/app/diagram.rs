@@ -35,13 +35,57 @@ fn client_step(clients: usize) -> f64 {
     (56.0f64).min((W - 24.0) / (clients - 1) as f64)
 }
 
+/// What decides where things are drawn: how many nodes and clients, and (multi-leader with
+/// followers) how many leaders with how many followers each, so that each follower sits next
+/// to its leader on the circle.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Geo {
+    pub nodes: usize,
+    pub clients: usize,
+    pub leaders: usize,
+    pub per_leader: usize,
+}
+
+impl Geo {
+    pub fn new(nodes: usize, clients: usize) -> Geo {
+        Geo { nodes, clients, leaders: nodes, per_leader: 0 }
+    }
+
+    pub fn of(view: &PaneView, kind: TopologyKind) -> Geo {
+        let mut g = Geo::new(view.nodes.len(), view.clients.len());
+        if kind == TopologyKind::MultiLeader {
+            let followers = view.nodes.iter().filter(|n| n.view.role == Role::Follower).count();
+            let leaders = view.nodes.len() - followers;
+            if followers > 0 && leaders > 0 && followers % leaders == 0 {
+                g.leaders = leaders;
+                g.per_leader = followers / leaders;
+            }
+        }
+        g
+    }
+
+    /// The slot on the circle of node `i`: a leader, then its followers, then the next leader.
+    fn slot(&self, i: usize) -> usize {
+        if self.per_leader == 0 {
+            return i;
+        }
+        let group = self.per_leader + 1;
+        if i < self.leaders {
+            i * group
+        } else {
+            let j = i - self.leaders;
+            (j / self.per_leader) * group + 1 + j % self.per_leader
+        }
+    }
+}
+
 /// Where an endpoint is drawn.
-pub fn place(e: Endpoint, nodes: usize, clients: usize) -> (f64, f64) {
+pub fn place(e: Endpoint, g: Geo) -> (f64, f64) {
     match e {
-        Endpoint::Node(n) => node_position(n.0 as usize, nodes, CX, CY, R),
+        Endpoint::Node(n) => node_position(g.slot(n.0 as usize), g.nodes, CX, CY, R),
         Endpoint::Client(c) => {
-            let step = client_step(clients);
-            let span = (clients.max(1) as f64 - 1.0) * step;
+            let step = client_step(g.clients);
+            let span = (g.clients.max(1) as f64 - 1.0) * step;
             (CX - span / 2.0 + c.0 as f64 * step, CLIENT_Y)
         }
     }
@@ -115,6 +159,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
     let key = use_state(String::new);
     let value = use_state(|| 1i64);
     let nodes = p.view.nodes.len();
+    let geo = Geo::of(&p.view, p.kind);
     let clients = p.view.clients.len();
     // Memoised, so that the static layer re-renders only when the pane's state changes, not on
     // every animation frame.
@@ -156,7 +201,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         |i: usize| if i < nodes { NodeId(i as u8).to_string() } else { ClientId((i - nodes) as u8).to_string() };
     let popup = match (*menu).clone() {
         Some(Menu::Node(n)) => p.view.nodes.get(n.0 as usize).map(|info| {
-            let (x, y) = place(Endpoint::Node(n), nodes, clients);
+            let (x, y) = place(Endpoint::Node(n), geo);
             let style = format!("left: {:.1}%; top: {:.1}%;", x / W * 100.0, (y + NODE_R + 4.0) / H * 100.0);
             let down = info.liveness == Liveness::Down;
             let paused = info.liveness == Liveness::Paused;
@@ -202,7 +247,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
             }
         }),
         Some(Menu::Client(c)) => {
-            let (x, y) = place(Endpoint::Client(c), nodes, clients);
+            let (x, y) = place(Endpoint::Client(c), geo);
             let style = format!("left: {:.1}%; bottom: {:.1}%;", x / W * 100.0, (H - y + 14.0) / H * 100.0);
             let current =
                 if key.is_empty() { p.keys.first().cloned().unwrap_or_else(|| "x".into()) } else { (*key).clone() };
@@ -285,7 +330,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let (in_flight, reduced, highlight, gen) = (p.in_flight.clone(), p.reduced_motion, p.highlight, p.layout_gen);
         use_effect(move || {
             if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                painter.borrow_mut().draw(&c, &in_flight, nodes, clients, reduced, highlight, gen);
+                painter.borrow_mut().draw(&c, &in_flight, geo, reduced, highlight, gen);
             }
         });
     }
@@ -303,7 +348,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
             let (ox, oy) = ((r.width() - W * scale) / 2.0, (r.height() - H * scale) / 2.0);
             let x = (e.client_x() as f64 - r.left() - ox) / scale;
             let y = (e.client_y() as f64 - r.top() - oy) / scale;
-            message_at(&in_flight, x, y, nodes, clients, reduced)
+            message_at(&in_flight, x, y, geo, reduced)
         }
     };
     let onmousemove = {
@@ -356,7 +401,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
     let lit = p.highlight.and_then(|h| p.in_flight.iter().find(|f| h.matches(f.record.id, f.record.op.map(u64::from))));
     let highlighted = lit.map(|f| f.record.id.to_string());
     let highlighted_at = lit.map(|f| {
-        let ((x, y), _) = dot(&f.record, f.t, nodes, clients, p.reduced_motion);
+        let ((x, y), _) = dot(&f.record, f.t, geo, p.reduced_motion);
         format!("{x:.1},{y:.1}")
     });
     html! {
@@ -392,15 +437,26 @@ fn links(kind: TopologyKind, view: &PaneView) -> Vec<(usize, usize)> {
             None => Vec::new(),
         },
         TopologyKind::MultiLeader => {
+            // Leaders connect by the replication topology; each follower to its leader.
+            let leaders: Vec<usize> =
+                (0..n).filter(|i| matches!(view.nodes[*i].view.role, Role::Leader | Role::Hub)).collect();
             let hub = view.nodes.iter().position(|x| x.view.role == Role::Hub);
-            let is_ring = view.nodes.iter().all(|x| x.view.role == Role::Leader) && n > 2 && ring_hint(view);
-            if let Some(h) = hub {
-                (0..n).filter(|i| *i != h).map(|i| (h, i)).collect()
-            } else if is_ring {
-                (0..n).map(|i| (i, (i + 1) % n)).collect()
+            let mut out: Vec<(usize, usize)> = if let Some(h) = hub {
+                leaders.iter().filter(|i| **i != h).map(|i| (h, *i)).collect()
+            } else if leaders.len() > 2 && ring_hint(view) {
+                (0..leaders.len()).map(|k| (leaders[k], leaders[(k + 1) % leaders.len()])).collect()
             } else {
-                (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).collect()
+                leaders.iter().enumerate().flat_map(|(k, a)| leaders[k + 1..].iter().map(move |b| (*a, *b))).collect()
+            };
+            for (i, node) in view.nodes.iter().enumerate() {
+                let leader = node.view.detail.iter().find(|(k, _)| k == "follows").and_then(|(_, v)| {
+                    v.strip_prefix('n').and_then(|d| d.parse::<usize>().ok()).map(|d| d.saturating_sub(1))
+                });
+                if let Some(l) = leader.filter(|l| *l < n) {
+                    out.push((l, i));
+                }
             }
+            out
         }
         TopologyKind::Leaderless => (0..n).map(|i| (i, (i + 1) % n)).filter(|(a, b)| a != b).collect(),
     }
@@ -414,9 +470,9 @@ fn ring_hint(view: &PaneView) -> bool {
 #[function_component(StaticLayer)]
 fn static_layer(p: &StaticProps) -> Html {
     let v = &p.view;
-    let nodes = v.nodes.len();
     let clients = v.clients.len();
-    let pos = |e: Endpoint| place(e, nodes, clients);
+    let geo = Geo::of(v, p.kind);
+    let pos = |e: Endpoint| place(e, geo);
     let link_lines = links(p.kind, v).into_iter().map(|(a, b)| {
         let (x1, y1) = pos(Endpoint::Node(NodeId(a as u8)));
         let (x2, y2) = pos(Endpoint::Node(NodeId(b as u8)));
@@ -561,9 +617,9 @@ fn static_layer(p: &StaticProps) -> Html {
 }
 
 /// Where a message in flight is drawn at `now`, and whether it has faded (lost).
-pub fn dot(m: &MsgRecord, now: f64, nodes: usize, clients: usize, reduced_motion: bool) -> ((f64, f64), bool) {
-    let a = place(m.from, nodes, clients);
-    let b = place(m.to, nodes, clients);
+pub fn dot(m: &MsgRecord, now: f64, geo: Geo, reduced_motion: bool) -> ((f64, f64), bool) {
+    let a = place(m.from, geo);
+    let b = place(m.to, geo);
     let t = progress(now as u64, m.sent_at, m.deliver_at);
     // A message lost to a partition or a crash travels to the middle (or the end) and fades.
     let (stop, faded) = match m.dropped {
@@ -578,11 +634,11 @@ pub fn dot(m: &MsgRecord, now: f64, nodes: usize, clients: usize, reduced_motion
 
 /// The message under a point of the diagram (viewBox coordinates), if any: the nearest within
 /// a little more than a dot's radius.
-pub fn message_at(in_flight: &[Flying], x: f64, y: f64, nodes: usize, clients: usize, reduced: bool) -> Option<u64> {
+pub fn message_at(in_flight: &[Flying], x: f64, y: f64, geo: Geo, reduced: bool) -> Option<u64> {
     in_flight
         .iter()
         .map(|f| {
-            let ((mx, my), _) = dot(&f.record, f.t, nodes, clients, reduced);
+            let ((mx, my), _) = dot(&f.record, f.t, geo, reduced);
             (f.record.id, (mx - x).powi(2) + (my - y).powi(2))
         })
         .filter(|(_, d2)| *d2 <= 9.0 * 9.0)
@@ -727,8 +783,7 @@ impl Painter {
         &mut self,
         canvas: &web_sys::HtmlCanvasElement,
         in_flight: &[Flying],
-        nodes: usize,
-        clients: usize,
+        geo: Geo,
         reduced: bool,
         highlight: Option<Highlight>,
         layout_gen: u32,
@@ -766,11 +821,11 @@ impl Painter {
         let mut lit = Vec::new();
         for f in in_flight {
             let m = &f.record;
-            let ((x, y), faded) = dot(m, f.t, nodes, clients, reduced);
+            let ((x, y), faded) = dot(m, f.t, geo, reduced);
             let k =
                 if faded { MsgKind::ALL.len() } else { MsgKind::ALL.iter().position(|k| *k == m.kind).unwrap_or(0) };
             if reduced {
-                let (a, b) = (place(m.from, nodes, clients), place(m.to, nodes, clients));
+                let (a, b) = (place(m.from, geo), place(m.to, geo));
                 ctx.set_global_alpha(0.6);
                 ctx.set_stroke_style_str(pal.kinds.get(k).unwrap_or(&pal.bad));
                 ctx.set_line_width(1.0);

@@ -1189,10 +1189,10 @@ impl App {
     fn messages_svg(&self, i: usize) -> String {
         let s = &self.session;
         let Some(p) = s.panes.get(i) else { return String::new() };
-        let (nodes, clients) = (p.view.nodes.len(), p.view.clients.len());
+        let geo = diagram::Geo::of(&p.view, p.kind);
         let mut out = String::new();
         for m in p.in_flight(s.now()) {
-            let ((x, y), faded) = diagram::dot(m, s.time, nodes, clients, false);
+            let ((x, y), faded) = diagram::dot(m, s.time, geo, false);
             out.push_str(&format!(
                 "<g class=\"msg {}{}\" transform=\"translate({x:.1} {y:.1})\"><circle r=\"6.5\"></circle><text y=\"0.5\">{}</text></g>",
                 m.kind.name(),
@@ -1346,7 +1346,14 @@ fn summary(s: &Session, kind: TopologyKind) -> String {
         TopologyKind::MultiLeader => t
             .multi_leader
             .as_ref()
-            .map(|c| format!("{} leaders · {} · {}", c.leaders, c.topology.label(), c.register.label()))
+            .map(|c| {
+                let followers = match c.followers {
+                    0 => String::new(),
+                    1 => " with a follower each".to_string(),
+                    f => format!(" with {f} followers each"),
+                };
+                format!("{} leaders{followers} · {} · {}", c.leaders, c.topology.label(), c.register.label())
+            })
             .unwrap_or_default(),
         TopologyKind::Leaderless => t
             .leaderless

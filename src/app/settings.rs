@@ -96,6 +96,10 @@ pub fn settings(p: &SettingsProps) -> Html {
             html! {
                 <>
                     { number("Leaders", "ml.leaders", c.leaders, 2, 5, cb) }
+                    { number("Followers per leader", "ml.followers", c.followers, 0, 3, cb) }
+                    if c.followers > 0 {
+                        { select("Reads go to", "ml.read_from", &json_name(&c.read_from), &[("leader", "the local leader"), ("follower", "a follower of it")], cb) }
+                    }
                     { select("Topology", "ml.topology", &json_name(&c.topology), &[("all_to_all", "all-to-all"), ("ring", "ring"), ("star", "star")], cb) }
                     { select("Registers", "ml.register", &json_name(&c.register), &[("lww", "last write wins"), ("lww_node_id", "LWW + node-id tie-break"), ("siblings", "keep siblings")], cb) }
                     { select("Counters", "ml.counter", &json_name(&c.counter), &[("naive", "naive number"), ("g_counter", "G-counter"), ("pn_counter", "PN-counter")], cb) }

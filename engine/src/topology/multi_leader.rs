@@ -20,6 +20,16 @@
 //! not yet acknowledged by a neighbour stay queued for it and are resent: the queue is the
 //! backlog you see piling up behind a dead leader.
 //!
+//! ## Followers
+//! Each leader may have followers in its region (`followers`: 0–3 per leader). The leader
+//! streams them, in its own order, the new state of every key it changes — its own writes and
+//! the changes it applies from other leaders, after conflict resolution — and resends what a
+//! follower has not acknowledged (go-back-N). Followers take no writes; with
+//! `read_from: follower` clients read from one of their leader's followers, which is cheaper
+//! for the leader and a few milliseconds behind it: a session can miss its own write there.
+//! A follower is not promoted when its leader dies (that is leader-follower failover, in the
+//! other pane); it goes on serving what it has.
+//!
 //! ## Detecting conflicts
 //! Each version of a value carries a **version vector**: for each leader, how many writes to that
 //! key from that leader it reflects. An incoming version whose vector is ≥ the local one in every
@@ -117,6 +127,37 @@ pub struct MlConfig {
     pub retry_interval: Duration,
     /// Granularity of the timestamps LWW compares.
     pub clock_resolution: Duration,
+    /// Followers per leader, in the leader's region, replicating from it asynchronously.
+    pub followers: u32,
+    /// Where clients send reads: their leader, or one of its followers.
+    pub read_from: MlReadFrom,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MlReadFrom {
+    Leader,
+    Follower,
+}
+
+impl MlConfig {
+    /// Leaders are n1…nL; the followers of leader i come after, in order.
+    pub fn node_count(&self) -> usize {
+        self.leaders as usize * (1 + self.followers as usize)
+    }
+
+    /// The leader a node follows (None for a leader).
+    pub fn leader_of(&self, n: NodeId) -> Option<NodeId> {
+        let (l, f) = (self.leaders as usize, self.followers as usize);
+        let i = n.0 as usize;
+        (i >= l && f > 0).then(|| NodeId(((i - l) / f) as u8))
+    }
+
+    pub fn followers_of(&self, leader: NodeId) -> impl Iterator<Item = NodeId> {
+        let (l, f) = (self.leaders as usize, self.followers as usize);
+        let first = l + leader.0 as usize * f;
+        (first..first + f).map(|i| NodeId(i as u8))
+    }
 }
 
 impl Default for MlConfig {
@@ -133,6 +174,8 @@ impl Default for MlConfig {
             ids: IdScheme::AutoIncrement,
             retry_interval: Duration::from_secs(1),
             clock_resolution: Duration::from_ms(1),
+            followers: 0,
+            read_from: MlReadFrom::Leader,
         }
     }
 }
@@ -140,6 +183,19 @@ impl Default for MlConfig {
 impl Validate for MlConfig {
     fn validate(&self, path: &str, p: &mut Problems) {
         p.range_u64(&join(path, "leaders"), self.leaders as u64, 2, 5);
+        p.range_u64(&join(path, "followers"), self.followers as u64, 0, 3);
+        if self.node_count() > crate::scenario::MAX_NODES {
+            p.push(
+                &join(path, "followers"),
+                format!(
+                    "{} leaders with {} followers each make {} nodes; at most {}",
+                    self.leaders,
+                    self.followers,
+                    self.node_count(),
+                    crate::scenario::MAX_NODES
+                ),
+            );
+        }
         p.range_u64(&join(path, "retry_interval"), self.retry_interval.0, 10_000, 60_000_000);
         p.range_u64(&join(path, "clock_resolution"), self.clock_resolution.0, 1, 10_000_000);
     }
@@ -169,13 +225,53 @@ pub struct Change {
 
 #[derive(Clone, Debug)]
 pub enum MlMsg {
-    ClientWrite { op: OpId, op_body: Op },
-    ClientRead { op: OpId, key: Sym },
-    WriteOk { op: OpId, version: String, assigned: Option<String> },
-    ReadOk { op: OpId, value: ReadValue },
-    Rejected { op: OpId, reason: String },
-    Replicate { change: Rc<Change> },
-    ReplicateAck { origin: NodeId, seq: u64 },
+    ClientWrite {
+        op: OpId,
+        op_body: Op,
+    },
+    ClientRead {
+        op: OpId,
+        key: Sym,
+    },
+    WriteOk {
+        op: OpId,
+        version: String,
+        assigned: Option<String>,
+    },
+    ReadOk {
+        op: OpId,
+        value: ReadValue,
+    },
+    Rejected {
+        op: OpId,
+        reason: String,
+    },
+    Replicate {
+        change: Rc<Change>,
+    },
+    ReplicateAck {
+        origin: NodeId,
+        seq: u64,
+    },
+    /// A leader's new state of one key, for its followers, in the leader's order.
+    Follow {
+        entry: Rc<FollowEntry>,
+    },
+    /// Everything up to `seq` is applied on the follower.
+    FollowAck {
+        seq: u64,
+    },
+}
+
+/// One step of a leader's stream to its followers: the key's state after a change applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowEntry {
+    pub seq: u64,
+    pub unit: Sym,
+    pub item: Rc<Item>,
+    pub change: Rc<Change>,
+    /// True time the leader applied it, for lag only.
+    pub at: SimTime,
 }
 
 impl MessageMeta for MlMsg {
@@ -185,8 +281,8 @@ impl MessageMeta for MlMsg {
             MlMsg::ClientRead { .. } => MsgKind::Read,
             MlMsg::WriteOk { .. } | MlMsg::Rejected { .. } => MsgKind::Ack,
             MlMsg::ReadOk { .. } => MsgKind::ReadReply,
-            MlMsg::Replicate { .. } => MsgKind::Replicate,
-            MlMsg::ReplicateAck { .. } => MsgKind::ReplicaAck,
+            MlMsg::Replicate { .. } | MlMsg::Follow { .. } => MsgKind::Replicate,
+            MlMsg::ReplicateAck { .. } | MlMsg::FollowAck { .. } => MsgKind::ReplicaAck,
         }
     }
     fn label(&self) -> Label {
@@ -199,6 +295,8 @@ impl MessageMeta for MlMsg {
             MlMsg::Rejected { .. } => Static("rejected"),
             MlMsg::Replicate { change } => Text(change.message_label.clone()),
             MlMsg::ReplicateAck { seq, .. } => Num("ack #", *seq),
+            MlMsg::Follow { entry } => Text(entry.change.message_label.clone()),
+            MlMsg::FollowAck { seq } => Num("applied ", *seq),
         }
     }
     fn op(&self) -> Option<OpId> {
@@ -209,10 +307,14 @@ impl MessageMeta for MlMsg {
             | MlMsg::ReadOk { op, .. }
             | MlMsg::Rejected { op, .. } => Some(*op),
             MlMsg::Replicate { change } => Some(change.write),
-            MlMsg::ReplicateAck { .. } => None,
+            MlMsg::Follow { entry } => Some(entry.change.write),
+            MlMsg::ReplicateAck { .. } | MlMsg::FollowAck { .. } => None,
         }
     }
 }
+
+/// Entries of a leader's stream resent to a follower at once.
+const FOLLOW_WINDOW: u64 = 32;
 
 #[derive(Clone, Debug)]
 pub enum MlTimer {
@@ -268,6 +370,14 @@ pub struct MlNode {
     pub last_ack: BTreeMap<NodeId, SimTime>,
     /// Times of own changes (true time, for lag measurement only).
     pub own_times: PLog<SimTime>,
+    /// A leader's stream to its followers, and how far each has applied it.
+    pub follow_log: PLog<Rc<FollowEntry>>,
+    pub follower_applied: BTreeMap<NodeId, u64>,
+    /// How far the stream was last resent to each follower (go-back-N).
+    pub follow_resent: BTreeMap<NodeId, u64>,
+    /// A follower: how far it has applied its leader's stream, and what arrived early.
+    pub applied: u64,
+    pub early: BTreeMap<u64, Rc<FollowEntry>>,
 }
 
 #[derive(Clone, Debug)]
@@ -469,6 +579,7 @@ impl MultiLeader {
             }
         }
         self.merge(node, ctx, change.key, &change.item, change);
+        self.feed_followers(node, ctx, change.key, change);
         // Forward along the topology (all-to-all never forwards).
         let targets = self.targets(node.id, change, &node.skipped);
         if targets.is_empty() {
@@ -491,6 +602,31 @@ impl MultiLeader {
                 }
             }
         }
+    }
+
+    /// Streams the key's new state to this leader's followers, in order.
+    fn feed_followers(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, unit: Sym, change: &Rc<Change>) {
+        if self.cfg.followers == 0 {
+            return;
+        }
+        let Some(item) = node.store.get(&unit) else { return };
+        let entry = Rc::new(FollowEntry {
+            seq: node.follow_log.len() as u64 + 1,
+            unit,
+            item: Rc::new(item.clone()),
+            change: change.clone(),
+            at: ctx.now,
+        });
+        node.follow_log.push(entry.clone());
+        for f in self.cfg.followers_of(node.id) {
+            ctx.send(f, MlMsg::Follow { entry: entry.clone() });
+        }
+    }
+
+    fn apply_follow(&self, node: &mut MlNode, entry: &FollowEntry) {
+        node.store.insert(entry.unit, (*entry.item).clone());
+        node.lane.push(LaneEntry { change: entry.change.clone(), discarded: false });
+        node.applied = entry.seq;
     }
 
     fn change_label(&self, body: &Op) -> String {
@@ -527,16 +663,34 @@ impl Protocol for MultiLeader {
             held: Vec::new(),
             last_ack: BTreeMap::new(),
             own_times: PLog::new(),
+            follow_log: PLog::new(),
+            follower_applied: BTreeMap::new(),
+            follow_resent: BTreeMap::new(),
+            applied: 0,
+            early: BTreeMap::new(),
         }
     }
 
     fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> MlClient {
-        let leader = ctx.cluster.local_nodes(id).first().copied().unwrap_or(NodeId((id.0 as usize % self.n()) as u8));
+        // The leaders of the client's region, shared out among its clients.
+        let local: Vec<NodeId> =
+            ctx.cluster.local_nodes(id).into_iter().filter(|n| (n.0 as usize) < self.n()).collect();
+        let leader = if local.is_empty() {
+            NodeId((id.0 as usize % self.n()) as u8)
+        } else {
+            local[id.0 as usize % local.len()]
+        };
         MlClient { id, leader, pending: None }
     }
 
     fn on_message(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: MlMsg) {
         match (from, msg) {
+            (Endpoint::Client(c), MlMsg::ClientWrite { op, .. }) if self.cfg.leader_of(node.id).is_some() => {
+                ctx.contacted(op, node.id);
+                let leader = self.cfg.leader_of(node.id).unwrap_or(NodeId(0));
+                let reason = format!("{} is a follower of {leader}: writes go to the leader", node.id);
+                ctx.send(c, MlMsg::Rejected { op, reason });
+            }
             (Endpoint::Client(c), MlMsg::ClientWrite { op, op_body }) => {
                 ctx.contacted(op, node.id);
                 if let Op::DeleteAll = op_body {
@@ -579,6 +733,7 @@ impl Protocol for MultiLeader {
                 node.store.insert(unit, item);
                 node.lane.push(LaneEntry { change: change.clone(), discarded: false });
                 ctx.send(c, MlMsg::WriteOk { op, version, assigned });
+                self.feed_followers(node, ctx, unit, &change);
                 for t in self.targets(node.id, &change, &node.skipped) {
                     node.outbound.entry(t).or_default().insert((node.id, seq), change.clone());
                     ctx.send(t, MlMsg::Replicate { change: change.clone() });
@@ -604,6 +759,35 @@ impl Protocol for MultiLeader {
                     q.remove(&(origin, seq));
                 }
             }
+            (Endpoint::Node(l), MlMsg::Follow { entry }) => {
+                if entry.seq == node.applied + 1 {
+                    self.apply_follow(node, &entry);
+                    while let Some(next) = node.early.remove(&(node.applied + 1)) {
+                        self.apply_follow(node, &next);
+                    }
+                } else if entry.seq > node.applied {
+                    node.early.insert(entry.seq, entry);
+                }
+                ctx.send(l, MlMsg::FollowAck { seq: node.applied });
+            }
+            (Endpoint::Node(f), MlMsg::FollowAck { seq }) => {
+                let a = node.follower_applied.entry(f).or_default();
+                *a = (*a).max(seq);
+                let applied = *a;
+                // Go-back-N: a follower still behind after this ack missed something (a lost
+                // message, a partition); send what follows, once per ack advance.
+                let fed = node.follow_log.len() as u64;
+                let resent = node.follow_resent.entry(f).or_default();
+                if applied < fed && *resent <= applied {
+                    let upto = fed.min(applied + FOLLOW_WINDOW);
+                    *resent = upto;
+                    for s in applied..upto {
+                        if let Some(e) = node.follow_log.get(s as usize) {
+                            ctx.send(f, MlMsg::Follow { entry: e.clone() });
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -617,6 +801,17 @@ impl Protocol for MultiLeader {
                         ctx.send(*t, MlMsg::Replicate { change: c.clone() });
                     }
                 }
+                // And the stream to followers that are behind.
+                let fed = node.follow_log.len() as u64;
+                for f in self.cfg.followers_of(node.id) {
+                    let done = node.follower_applied.get(&f).copied().unwrap_or(0);
+                    node.follow_resent.insert(f, fed.min(done + FOLLOW_WINDOW));
+                    for s in done..fed.min(done + FOLLOW_WINDOW) {
+                        if let Some(e) = node.follow_log.get(s as usize) {
+                            ctx.send(f, MlMsg::Follow { entry: e.clone() });
+                        }
+                    }
+                }
                 ctx.set_timer(self.cfg.retry_interval.0, MlTimer::Retry);
             }
         }
@@ -625,6 +820,7 @@ impl Protocol for MultiLeader {
     fn on_crash(&self, node: &mut MlNode) {
         // Changes are in the durable log; what was queued for neighbours is rebuilt by resending.
         node.held.clear();
+        node.early.clear();
     }
 
     fn on_restart(&self, _node: &mut MlNode, ctx: &mut NodeCtx<Self>) {
@@ -665,11 +861,19 @@ impl Protocol for MultiLeader {
 
     fn client_invoke(&self, client: &mut MlClient, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
         client.pending = Some(op.clone());
-        let msg = match op.op {
-            Op::Read { key } => MlMsg::ClientRead { op: op.id, key },
-            ref other => MlMsg::ClientWrite { op: op.id, op_body: other.clone() },
+        let (msg, to) = match op.op {
+            Op::Read { key } => {
+                let f = self.cfg.followers as usize;
+                let to = if self.cfg.read_from == MlReadFrom::Follower && f > 0 {
+                    self.cfg.followers_of(client.leader).nth(client.id.0 as usize % f).unwrap_or(client.leader)
+                } else {
+                    client.leader
+                };
+                (MlMsg::ClientRead { op: op.id, key }, to)
+            }
+            ref other => (MlMsg::ClientWrite { op: op.id, op_body: other.clone() }, client.leader),
         };
-        ctx.send(op.via.unwrap_or(client.leader), msg);
+        ctx.send(op.via.unwrap_or(to), msg);
     }
 
     fn client_on_message(&self, client: &mut MlClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: MlMsg) {
@@ -753,11 +957,34 @@ impl Protocol for MultiLeader {
             .iter()
             .map(|(k, item)| (self.unit_name(*k, names), self.rules.item_label(item, names)))
             .collect();
-        let mut detail = vec![(
-            "applied from".to_string(),
-            node.seen.iter().enumerate().map(|(i, s)| format!("n{}:{}", i + 1, s.prefix)).collect::<Vec<_>>().join(" "),
-        )];
-        detail.push(("backlog".into(), format!("{backlog} change(s) not yet acknowledged")));
+        let follows = self.cfg.leader_of(id);
+        let mut detail = vec![("topology".to_string(), self.cfg.topology.label().to_string())];
+        match follows {
+            Some(l) => {
+                detail.push(("follows".into(), l.to_string()));
+                detail.push(("applied".into(), format!("{} of {l}'s changes", node.applied)));
+                if !node.early.is_empty() {
+                    detail
+                        .push(("arrived early".into(), format!("{} (waiting for the ones before)", node.early.len())));
+                }
+            }
+            None => {
+                detail.push((
+                    "applied from".to_string(),
+                    node.seen
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| format!("n{}:{}", i + 1, s.prefix))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ));
+                detail.push(("backlog".into(), format!("{backlog} change(s) not yet acknowledged")));
+                for f in self.cfg.followers_of(id) {
+                    let a = node.follower_applied.get(&f).copied().unwrap_or(0);
+                    detail.push((format!("{f} applied"), format!("{a} of {}", node.follow_log.len())));
+                }
+            }
+        }
         for (k, item) in &node.store {
             let vv = match item {
                 Item::Register(v) => v.iter().map(|r| vv_label(&r.vv)).collect::<Vec<_>>().join(" | "),
@@ -771,27 +998,36 @@ impl Protocol for MultiLeader {
             };
             detail.push((format!("{} version", self.unit_name(*k, names)), vv));
         }
-        NodeView {
-            id,
-            role: if self.cfg.topology == MlTopology::Star && id == NodeId(0) { Role::Hub } else { Role::Leader },
-            epoch: None,
-            badges,
-            log,
-            log_len: len as u64,
-            markers: vec![("own changes".into(), node.own_seq.to_string())],
-            data,
-            detail,
-        }
+        let (role, markers) = match follows {
+            Some(l) => (
+                Role::Follower,
+                vec![("applied".to_string(), node.applied.to_string()), ("follows".into(), l.to_string())],
+            ),
+            None => (
+                if self.cfg.topology == MlTopology::Star && id == NodeId(0) { Role::Hub } else { Role::Leader },
+                vec![("own changes".into(), node.own_seq.to_string())],
+            ),
+        };
+        NodeView { id, role, epoch: None, badges, log, log_len: len as u64, markers, data, detail }
     }
 
     fn observe(&self, nodes: &[&MlNode], up: &[bool], now: SimTime) -> Observation {
-        let leaders = nodes.iter().zip(up).filter(|(_, u)| **u).map(|(n, _)| (n.id, 0)).collect();
+        let n_leaders = self.n().min(nodes.len());
+        let leaders = nodes.iter().zip(up).take(n_leaders).filter(|(_, u)| **u).map(|(n, _)| (n.id, 0)).collect();
         let lag = nodes
             .iter()
             .map(|n| {
+                if let Some(l) = self.cfg.leader_of(n.id) {
+                    // A follower is behind its leader's stream.
+                    let leader = nodes.get(l.0 as usize)?;
+                    let fed = leader.follow_log.len() as u64;
+                    let entries = fed.saturating_sub(n.applied);
+                    let since = leader.follow_log.get(n.applied as usize).filter(|_| entries > 0).map(|e| e.at);
+                    return Some(Lag { entries, time_us: since.map(|t| now.saturating_sub(t)).unwrap_or(0) });
+                }
                 let mut entries = 0;
                 let mut oldest: Option<SimTime> = None;
-                for o in nodes {
+                for o in nodes.iter().take(n_leaders) {
                     if o.id == n.id {
                         continue;
                     }
