@@ -164,16 +164,6 @@ pub fn controls(p: &ControlsProps) -> Html {
             }
         })
     };
-    let pct = |t: u64| (t as f64 / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
-    let marks = p.markers.iter().enumerate().map(|(i, m)| {
-        let style = format!("left: {:.2}%", pct(m.time));
-        let pick = p.on_marker.clone();
-        html! {
-            <button class={classes!("mark", m.class)} style={style} title={format!("{} — {}", human_duration(m.time), m.label)}
-                aria-label={format!("Jump to {}: {}", human_duration(m.time), m.label)} data-time-us={m.time.to_string()}
-                onclick={Callback::from(move |_| pick.emit(i))} />
-        }
-    });
     let computed_pct = (p.computed / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
     let toggle = p.on_toggle.clone();
     let back = p.on_step_back.clone();
@@ -204,7 +194,7 @@ pub fn controls(p: &ControlsProps) -> Html {
             </div>
             <div class="scrubber">
                 <div class="computed" style={format!("width: {computed_pct:.1}%")} />
-                <div class="marks">{ for marks }</div>
+                <Marks markers={p.markers.clone()} duration={p.duration} on_marker={p.on_marker.clone()} />
                 <input type="range" aria-label="Simulated time" min="0" max={format!("{:.0}", p.duration / 1000.0)} step="1"
                     value={format!("{:.0}", p.time / 1000.0)} oninput={on_scrub} />
             </div>
@@ -221,4 +211,28 @@ pub fn controls(p: &ControlsProps) -> Html {
             }
         </div>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct MarksProps {
+    markers: Shared<Vec<Marker>>,
+    duration: f64,
+    on_marker: Callback<usize>,
+}
+
+/// The scrubber's markers: their own component, so that the playback bar re-rendering every
+/// frame does not compare hundreds of marker buttons every frame.
+#[function_component(Marks)]
+fn marks(p: &MarksProps) -> Html {
+    let pct = |t: u64| (t as f64 / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
+    let marks = p.markers.iter().enumerate().map(|(i, m)| {
+        let style = format!("left: {:.2}%", pct(m.time));
+        let pick = p.on_marker.clone();
+        html! {
+            <button class={classes!("mark", m.class)} style={style} title={format!("{} — {}", human_duration(m.time), m.label)}
+                aria-label={format!("Jump to {}: {}", human_duration(m.time), m.label)} data-time-us={m.time.to_string()}
+                onclick={Callback::from(move |_| pick.emit(i))} />
+        }
+    });
+    html! { <div class="marks">{ for marks }</div> }
 }
