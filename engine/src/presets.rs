@@ -19,103 +19,38 @@ pub struct Preset {
     pub json: &'static str,
 }
 
+/// A preset whose file is `scenarios/presets/<id>.json` (the id and the file name are one).
+macro_rules! preset {
+    ($id:literal, $group:ident) => {
+        Preset { id: $id, group: Group::$group, json: include_str!(concat!("../../scenarios/presets/", $id, ".json")) }
+    };
+}
+
 pub const PRESETS: &[Preset] = &[
-    Preset {
-        id: "two-am-failover",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/two-am-failover.json"),
-    },
-    Preset {
-        id: "async-vs-semi-sync",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/async-vs-semi-sync.json"),
-    },
-    Preset {
-        id: "profile-update",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/profile-update.json"),
-    },
-    Preset {
-        id: "time-goes-backwards",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/time-goes-backwards.json"),
-    },
-    Preset {
-        id: "reply-before-question",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/reply-before-question.json"),
-    },
-    Preset { id: "split-brain", group: Group::Lesson, json: include_str!("../../scenarios/presets/split-brain.json") },
-    Preset {
-        id: "wrong-follower",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/wrong-follower.json"),
-    },
-    Preset {
-        id: "not-a-backup",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/not-a-backup.json"),
-    },
-    Preset {
-        id: "lww-clock-skew",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/lww-clock-skew.json"),
-    },
-    Preset {
-        id: "shopping-cart",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/shopping-cart.json"),
-    },
-    Preset { id: "broken-ring", group: Group::Lesson, json: include_str!("../../scenarios/presets/broken-ring.json") },
-    Preset {
-        id: "colliding-ids",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/colliding-ids.json"),
-    },
-    Preset { id: "quorum-math", group: Group::Lesson, json: include_str!("../../scenarios/presets/quorum-math.json") },
-    Preset {
-        id: "sloppy-quorum",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/sloppy-quorum.json"),
-    },
-    Preset {
-        id: "read-repair-vs-anti-entropy",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/read-repair-vs-anti-entropy.json"),
-    },
-    Preset {
-        id: "tokyo-virginia",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/tokyo-virginia.json"),
-    },
-    Preset {
-        id: "quorum-not-linearizable",
-        group: Group::Lesson,
-        json: include_str!("../../scenarios/presets/quorum-not-linearizable.json"),
-    },
-    Preset {
-        id: "postgresql-streaming",
-        group: Group::RealSystem,
-        json: include_str!("../../scenarios/presets/postgresql-streaming.json"),
-    },
-    Preset {
-        id: "mysql-semi-sync",
-        group: Group::RealSystem,
-        json: include_str!("../../scenarios/presets/mysql-semi-sync.json"),
-    },
-    Preset {
-        id: "mongodb-replica-set",
-        group: Group::RealSystem,
-        json: include_str!("../../scenarios/presets/mongodb-replica-set.json"),
-    },
-    Preset {
-        id: "redis-replication",
-        group: Group::RealSystem,
-        json: include_str!("../../scenarios/presets/redis-replication.json"),
-    },
-    Preset { id: "cassandra", group: Group::RealSystem, json: include_str!("../../scenarios/presets/cassandra.json") },
-    Preset { id: "dynamodb", group: Group::RealSystem, json: include_str!("../../scenarios/presets/dynamodb.json") },
-    Preset { id: "riak", group: Group::RealSystem, json: include_str!("../../scenarios/presets/riak.json") },
+    preset!("two-am-failover", Lesson),
+    preset!("async-vs-semi-sync", Lesson),
+    preset!("profile-update", Lesson),
+    preset!("time-goes-backwards", Lesson),
+    preset!("reply-before-question", Lesson),
+    preset!("split-brain", Lesson),
+    preset!("wrong-follower", Lesson),
+    preset!("not-a-backup", Lesson),
+    preset!("lww-clock-skew", Lesson),
+    preset!("shopping-cart", Lesson),
+    preset!("broken-ring", Lesson),
+    preset!("colliding-ids", Lesson),
+    preset!("quorum-math", Lesson),
+    preset!("sloppy-quorum", Lesson),
+    preset!("read-repair-vs-anti-entropy", Lesson),
+    preset!("tokyo-virginia", Lesson),
+    preset!("quorum-not-linearizable", Lesson),
+    preset!("postgresql-streaming", RealSystem),
+    preset!("mysql-semi-sync", RealSystem),
+    preset!("mongodb-replica-set", RealSystem),
+    preset!("redis-replication", RealSystem),
+    preset!("cassandra", RealSystem),
+    preset!("dynamodb", RealSystem),
+    preset!("riak", RealSystem),
 ];
 
 /// The preset called `id`, parsed.

@@ -151,7 +151,7 @@ impl<'a, M, T> Ctx<'a, M, T> {
         entropy: Entropy,
         next_timer: &'a mut TimerId,
     ) -> Self {
-        Ctx { now, local_clock, me, cluster, entropy, next_timer, commands: Vec::new() }
+        Self::with_buffer(now, local_clock, me, cluster, entropy, next_timer, Vec::new())
     }
 
     /// Like `new`, recording into a recycled buffer (the engine keeps a pool).

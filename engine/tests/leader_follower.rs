@@ -3,38 +3,22 @@
 
 use replicascope_engine::annotate::Annotation;
 use replicascope_engine::checker::AnomalyKind;
-use replicascope_engine::metrics::{report, Report};
+use replicascope_engine::metrics::Report;
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::{FaultSpec, GeneratorSpec, Scenario, ScriptOp, TopologyKind};
+use replicascope_engine::scenario::{GeneratorSpec, Scenario, TopologyKind};
 use replicascope_engine::time::Duration;
 use replicascope_engine::topology::leader_follower::{
     FailoverMode, LfConfig, PromotionRule, ReadRouting, ReplicationMode,
 };
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
 
 const SEEDS: u64 = 200;
 
-fn ms(v: u64) -> Duration {
-    Duration::from_ms(v)
-}
-
-fn fault(at_ms: u64, f: &str) -> FaultSpec {
-    FaultSpec { at: ms(at_ms), fault: f.into() }
-}
-
-fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
-    ScriptOp { at: ms(at_ms), session: session.into(), op: op.into(), cl: None, via: None }
-}
+mod common;
+use common::{fault, ms, op};
 
 fn simulate(s: &Scenario, seed: u64) -> (AnyRun, Report) {
-    let mut s = s.clone();
-    s.seed = seed;
-    let plan = Rc::new(s.compile().unwrap_or_else(|e| panic!("invalid scenario: {e}")));
-    let mut run = AnyRun::new(TopologyKind::LeaderFollower, plan).expect("leader_follower configured");
-    run.run_to_end();
-    let r = report(&run);
-    (run, r)
+    common::simulate_kind(TopologyKind::LeaderFollower, s, seed)
 }
 
 fn count(r: &Report, kind: AnomalyKind) -> usize {

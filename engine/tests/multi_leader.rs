@@ -5,38 +5,22 @@
 use proptest::prelude::*;
 use replicascope_engine::annotate::Annotation;
 use replicascope_engine::checker::AnomalyKind;
-use replicascope_engine::metrics::{history_of, report, Report};
+use replicascope_engine::metrics::{history_of, Report};
 use replicascope_engine::model::{NodeId, Op, OpResult, ReadValue, Sym};
 use replicascope_engine::rng::Entropy;
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::{FaultSpec, GeneratorSpec, Names, Scenario, ScriptOp, TopologyKind};
+use replicascope_engine::scenario::{GeneratorSpec, Names, Scenario, ScriptOp, TopologyKind};
 use replicascope_engine::time::Duration;
 use replicascope_engine::topology::multi_leader::{MlConfig, MlReadFrom, MlTopology};
 use replicascope_engine::topology::versions::{canonical, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule};
-use std::rc::Rc;
 
 const SEEDS: u64 = 100;
 
-fn ms(v: u64) -> Duration {
-    Duration::from_ms(v)
-}
-
-fn fault(at_ms: u64, f: &str) -> FaultSpec {
-    FaultSpec { at: ms(at_ms), fault: f.into() }
-}
-
-fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
-    ScriptOp { at: ms(at_ms), session: session.into(), op: op.into(), cl: None, via: None }
-}
+mod common;
+use common::{fault, ms, op};
 
 fn simulate(s: &Scenario, seed: u64) -> (AnyRun, Report) {
-    let mut s = s.clone();
-    s.seed = seed;
-    let plan = Rc::new(s.compile().unwrap_or_else(|e| panic!("invalid scenario: {e}")));
-    let mut run = AnyRun::new(TopologyKind::MultiLeader, plan).expect("multi_leader configured");
-    run.run_to_end();
-    let r = report(&run);
-    (run, r)
+    common::simulate_kind(TopologyKind::MultiLeader, s, seed)
 }
 
 // ---- CRDT laws -------------------------------------------------------------------------------
