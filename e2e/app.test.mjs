@@ -1,24 +1,16 @@
 // End-to-end: the side-by-side diagram driven as a person would (issue 8), the explanatory views
 // (issue 10), and links, embedding and hostile input (issue 9). Every test also fails on any
 // console error, page error or request off loopback (see lib.mjs).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serve, launch, openPage, screenshot, ready, shownTime, overflowing } from './lib.mjs';
+import { harness, openPage, screenshot, ready, shownTime, overflowing } from './lib.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const h = harness();
 
 async function open(fragment, opts = {}) {
-  const o = await openPage(browser, opts);
-  await o.page.goto(base + (fragment ? '#' + fragment : ''));
+  const o = await openPage(h.browser, opts);
+  await o.page.goto(h.base + (fragment ? '#' + fragment : ''));
   await ready(o.page);
   return o;
 }
@@ -265,10 +257,10 @@ test('hostile and broken links: a clear message, a working page, no script', asy
     ['preset=split-brain&narration=maybe&controls=<b>x</b>&panes=qq', /Ignored|narration|controls|panes/i],
   ];
   for (const [fragment, want] of links) {
-    const { page, problems, context } = await openPage(browser);
+    const { page, problems, context } = await openPage(h.browser);
     let dialogs = 0;
     page.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
-    await page.goto(base + '#' + fragment);
+    await page.goto(h.base + '#' + fragment);
     await ready(page);
     const banner = page.locator('.link-problems');
     await banner.waitFor({ timeout: 10000 });
@@ -310,7 +302,7 @@ test('share and embed dialogs produce a working link and iframe snippet', async 
   await context.close();
 
   // The snippet's address opens an embed: no page chrome, the chosen panes, minimal controls.
-  const e = await openPage(browser, { width: 800, height: 640 });
+  const e = await openPage(h.browser, { width: 800, height: 640 });
   await e.page.goto(src);
   await ready(e.page);
   assert.equal(await e.page.locator('header.top').count(), 0);
@@ -323,8 +315,8 @@ test('share and embed dialogs produce a working link and iframe snippet', async 
 });
 
 test('the postMessage API: a host page plays, seeks, loads, and hears time and anomalies', async () => {
-  const { page, problems, context } = await openPage(browser, { width: 1100, height: 1100 });
-  await page.goto(base + 'embed-example.html');
+  const { page, problems, context } = await openPage(h.browser, { width: 1100, height: 1100 });
+  await page.goto(h.base + 'embed-example.html');
   const frame = page.frameLocator('iframe#rs');
   await frame.locator('.pane .node').first().waitFor({ timeout: 30000 });
   await page.locator('#log [data-event=ready]').waitFor();

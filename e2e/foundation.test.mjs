@@ -1,22 +1,14 @@
 // The page builds, loads from a sub-path with relative URLs, shows the three panes side by side
 // (stacked on a phone), and makes no request off loopback.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, ready, overflowing } from './lib.mjs';
+import { harness, openPage, screenshot, ready, overflowing } from './lib.mjs';
 
-let server, base, browser;
-before(async () => {
-  ({ server, base } = await serve());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const h = harness();
 
 test('three panes side by side at 1440×900', async () => {
-  const { page, problems, context } = await openPage(browser, { width: 1440, height: 900 });
-  await page.goto(base);
+  const { page, problems, context } = await openPage(h.browser, { width: 1440, height: 900 });
+  await page.goto(h.base);
   await ready(page);
   const titles = await page.$$eval('.pane h2', (els) => els.map((e) => e.textContent));
   assert.deepEqual(titles, ['Leader-follower', 'Multi-leader', 'Leaderless']);
@@ -31,8 +23,8 @@ test('three panes side by side at 1440×900', async () => {
 });
 
 test('panes stack under 900 px (390×844)', async () => {
-  const { page, problems, context } = await openPage(browser, { width: 390, height: 844 });
-  await page.goto(base);
+  const { page, problems, context } = await openPage(h.browser, { width: 390, height: 844 });
+  await page.goto(h.base);
   await ready(page);
   await screenshot(page, 'foundation-390x844');
   const boxes = await page.$$eval('.pane', (els) => els.map((e) => e.getBoundingClientRect().toJSON()));
@@ -44,8 +36,8 @@ test('panes stack under 900 px (390×844)', async () => {
 });
 
 test('the embed example page loads the app from the same folder', async () => {
-  const { page, problems, context } = await openPage(browser);
-  await page.goto(base + 'embed-example.html');
+  const { page, problems, context } = await openPage(h.browser);
+  await page.goto(h.base + 'embed-example.html');
   const frame = page.frameLocator('iframe#rs');
   await frame.locator('.pane .node').first().waitFor({ timeout: 30000 });
   assert.deepEqual(problems, []);

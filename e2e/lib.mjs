@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..');
@@ -109,4 +110,19 @@ export async function overflowing(page) {
       .slice(0, 5)
       .map((e) => `${e.tagName}.${e.className.baseVal ?? e.className} right=${Math.round(e.getBoundingClientRect().right)}`);
   });
+}
+
+/** Serves dist/ and launches Chromium for the tests of one file; `h.base` and `h.browser` are
+ * set once `before` has run. */
+export function harness() {
+  const h = {};
+  before(async () => {
+    ({ server: h.server, base: h.base } = await serve());
+    h.browser = await launch();
+  });
+  after(async () => {
+    await h.browser?.close();
+    h.server?.close();
+  });
+  return h;
 }

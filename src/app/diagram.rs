@@ -729,6 +729,8 @@ pub struct Painter {
     /// Sprites for each kind in `MsgKind::ALL` order, then the faded dot; and their scale.
     sprites: Vec<web_sys::HtmlCanvasElement>,
     sprite_scale: f64,
+    /// The canvas's context, asked for once (the canvas element lives as long as the diagram).
+    ctx: Option<web_sys::CanvasRenderingContext2d>,
 }
 
 const DOT_R: f64 = 6.5;
@@ -805,7 +807,10 @@ impl Painter {
             canvas.set_width(pw);
             canvas.set_height(ph);
         }
-        let Some(ctx) = message_context(canvas) else { return };
+        if self.ctx.is_none() {
+            self.ctx = message_context(canvas);
+        }
+        let Some(ctx) = self.ctx.clone() else { return };
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
         if in_flight.is_empty() {

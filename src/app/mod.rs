@@ -256,6 +256,9 @@ pub struct App {
     /// Last time bucket reported to an embedding page, and anomalies already announced.
     posted_time: i64,
     announced_until: u64,
+    /// The page is inside another page's frame (events are posted to it); fixed for the
+    /// page's life, so asked once.
+    framed: bool,
     _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
@@ -440,7 +443,7 @@ impl App {
     }
 
     fn post_events(&mut self) {
-        if !host::in_frame() {
+        if !self.framed {
             return;
         }
         let bucket = (self.session.time / 100_000.0) as i64;
@@ -575,12 +578,13 @@ impl Component for App {
             hash_dirty: false,
             posted_time: -1,
             announced_until: 0,
+            framed: host::in_frame(),
             _listeners: listeners,
         };
         app.after_load(problems);
         // Opening a link should not rewrite it until the reader changes something.
         app.hash_dirty = false;
-        if host::in_frame() {
+        if app.framed {
             host::post(&HostEvent::Ready { link: app.session.link() });
         }
         app.request_frame();
