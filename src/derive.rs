@@ -80,8 +80,9 @@ pub fn space_time_range(
     let trace = run.trace();
     let names = &run.plan().names;
     let end = trace.messages.partition_point(|m| m.sent_at <= to);
-    let mut arrows: Vec<Arrow> = trace.messages[..end]
-        .iter()
+    let mut arrows: Vec<Arrow> = trace
+        .messages
+        .range(0, end)
         .rev()
         .filter(|m| m.deliver_at >= from)
         .filter(|m| show_heartbeats || m.kind != MsgKind::Heartbeat)
@@ -517,7 +518,7 @@ pub fn events_at(run: &AnyRun, t: SimTime, names: &Names) -> Vec<String> {
     let trace = run.trace();
     let i = trace.steps.partition_point(|s| s.time < t);
     let mut out = Vec::new();
-    for s in trace.steps[i..].iter().take_while(|s| s.time == t).take(6) {
+    for s in trace.steps.range(i, usize::MAX).take_while(|s| s.time == t).take(6) {
         let text = match &s.kind {
             StepKind::Deliver { msg } => trace
                 .messages

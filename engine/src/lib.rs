@@ -10,6 +10,7 @@
 pub mod annotate;
 pub mod bench;
 pub mod checker;
+pub mod chunked;
 pub mod dist;
 pub mod edn;
 pub mod faults;

@@ -6,6 +6,7 @@
 //! that the same scenario and seed give the same run natively and in WebAssembly.
 
 use crate::annotate::Annotation;
+use crate::chunked::ChunkedVec;
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, MsgId, NodeId, OpId, OpRecord};
 use crate::network::DropReason;
 use crate::time::SimTime;
@@ -168,10 +169,10 @@ const BLOCK: usize = 64;
 
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
-    pub steps: Vec<Step>,
-    pub messages: Vec<MsgRecord>,
+    pub steps: ChunkedVec<Step>,
+    pub messages: ChunkedVec<MsgRecord>,
     pub annotations: Vec<Noted>,
-    pub hist: Vec<HistEvent>,
+    pub hist: ChunkedVec<HistEvent>,
     pub samples: Vec<Sample>,
     digest: StableHasher,
     /// Latest `deliver_at` within each block of `BLOCK` messages.
@@ -218,7 +219,7 @@ impl Trace {
         self.samples.truncate(m.samples);
         self.digest = m.digest;
         let step_limit = m.steps as u64;
-        for msg in &mut self.messages {
+        for msg in self.messages.iter_mut() {
             if matches!(msg.dropped, Some((_, s)) if s >= step_limit) {
                 msg.dropped = None;
             }
@@ -226,7 +227,7 @@ impl Trace {
         self.block_max_deliver.truncate(self.messages.len().div_ceil(BLOCK));
         if let Some(last) = self.block_max_deliver.last_mut() {
             let start = (self.messages.len() - 1) / BLOCK * BLOCK;
-            *last = self.messages[start..].iter().map(|m| m.deliver_at).max().unwrap_or(0);
+            *last = self.messages.range(start, usize::MAX).map(|m| m.deliver_at).max().unwrap_or(0);
         }
     }
 
@@ -304,7 +305,7 @@ impl Trace {
             }
             let lo = b * BLOCK;
             let hi = ((b + 1) * BLOCK).min(end);
-            out.extend(self.messages[lo..hi].iter().filter(|m| m.deliver_at > t));
+            out.extend(self.messages.range(lo, hi).filter(|m| m.deliver_at > t));
         }
         out
     }
@@ -322,7 +323,7 @@ pub struct History {
 }
 
 impl History {
-    pub fn from_events(events: &[HistEvent]) -> History {
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a HistEvent>) -> History {
         let mut ops: Vec<OpRecord> = Vec::new();
         let mut index: std::collections::BTreeMap<OpId, usize> = Default::default();
         for e in events {
