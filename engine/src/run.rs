@@ -399,6 +399,10 @@ impl AnyRun {
     pub fn checkpoint_count(&self) -> usize {
         each!(self, r => r.checkpoint_count())
     }
+    /// Where the topology's nodes and the sessions are.
+    pub fn cluster(&self) -> &crate::protocol::Cluster {
+        each!(self, r => &r.head().cluster)
+    }
     pub fn node_count(&self) -> usize {
         each!(self, r => r.head().cluster.nodes)
     }

@@ -94,6 +94,8 @@ struct Session<C> {
     state: C,
     /// The operation in progress, and whether it is a read.
     current: Option<(OpId, bool)>,
+    /// Where the current operation's timeout waits in the queue, to withdraw it on completion.
+    timeout: Option<(u32, u64)>,
     backlog: VecDeque<ClientOp>,
 }
 
@@ -107,8 +109,10 @@ pub struct Sim<P: Protocol> {
     now: SimTime,
     seq: u64,
     queue: BinaryHeap<Reverse<Queued>>,
-    /// Events waiting in the queue, by slot; freed slots are reused.
-    slab: Vec<Option<(SimTime, Event<P>)>>,
+    /// Events waiting in the queue, by slot, with their time and sequence number; freed slots
+    /// are reused. A withdrawn event frees its slot at once, and its heap entry, recognised by
+    /// its sequence number, is discarded when it reaches the top.
+    slab: Vec<Option<(SimTime, u64, Event<P>)>>,
     free_slots: Vec<u32>,
     rng: SimRng,
     next_timer: TimerId,
@@ -215,7 +219,7 @@ impl<P: Protocol> Sim<P> {
             let cmds = std::mem::take(&mut ctx.commands);
             drop(ctx);
             sim.next_timer = next_timer;
-            sim.sessions.push(Session { state, current: None, backlog: VecDeque::new() });
+            sim.sessions.push(Session { state, current: None, timeout: None, backlog: VecDeque::new() });
             sim.apply(Endpoint::Client(id), cmds, trace);
         }
         sim
@@ -288,19 +292,55 @@ impl<P: Protocol> Sim<P> {
         cmds
     }
 
-    fn push(&mut self, time: SimTime, event: Event<P>) {
+    /// Queues an event; returns its slot and sequence number (to withdraw it).
+    fn push(&mut self, time: SimTime, event: Event<P>) -> (u32, u64) {
         self.seq += 1;
+        let seq = self.seq;
         let slot = match self.free_slots.pop() {
             Some(s) => {
-                self.slab[s as usize] = Some((time, event));
+                self.slab[s as usize] = Some((time, seq, event));
                 s
             }
             None => {
-                self.slab.push(Some((time, event)));
+                self.slab.push(Some((time, seq, event)));
                 (self.slab.len() - 1) as u32
             }
         };
-        self.queue.push(Reverse(Queued { time, seq: self.seq, slot }));
+        self.queue.push(Reverse(Queued { time, seq, slot }));
+        (slot, seq)
+    }
+
+    /// Withdraws a queued event, if it is still waiting. Nothing is recorded: a withdrawn event
+    /// is one that would have done nothing (a timeout for an operation already finished).
+    fn withdraw(&mut self, (slot, seq): (u32, u64)) {
+        if matches!(self.slab.get(slot as usize), Some(Some((_, s, _))) if *s == seq) {
+            self.slab[slot as usize] = None;
+            self.free_slots.push(slot);
+            self.drop_withdrawn_top();
+            // Withdrawn entries deeper in the heap are dropped in one pass once they outnumber
+            // the live ones (amortised constant time; the order of pops is unchanged, since
+            // (time, sequence) orders entries totally).
+            if self.queue.len() > 2 * self.queued_events() + 64 {
+                let slab = &self.slab;
+                self.queue
+                    .retain(|Reverse(q)| matches!(slab.get(q.slot as usize), Some(Some((_, s, _))) if *s == q.seq));
+            }
+        }
+    }
+
+    fn is_live(&self, q: &Queued) -> bool {
+        matches!(self.slab.get(q.slot as usize), Some(Some((_, s, _))) if *s == q.seq)
+    }
+
+    /// Keeps the invariant that the top of the heap is a live event, so that peeking at the
+    /// next event's time never sees a withdrawn one.
+    fn drop_withdrawn_top(&mut self) {
+        while let Some(Reverse(q)) = self.queue.peek() {
+            if self.is_live(q) {
+                break;
+            }
+            self.queue.pop();
+        }
     }
 
     /// The time and source of the next event, if any remains before the end of the run.
@@ -381,10 +421,12 @@ impl<P: Protocol> Sim<P> {
                 let Some(Reverse(q)) = self.queue.pop() else {
                     return false;
                 };
-                let Some((_, event)) = self.slab[q.slot as usize].take() else {
+                debug_assert!(self.is_live(&q), "the top of the queue is always live");
+                let Some((_, _, event)) = self.slab[q.slot as usize].take() else {
                     return false;
                 };
                 self.free_slots.push(q.slot);
+                self.drop_withdrawn_top();
                 self.dispatch(event, trace);
             }
         }
@@ -525,7 +567,8 @@ impl<P: Protocol> Sim<P> {
         trace.hist(HistEvent::Invoked { at: now, op: op.id });
         self.sessions[session.0 as usize].current = Some((op.id, op.op.is_read()));
         let timeout = self.plan.timeout;
-        self.push(now + timeout, Event::ClientTimeout { session, op: op.id });
+        let queued = self.push(now + timeout, Event::ClientTimeout { session, op: op.id });
+        self.sessions[session.0 as usize].timeout = Some(queued);
         let cmds = self.with_client(session, op.id as u64, |p, s, ctx| p.client_invoke(s, ctx, &op));
         self.apply(Endpoint::Client(session), cmds, trace);
     }
@@ -536,6 +579,9 @@ impl<P: Protocol> Sim<P> {
             return; // a late answer to an operation that already timed out
         }
         s.current = None;
+        if let Some(t) = s.timeout.take() {
+            self.withdraw(t);
+        }
         trace.hist(HistEvent::Completed { at: self.now, completion: c });
         if let Some(next) = self.sessions[session.0 as usize].backlog.pop_front() {
             self.start_op(session, next, trace);
@@ -553,7 +599,7 @@ impl<P: Protocol> Sim<P> {
                     let (deliver_at, dropped) = match self.network.send(&mut self.rng, from, to, kind, msg.size_units())
                     {
                         Ok(d) => (now + d, None),
-                        Err((reason, d)) => (now + d, Some((reason, self.steps))),
+                        Err((reason, d)) => (now + d, Some((reason, trace.step_count()))),
                     };
                     trace.message(MsgRecord {
                         id,
@@ -659,7 +705,7 @@ impl<P: Protocol> Sim<P> {
             Fault::Control(c) => self.control(c, trace),
             Fault::DropMessage(id) => {
                 let in_flight =
-                    self.slab.iter().flatten().any(|(_, e)| matches!(e, Event::Deliver { id: m, .. } if *m == *id));
+                    self.slab.iter().flatten().any(|(_, _, e)| matches!(e, Event::Deliver { id: m, .. } if *m == *id));
                 if in_flight {
                     self.dropped_by_user.insert(*id);
                     trace.mark_dropped(*id, DropReason::Intervention);
@@ -695,18 +741,47 @@ impl<P: Protocol> Sim<P> {
         self.nodes[n.0 as usize].clock
     }
 
+    /// Events waiting in the queue (withdrawn ones excluded).
+    pub fn queued_events(&self) -> usize {
+        self.slab.len() - self.free_slots.len()
+    }
+
     /// Messages currently queued for delivery, by id.
     pub fn queued_messages(&self) -> Vec<(MsgId, SimTime)> {
         let mut v: Vec<(MsgId, SimTime)> = self
             .slab
             .iter()
             .flatten()
-            .filter_map(|(t, e)| match e {
+            .filter_map(|(t, _, e)| match e {
                 Event::Deliver { id, .. } => Some((*id, *t)),
                 _ => None,
             })
             .collect();
         v.sort_unstable();
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::run::Run;
+    use crate::topology::leader_follower::LeaderFollower;
+    use std::rc::Rc;
+
+    #[test]
+    fn finished_operations_leave_no_timeout_behind() {
+        // Every operation queues a timeout; one that completes in time withdraws it. Without that,
+        // a busy run carries a timeout per operation of the last few seconds in its queue, and
+        // every checkpoint copies them.
+        let s = crate::bench::bench_scenario();
+        let plan = Rc::new(s.compile().unwrap());
+        let cfg = s.topologies.leader_follower.clone().unwrap();
+        let regions = vec![0; cfg.nodes as usize];
+        let mut run = Run::new(LeaderFollower::new(cfg), plan, regions);
+        run.advance(30_000);
+        let head = run.head();
+        // Three nodes' timers, messages in flight, and the eight sessions' current timeouts.
+        assert!(head.queued_events() < 40, "{} events queued", head.queued_events());
+        assert!(head.queue.len() < 60, "{} heap entries", head.queue.len());
     }
 }

@@ -218,9 +218,11 @@ impl Trace {
         self.hist.truncate(m.hist);
         self.samples.truncate(m.samples);
         self.digest = m.digest;
+        // A drop is numbered by the steps recorded when it was decided, the step deciding it
+        // included: drops numbered up to the mark happened before it.
         let step_limit = m.steps as u64;
         for msg in self.messages.iter_mut() {
-            if matches!(msg.dropped, Some((_, s)) if s >= step_limit) {
+            if matches!(msg.dropped, Some((_, s)) if s > step_limit) {
                 msg.dropped = None;
             }
         }
@@ -229,6 +231,11 @@ impl Trace {
             let start = (self.messages.len() - 1) / BLOCK * BLOCK;
             *last = self.messages.range(start, usize::MAX).map(|m| m.deliver_at).max().unwrap_or(0);
         }
+    }
+
+    /// Steps recorded so far.
+    pub fn step_count(&self) -> u64 {
+        self.steps.len() as u64
     }
 
     pub fn step(&mut self, time: SimTime, kind: StepKind) {
@@ -393,6 +400,47 @@ mod tests {
         b.write_u64(3);
         assert_eq!(a.finish(), b.finish());
         assert_ne!(stable_hash(&[1u32, 2]), stable_hash(&[2u32, 1]));
+    }
+
+    fn msg(id: u64, sent: u64, deliver: u64) -> MsgRecord {
+        MsgRecord {
+            id,
+            from: Endpoint::Node(NodeId(0)),
+            to: Endpoint::Node(NodeId(1)),
+            kind: MsgKind::Replicate,
+            label: crate::protocol::Label::Static(""),
+            op: None,
+            sent_at: sent,
+            deliver_at: deliver,
+            dropped: None,
+        }
+    }
+
+    #[test]
+    fn truncating_keeps_drops_decided_before_the_mark() {
+        let mut t = Trace::new();
+        t.step(10, StepKind::Sample);
+        t.message(msg(0, 10, 50));
+        t.message(msg(1, 10, 50));
+        // The second step drops message 0; the mark is taken right after it.
+        t.step(20, StepKind::Sample);
+        t.mark_dropped(0, DropReason::Intervention);
+        let mark = t.mark();
+        // The third step drops message 1; truncating to the mark forgets that drop only.
+        t.step(30, StepKind::Sample);
+        t.mark_dropped(1, DropReason::Intervention);
+        t.truncate(&mark);
+        assert!(t.messages[0].dropped.is_some(), "a drop before the mark survives");
+        assert!(t.messages[1].dropped.is_none(), "a drop after the mark is forgotten");
+        assert_eq!(t.digest(), {
+            let mut u = Trace::new();
+            u.step(10, StepKind::Sample);
+            u.message(msg(0, 10, 50));
+            u.message(msg(1, 10, 50));
+            u.step(20, StepKind::Sample);
+            u.mark_dropped(0, DropReason::Intervention);
+            u.digest()
+        });
     }
 
     #[test]

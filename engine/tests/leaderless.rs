@@ -255,3 +255,53 @@ fn consistency_levels_override_quorums_per_operation() {
     // Two of three replicas down: ONE succeeds, ALL cannot.
     assert_eq!(r.metrics.writes.ok, 1, "{:?}", r.metrics.writes);
 }
+
+#[test]
+fn clients_pick_a_coordinator_in_their_own_region() {
+    // Tokyo and Virginia, three replicas each, LOCAL_QUORUM writes: a coordinator in the client's
+    // region never has to cross the ocean, whatever the seed.
+    let s = replicascope_engine::presets::preset("tokyo-virginia").unwrap();
+    for seed in 0..20 {
+        let (run, _) = simulate(&s, seed);
+        let history = replicascope_engine::metrics::history_of(&run);
+        let cluster = run.cluster();
+        assert!(history.ops.len() >= 20);
+        for o in &history.ops {
+            let served = o.served_by.expect("every operation is answered");
+            assert_eq!(
+                cluster.client_region[o.session.0 as usize], cluster.node_region[served.0 as usize],
+                "seed {seed}: op {} was coordinated from another region",
+                o.id
+            );
+            let took = o.complete_at.unwrap() - o.invoke_at.unwrap();
+            assert!(took < 20_000, "seed {seed}: op {} took {took} µs", o.id);
+        }
+    }
+}
+
+#[test]
+fn a_read_that_meets_concurrent_set_versions_shows_the_merge() {
+    // The shopping cart: each side of a partition edits the cart at its own replica (W = 1).
+    // After the heal, a read meets both carts; the coordinator merges them as an OR-set and says so.
+    let s = replicascope_engine::presets::preset("shopping-cart").unwrap();
+    let (run, _) = simulate(&s, s.seed);
+    let merges: Vec<_> = run
+        .trace()
+        .annotations
+        .iter()
+        .filter_map(|n| match &n.annotation {
+            Annotation::Conflict(c) => Some((n.time, c.rule.clone(), c.result.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(!merges.is_empty(), "no merge annotated");
+    for (t, rule, result) in &merges {
+        assert!(*t >= 8_000_000, "merged at {t} µs, before the reads at 8 s");
+        assert!(rule.contains("OR-set"), "{rule}");
+        // Adds from both sides survive, and the removed milk stays removed.
+        for want in ["tea", "eggs", "bread"] {
+            assert!(result.contains(want), "{result} lacks {want}");
+        }
+        assert!(!result.contains("milk"), "{result}");
+    }
+}

@@ -364,6 +364,8 @@ struct Request {
     repaired: BTreeSet<NodeId>,
     /// Blocking read repair: repairs still to be acknowledged before answering.
     awaiting_repair: BTreeSet<NodeId>,
+    /// The conflicts between replies have been annotated (once per read).
+    conflicts_noted: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -548,11 +550,27 @@ impl Leaderless {
     }
 
     fn merged_of(&self, me: NodeId, key: Sym, items: &[&Item]) -> Option<Item> {
+        self.merged_noting(me, key, items, &mut Vec::new())
+    }
+
+    /// Merges the replies of a read; conflicts found between them (concurrent versions kept as
+    /// siblings, sets merged, last-write-wins verdicts) are added to `conflicts`.
+    fn merged_noting(
+        &self,
+        me: NodeId,
+        key: Sym,
+        items: &[&Item],
+        conflicts: &mut Vec<crate::annotate::ConflictRecord>,
+    ) -> Option<Item> {
         let mut acc: Option<Item> = None;
         for it in items {
             acc = Some(match acc {
                 None => (*it).clone(),
-                Some(a) => self.rules.resolve(me, key, &a, it, 0, me).0,
+                Some(a) => {
+                    let (m, record) = self.rules.resolve(me, key, &a, it, 0, me);
+                    conflicts.extend(record);
+                    m
+                }
             });
         }
         acc
@@ -561,7 +579,11 @@ impl Leaderless {
     fn reply_read(&self, node: &mut LlNode, ctx: &mut NodeCtx<Self>, req_id: u64) {
         let Some(req) = node.requests.get_mut(&req_id) else { return };
         let refs: Vec<&Item> = req.replies.values().filter_map(|i| i.as_deref()).collect();
-        let merged = self.merged_of(node.id, req.key, &refs);
+        // The coordinator resolves what the replicas disagree on before answering: that is where
+        // a reader meets a conflict (the client then sees siblings, a merged set, or one winner).
+        let mut conflicts = Vec::new();
+        let merged = self.merged_noting(node.id, req.key, &refs, &mut conflicts);
+        req.conflicts_noted |= !conflicts.is_empty();
         let value = read_item(merged.as_ref(), req.key, self.kind_of(req.key));
         let from: Vec<NodeId> = req.answered.iter().copied().collect();
         let version_of = |i: &Option<Rc<Item>>| match i.as_deref() {
@@ -591,6 +613,9 @@ impl Leaderless {
         ctx.send(req.client, LlMsg::ReadOk { op: req.op, value, from });
         ctx.set_timer(self.cfg.request_timeout.0, LlTimer::RequestTimeout { req: req_id });
         ctx.annotate(Annotation::Quorum(record));
+        for c in conflicts {
+            ctx.annotate(Annotation::Conflict(c));
+        }
     }
 
     /// Sends the newest version to every replica that answered with something older.
@@ -598,7 +623,8 @@ impl Leaderless {
         let me = node.id;
         let Some(req) = node.requests.get_mut(&req_id) else { return BTreeSet::new() };
         let refs: Vec<&Item> = req.replies.values().filter_map(|i| i.as_deref()).collect();
-        let Some(merged) = self.merged_of(me, req.key, &refs) else { return BTreeSet::new() };
+        let mut conflicts = Vec::new();
+        let Some(merged) = self.merged_noting(me, req.key, &refs, &mut conflicts) else { return BTreeSet::new() };
         let target = canonical(&merged);
         let mut stale = BTreeSet::new();
         for (n, item) in &req.replies {
@@ -613,6 +639,14 @@ impl Leaderless {
         }
         if stale.is_empty() {
             return stale;
+        }
+        // Replies that disagreed are reconciled here, in the background, when the read itself was
+        // answered before they arrived (R smaller than N).
+        if !req.conflicts_noted && !conflicts.is_empty() {
+            req.conflicts_noted = true;
+            for c in conflicts {
+                ctx.annotate(Annotation::Conflict(c));
+            }
         }
         let item = Rc::new(merged.clone());
         for n in &stale {
@@ -763,6 +797,7 @@ impl Leaderless {
             answered_with: None,
             repaired: BTreeSet::new(),
             awaiting_repair: BTreeSet::new(),
+            conflicts_noted: false,
         };
         let targets: Vec<NodeId> = if self.cfg.propagate_to_all {
             home.clone()
@@ -847,6 +882,7 @@ impl Leaderless {
             answered_with: None,
             repaired: BTreeSet::new(),
             awaiting_repair: BTreeSet::new(),
+            conflicts_noted: false,
         };
         for h in &home {
             if *h == node.id {
@@ -1321,7 +1357,14 @@ impl Leaderless {
             return;
         }
         if attempt == 0 {
-            client.first = ctx.entropy.below(self.n().min(pref.len()));
+            // Like a token- and datacenter-aware driver: a random replica of the key, one in the
+            // client's own region when there is one, so that a local consistency level stays local.
+            let replicas = self.n().min(pref.len());
+            let here = ctx.cluster.region_of(ctx.me);
+            let local: Vec<usize> =
+                (0..replicas).filter(|&i| self.node_region.get(pref[i].0 as usize) == Some(&here)).collect();
+            client.first =
+                if local.is_empty() { ctx.entropy.below(replicas) } else { local[ctx.entropy.below(local.len())] };
         }
         let coordinator = match op.via {
             Some(n) if attempt == 0 => n,
