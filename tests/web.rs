@@ -121,12 +121,24 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
 async fn lanes_show_each_nodes_log() {
     let s = session_at(2_600_000.0);
     let div = root();
+    let selected: Rc<std::cell::RefCell<Vec<String>>> = Default::default();
+    let hovered: Rc<std::cell::RefCell<Vec<Option<Highlight>>>> = Default::default();
     let props = LanesProps {
         view: Shared::from(s.panes[0].view.clone()),
         pane: s.panes[0].kind,
-        on_select: Callback::noop(),
+        on_select: {
+            let selected = selected.clone();
+            Callback::from(move |sel: Selection| {
+                if let Selection::Entry { entry, .. } = sel {
+                    selected.borrow_mut().push(entry.label.clone());
+                }
+            })
+        },
         highlight_op: None,
-        on_hover: Callback::noop(),
+        on_hover: {
+            let hovered = hovered.clone();
+            Callback::from(move |h| hovered.borrow_mut().push(h))
+        },
     };
     yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
@@ -134,6 +146,33 @@ async fn lanes_show_each_nodes_log() {
     // By 2.6 s the leader has written x=1, x=2, x=3.
     let leader_lane = div.query_selector("[data-lane=n1]").unwrap().unwrap();
     assert!(leader_lane.text_content().unwrap().contains("x = 3"), "{:?}", leader_lane.text_content());
+
+    // Clicks, keys and hovers are handled by the list, for the entry under them.
+    let entries = leader_lane.query_selector_all("li[data-id]").unwrap();
+    let last: Element = entries.item(entries.length() - 1).unwrap().dyn_into().unwrap();
+    click(&last).await;
+    assert_eq!(selected.borrow().as_slice(), ["x = 3"]);
+    let key = |k: &str| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(k);
+        init.set_bubbles(true);
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap()
+    };
+    last.dispatch_event(&key("Enter")).unwrap();
+    last.dispatch_event(&key("a")).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(selected.borrow().len(), 2, "Enter selects, other keys do not");
+    let over = || {
+        let init = web_sys::MouseEventInit::new();
+        init.set_bubbles(true);
+        web_sys::MouseEvent::new_with_mouse_event_init_dict("mouseover", &init).unwrap()
+    };
+    last.dispatch_event(&over()).unwrap();
+    last.dispatch_event(&over()).unwrap();
+    yew::scheduler::flush().await;
+    let h = hovered.borrow().clone();
+    assert_eq!(h.len(), 1, "moving within one entry reports it once: {h:?}");
+    assert!(matches!(h[0], Some(Highlight::Op(_))), "{h:?}");
 }
 
 #[wasm_bindgen_test]
