@@ -388,7 +388,9 @@ pub struct LaneEntry {
 #[derive(Clone, Debug)]
 pub struct LlNode {
     pub id: NodeId,
-    pub store: BTreeMap<Sym, Item>,
+    /// Shared with the lane, with replies and with checkpoints: a version is never copied to
+    /// be sent or kept, only when it is merged into something new.
+    pub store: BTreeMap<Sym, Rc<Item>>,
     pub hints: Vec<Hint>,
     pub lane: PLog<LaneEntry>,
     requests: BTreeMap<u64, Request>,
@@ -529,10 +531,11 @@ impl Leaderless {
                 merged
             }
         };
-        let changed = node.store.get(&key) != Some(&merged);
+        let changed = node.store.get(&key).map(|i| &**i) != Some(&merged);
         if changed {
             // The lane keeps the version itself; its label is formatted only when drawn.
-            node.lane.push(LaneEntry { key, item: Rc::new(merged.clone()), write, state: EntryState::Applied });
+            let merged = Rc::new(merged);
+            node.lane.push(LaneEntry { key, item: merged.clone(), write, state: EntryState::Applied });
             node.store.insert(key, merged);
         }
         changed
@@ -707,7 +710,7 @@ impl Leaderless {
         let leaves = self.cfg.merkle_leaves as usize;
         let mut leaf_items: Vec<Vec<(Sym, u64)>> = vec![Vec::new(); leaves];
         for k in keys {
-            let v = node.store.get(k).map(canonical).unwrap_or(0);
+            let v = node.store.get(k).map(|i| canonical(i)).unwrap_or(0);
             leaf_items[self.leaf_of(*k)].push((*k, v));
         }
         let mut tree = vec![0u64; 2 * leaves - 1];
@@ -769,7 +772,7 @@ impl Leaderless {
         node.writes += 1;
         let tag = (node.writes << 8) | node.id.0 as u64;
         let (item, version, _) = self.rules.write_item(
-            node.store.get(&key),
+            node.store.get(&key).map(|i| &**i),
             op,
             &body,
             node.id,
@@ -887,7 +890,7 @@ impl Leaderless {
         for h in &home {
             if *h == node.id {
                 req.answered.insert(node.id);
-                req.replies.insert(node.id, node.store.get(&key).cloned().map(Rc::new));
+                req.replies.insert(node.id, node.store.get(&key).cloned());
             } else {
                 ctx.send(*h, LlMsg::Get { req: req_id, key });
             }
@@ -998,7 +1001,7 @@ impl Protocol for Leaderless {
                 self.forget_if_settled(node, req);
             }
             (Endpoint::Node(f), LlMsg::Get { req, key }) => {
-                ctx.send(f, LlMsg::GetReply { req, key, item: node.store.get(&key).cloned().map(Rc::new) });
+                ctx.send(f, LlMsg::GetReply { req, key, item: node.store.get(&key).cloned() });
             }
             (Endpoint::Node(f), LlMsg::GetReply { req, item, .. }) => {
                 let Some(r) = node.requests.get_mut(&req) else { return };
@@ -1044,7 +1047,7 @@ impl Protocol for Leaderless {
                     return;
                 }
                 let items: Vec<(Sym, Rc<Item>)> =
-                    candidates.iter().filter_map(|k| node.store.get(k).map(|i| (*k, Rc::new(i.clone())))).collect();
+                    candidates.iter().filter_map(|k| node.store.get(k).map(|i| (*k, i.clone()))).collect();
                 ctx.send(f, LlMsg::MerkleSync { items, want: candidates });
             }
             (Endpoint::Node(f), LlMsg::MerkleSync { items, want }) => {
@@ -1052,7 +1055,7 @@ impl Protocol for Leaderless {
                     self.store(node, ctx, *k, item, 0, f);
                 }
                 let back: Vec<(Sym, Rc<Item>)> =
-                    want.iter().filter_map(|k| node.store.get(k).map(|i| (*k, Rc::new(i.clone())))).collect();
+                    want.iter().filter_map(|k| node.store.get(k).map(|i| (*k, i.clone()))).collect();
                 if !back.is_empty() {
                     ctx.send(f, LlMsg::MerkleSyncBack { items: back });
                 }
@@ -1265,7 +1268,7 @@ impl Protocol for Leaderless {
             .collect();
         let mut detail = Vec::new();
         for (k, item) in &node.store {
-            let vv = match item {
+            let vv = match &**item {
                 Item::Register(v) => v.iter().map(|r| vv_label(&r.vv)).collect::<Vec<_>>().join(" | "),
                 other => self.rules.item_label(other, names),
             };
@@ -1293,8 +1296,10 @@ impl Protocol for Leaderless {
         let mut divergent = vec![false; nodes.len()];
         for key in self.pref.keys() {
             let home = self.home(*key);
-            let items: Vec<(NodeId, Option<&Item>)> =
-                home.iter().map(|h| (*h, nodes.get(h.0 as usize).and_then(|n| n.store.get(key)))).collect();
+            let items: Vec<(NodeId, Option<&Item>)> = home
+                .iter()
+                .map(|h| (*h, nodes.get(h.0 as usize).and_then(|n| n.store.get(key).map(|i| &**i))))
+                .collect();
             let present: Vec<&Item> = items.iter().filter_map(|(_, i)| *i).collect();
             if present.is_empty() {
                 continue;
@@ -1333,7 +1338,8 @@ impl Protocol for Leaderless {
     }
 
     fn surviving_writes(&self, nodes: &[&LlNode]) -> BTreeSet<OpId> {
-        let mut out: BTreeSet<OpId> = nodes.iter().flat_map(|n| n.store.values().flat_map(item_writes)).collect();
+        let mut out: BTreeSet<OpId> =
+            nodes.iter().flat_map(|n| n.store.values().flat_map(|i| item_writes(i))).collect();
         for n in nodes {
             for h in &n.hints {
                 out.extend(item_writes(&h.item));
