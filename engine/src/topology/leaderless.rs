@@ -4,13 +4,16 @@
 //! points on it (virtual nodes), and a key's **preference list** is the distinct nodes met walking
 //! clockwise from the key's hash. Its first N are the key's home replicas; the rest are stand-ins.
 //!
-//! A client sends each request to a **coordinator**, a node from the key's preference list.
+//! A client sends each request to a **coordinator**: one of the key's home replicas, chosen at
+//! random among those in the client's own region when there are any (as a token- and
+//! datacenter-aware driver does), so that LOCAL_QUORUM never crosses an ocean.
 //!
 //! * **Write**: the coordinator builds the new version (its own version vector component bumped),
 //!   stores it if it is a home replica, and sends it to the other home replicas. It answers the
 //!   client once **W** replicas have acknowledged — and the write keeps travelling to all N anyway.
 //! * **Read**: the coordinator asks the home replicas and answers once **R** have replied, with
-//!   the newest version among them (or several concurrent ones: siblings).
+//!   the newest version among them (or several concurrent ones: siblings). Merging replies that
+//!   disagree is where a reader meets a conflict, and it is recorded as one.
 //!
 //! ## Quorum overlap, not consistency
 //! If W + R > N, every read set shares at least one replica with every write set — pigeonhole —
