@@ -136,6 +136,12 @@ pub struct Sim<P: Protocol> {
     cmd_pool: Vec<Vec<Command<P::Msg, P::Timer>>>,
 }
 
+/// Whether a heap entry still stands for a queued event (not one withdrawn, whose slot may
+/// since hold another event).
+fn live<E>(slab: &[Option<(SimTime, u64, E)>], q: &Queued) -> bool {
+    matches!(slab.get(q.slot as usize), Some(Some((_, seq, _))) if *seq == q.seq)
+}
+
 /// Which input the next step comes from.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 enum Source {
@@ -322,14 +328,13 @@ impl<P: Protocol> Sim<P> {
             // (time, sequence) orders entries totally).
             if self.queue.len() > 2 * self.queued_events() + 64 {
                 let slab = &self.slab;
-                self.queue
-                    .retain(|Reverse(q)| matches!(slab.get(q.slot as usize), Some(Some((_, s, _))) if *s == q.seq));
+                self.queue.retain(|Reverse(q)| live(slab, q));
             }
         }
     }
 
     fn is_live(&self, q: &Queued) -> bool {
-        matches!(self.slab.get(q.slot as usize), Some(Some((_, s, _))) if *s == q.seq)
+        live(&self.slab, q)
     }
 
     /// Keeps the invariant that the top of the heap is a live event, so that peeking at the

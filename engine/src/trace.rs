@@ -416,15 +416,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn truncating_keeps_drops_decided_before_the_mark() {
+    /// Two messages sent in a first step; the second step drops message 0.
+    fn sent_two_dropped_one() -> Trace {
         let mut t = Trace::new();
         t.step(10, StepKind::Sample);
         t.message(msg(0, 10, 50));
         t.message(msg(1, 10, 50));
-        // The second step drops message 0; the mark is taken right after it.
         t.step(20, StepKind::Sample);
         t.mark_dropped(0, DropReason::Intervention);
+        t
+    }
+
+    #[test]
+    fn truncating_keeps_drops_decided_before_the_mark() {
+        // The mark is taken right after the step that dropped message 0.
+        let mut t = sent_two_dropped_one();
         let mark = t.mark();
         // The third step drops message 1; truncating to the mark forgets that drop only.
         t.step(30, StepKind::Sample);
@@ -432,15 +438,7 @@ mod tests {
         t.truncate(&mark);
         assert!(t.messages[0].dropped.is_some(), "a drop before the mark survives");
         assert!(t.messages[1].dropped.is_none(), "a drop after the mark is forgotten");
-        assert_eq!(t.digest(), {
-            let mut u = Trace::new();
-            u.step(10, StepKind::Sample);
-            u.message(msg(0, 10, 50));
-            u.message(msg(1, 10, 50));
-            u.step(20, StepKind::Sample);
-            u.mark_dropped(0, DropReason::Intervention);
-            u.digest()
-        });
+        assert_eq!(t.digest(), sent_two_dropped_one().digest());
     }
 
     #[test]
@@ -449,17 +447,7 @@ mod tests {
         for i in 0..500u64 {
             let sent = i * 10;
             let deliver = sent + (i * 7919) % 400 + 1;
-            t.message(MsgRecord {
-                id: i,
-                from: Endpoint::Node(NodeId(0)),
-                to: Endpoint::Node(NodeId(1)),
-                kind: MsgKind::Replicate,
-                label: crate::protocol::Label::Static(""),
-                op: None,
-                sent_at: sent,
-                deliver_at: deliver,
-                dropped: None,
-            });
+            t.message(msg(i, sent, deliver));
         }
         for q in [0, 5, 999, 2500, 4990, 6000] {
             let fast: Vec<u64> = t.in_flight_at(q).iter().map(|m| m.id).collect();

@@ -1370,10 +1370,13 @@ impl Leaderless {
             // client's own region when there is one, so that a local consistency level stays local.
             let replicas = self.n().min(pref.len());
             let here = ctx.cluster.region_of(ctx.me);
-            let local: Vec<usize> =
-                (0..replicas).filter(|&i| self.node_region.get(pref[i].0 as usize) == Some(&here)).collect();
-            client.first =
-                if local.is_empty() { ctx.entropy.below(replicas) } else { local[ctx.entropy.below(local.len())] };
+            let local = |i: &usize| self.node_region.get(pref[*i].0 as usize) == Some(&here);
+            let locals = (0..replicas).filter(local).count();
+            client.first = if locals == 0 {
+                ctx.entropy.below(replicas)
+            } else {
+                (0..replicas).filter(local).nth(ctx.entropy.below(locals)).unwrap_or(0)
+            };
         }
         let coordinator = match op.via {
             Some(n) if attempt == 0 => n,
