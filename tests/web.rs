@@ -3,10 +3,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use replicascope_app::app::controls::{Controls, ControlsProps};
-use replicascope_app::app::diagram::{Diagram, DiagramProps, Flying};
+use replicascope_app::app::diagram::{Diagram, DiagramProps, Flying, MessageLayer};
 use replicascope_app::app::lanes::{Lanes, LanesProps};
 use replicascope_app::app::panel::{Inspector, InspectorProps, Legend, Selection};
-use replicascope_app::app::shared::{Highlight, Shared};
+use replicascope_app::app::shared::{Clock, Highlight, Shared};
 use replicascope_app::app::App;
 use replicascope_app::sample::default_scenario;
 use replicascope_app::session::Session;
@@ -65,30 +65,46 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
     let pane = &s.panes[0];
     let in_flight: Vec<Flying> = pane.in_flight(s.now()).into_iter().map(|m| Flying::of(m, s.time)).collect();
     let div = root();
+    let layer = Shared::new(MessageLayer::default());
+    let highlight = in_flight.first().map(|m| Highlight::Msg(m.record.id));
     let props = DiagramProps {
         view: Shared::from(pane.view.clone()),
-        in_flight: Rc::new(in_flight.clone()),
+        messages: layer.clone(),
         kind: pane.kind,
         reduced_motion: false,
         on_select: Callback::noop(),
         on_intervene: Callback::noop(),
-        highlight: in_flight.first().map(|m| Highlight::Msg(m.record.id)),
+        highlight,
         on_hover: Callback::noop(),
         keys: Rc::new(vec!["x".into()]),
-        layout_gen: 0,
     };
     yew::Renderer::<Diagram>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
     let n1 = div.query_selector("[data-node=n1]").unwrap().unwrap();
     assert_eq!(n1.get_attribute("data-liveness").as_deref(), Some("down"));
     let canvas = div.query_selector("canvas.diagram-messages").unwrap().expect("messages are drawn on a canvas");
+    // The page's animation loop paints the layer; the render does not.
+    assert_eq!(canvas.get_attribute("data-count"), None);
+    let geo = replicascope_app::app::diagram::Geo::of(&pane.view, pane.kind);
+    assert!(layer.paint(in_flight.clone(), geo, false, highlight, 0), "the canvas is in the page");
     assert_eq!(canvas.get_attribute("data-count"), Some(in_flight.len().to_string()));
+    assert_eq!(canvas.get_attribute("aria-label"), Some(format!("{} messages in flight", in_flight.len())));
+    // A frame with nothing in flight clears what the last one wrote.
+    assert!(layer.paint(Vec::new(), geo, false, highlight, 0));
+    assert_eq!(canvas.get_attribute("data-count").as_deref(), Some("0"));
+    assert_eq!(canvas.get_attribute("data-highlight"), None);
+    assert!(layer.paint(in_flight.clone(), geo, false, highlight, 0));
     if let Some(first) = in_flight.first() {
         assert_eq!(
             canvas.get_attribute("data-highlight"),
             Some(first.record.id.to_string()),
             "the hovered message is highlighted"
         );
+        layer.hover(Some(first.record.id));
+        let tip = canvas.get_attribute("title").expect("the message under the pointer has a tooltip");
+        assert!(tip.contains(&first.record.label.to_string()), "{tip}");
+        layer.hover(None);
+        assert_eq!(canvas.get_attribute("title"), None);
         // Hit-testing finds the message where it is drawn.
         let ((x, y), _) = replicascope_app::app::diagram::dot(
             &first.record,
@@ -178,10 +194,11 @@ async fn lanes_show_each_nodes_log() {
 #[wasm_bindgen_test]
 async fn controls_show_time_and_markers() {
     let div = root();
+    let clock = Shared::new(Clock::default());
+    clock.set(1_500_000.0, 12_000_000.0);
     let props = ControlsProps {
-        time: 1_500_000.0,
+        clock: clock.clone(),
         duration: 12_000_000.0,
-        computed: 12_000_000.0,
         playing: false,
         speed: 0.1,
         markers: Shared::new(vec![replicascope_app::app::controls::Marker {
@@ -207,6 +224,14 @@ async fn controls_show_time_and_markers() {
     assert_eq!(div.query_selector(".clock .now").unwrap().unwrap().text_content().as_deref(), Some("1.50 s"));
     assert_eq!(count(&div, ".mark.fault"), 1);
     assert!(div.query_selector("[aria-label=Play]").unwrap().is_some());
+    // The bar follows the clock without its parent rendering it again.
+    assert_eq!(clock.subscribers(), 1);
+    clock.set(2_500_000.0, 12_000_000.0);
+    yew::scheduler::flush().await;
+    assert_eq!(div.query_selector(".clock .now").unwrap().unwrap().text_content().as_deref(), Some("2.50 s"));
+    let scrubber: web_sys::HtmlInputElement =
+        div.query_selector("input[aria-label='Simulated time']").unwrap().unwrap().dyn_into().unwrap();
+    assert_eq!(scrubber.value(), "2500");
 }
 
 #[wasm_bindgen_test]
@@ -274,10 +299,12 @@ async fn the_space_time_view_draws_arrows_and_highlights_the_hovered_one() {
     assert!(!data.arrows.is_empty());
     let first = data.arrows[0].id;
     let n = data.arrows.len() as u32;
+    let clock = Shared::new(Clock::default());
+    clock.set(2_000_000.0, 3_000_000.0);
     let div = root();
     let props = SpaceTimeProps {
         data: Shared::new(data),
-        now: 2_000_000.0,
+        clock: clock.clone(),
         window: 2_000_000,
         highlight: Some(Highlight::Msg(first)),
         on_hover: Callback::noop(),

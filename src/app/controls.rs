@@ -2,7 +2,7 @@
 //! anomaly markers.
 
 use super::icons;
-use super::shared::Shared;
+use super::shared::{use_clock, Clock, Shared};
 use crate::session::{Session, MAX_SPEED, MIN_SPEED};
 use replicascope_engine::annotate::Annotation;
 use replicascope_engine::time::human_duration;
@@ -98,9 +98,9 @@ pub fn markers(s: &Session) -> Vec<Marker> {
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
-    pub time: f64,
+    /// The displayed time and how far the runs are computed: the bar follows it every frame.
+    pub clock: Shared<Clock>,
     pub duration: f64,
-    pub computed: f64,
     pub playing: bool,
     pub speed: f64,
     pub markers: Shared<Vec<Marker>>,
@@ -148,6 +148,7 @@ fn input_value(e: &InputEvent) -> Option<f64> {
 
 #[function_component(Controls)]
 pub fn controls(p: &ControlsProps) -> Html {
+    let (time, computed) = use_clock(&p.clock, |c| (c.time(), c.computed()));
     let on_scrub = {
         let cb = p.on_seek.clone();
         Callback::from(move |e: InputEvent| {
@@ -164,7 +165,7 @@ pub fn controls(p: &ControlsProps) -> Html {
             }
         })
     };
-    let computed_pct = (p.computed / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
+    let computed_pct = (computed / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
     let toggle = p.on_toggle.clone();
     let back = p.on_step_back.clone();
     let fwd = p.on_step_forward.clone();
@@ -189,14 +190,14 @@ pub fn controls(p: &ControlsProps) -> Html {
                 }
             </div>
             <div class="clock" aria-live="off">
-                <span class="now" data-time-us={format!("{:.0}", p.time)}>{ if p.time < 1.0 { "0 s".to_string() } else { human_duration(p.time as u64) } }</span>
+                <span class="now" data-time-us={format!("{:.0}", time)}>{ if time < 1.0 { "0 s".to_string() } else { human_duration(time as u64) } }</span>
                 <span class="of">{ format!(" / {}", human_duration(p.duration as u64)) }</span>
             </div>
             <div class="scrubber">
                 <div class="computed" style={format!("width: {computed_pct:.1}%")} />
                 <Marks markers={p.markers.clone()} duration={p.duration} on_marker={p.on_marker.clone()} />
                 <input type="range" aria-label="Simulated time" min="0" max={format!("{:.0}", p.duration / 1000.0)} step="1"
-                    value={format!("{:.0}", p.time / 1000.0)} oninput={on_scrub} />
+                    value={format!("{:.0}", time / 1000.0)} oninput={on_scrub} />
             </div>
             if p.full {
                 <label class="speed">

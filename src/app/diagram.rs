@@ -1,9 +1,9 @@
 //! The node diagram of one pane: nodes, clients, links, partitions, and messages in flight.
 //!
 //! The static layer (nodes, links, cuts) re-renders only when the pane's view changes (the
-//! props hold an `Rc` compared by pointer). The message layer re-renders every frame, but it
-//! only positions keyed elements: each message's place is interpolated from its `sent_at` and
-//! `deliver_at`, nothing is simulated here.
+//! props hold an `Rc` compared by pointer). The messages are not rendered at all: the page's
+//! animation loop paints them on a canvas every frame (`MessageLayer`), each message's place
+//! interpolated from its `sent_at` and `deliver_at`; nothing is simulated here.
 
 use super::panel::Selection;
 use super::shared::{Highlight, Shared};
@@ -15,6 +15,7 @@ use replicascope_engine::scenario::TopologyKind;
 use replicascope_engine::time::human_duration;
 use replicascope_engine::trace::MsgRecord;
 use replicascope_engine::view::{Liveness, MsgKind, Role};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -125,7 +126,8 @@ pub fn kind_letter(k: MsgKind) -> &'static str {
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
     pub view: Shared<PaneView>,
-    pub in_flight: Rc<Vec<Flying>>,
+    /// The messages in flight: painted by the page's animation loop, hit-tested here.
+    pub messages: Shared<MessageLayer>,
     pub kind: TopologyKind,
     pub reduced_motion: bool,
     pub on_select: Callback<Selection>,
@@ -138,9 +140,6 @@ pub struct DiagramProps {
     /// Keys the workload uses, offered when a client issues a read or write.
     #[prop_or_default]
     pub keys: Rc<Vec<String>>,
-    /// Changes whenever the page's layout may have changed (the canvas then measures itself).
-    #[prop_or_default]
-    pub layout_gen: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -322,24 +321,14 @@ pub fn diagram(p: &DiagramProps) -> Html {
         }
         None => None,
     };
-    // Messages: drawn on the canvas after every render, hit-tested here.
-    let canvas = use_node_ref();
-    let painter = use_mut_ref(Painter::default);
-    {
-        let canvas = canvas.clone();
-        let (in_flight, reduced, highlight, gen) = (p.in_flight.clone(), p.reduced_motion, p.highlight, p.layout_gen);
-        use_effect(move || {
-            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                painter.borrow_mut().draw(&c, &in_flight, geo, reduced, highlight, gen);
-            }
-        });
-    }
+    // Messages: painted on the canvas by the animation loop (see `MessageLayer`), hit-tested
+    // here against what was painted last.
+    let layer = p.messages.clone();
     let at_pointer = {
-        let canvas = canvas.clone();
-        let in_flight = p.in_flight.clone();
+        let layer = layer.clone();
         let reduced = p.reduced_motion;
         move |e: &MouseEvent| -> Option<u64> {
-            let c = canvas.cast::<web_sys::Element>()?;
+            let c = layer.canvas.cast::<web_sys::Element>()?;
             let r = c.get_bounding_client_rect();
             let scale = (r.width() / W).min(r.height() / H);
             if scale <= 0.0 {
@@ -348,17 +337,19 @@ pub fn diagram(p: &DiagramProps) -> Html {
             let (ox, oy) = ((r.width() - W * scale) / 2.0, (r.height() - H * scale) / 2.0);
             let x = (e.client_x() as f64 - r.left() - ox) / scale;
             let y = (e.client_y() as f64 - r.top() - oy) / scale;
-            message_at(&in_flight, x, y, geo, reduced)
+            message_at(&layer.drawn.borrow(), x, y, geo, reduced)
         }
     };
     let onmousemove = {
         let at = at_pointer.clone();
         let over = over.clone();
         let cb = p.on_hover.clone();
+        let layer = layer.clone();
         Callback::from(move |e: MouseEvent| {
             let id = at(&e);
             if id != *over {
                 over.set(id);
+                layer.hover(id);
                 cb.emit(id.map(Highlight::Msg));
             }
         })
@@ -366,21 +357,23 @@ pub fn diagram(p: &DiagramProps) -> Html {
     let onmouseleave = {
         let over = over.clone();
         let cb = p.on_hover.clone();
+        let layer = layer.clone();
         Callback::from(move |_: MouseEvent| {
             if over.is_some() {
                 over.set(None);
+                layer.hover(None);
                 cb.emit(None);
             }
         })
     };
     let onclick = {
         let at = at_pointer.clone();
-        let in_flight = p.in_flight.clone();
+        let layer = layer.clone();
         let on_select = p.on_select.clone();
         let kind = p.kind;
         Callback::from(move |e: MouseEvent| {
             if let Some(id) = at(&e) {
-                if let Some(f) = in_flight.iter().find(|f| f.record.id == id) {
+                if let Some(f) = layer.drawn.borrow().iter().find(|f| f.record.id == id) {
                     on_select.emit(Selection::Message { pane: kind, record: Box::new(f.record.clone()) });
                 }
             }
@@ -395,15 +388,6 @@ pub fn diagram(p: &DiagramProps) -> Html {
             }
         })
     };
-    let hovered = (*over).and_then(|id| p.in_flight.iter().find(|f| f.record.id == id));
-    let count = p.in_flight.len();
-    // The highlighted message and where it is (viewBox units), for tests and tools.
-    let lit = p.highlight.and_then(|h| p.in_flight.iter().find(|f| h.matches(f.record.id, f.record.op.map(u64::from))));
-    let highlighted = lit.map(|f| f.record.id.to_string());
-    let highlighted_at = lit.map(|f| {
-        let ((x, y), _) = dot(&f.record, f.t, geo, p.reduced_motion);
-        format!("{x:.1},{y:.1}")
-    });
     html! {
         <div class={classes!("diagram-wrap", over.is_some().then_some("over-message"))}
             {onmousemove} {onmouseleave} {onclick} {ondblclick}>
@@ -411,9 +395,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
                 aria-label={format!("{} cluster diagram", p.kind.title())}>
                 <StaticLayer view={p.view.clone()} kind={p.kind} on_node={on_node} on_client={on_client} on_select={p.on_select.clone()} />
             </svg>
-            <canvas ref={canvas} class="diagram-messages" data-count={count.to_string()} data-highlight={highlighted} data-highlight-at={highlighted_at}
-                title={hovered.map(|f| describe(&f.record))}
-                aria-label={format!("{count} messages in flight")} role="img" />
+            <canvas ref={layer.canvas.clone()} class="diagram-messages" role="img" />
             { popup.unwrap_or_default() }
         </div>
     }
@@ -663,6 +645,82 @@ pub fn describe(m: &MsgRecord) -> String {
     )
 }
 
+/// One pane's messages in flight. The page's animation loop paints them every frame, outside
+/// Yew's render (the loop only moves the displayed time; nothing else on the page renders for
+/// it), and the diagram hit-tests what was painted last.
+#[derive(Default)]
+pub struct MessageLayer {
+    pub canvas: NodeRef,
+    painter: RefCell<Painter>,
+    /// The messages painted last, with the time they were painted at.
+    drawn: RefCell<Vec<Flying>>,
+    /// The message under the pointer (its description is the canvas's tooltip).
+    hovered: Cell<Option<u64>>,
+    /// The canvas attributes last written, so that a frame writes only what changed.
+    attrs: RefCell<[String; 5]>,
+}
+
+/// The canvas attributes the layer keeps up to date: the count and an accessible label, the
+/// highlighted message and where it is (viewBox units; for tests and tools), and the tooltip.
+const LAYER_ATTRS: [&str; 5] = ["data-count", "aria-label", "data-highlight", "data-highlight-at", "title"];
+
+impl MessageLayer {
+    /// Paints `in_flight` (false if the canvas is not in the page). `layout_gen` changes
+    /// whenever the page's layout may have changed: the canvas then measures itself again.
+    pub fn paint(
+        &self,
+        in_flight: Vec<Flying>,
+        geo: Geo,
+        reduced: bool,
+        highlight: Option<Highlight>,
+        layout_gen: u32,
+    ) -> bool {
+        let Some(c) = self.canvas.cast::<web_sys::HtmlCanvasElement>() else { return false };
+        self.painter.borrow_mut().draw(&c, &in_flight, geo, reduced, highlight, layout_gen);
+        *self.drawn.borrow_mut() = in_flight;
+        let lit = highlight.and_then(|h| {
+            self.drawn.borrow().iter().find(|f| h.matches(f.record.id, f.record.op.map(u64::from))).map(|f| {
+                let ((x, y), _) = dot(&f.record, f.t, geo, reduced);
+                (f.record.id.to_string(), format!("{x:.1},{y:.1}"))
+            })
+        });
+        let count = self.drawn.borrow().len();
+        let (lit_id, lit_at) = lit.unzip();
+        self.write_attrs(
+            &c,
+            [Some(count.to_string()), Some(format!("{count} messages in flight")), lit_id, lit_at, self.tooltip()],
+        );
+        true
+    }
+
+    /// The message under the pointer changed.
+    pub fn hover(&self, id: Option<u64>) {
+        self.hovered.set(id);
+        if let Some(c) = self.canvas.cast::<web_sys::Element>() {
+            let mut attrs = self.attrs.borrow().clone();
+            attrs[4] = self.tooltip().unwrap_or_default();
+            self.write_attrs(&c, attrs.map(|a| (!a.is_empty()).then_some(a)));
+        }
+    }
+
+    fn tooltip(&self) -> Option<String> {
+        let id = self.hovered.get()?;
+        self.drawn.borrow().iter().find(|f| f.record.id == id).map(|f| describe(&f.record))
+    }
+
+    fn write_attrs(&self, el: &web_sys::Element, values: [Option<String>; 5]) {
+        let mut last = self.attrs.borrow_mut();
+        for ((name, new), old) in LAYER_ATTRS.iter().zip(values).zip(last.iter_mut()) {
+            let new = new.unwrap_or_default();
+            if *old == new {
+                continue;
+            }
+            let _ = if new.is_empty() { el.remove_attribute(name) } else { el.set_attribute(name, &new) };
+            *old = new;
+        }
+    }
+}
+
 /// Colours of the message kinds, read from the stylesheet (so dark mode and the legend agree).
 struct Palette {
     dark: bool,
@@ -726,35 +784,39 @@ pub struct Painter {
     size: (f64, f64),
     dpr: f64,
     palette: Option<Palette>,
-    /// Sprites for each kind in `MsgKind::ALL` order, then the faded dot; and their scale.
-    sprites: Vec<web_sys::HtmlCanvasElement>,
+    /// The sprite sheet (each kind in `MsgKind::ALL` order, then the faded dot), the side of
+    /// one sprite in pixels, and the scale it was drawn at.
+    sprites: Option<web_sys::HtmlCanvasElement>,
+    sprite_side: f64,
     sprite_scale: f64,
-    /// The canvas's context, asked for once (the canvas element lives as long as the diagram).
+    /// The canvas painted last and its context, asked for once per canvas (a pane hidden and
+    /// shown again has a new canvas).
+    canvas: Option<web_sys::HtmlCanvasElement>,
     ctx: Option<web_sys::CanvasRenderingContext2d>,
 }
 
 const DOT_R: f64 = 6.5;
 
 impl Painter {
+    /// Draws the sprite sheet: one dot per kind, side by side, then the faded one. One sheet,
+    /// not a canvas per kind: the browser snapshots a source canvas once per sheet it draws.
     fn sprites(&mut self, px_per_unit: f64) {
-        if !self.sprites.is_empty() && (self.sprite_scale - px_per_unit).abs() < 1e-6 {
+        if self.sprites.is_some() && (self.sprite_scale - px_per_unit).abs() < 1e-6 {
             return;
         }
         let Some(pal) = self.palette.as_ref() else { return };
         let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
         let side = ((DOT_R + 1.5) * 2.0 * px_per_unit).ceil().max(2.0);
-        let mut out = Vec::new();
+        let Some(c) = doc.create_element("canvas").ok().and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+        else {
+            return;
+        };
+        c.set_width((side as usize * (MsgKind::ALL.len() + 1)) as u32);
+        c.set_height(side as u32);
+        let Some(ctx) = context(&c) else { return };
+        let mid = side / px_per_unit / 2.0;
         for i in 0..=MsgKind::ALL.len() {
-            let Some(c) =
-                doc.create_element("canvas").ok().and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
-            else {
-                return;
-            };
-            c.set_width(side as u32);
-            c.set_height(side as u32);
-            let Some(ctx) = context(&c) else { return };
-            let _ = ctx.scale(px_per_unit, px_per_unit);
-            let mid = side / px_per_unit / 2.0;
+            let _ = ctx.set_transform(px_per_unit, 0.0, 0.0, px_per_unit, i as f64 * side, 0.0);
             let faded = i == MsgKind::ALL.len();
             let kind = MsgKind::ALL.get(i).copied();
             ctx.begin_path();
@@ -771,9 +833,9 @@ impl Painter {
             ctx.set_text_align("center");
             ctx.set_text_baseline("middle");
             let _ = ctx.fill_text(kind.map(kind_letter).unwrap_or("✕"), mid, mid + 0.5);
-            out.push(c);
         }
-        self.sprites = out;
+        self.sprites = Some(c);
+        self.sprite_side = side;
         self.sprite_scale = px_per_unit;
     }
 
@@ -790,12 +852,17 @@ impl Painter {
         highlight: Option<Highlight>,
         layout_gen: u32,
     ) {
-        if self.draws % 30 == 0 || self.layout_gen != Some(layout_gen) {
+        if self.canvas.as_ref() != Some(canvas) {
+            self.canvas = Some(canvas.clone());
+            self.ctx = None;
+            self.layout_gen = None;
+        }
+        if self.draws.is_multiple_of(30) || self.layout_gen != Some(layout_gen) {
             self.layout_gen = Some(layout_gen);
             let dark = prefers_dark();
             if self.palette.as_ref().is_none_or(|p| p.dark != dark) {
                 self.palette = palette();
-                self.sprites.clear();
+                self.sprites = None;
             }
             self.size = (canvas.client_width().max(1) as f64, canvas.client_height().max(1) as f64);
             self.dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).clamp(1.0, 3.0);
@@ -821,48 +888,63 @@ impl Painter {
         let (ox, oy) = ((cw - W * scale) / 2.0, (ch - H * scale) / 2.0);
         self.sprites(scale * dpr);
         let Some(pal) = self.palette.as_ref() else { return };
-        let _ = ctx.set_transform(dpr * scale, 0.0, 0.0, dpr * scale, dpr * ox, dpr * oy);
-        let half = DOT_R + 1.5;
+        // Everything is drawn in device pixels with no transform: dots are copied at whole
+        // pixels and at the sprite's own size, a plain copy, where a scaled or sub-pixel copy
+        // makes the browser filter every pixel of every dot.
+        let k_px = dpr * scale;
+        let px = |(x, y): (f64, f64)| (dpr * ox + k_px * x, dpr * oy + k_px * y);
+        let side = self.sprite_side;
+        let Some(sheet) = self.sprites.as_ref() else { return };
         let mut lit = Vec::new();
+        let mut alpha = 1.0;
         for f in in_flight {
             let m = &f.record;
             let ((x, y), faded) = dot(m, f.t, geo, reduced);
             let k =
                 if faded { MsgKind::ALL.len() } else { MsgKind::ALL.iter().position(|k| *k == m.kind).unwrap_or(0) };
             if reduced {
-                let (a, b) = (place(m.from, geo), place(m.to, geo));
+                let (a, b) = (px(place(m.from, geo)), px(place(m.to, geo)));
                 ctx.set_global_alpha(0.6);
+                alpha = 0.6;
                 ctx.set_stroke_style_str(pal.kinds.get(k).unwrap_or(&pal.bad));
-                ctx.set_line_width(1.0);
-                let _ = ctx.set_line_dash(&js_sys::Array::of2(&2.0.into(), &2.0.into()));
+                ctx.set_line_width(k_px);
+                let _ = ctx.set_line_dash(&js_sys::Array::of2(&(2.0 * k_px).into(), &(2.0 * k_px).into()));
                 ctx.begin_path();
                 ctx.move_to(a.0, a.1);
                 ctx.line_to(b.0, b.1);
                 ctx.stroke();
                 let _ = ctx.set_line_dash(&js_sys::Array::new());
             }
-            ctx.set_global_alpha(if faded { 0.45 } else { 1.0 });
-            if let Some(sprite) = self.sprites.get(k) {
-                let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
-                    sprite,
-                    x - half,
-                    y - half,
-                    2.0 * half,
-                    2.0 * half,
-                );
+            let want = if faded { 0.45 } else { 1.0 };
+            if want != alpha {
+                ctx.set_global_alpha(want);
+                alpha = want;
             }
+            let (cx, cy) = px((x, y));
+            let _ = ctx.draw_image_with_html_canvas_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                sheet,
+                k as f64 * side,
+                0.0,
+                side,
+                side,
+                (cx - side / 2.0).round(),
+                (cy - side / 2.0).round(),
+                side,
+                side,
+            );
             if highlight.is_some_and(|h| h.matches(m.id, m.op.map(u64::from))) {
-                lit.push((x, y));
+                lit.push((cx, cy));
             }
         }
         ctx.set_global_alpha(1.0);
         if !lit.is_empty() {
-            ctx.set_line_width(2.5);
+            let r = 9.0 * k_px;
+            ctx.set_line_width(2.5 * k_px);
             ctx.set_stroke_style_str(&pal.ink);
             ctx.begin_path();
             for (x, y) in lit {
-                ctx.move_to(x + 9.0, y);
-                let _ = ctx.arc(x, y, 9.0, 0.0, std::f64::consts::TAU);
+                ctx.move_to(x + r, y);
+                let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
             }
             ctx.stroke();
         }

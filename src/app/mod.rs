@@ -22,7 +22,7 @@ use crate::session::Session;
 use charts::Compare;
 use chrome::{Dialog, EmbedDialog, Export, ExportDialog, Header, HelpDialog, ShareDialog};
 use controls::{Controls, Marker, Target};
-use diagram::Diagram;
+use diagram::{Diagram, MessageLayer};
 use host::{HostCommand, HostEvent};
 use lanes::Lanes;
 use panel::{Inspector, Legend, Selection};
@@ -34,7 +34,7 @@ use replicascope_engine::scenario::{Names, Scenario, TopologyKind};
 use replicascope_engine::time::human_duration;
 use replicascope_engine::topology::leader_follower::FailoverMode;
 use settings::Settings;
-use shared::{Highlight, Shared};
+use shared::{Clock, Highlight, Keep, Shared};
 use std::cell::RefCell;
 use std::rc::Rc;
 use views::{AnomalyList, FailoverView, RecordList, SpaceTimeView};
@@ -236,6 +236,16 @@ pub struct App {
     last_view_refresh: f64,
     next_refresh: usize,
     layout_gen: u32,
+    /// Bumped when pane `i` must render again (its view, report or windows changed); a pane
+    /// whose number and `layout_gen` are unchanged is not even compared.
+    pane_gen: Vec<u64>,
+    /// The displayed time, for the views that follow it every frame.
+    clock: Shared<Clock>,
+    /// Each pane's messages in flight, painted every frame outside the render.
+    layers: Vec<Shared<MessageLayer>>,
+    /// What, besides the time, the page showed at its last render (playing, speed, captions):
+    /// a frame that changes none of it and no pane does not render the page.
+    shown: (bool, u64, Vec<usize>),
     /// The persistent animation-frame callback; re-armed after each frame.
     frame_cb: Closure<dyn FnMut(f64)>,
     frame_requested: bool,
@@ -306,6 +316,10 @@ impl App {
                 u
             })
             .collect();
+        let panes = self.session.panes.len();
+        self.layers.resize_with(panes, Shared::default);
+        self.pane_gen.resize(panes, 0);
+        self.touch_panes();
         self.names = Rc::new(self.session.plan.names.clone());
         self.scenario = Rc::new(self.session.scenario.clone());
         self.keys = Rc::new(workload_keys(&self.session));
@@ -320,10 +334,11 @@ impl App {
         }
     }
 
-    /// Rebuilds what was derived from reports that changed.
-    fn sync(&mut self) {
+    /// Rebuilds what was derived from reports that changed, and the space-time windows that
+    /// the displayed time left. Returns true if anything changed.
+    fn sync(&mut self) -> bool {
         let mut changed = false;
-        for (p, u) in self.session.panes.iter().zip(self.ui.iter_mut()) {
+        for ((p, u), gen) in self.session.panes.iter().zip(self.ui.iter_mut()).zip(self.pane_gen.iter_mut()) {
             let same = match (&p.report, &u.report) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (None, None) => true,
@@ -333,6 +348,7 @@ impl App {
                 continue;
             }
             changed = true;
+            *gen += 1;
             u.report = p.report.clone();
             u.space_time = None;
             let names = &self.session.plan.names;
@@ -390,6 +406,7 @@ impl App {
             self.compare = None;
         }
         if self.compare.is_none() && self.session.panes.iter().all(|p| p.report.is_some()) {
+            changed = true;
             let pairs: Vec<(&replicascope_engine::run::AnyRun, &Report)> =
                 self.session.panes.iter().filter_map(|p| p.report.as_deref().map(|r| (&p.run, r))).collect();
             let rows = pairs.iter().map(|(run, r)| derive::row(run, r)).collect();
@@ -418,7 +435,43 @@ impl App {
             let anomalies: &[Anomaly] = p.report.as_deref().map(|r| r.anomalies.as_slice()).unwrap_or(&[]);
             let data = derive::space_time_range(&p.run, from, to, now, false, anomalies);
             u.space_time = Some((bucket, u.window, complete, Shared::new(data)));
+            self.pane_gen[i] += 1;
+            changed = true;
         }
+        changed
+    }
+
+    /// Every pane renders again at the next render.
+    fn touch_panes(&mut self) {
+        for g in &mut self.pane_gen {
+            *g += 1;
+        }
+    }
+
+    /// Paints every shown pane's messages in flight at the displayed time. Returns false if a
+    /// canvas was not in the page yet.
+    fn paint(&self) -> bool {
+        let s = &self.session;
+        let (now, time) = (s.now(), s.time);
+        let mut all = true;
+        for (i, p) in s.panes.iter().enumerate() {
+            if p.hidden || self.maximized.is_some_and(|m| m != i) {
+                continue;
+            }
+            let Some(layer) = self.layers.get(i) else { continue };
+            let in_flight = p.in_flight(now).into_iter().map(|m| diagram::Flying::of(m, time)).collect();
+            let highlight = self.highlight.filter(|(pi, _)| *pi == i).map(|(_, h)| h);
+            let geo = diagram::Geo::of(&p.view, p.kind);
+            all &= layer.paint(in_flight, geo, self.reduced_motion, highlight, self.layout_gen);
+        }
+        all
+    }
+
+    /// What the page shows besides the time and the panes: see `shown`.
+    fn shown_now(&self) -> (bool, u64, Vec<usize>) {
+        let s = &self.session;
+        let captions = if s.view.narration { s.captions().into_iter().map(|(i, _)| i).collect() } else { Vec::new() };
+        (s.playing, s.speed.to_bits(), captions)
     }
 
     fn after_load(&mut self, problems: Vec<String>) {
@@ -565,6 +618,10 @@ impl Component for App {
             last_view_refresh: 0.0,
             next_refresh: 0,
             layout_gen: 0,
+            pane_gen: Vec::new(),
+            clock: Shared::default(),
+            layers: Vec::new(),
+            shown: (false, 0, Vec::new()),
             frame_cb,
             frame_requested: false,
             selection: None,
@@ -593,7 +650,8 @@ impl Component for App {
 
     fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
         let was_playing = self.session.playing;
-        if !matches!(msg, Msg::Frame(_)) {
+        let is_frame = matches!(msg, Msg::Frame(_));
+        if !is_frame {
             // Anything but a frame may change the layout (panes, drawer, dialogs, resizes).
             self.layout_gen = self.layout_gen.wrapping_add(1);
         }
@@ -604,20 +662,28 @@ impl Component for App {
                 let dt = self.last_frame.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
                 self.last_frame = Some(ts);
                 let finished_now = s.compute(STEPS_PER_FRAME);
-                let moved = s.playing;
                 s.tick(dt);
                 // Node and log views follow a few times a second, one pane per frame; messages
-                // move every frame.
+                // move every frame, painted outside the render (below, or after the render).
                 let panes = s.panes.len().max(1);
+                let mut render = false;
                 if ts - self.last_view_refresh >= VIEW_REFRESH_MS / panes as f64 {
                     self.last_view_refresh = ts;
                     self.next_refresh = (self.next_refresh + 1) % panes;
-                    s.refresh_view(self.next_refresh);
+                    let i = self.next_refresh;
+                    // These tabs mark what is past, so they follow the time at the same pace.
+                    let follows_time = self.ui.get(i).is_some_and(|u| matches!(u.tab, Tab::Explain | Tab::Anomalies));
+                    if s.refresh_view(i) || follows_time {
+                        if let Some(g) = self.pane_gen.get_mut(i) {
+                            *g += 1;
+                        }
+                        render = true;
+                    }
                 }
                 if finished_now {
-                    self.sync();
+                    render |= self.sync();
                 }
-                finished_now || moved || !self.session.all_finished()
+                render || finished_now || self.shown != self.shown_now()
             }
             Msg::TogglePlay => {
                 if s.now() >= s.duration() {
@@ -990,26 +1056,46 @@ impl Component for App {
         if was_playing != self.session.playing {
             self.hash_dirty = true;
         }
+        let mut rerender = rerender;
+        if !is_frame {
+            // Anything but a frame may change any pane (selection, highlight, settings, time).
+            self.touch_panes();
+        }
         if !self.session.playing {
-            self.session.refresh_views();
-            self.sync();
+            if self.session.refresh_views() {
+                self.touch_panes();
+                rerender = true;
+            }
+            rerender |= self.sync();
             if self.hash_dirty {
                 self.hash_dirty = false;
                 host::write_hash(&self.session.link());
             }
-        } else {
+        } else if self.ui.iter().any(|u| u.tab == Tab::SpaceTime) {
             // Keep the space-time windows moving while playing.
-            if self.ui.iter().any(|u| u.tab == Tab::SpaceTime) {
-                self.sync();
-            }
+            rerender |= self.sync();
         }
         self.post_events();
+        self.clock.set(self.session.time, self.session.computed_until() as f64);
+        if rerender {
+            self.shown = self.shown_now();
+        } else if is_frame {
+            // The render paints after it; a frame that renders nothing paints here.
+            self.paint();
+        }
         if self.busy() {
             self.request_frame();
         } else {
             self.last_frame = None;
         }
         rerender
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        // A canvas mounted by this render may not be measured yet: paint again next frame.
+        if !self.paint() {
+            self.request_frame();
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -1036,14 +1122,17 @@ impl Component for App {
                 </div>
             }
         });
-        let time = s.time;
         let visible = s.panes.iter().filter(|p| !p.hidden).count();
         let panes = s
             .panes
             .iter()
             .enumerate()
             .filter(|(i, p)| !p.hidden && self.maximized.is_none_or(|m| m == *i))
-            .map(|(i, _)| self.pane_html(ctx, i, time));
+            .map(|(i, _)| {
+                // A pane renders again only when it changed (see `pane_gen`), not because
+                // the time moved: the animation loop paints its messages directly.
+                html! { <Keep key={i} version={(self.layout_gen, self.pane_gen[i])}>{ self.pane_html(ctx, i) }</Keep> }
+            });
         let hidden: Vec<Html> = s
             .panes
             .iter()
@@ -1091,7 +1180,7 @@ impl Component for App {
         let controls = (!embed || s.view.controls != ControlMode::None).then(|| {
             html! {
                 <Controls
-                    time={s.time} duration={s.duration() as f64} computed={s.computed_until() as f64}
+                    clock={self.clock.clone()} duration={s.duration() as f64}
                     playing={s.playing} speed={s.speed} markers={self.markers.clone()}
                     full={!embed || s.view.controls == ControlMode::Full}
                     seed={s.scenario.seed}
@@ -1207,15 +1296,13 @@ impl App {
         out
     }
 
-    fn pane_html(&self, ctx: &Context<Self>, i: usize, time: f64) -> Html {
+    fn pane_html(&self, ctx: &Context<Self>, i: usize) -> Html {
         let link = ctx.link();
         let s = &self.session;
         let p = &s.panes[i];
         let u = &self.ui[i];
         let kind = p.kind;
         let now = s.now();
-        let in_flight: Rc<Vec<diagram::Flying>> =
-            Rc::new(p.in_flight(now).into_iter().map(|m| diagram::Flying::of(m, time)).collect());
         let on_select = self.cb.select.clone();
         let on_intervene = self.cb.intervene[i].clone();
         let on_hover = self.cb.hover[i].clone();
@@ -1267,7 +1354,7 @@ impl App {
                                 html! { <button class={classes!("chip", (*w == v).then_some("active"))} onclick={link.callback(move |_| Msg::Window(i, v))}>{ *label }</button> }
                             }) }
                         </div>
-                        <SpaceTimeView data={data.clone()} now={time} window={*w} highlight={highlight}
+                        <SpaceTimeView data={data.clone()} clock={self.clock.clone()} window={*w} highlight={highlight}
                             on_hover={on_hover.clone()} on_pick={self.cb.pick_message[i].clone()} />
                     </>
                 },
@@ -1327,8 +1414,8 @@ impl App {
                 </header>
                 { settings.unwrap_or_default() }
                 { changes.unwrap_or_default() }
-                <Diagram view={Shared::from(p.view.clone())} in_flight={in_flight} kind={kind} reduced_motion={self.reduced_motion}
-                    {on_select} {on_intervene} highlight={highlight} on_hover={on_hover} keys={self.keys.clone()} layout_gen={self.layout_gen} />
+                <Diagram view={Shared::from(p.view.clone())} messages={self.layers[i].clone()} kind={kind} reduced_motion={self.reduced_motion}
+                    {on_select} {on_intervene} highlight={highlight} on_hover={on_hover} keys={self.keys.clone()} />
                 <div class="tabs" role="tablist" aria-label={format!("{} views", kind.title())}>{ for tabs }</div>
                 <div class="tab-body" data-view={u.tab.name()}>{ body }</div>
             </section>

@@ -1,8 +1,12 @@
-//! `Shared<T>`: an `Rc` whose equality is identity, so a component re-renders only when it is
-//! handed a new value, never because a deep comparison ran every frame.
+//! What the views share and how they avoid rendering: `Shared<T>`, an `Rc` whose equality is
+//! identity, so a component re-renders only when it is handed a new value, never because a deep
+//! comparison ran every frame; `Clock`, the displayed time, followed every frame by the few
+//! views that need it; `Keep`, a render boundary with an explicit version.
 
+use std::cell::{Cell, RefCell};
 use std::ops::Deref;
 use std::rc::Rc;
+use yew::prelude::*;
 
 pub struct Shared<T>(pub Rc<T>);
 
@@ -58,4 +62,103 @@ impl Highlight {
             Highlight::Op(o) => op == Some(o),
         }
     }
+}
+
+/// The displayed time, for the few views that follow it every frame (the playback bar, the
+/// space-time diagram's "now" line). The animation loop sets it and only those views render;
+/// the page does not (the rule: the loop only moves the displayed time).
+#[derive(Default)]
+pub struct Clock {
+    time: Cell<f64>,
+    computed: Cell<f64>,
+    next_id: Cell<u32>,
+    subscribers: RefCell<Vec<(u32, Callback<()>)>>,
+}
+
+impl Clock {
+    pub fn time(&self) -> f64 {
+        self.time.get()
+    }
+
+    /// How far the runs are computed (the playback bar shows it while they compute).
+    pub fn computed(&self) -> f64 {
+        self.computed.get()
+    }
+
+    /// Moves the clock; subscribers hear of it only if something moved.
+    pub fn set(&self, time: f64, computed: f64) {
+        if self.time.replace(time) == time && self.computed.replace(computed) == computed {
+            return;
+        }
+        self.computed.set(computed);
+        // Callbacks run outside the borrow: one may subscribe or unsubscribe.
+        let subs: Vec<Callback<()>> = self.subscribers.borrow().iter().map(|(_, c)| c.clone()).collect();
+        for c in subs {
+            c.emit(());
+        }
+    }
+
+    fn subscribe(&self, cb: Callback<()>) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        self.subscribers.borrow_mut().push((id, cb));
+        id
+    }
+
+    fn unsubscribe(&self, id: u32) {
+        self.subscribers.borrow_mut().retain(|(i, _)| *i != id);
+    }
+
+    /// How many views follow the clock (a view that is gone must not).
+    pub fn subscribers(&self) -> usize {
+        self.subscribers.borrow().len()
+    }
+}
+
+/// Follows the clock: the component renders again when `select` of the clock changes (and only
+/// then), and gets its current value.
+#[hook]
+pub fn use_clock<T, F>(clock: &Shared<Clock>, select: F) -> T
+where
+    T: PartialEq + Clone + 'static,
+    F: Fn(&Clock) -> T + 'static,
+{
+    let update = use_force_update();
+    let value = select(clock);
+    // The selector and the value last rendered, for the subscription (which outlives renders).
+    type Selected<T> = Option<(Box<dyn Fn(&Clock) -> T>, T)>;
+    let state: Rc<RefCell<Selected<T>>> = use_mut_ref(|| None);
+    *state.borrow_mut() = Some((Box::new(select), value.clone()));
+    use_effect_with(clock.clone(), move |clock| {
+        let (c, state) = (clock.0.clone(), state.clone());
+        let id = clock.subscribe(Callback::from(move |_| {
+            let moved = state.borrow().as_ref().is_some_and(|(select, last)| select(&c) != *last);
+            if moved {
+                update.force_update();
+            }
+        }));
+        let clock = clock.clone();
+        move || clock.unsubscribe(id)
+    });
+    value
+}
+
+#[derive(Properties)]
+pub struct KeepProps {
+    /// What the content was built from: the content renders again only when this changes.
+    pub version: (u32, u64),
+    pub children: Html,
+}
+
+impl PartialEq for KeepProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+    }
+}
+
+/// A render boundary: its content is compared and updated only when its version changes, so a
+/// parent that renders often (the page, for one pane's change) does not walk the others.
+#[function_component(Keep)]
+pub fn keep(p: &KeepProps) -> Html {
+    p.children.clone()
 }

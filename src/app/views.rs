@@ -2,7 +2,7 @@
 //! resolved step by step, quorums, Merkle trees, and the list of anomalies.
 
 use super::diagram::kind_letter;
-use super::shared::{Highlight, Shared};
+use super::shared::{use_clock, Clock, Highlight, Shared};
 use crate::derive::{Failover, SpaceTime};
 use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::checker::Anomaly;
@@ -23,8 +23,9 @@ pub struct SpaceTimeProps {
     /// Everything in a window a little wider than the visible one; replaced only when the
     /// visible window leaves it, so that playing moves one transform, not every arrow.
     pub data: Shared<SpaceTime>,
-    /// Displayed time and the visible span, microseconds.
-    pub now: f64,
+    /// The displayed time (the "now" line follows it every frame), and the visible span in
+    /// microseconds.
+    pub clock: Shared<Clock>,
     pub window: u64,
     pub highlight: Option<Highlight>,
     pub on_hover: Callback<Option<Highlight>>,
@@ -43,10 +44,11 @@ fn st_x(d: &SpaceTime, e: Endpoint) -> f64 {
 
 #[function_component(SpaceTimeView)]
 pub fn space_time(p: &SpaceTimeProps) -> Html {
+    let now = use_clock(&p.clock, |c| c.time());
     let d = &p.data;
     let columns = d.nodes + d.clients;
     let scale = (ST_H - ST_TOP - 6.0) / p.window.max(1) as f64;
-    let view_from = p.now - p.window as f64 * 7.0 / 8.0;
+    let view_from = now - p.window as f64 * 7.0 / 8.0;
     let shift = ST_TOP + (d.from as f64 - view_from) * scale;
     let lines = (0..columns).map(|i| {
         let e = if i < d.nodes {
@@ -62,7 +64,7 @@ pub fn space_time(p: &SpaceTimeProps) -> Html {
             </g>
         }
     });
-    let now_y = ST_TOP + (p.now - view_from) * scale;
+    let now_y = ST_TOP + (now - view_from) * scale;
     html! {
         <div class="space-time">
             <svg viewBox={format!("0 0 {ST_W} {ST_H}")} role="img" aria-label="Space-time diagram: one vertical line per node and client, time flowing down, messages as arrows">
@@ -79,7 +81,7 @@ pub fn space_time(p: &SpaceTimeProps) -> Html {
                     </g>
                 </g>
                 <line class="st-now" x1="2" y1={f(now_y)} x2={f(ST_W - 2.0)} y2={f(now_y)} />
-                <text class="st-time" x={f(ST_W - 4.0)} y={f(now_y - 3.0)}>{ human_duration(p.now as u64) }</text>
+                <text class="st-time" x={f(ST_W - 4.0)} y={f(now_y - 3.0)}>{ human_duration(now as u64) }</text>
             </svg>
             <p class="muted small">{"Time flows down. Hover an arrow to find the message in the diagram and its entries in the logs; click it to inspect. Client operations are bars on their line."}</p>
         </div>
