@@ -86,14 +86,17 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
     // The page's animation loop paints the layer; the render does not.
     assert_eq!(canvas.get_attribute("data-count"), None);
     let geo = replicascope_app::app::diagram::Geo::of(&pane.view, pane.kind);
-    assert!(layer.paint(in_flight.clone(), geo, false, highlight, 0), "the canvas is in the page");
+    assert!(layer.paint(in_flight.clone(), geo, false, highlight, 0, false), "the canvas is in the page");
     assert_eq!(canvas.get_attribute("data-count"), Some(in_flight.len().to_string()));
     assert_eq!(canvas.get_attribute("aria-label"), Some(format!("{} messages in flight", in_flight.len())));
     // A frame with nothing in flight clears what the last one wrote.
-    assert!(layer.paint(Vec::new(), geo, false, highlight, 0));
+    // Playing, the accessible name holds still.
+    assert!(layer.paint(in_flight.clone(), geo, false, highlight, 0, true));
+    assert_eq!(canvas.get_attribute("aria-label").as_deref(), Some("Messages in flight"));
+    assert!(layer.paint(Vec::new(), geo, false, highlight, 0, false));
     assert_eq!(canvas.get_attribute("data-count").as_deref(), Some("0"));
     assert_eq!(canvas.get_attribute("data-highlight"), None);
-    assert!(layer.paint(in_flight.clone(), geo, false, highlight, 0));
+    assert!(layer.paint(in_flight.clone(), geo, false, highlight, 0, false));
     if let Some(first) = in_flight.first() {
         assert_eq!(
             canvas.get_attribute("data-highlight"),
@@ -155,6 +158,7 @@ async fn lanes_show_each_nodes_log() {
             let hovered = hovered.clone();
             Callback::from(move |h| hovered.borrow_mut().push(h))
         },
+        live: false,
     };
     yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
@@ -189,6 +193,80 @@ async fn lanes_show_each_nodes_log() {
     let h = hovered.borrow().clone();
     assert_eq!(h.len(), 1, "moving within one entry reports it once: {h:?}");
     assert!(matches!(h[0], Some(Highlight::Op(_))), "{h:?}");
+}
+
+#[wasm_bindgen_test]
+async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
+    // The page's stylesheet lays out the slots the canvas paints into.
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../www/style.css")));
+    document().head().unwrap().append_child(&style).unwrap();
+    let s = session_at(2_600_000.0);
+    let div = root();
+    div.set_attribute("style", "width: 460px").unwrap();
+    let selected: Rc<std::cell::RefCell<Vec<String>>> = Default::default();
+    let hovered: Rc<std::cell::RefCell<Vec<Option<Highlight>>>> = Default::default();
+    let props = |live: bool| LanesProps {
+        view: Shared::from(s.panes[0].view.clone()),
+        pane: s.panes[0].kind,
+        on_select: {
+            let selected = selected.clone();
+            Callback::from(move |sel: Selection| {
+                if let Selection::Entry { entry, .. } = sel {
+                    selected.borrow_mut().push(entry.label.clone());
+                }
+            })
+        },
+        highlight_op: None,
+        on_hover: {
+            let hovered = hovered.clone();
+            Callback::from(move |h| hovered.borrow_mut().push(h))
+        },
+        live,
+    };
+    let mut app = yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props(true)).render();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&div, ".lane"), 3, "the heads stay in the page");
+    assert_eq!(count(&div, "li.entry"), 0, "no entry elements while playing");
+    let canvas = div.query_selector("canvas.lane-canvas").unwrap().expect("entries are painted on a canvas");
+    let painted: usize = canvas.get_attribute("data-entries").unwrap().parse().unwrap();
+    let logged: usize = s.panes[0].view.nodes.iter().map(|n| n.view.log.len()).sum();
+    assert_eq!(painted, logged, "every entry fits these short lanes");
+
+    // The newest entry of the leader's lane sits at the right end of its slot.
+    let slot = div.query_selector("[data-lane=n1] .lane-slot").unwrap().unwrap().get_bounding_client_rect();
+    let (x, y) = (slot.right() - 4.0, slot.top() + slot.height() / 2.0);
+    let mouse = |kind: &str, x: f64, y: f64| {
+        let init = web_sys::MouseEventInit::new();
+        init.set_bubbles(true);
+        init.set_client_x(x as i32);
+        init.set_client_y(y as i32);
+        web_sys::MouseEvent::new_with_mouse_event_init_dict(kind, &init).unwrap()
+    };
+    canvas.dispatch_event(&mouse("click", x, y)).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(selected.borrow().as_slice(), ["x = 3"]);
+    canvas.dispatch_event(&mouse("mousemove", x, y)).unwrap();
+    canvas.dispatch_event(&mouse("mousemove", x - 1.0, y)).unwrap();
+    canvas.dispatch_event(&mouse("mousemove", slot.left() - 30.0, y)).unwrap();
+    yew::scheduler::flush().await;
+    let h = hovered.borrow().clone();
+    assert!(matches!(h.as_slice(), [Some(Highlight::Op(_)), None]), "an entry's operation, once, then nothing: {h:?}");
+    // A click between lanes selects nothing.
+    canvas.dispatch_event(&mouse("click", x, slot.top() - 8.0)).unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(selected.borrow().len(), 1);
+
+    // Paused, the entries are a list again.
+    app.update(props(false));
+    yew::scheduler::flush().await;
+    assert!(div.query_selector("canvas.lane-canvas").unwrap().is_none());
+    assert_eq!(count(&div, "li.entry[data-id]") as usize, logged);
+    style.remove();
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
 }
 
 #[wasm_bindgen_test]

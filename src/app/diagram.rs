@@ -667,6 +667,8 @@ const LAYER_ATTRS: [&str; 5] = ["data-count", "aria-label", "data-highlight", "d
 impl MessageLayer {
     /// Paints `in_flight` (false if the canvas is not in the page). `layout_gen` changes
     /// whenever the page's layout may have changed: the canvas then measures itself again.
+    /// `live`: the run is playing.
+    #[allow(clippy::too_many_arguments)]
     pub fn paint(
         &self,
         in_flight: Vec<Flying>,
@@ -674,6 +676,7 @@ impl MessageLayer {
         reduced: bool,
         highlight: Option<Highlight>,
         layout_gen: u32,
+        live: bool,
     ) -> bool {
         let Some(c) = self.canvas.cast::<web_sys::HtmlCanvasElement>() else { return false };
         self.painter.borrow_mut().draw(&c, &in_flight, geo, reduced, highlight, layout_gen);
@@ -686,10 +689,10 @@ impl MessageLayer {
         });
         let count = self.drawn.borrow().len();
         let (lit_id, lit_at) = lit.unzip();
-        self.write_attrs(
-            &c,
-            [Some(count.to_string()), Some(format!("{count} messages in flight")), lit_id, lit_at, self.tooltip()],
-        );
+        // The count is in the accessible name only when it holds still: a name that changes every
+        // frame keeps a screen reader busy for nothing.
+        let label = if live { "Messages in flight".to_string() } else { format!("{count} messages in flight") };
+        self.write_attrs(&c, [Some(count.to_string()), Some(label), lit_id, lit_at, self.tooltip()]);
         true
     }
 

@@ -6,12 +6,20 @@
 //! cheap: one component per lane that renders only when that lane's content changed, entries as
 //! bare `<li>`s, and one set of event handlers per lane (clicks, keys and hovers are delegated
 //! from the list to the entry under them) instead of three closures per entry.
+//!
+//! While the run plays, the entries are painted on one canvas per pane instead (`live`): a
+//! busy lane replaces most of its entries ten times a second, and as elements that churn cost
+//! the browser more than everything else in the frame. The canvas looks the same, and a click
+//! or hover on it finds the entry under the pointer. Paused, the lanes are lists again, whose
+//! entries can be focused, read by a screen reader and opened with the keyboard.
 
 use super::panel::Selection;
 use super::shared::{Highlight, Shared};
+use replicascope_engine::model::NodeId;
 use replicascope_engine::run::PaneView;
 use replicascope_engine::view::{EntryState, EntryView, Liveness};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -26,6 +34,9 @@ pub struct LanesProps {
     pub highlight_op: Option<u64>,
     #[prop_or_default]
     pub on_hover: Callback<Option<Highlight>>,
+    /// The run is playing: entries are painted on a canvas (see the module's notes).
+    #[prop_or_default]
+    pub live: bool,
 }
 
 fn state_class(s: EntryState) -> &'static str {
@@ -53,10 +64,71 @@ pub fn lanes(p: &LanesProps) -> Html {
     let rows = (0..p.view.nodes.len()).map(|index| {
         html! {
             <Lane view={p.view.clone()} {index} pane={p.pane} on_select={p.on_select.clone()}
-                highlight_op={p.highlight_op} on_hover={p.on_hover.clone()} />
+                highlight_op={p.highlight_op} on_hover={p.on_hover.clone()} live={p.live} />
         }
     });
-    html! { <div class="lanes">{ for rows }</div> }
+    let canvas = use_node_ref();
+    let painter: Rc<RefCell<LanePainter>> = use_mut_ref(LanePainter::default);
+    let hovered: Rc<Cell<Option<u64>>> = use_memo((), |_| Cell::new(None));
+    {
+        let (canvas, painter, view, live, op) =
+            (canvas.clone(), painter.clone(), p.view.clone(), p.live, p.highlight_op);
+        use_effect(move || {
+            if live {
+                if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                    painter.borrow_mut().draw(&c, &view, op);
+                }
+            }
+        });
+    }
+    let live = p.live.then(|| {
+        // The entry under the pointer, from what was painted last.
+        let at = {
+            let (canvas, painter, view) = (canvas.clone(), painter.clone(), p.view.clone());
+            move |e: &MouseEvent| -> Option<(u8, EntryView)> {
+                let c = canvas.cast::<web_sys::Element>()?;
+                let r = c.get_bounding_client_rect();
+                let (x, y) = (e.client_x() as f64 - r.left(), e.client_y() as f64 - r.top());
+                let (lane, entry) = painter.borrow().entry_at(x, y)?;
+                let n = view.nodes.get(lane)?;
+                Some((n.view.id.0, n.view.log.get(entry)?.clone()))
+            }
+        };
+        let onclick = {
+            let (at, on_select, pane) = (at.clone(), p.on_select.clone(), p.pane);
+            Callback::from(move |e: MouseEvent| {
+                if let Some((node, entry)) = at(&e) {
+                    on_select.emit(Selection::Entry { pane, node: NodeId(node), entry: Box::new(entry) });
+                }
+            })
+        };
+        let onmousemove = {
+            let (on_hover, hovered, canvas) = (p.on_hover.clone(), hovered.clone(), canvas.clone());
+            Callback::from(move |e: MouseEvent| {
+                let hit = at(&e);
+                if let Some(c) = canvas.cast::<web_sys::HtmlElement>() {
+                    let _ = c.style().set_property("cursor", if hit.is_some() { "pointer" } else { "" });
+                }
+                let op = hit.and_then(|(_, x)| x.write).map(u64::from);
+                if hovered.replace(op) != op {
+                    on_hover.emit(op.map(Highlight::Op));
+                }
+            })
+        };
+        let onmouseleave = {
+            let on_hover = p.on_hover.clone();
+            Callback::from(move |_: MouseEvent| {
+                if hovered.replace(None).is_some() {
+                    on_hover.emit(None);
+                }
+            })
+        };
+        html! {
+            <canvas ref={canvas.clone()} class="lane-canvas" role="img" {onclick} {onmousemove} {onmouseleave}
+                aria-label="The nodes' logs, changing while the run plays. Pause to go through the entries one by one." />
+        }
+    });
+    html! { <div class={classes!("lanes", p.live.then_some("live"))}>{ for rows }{ live.unwrap_or_default() }</div> }
 }
 
 #[derive(Properties)]
@@ -67,6 +139,7 @@ pub struct LaneProps {
     pub on_select: Callback<Selection>,
     pub highlight_op: Option<u64>,
     pub on_hover: Callback<Option<Highlight>>,
+    pub live: bool,
 }
 
 impl PartialEq for LaneProps {
@@ -74,7 +147,14 @@ impl PartialEq for LaneProps {
     /// highlighted operation only if one of its entries belongs to it (before or after).
     fn eq(&self, o: &Self) -> bool {
         let (a, b) = (self.view.nodes.get(self.index), o.view.nodes.get(o.index));
+        if self.live != o.live {
+            return false;
+        }
         let same_lane = match (a, b) {
+            // Live, the lane shows only its head: the entries are on the canvas.
+            (Some(a), Some(b)) if self.live => {
+                a.liveness == b.liveness && a.view.id == b.view.id && a.view.markers == b.view.markers
+            }
             (Some(a), Some(b)) => {
                 a.liveness == b.liveness
                     && a.view.id == b.view.id
@@ -88,8 +168,9 @@ impl PartialEq for LaneProps {
         let touches = |op: Option<u64>| {
             op.is_some() && a.is_some_and(|n| n.view.log.iter().any(|e| e.write.map(u64::from) == op))
         };
-        let same_highlight =
-            self.highlight_op == o.highlight_op || (!touches(self.highlight_op) && !touches(o.highlight_op));
+        let same_highlight = self.live
+            || self.highlight_op == o.highlight_op
+            || (!touches(self.highlight_op) && !touches(o.highlight_op));
         same_lane
             && same_highlight
             && self.pane == o.pane
@@ -118,6 +199,27 @@ fn lane(p: &LaneProps) -> Html {
     let last: Rc<Cell<(u64, bool)>> = use_memo((), |_| Cell::new((0, false)));
     let Some(n) = p.view.nodes.get(p.index) else { return Html::default() };
     let id = n.view.id;
+    let live = match n.liveness {
+        Liveness::Up => "",
+        Liveness::Down => " · down",
+        Liveness::Paused => " · paused",
+    };
+    let markers = n.view.markers.iter().map(|(k, v)| html! { <span class="marker">{ format!("{k} {v}") }</span> });
+    let head = html! {
+        <div class="lane-head">
+            <span class="lane-name">{ format!("{id}{live}") }</span>
+            <span class="lane-markers">{ for markers }</span>
+        </div>
+    };
+    if p.live {
+        // The entries are painted over this slot by the lanes' canvas.
+        return html! {
+            <div class="lane" data-lane={id.to_string()}>
+                { head }
+                <div class="lane-entries lane-slot" />
+            </div>
+        };
+    }
     let (len, was) = last.get();
     let arrived = if n.view.log_len == len { was } else { n.view.log_len == len + 1 };
     last.set((n.view.log_len, arrived));
@@ -170,22 +272,237 @@ fn lane(p: &LaneProps) -> Html {
             </li>
         }
     });
-    let markers = n.view.markers.iter().map(|(k, v)| html! { <span class="marker">{ format!("{k} {v}") }</span> });
-    let live = match n.liveness {
-        Liveness::Up => "",
-        Liveness::Down => " · down",
-        Liveness::Paused => " · paused",
-    };
     html! {
         <div class="lane" data-lane={id.to_string()}>
-            <div class="lane-head">
-                <span class="lane-name">{ format!("{id}{live}") }</span>
-                <span class="lane-markers">{ for markers }</span>
-            </div>
+            { head }
             <ol class="lane-entries" aria-label={format!("{id} log")} {onclick} {onkeydown} {onmouseover} {onmouseleave}>
                 if earlier > 0 { <li key="earlier" class="entry earlier">{ format!("… {earlier}") }</li> }
                 { for entries }
             </ol>
         </div>
     }
+}
+
+/// What the lanes' canvas is painted with, read from the page's stylesheet (so that dark mode
+/// and the lists agree).
+struct LaneStyle {
+    font: String,
+    ink: String,
+    muted: String,
+    line: String,
+    replicate: String,
+    ack: String,
+    bad: String,
+}
+
+fn lane_style(canvas: &web_sys::Element) -> Option<LaneStyle> {
+    let w = web_sys::window()?;
+    let root = w.get_computed_style(&w.document()?.document_element()?).ok()??;
+    let var = |name: &str, fallback: &str| {
+        let v = root.get_property_value(name).unwrap_or_default();
+        if v.trim().is_empty() {
+            fallback.to_string()
+        } else {
+            v.trim().to_string()
+        }
+    };
+    let family = w
+        .get_computed_style(canvas)
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_property_value("font-family").ok())
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| "system-ui, sans-serif".into());
+    Some(LaneStyle {
+        font: format!("{ENTRY_FONT_PX}px {family}"),
+        ink: var("--ink", "#1d232b"),
+        muted: var("--muted", "#5b6673"),
+        line: var("--line", "#d7dce2"),
+        replicate: var("--k-replicate", "#e69f00"),
+        ack: var("--k-ack", "#009e73"),
+        bad: var("--bad", "#c0392b"),
+    })
+}
+
+// An entry's box, as the stylesheet draws `.entry` in a list: 10.5 px text on a 15 px line,
+// 2 px by 6 px of padding, a 1 px border with 5 px corners, 3 px between entries.
+const ENTRY_FONT_PX: f64 = 10.5;
+const ENTRY_H: f64 = 21.0;
+const ENTRY_PAD_X: f64 = 6.0;
+const ENTRY_GAP: f64 = 3.0;
+const ENTRY_RADIUS: f64 = 5.0;
+
+/// Paints the lanes' entries while the run plays, and remembers where each one went.
+#[derive(Default)]
+pub struct LanePainter {
+    canvas: Option<web_sys::HtmlCanvasElement>,
+    ctx: Option<web_sys::CanvasRenderingContext2d>,
+    style: Option<LaneStyle>,
+    draws: u64,
+    /// Text widths by label: a busy run repeats a few hundred labels.
+    widths: HashMap<String, f64>,
+    /// Each painted entry: its box in CSS pixels from the canvas's corner, lane and index.
+    boxes: Vec<([f64; 4], usize, usize)>,
+}
+
+impl LanePainter {
+    /// The lane and the index in its log of the entry painted under `(x, y)`, if any.
+    pub fn entry_at(&self, x: f64, y: f64) -> Option<(usize, usize)> {
+        self.boxes
+            .iter()
+            .find(|([x0, y0, x1, y1], _, _)| x >= *x0 && x < *x1 && y >= *y0 && y < *y1)
+            .map(|(_, lane, i)| (*lane, *i))
+    }
+
+    fn width(&mut self, ctx: &web_sys::CanvasRenderingContext2d, label: &str) -> f64 {
+        if let Some(w) = self.widths.get(label) {
+            return *w;
+        }
+        if self.widths.len() > 4096 {
+            self.widths.clear();
+        }
+        let w = ctx.measure_text(label).map(|m| m.width()).unwrap_or(label.len() as f64 * 6.0);
+        self.widths.insert(label.to_string(), w);
+        w
+    }
+
+    /// Paints every lane's entries into its slot (`.lane-slot`, laid out by the stylesheet like
+    /// the list it stands for): newest on the right, older ones cut off on the left.
+    pub fn draw(&mut self, canvas: &web_sys::HtmlCanvasElement, view: &PaneView, highlight_op: Option<u64>) {
+        self.boxes.clear();
+        let Some(parent) = canvas.parent_element() else { return };
+        let Ok(slots) = parent.query_selector_all(".lane-slot") else { return };
+        if self.canvas.as_ref() != Some(canvas) {
+            self.canvas = Some(canvas.clone());
+            self.ctx = canvas
+                .get_context("2d")
+                .ok()
+                .flatten()
+                .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
+            self.style = None;
+        }
+        if self.style.is_none() || self.draws.is_multiple_of(30) {
+            self.style = lane_style(canvas);
+            self.widths.clear();
+        }
+        self.draws += 1;
+        let (Some(ctx), Some(st)) = (self.ctx.clone(), self.style.take()) else { return };
+        let cr = canvas.get_bounding_client_rect();
+        let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).clamp(1.0, 3.0);
+        let (pw, ph) = ((cr.width() * dpr).round() as u32, (cr.height() * dpr).round() as u32);
+        if canvas.width() != pw || canvas.height() != ph {
+            canvas.set_width(pw);
+            canvas.set_height(ph);
+        }
+        let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+        ctx.clear_rect(0.0, 0.0, cr.width(), cr.height());
+        ctx.set_font(&st.font);
+        ctx.set_text_baseline("middle");
+        ctx.set_text_align("left");
+        let mut painted = 0;
+        for (lane, n) in view.nodes.iter().enumerate() {
+            let Some(slot) = slots.item(lane as u32).and_then(|s| s.dyn_into::<web_sys::Element>().ok()) else {
+                continue;
+            };
+            let r = slot.get_bounding_client_rect();
+            if r.width() <= 0.0 {
+                continue;
+            }
+            let (left, right) = (r.left() - cr.left(), r.right() - cr.left());
+            let top = r.top() - cr.top() + (r.height() - ENTRY_H) / 2.0;
+            ctx.save();
+            ctx.begin_path();
+            // Room above and below for the highlight's outline.
+            ctx.rect(left, top - 3.0, right - left, ENTRY_H + 6.0);
+            ctx.clip();
+            let mut x = right;
+            for (i, e) in n.view.log.iter().enumerate().rev() {
+                let w = self.width(&ctx, &e.label) + 2.0 * ENTRY_PAD_X + 2.0;
+                x -= w;
+                if x + w <= left {
+                    break;
+                }
+                let lit = highlight_op.is_some() && e.write.map(u64::from) == highlight_op;
+                paint_entry(&ctx, &st, x, top, w, e, lit);
+                self.boxes.push(([x.max(left), top, x + w, top + ENTRY_H], lane, i));
+                painted += 1;
+                x -= ENTRY_GAP;
+            }
+            let earlier = n.view.log_len.saturating_sub(n.view.log.len() as u64);
+            if earlier > 0 {
+                let label = format!("… {earlier}");
+                let w = self.width(&ctx, &label) + 2.0 * ENTRY_PAD_X;
+                if x - w >= left {
+                    ctx.set_fill_style_str(&st.muted);
+                    let _ = ctx.fill_text(&label, x - w + ENTRY_PAD_X, top + ENTRY_H / 2.0);
+                }
+            }
+            ctx.restore();
+        }
+        let _ = canvas.set_attribute("data-entries", &painted.to_string());
+        self.style = Some(st);
+    }
+}
+
+fn paint_entry(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    st: &LaneStyle,
+    x: f64,
+    y: f64,
+    w: f64,
+    e: &EntryView,
+    highlight: bool,
+) {
+    let (border, fill, text) = match e.state {
+        EntryState::Pending => (&st.line, None, &st.muted),
+        EntryState::Flushed => (&st.replicate, None, &st.ink),
+        EntryState::Applied => (&st.replicate, Some(&st.replicate), &st.ink),
+        EntryState::Committed => (&st.ack, Some(&st.ack), &st.ink),
+        EntryState::Discarded => (&st.bad, None, &st.bad),
+    };
+    rounded(ctx, x + 0.5, y + 0.5, w - 1.0, ENTRY_H - 1.0, ENTRY_RADIUS);
+    if let Some(f) = fill {
+        ctx.set_global_alpha(0.22);
+        ctx.set_fill_style_str(f);
+        ctx.fill();
+        ctx.set_global_alpha(1.0);
+    }
+    ctx.set_line_width(1.0);
+    ctx.set_stroke_style_str(border);
+    let dashed = e.state == EntryState::Pending;
+    if dashed {
+        let _ = ctx.set_line_dash(&js_sys::Array::of2(&3.0.into(), &2.0.into()));
+    }
+    ctx.stroke();
+    if dashed {
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+    }
+    ctx.set_fill_style_str(text);
+    let (tx, ty) = (x + 1.0 + ENTRY_PAD_X, y + ENTRY_H / 2.0);
+    let _ = ctx.fill_text(&e.label, tx, ty);
+    if e.state == EntryState::Discarded {
+        ctx.begin_path();
+        ctx.move_to(tx, ty + 0.5);
+        ctx.line_to(x + w - 1.0 - ENTRY_PAD_X, ty + 0.5);
+        ctx.set_stroke_style_str(text);
+        ctx.stroke();
+    }
+    if highlight {
+        // `outline: 2px solid var(--ink); outline-offset: 1px`.
+        ctx.set_line_width(2.0);
+        ctx.set_stroke_style_str(&st.ink);
+        ctx.stroke_rect(x - 2.0, y - 2.0, w + 4.0, ENTRY_H + 4.0);
+    }
+}
+
+/// A rounded rectangle as the current path.
+fn rounded(ctx: &web_sys::CanvasRenderingContext2d, x: f64, y: f64, w: f64, h: f64, r: f64) {
+    let r = r.min(w / 2.0).min(h / 2.0);
+    ctx.begin_path();
+    ctx.move_to(x + r, y);
+    let _ = ctx.arc_to(x + w, y, x + w, y + h, r);
+    let _ = ctx.arc_to(x + w, y + h, x, y + h, r);
+    let _ = ctx.arc_to(x, y + h, x, y, r);
+    let _ = ctx.arc_to(x, y, x + w, y, r);
+    ctx.close_path();
 }

@@ -462,7 +462,7 @@ impl App {
             let in_flight = p.in_flight(now).into_iter().map(|m| diagram::Flying::of(m, time)).collect();
             let highlight = self.highlight.filter(|(pi, _)| *pi == i).map(|(_, h)| h);
             let geo = diagram::Geo::of(&p.view, p.kind);
-            all &= layer.paint(in_flight, geo, self.reduced_motion, highlight, self.layout_gen);
+            all &= layer.paint(in_flight, geo, self.reduced_motion, highlight, self.layout_gen, s.playing);
         }
         all
     }
@@ -1057,8 +1057,9 @@ impl Component for App {
             self.hash_dirty = true;
         }
         let mut rerender = rerender;
-        if !is_frame {
-            // Anything but a frame may change any pane (selection, highlight, settings, time).
+        if !is_frame || was_playing != self.session.playing {
+            // Anything but a frame may change any pane (selection, highlight, settings, time), and
+            // the lanes are drawn differently while playing.
             self.touch_panes();
         }
         if !self.session.playing {
@@ -1343,7 +1344,7 @@ impl App {
         });
         let body = match u.tab {
             Tab::Logs => html! {
-                <Lanes view={Shared::from(p.view.clone())} pane={kind} on_select={self.cb.select.clone()} highlight_op={lane_op} on_hover={on_hover.clone()} />
+                <Lanes view={Shared::from(p.view.clone())} pane={kind} on_select={self.cb.select.clone()} highlight_op={lane_op} on_hover={on_hover.clone()} live={s.playing} />
             },
             Tab::SpaceTime => match &u.space_time {
                 Some((_, w, _, data)) => html! {
