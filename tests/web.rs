@@ -159,6 +159,7 @@ async fn lanes_show_each_nodes_log() {
             Callback::from(move |h| hovered.borrow_mut().push(h))
         },
         live: false,
+        clock: Shared::new(Clock::default()),
     };
     yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
@@ -223,6 +224,7 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
             Callback::from(move |h| hovered.borrow_mut().push(h))
         },
         live,
+        clock: Shared::new(Clock::default()),
     };
     let mut app = yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props(true)).render();
     yew::scheduler::flush().await;
@@ -257,12 +259,51 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     yew::scheduler::flush().await;
     assert_eq!(selected.borrow().len(), 1);
 
+    // One entry more in a lane that was still: it slides in, moved along by the clock's ticks.
+    let early = session_at(1_000_000.0);
+    let mut next = props(true);
+    next.view = Shared::from(early.panes[0].view.clone());
+    app.update(next);
+    yew::scheduler::flush().await;
+    let mut later = session_at(1_000_000.0);
+    let before = later.panes[0].view.nodes[0].view.log_len;
+    let mut t = 1_000_000.0;
+    while later.panes[0].view.nodes[0].view.log_len == before && t < 3_000_000.0 {
+        t += 10_000.0;
+        later.set_time(t);
+        later.refresh_views();
+    }
+    assert_eq!(later.panes[0].view.nodes[0].view.log_len, before + 1);
+    // The lanes have been still for a moment (in a busy lane entries just appear).
+    sleep(400).await;
+    let clock = Shared::new(Clock::default());
+    let mut next = props(true);
+    next.view = Shared::from(later.panes[0].view.clone());
+    next.clock = clock.clone();
+    app.update(next);
+    yew::scheduler::flush().await;
+    let grew_by_one = (0..early.panes[0].view.nodes.len())
+        .filter(|&i| later.panes[0].view.nodes[i].view.log_len == early.panes[0].view.nodes[i].view.log_len + 1)
+        .count();
+    assert!(grew_by_one >= 1);
+    assert_eq!(canvas.get_attribute("data-sliding"), Some(grew_by_one.to_string()), "each lane with one new entry");
+    sleep(400).await;
+    clock.set(t, t);
+    assert_eq!(canvas.get_attribute("data-sliding").as_deref(), Some("0"), "the slide is over");
+
     // Paused, the entries are a list again.
     app.update(props(false));
     yew::scheduler::flush().await;
     assert!(div.query_selector("canvas.lane-canvas").unwrap().is_none());
     assert_eq!(count(&div, "li.entry[data-id]") as usize, logged);
     style.remove();
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
 
 fn document() -> web_sys::Document {

@@ -14,7 +14,7 @@
 //! entries can be focused, read by a screen reader and opened with the keyboard.
 
 use super::panel::Selection;
-use super::shared::{Highlight, Shared};
+use super::shared::{Clock, Highlight, Shared};
 use replicascope_engine::model::NodeId;
 use replicascope_engine::run::PaneView;
 use replicascope_engine::view::{EntryState, EntryView, Liveness};
@@ -37,6 +37,9 @@ pub struct LanesProps {
     /// The run is playing: entries are painted on a canvas (see the module's notes).
     #[prop_or_default]
     pub live: bool,
+    /// Ticks every frame while playing: a newly arrived entry slides in on the canvas too.
+    #[prop_or_default]
+    pub clock: Shared<Clock>,
 }
 
 fn state_class(s: EntryState) -> &'static str {
@@ -76,9 +79,22 @@ pub fn lanes(p: &LanesProps) -> Html {
         use_effect(move || {
             if live {
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                    painter.borrow_mut().draw(&c, &view, op);
+                    painter.borrow_mut().draw(&c, view, op);
                 }
             }
+        });
+    }
+    {
+        // Between renders, frames only move a sliding entry along.
+        let painter = painter.clone();
+        use_effect_with(p.clock.clone(), move |clock| {
+            let id = clock.subscribe(Callback::from(move |_| {
+                if let Ok(mut p) = painter.try_borrow_mut() {
+                    p.tick();
+                }
+            }));
+            let clock = clock.clone();
+            move || clock.unsubscribe(id)
         });
     }
     let live = p.live.then(|| {
@@ -293,6 +309,8 @@ struct LaneStyle {
     replicate: String,
     ack: String,
     bad: String,
+    /// `prefers-reduced-motion`: entries appear without sliding in.
+    reduced: bool,
 }
 
 fn lane_style(canvas: &web_sys::Element) -> Option<LaneStyle> {
@@ -321,6 +339,7 @@ fn lane_style(canvas: &web_sys::Element) -> Option<LaneStyle> {
         replicate: var("--k-replicate", "#e69f00"),
         ack: var("--k-ack", "#009e73"),
         bad: var("--bad", "#c0392b"),
+        reduced: w.match_media("(prefers-reduced-motion: reduce)").ok().flatten().is_some_and(|m| m.matches()),
     })
 }
 
@@ -343,6 +362,27 @@ pub struct LanePainter {
     widths: HashMap<String, f64>,
     /// Each painted entry: its box in CSS pixels from the canvas's corner, lane and index.
     boxes: Vec<([f64; 4], usize, usize)>,
+    /// What was drawn last: the view, the highlighted operation, the canvas's size and each
+    /// lane's slot (left, right, top of the entries) in CSS pixels from the canvas's corner.
+    last: Option<(Shared<PaneView>, Option<u64>)>,
+    size: (f64, f64),
+    slots: Vec<Option<(f64, f64, f64)>>,
+    /// Per lane: the log length at the last draw, and when its newest entry began to slide in
+    /// (milliseconds of the page's clock) if it arrived alone and is still sliding.
+    lens: Vec<u64>,
+    slides: Vec<Option<f64>>,
+    /// Per lane: when its log last changed (milliseconds of the page's clock).
+    changed: Vec<f64>,
+    /// The entries painted last and the lanes whose newest entry is sliding in (the canvas's
+    /// `data-entries` and `data-sliding`, for tests and tools).
+    painted: (usize, usize),
+}
+
+/// How long a newly arrived entry slides in, as `.entry.arrived` does in a list.
+const SLIDE_MS: f64 = 350.0;
+
+fn page_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
 impl LanePainter {
@@ -368,7 +408,7 @@ impl LanePainter {
 
     /// Paints every lane's entries into its slot (`.lane-slot`, laid out by the stylesheet like
     /// the list it stands for): newest on the right, older ones cut off on the left.
-    pub fn draw(&mut self, canvas: &web_sys::HtmlCanvasElement, view: &PaneView, highlight_op: Option<u64>) {
+    pub fn draw(&mut self, canvas: &web_sys::HtmlCanvasElement, view: Shared<PaneView>, highlight_op: Option<u64>) {
         self.boxes.clear();
         let Some(parent) = canvas.parent_element() else { return };
         let Ok(slots) = parent.query_selector_all(".lane-slot") else { return };
@@ -380,42 +420,108 @@ impl LanePainter {
                 .flatten()
                 .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
             self.style = None;
+            self.lens.clear();
+            self.changed.clear();
+            self.painted = (usize::MAX, 0);
         }
         if self.style.is_none() || self.draws.is_multiple_of(30) {
             self.style = lane_style(canvas);
             self.widths.clear();
         }
         self.draws += 1;
-        let (Some(ctx), Some(st)) = (self.ctx.clone(), self.style.take()) else { return };
         let cr = canvas.get_bounding_client_rect();
+        self.size = (cr.width(), cr.height());
+        self.slots = (0..view.nodes.len())
+            .map(|lane| {
+                let slot = slots.item(lane as u32)?.dyn_into::<web_sys::Element>().ok()?;
+                let r = slot.get_bounding_client_rect();
+                (r.width() > 0.0).then(|| {
+                    (r.left() - cr.left(), r.right() - cr.left(), r.top() - cr.top() + (r.height() - ENTRY_H) / 2.0)
+                })
+            })
+            .collect();
+        // An entry that arrived alone in a lane that had been still slides in; in a busy lane
+        // entries just appear (a slide there would show nothing and cost every frame).
+        let now = page_ms();
+        let fresh = self.lens.len() != view.nodes.len();
+        self.slides.resize(view.nodes.len(), None);
+        self.changed.resize(view.nodes.len(), f64::NEG_INFINITY);
+        for (lane, n) in view.nodes.iter().enumerate() {
+            let before = if fresh { n.view.log_len } else { self.lens[lane] };
+            if n.view.log_len != before {
+                let alone = n.view.log_len == before + 1
+                    && now - self.changed[lane] >= SLIDE_MS
+                    && self.style.as_ref().is_some_and(|s| !s.reduced);
+                self.slides[lane] = alone.then_some(now);
+                self.changed[lane] = now;
+            }
+        }
+        self.lens = view.nodes.iter().map(|n| n.view.log_len).collect();
         let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).clamp(1.0, 3.0);
         let (pw, ph) = ((cr.width() * dpr).round() as u32, (cr.height() * dpr).round() as u32);
         if canvas.width() != pw || canvas.height() != ph {
             canvas.set_width(pw);
             canvas.set_height(ph);
         }
+        self.last = Some((view, highlight_op));
+        self.paint(now, None);
+    }
+
+    /// A frame went by: moves sliding entries along (repainting only their lanes), if any.
+    pub fn tick(&mut self) {
+        let sliding: Vec<usize> = (0..self.slides.len()).filter(|i| self.slides[*i].is_some()).collect();
+        if !sliding.is_empty() {
+            self.paint(page_ms(), Some(&sliding));
+        }
+    }
+
+    /// Paints every lane, or only `lanes`.
+    fn paint(&mut self, now: f64, lanes: Option<&[usize]>) {
+        let (Some(ctx), Some(st), Some((view, highlight_op))) =
+            (self.ctx.clone(), self.style.take(), self.last.clone())
+        else {
+            return;
+        };
+        let dpr = self.canvas.as_ref().map(|c| c.width() as f64 / self.size.0.max(1.0)).unwrap_or(1.0);
         let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-        ctx.clear_rect(0.0, 0.0, cr.width(), cr.height());
+        match lanes {
+            None => {
+                ctx.clear_rect(0.0, 0.0, self.size.0, self.size.1);
+                self.boxes.clear();
+            }
+            Some(only) => self.boxes.retain(|(_, lane, _)| !only.contains(lane)),
+        }
         ctx.set_font(&st.font);
         ctx.set_text_baseline("middle");
         ctx.set_text_align("left");
-        let mut painted = 0;
         for (lane, n) in view.nodes.iter().enumerate() {
-            let Some(slot) = slots.item(lane as u32).and_then(|s| s.dyn_into::<web_sys::Element>().ok()) else {
-                continue;
-            };
-            let r = slot.get_bounding_client_rect();
-            if r.width() <= 0.0 {
+            if lanes.is_some_and(|only| !only.contains(&lane)) {
                 continue;
             }
-            let (left, right) = (r.left() - cr.left(), r.right() - cr.left());
-            let top = r.top() - cr.top() + (r.height() - ENTRY_H) / 2.0;
+            let Some(Some((left, right, top))) = self.slots.get(lane).copied() else { continue };
+            if lanes.is_some() {
+                ctx.clear_rect(left, top - 3.0, right - left, ENTRY_H + 6.0);
+            }
+            // How far the newest entry has slid in (1: in place), eased out.
+            let slide = match self.slides.get(lane).copied().flatten() {
+                Some(start) if now - start < SLIDE_MS => {
+                    let t = ((now - start) / SLIDE_MS).clamp(0.0, 1.0);
+                    1.0 - (1.0 - t).powi(3)
+                }
+                _ => {
+                    if let Some(s) = self.slides.get_mut(lane) {
+                        *s = None;
+                    }
+                    1.0
+                }
+            };
             ctx.save();
             ctx.begin_path();
             // Room above and below for the highlight's outline.
             ctx.rect(left, top - 3.0, right - left, ENTRY_H + 6.0);
             ctx.clip();
             let mut x = right;
+            let newest = n.view.log.len().saturating_sub(1);
             for (i, e) in n.view.log.iter().enumerate().rev() {
                 let w = self.width(&ctx, &e.label) + 2.0 * ENTRY_PAD_X + 2.0;
                 x -= w;
@@ -423,9 +529,12 @@ impl LanePainter {
                     break;
                 }
                 let lit = highlight_op.is_some() && e.write.map(u64::from) == highlight_op;
-                paint_entry(&ctx, &st, x, top, w, e, lit);
+                if i == newest && slide < 1.0 {
+                    paint_entry(&ctx, &st, x + 12.0 * (1.0 - slide), top, w, e, lit, slide);
+                } else {
+                    paint_entry(&ctx, &st, x, top, w, e, lit, 1.0);
+                }
                 self.boxes.push(([x.max(left), top, x + w, top + ENTRY_H], lane, i));
-                painted += 1;
                 x -= ENTRY_GAP;
             }
             let earlier = n.view.log_len.saturating_sub(n.view.log.len() as u64);
@@ -439,11 +548,19 @@ impl LanePainter {
             }
             ctx.restore();
         }
-        let _ = canvas.set_attribute("data-entries", &painted.to_string());
+        let painted = self.boxes.len();
+        let sliding = self.slides.iter().filter(|s| s.is_some()).count();
+        if let Some(c) = self.canvas.as_ref().filter(|_| (painted, sliding) != self.painted) {
+            let _ = c.set_attribute("data-entries", &painted.to_string());
+            let _ = c.set_attribute("data-sliding", &sliding.to_string());
+            self.painted = (painted, sliding);
+        }
         self.style = Some(st);
     }
 }
 
+/// One entry's box at `(x, y)`, `w` wide, at opacity `alpha` (below 1 while it slides in).
+#[allow(clippy::too_many_arguments)]
 fn paint_entry(
     ctx: &web_sys::CanvasRenderingContext2d,
     st: &LaneStyle,
@@ -452,6 +569,7 @@ fn paint_entry(
     w: f64,
     e: &EntryView,
     highlight: bool,
+    alpha: f64,
 ) {
     let (border, fill, text) = match e.state {
         EntryState::Pending => (&st.line, None, &st.muted),
@@ -462,11 +580,11 @@ fn paint_entry(
     };
     rounded(ctx, x + 0.5, y + 0.5, w - 1.0, ENTRY_H - 1.0, ENTRY_RADIUS);
     if let Some(f) = fill {
-        ctx.set_global_alpha(0.22);
+        ctx.set_global_alpha(0.22 * alpha);
         ctx.set_fill_style_str(f);
         ctx.fill();
-        ctx.set_global_alpha(1.0);
     }
+    ctx.set_global_alpha(alpha);
     ctx.set_line_width(1.0);
     ctx.set_stroke_style_str(border);
     let dashed = e.state == EntryState::Pending;
@@ -493,6 +611,7 @@ fn paint_entry(
         ctx.set_stroke_style_str(&st.ink);
         ctx.stroke_rect(x - 2.0, y - 2.0, w + 4.0, ENTRY_H + 4.0);
     }
+    ctx.set_global_alpha(1.0);
 }
 
 /// A rounded rectangle as the current path.

@@ -1344,7 +1344,7 @@ impl App {
         });
         let body = match u.tab {
             Tab::Logs => html! {
-                <Lanes view={Shared::from(p.view.clone())} pane={kind} on_select={self.cb.select.clone()} highlight_op={lane_op} on_hover={on_hover.clone()} live={s.playing} />
+                <Lanes view={Shared::from(p.view.clone())} pane={kind} on_select={self.cb.select.clone()} highlight_op={lane_op} on_hover={on_hover.clone()} live={s.playing} clock={self.clock.clone()} />
             },
             Tab::SpaceTime => match &u.space_time {
                 Some((_, w, _, data)) => html! {

@@ -98,14 +98,15 @@ impl Clock {
         }
     }
 
-    fn subscribe(&self, cb: Callback<()>) -> u32 {
+    /// Calls `cb` whenever the clock moves, until `unsubscribe` with the number returned.
+    pub fn subscribe(&self, cb: Callback<()>) -> u32 {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
         self.subscribers.borrow_mut().push((id, cb));
         id
     }
 
-    fn unsubscribe(&self, id: u32) {
+    pub fn unsubscribe(&self, id: u32) {
         self.subscribers.borrow_mut().retain(|(i, _)| *i != id);
     }
 
