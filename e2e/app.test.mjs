@@ -30,8 +30,17 @@ async function scrubTo(page, seconds) {
 test('play, pause, scrub back, crash a node: marked down and recorded in the link', async () => {
   const { page, problems, context } = await open('preset=two-am-failover&speed=4');
   await page.click('button[aria-label=Play]');
+  await page.waitForFunction(() => Number(document.querySelector('.clock .now').dataset.timeUs) >= 3e6, null, { timeout: 30000 });
+  // Playing, each pane's log entries are painted on one canvas; the lanes' heads stay text.
+  const lfLanes = page.locator('section[data-pane=leader_follower] .lanes');
+  assert.equal(await lfLanes.locator('li.entry').count(), 0);
+  assert.ok(Number(await lfLanes.locator('canvas.lane-canvas').getAttribute('data-entries')) > 0, 'entries are painted');
+  assert.equal(await lfLanes.locator('.lane-name').count(), 3);
   await page.waitForFunction(() => Number(document.querySelector('.clock .now').dataset.timeUs) >= 5e6, null, { timeout: 30000 });
   await page.click('button[aria-label=Pause]');
+  // Paused, they are lists of focusable entries again.
+  await lfLanes.locator('li.entry[tabindex="0"]').first().waitFor({ timeout: 5000 });
+  assert.equal(await lfLanes.locator('canvas.lane-canvas').count(), 0);
   const paused = await shownTime(page);
   assert.ok(paused >= 5e6, `played to ${paused}`);
   await page.waitForTimeout(300);
