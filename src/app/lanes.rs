@@ -19,7 +19,7 @@ use replicascope_engine::model::NodeId;
 use replicascope_engine::run::PaneView;
 use replicascope_engine::view::{EntryState, EntryView, Liveness};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -359,7 +359,7 @@ pub struct LanePainter {
     style: Option<LaneStyle>,
     draws: u64,
     /// Text widths by label: a busy run repeats a few hundred labels.
-    widths: HashMap<String, f64>,
+    widths: BTreeMap<String, f64>,
     /// Each painted entry: its box in CSS pixels from the canvas's corner, lane and index.
     boxes: Vec<([f64; 4], usize, usize)>,
     /// What was drawn last: the view, the highlighted operation, the canvas's size and each
