@@ -310,12 +310,8 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-#[wasm_bindgen_test]
-async fn controls_show_time_and_markers() {
-    let div = root();
-    let clock = Shared::new(Clock::default());
-    clock.set(1_500_000.0, 12_000_000.0);
-    let props = ControlsProps {
+fn props_for(clock: &Shared<Clock>) -> ControlsProps {
+    ControlsProps {
         clock: clock.clone(),
         duration: 12_000_000.0,
         playing: false,
@@ -337,7 +333,15 @@ async fn controls_show_time_and_markers() {
         full: true,
         seed: 7,
         on_new_seed: Callback::noop(),
-    };
+    }
+}
+
+#[wasm_bindgen_test]
+async fn controls_show_time_and_markers() {
+    let div = root();
+    let clock = Shared::new(Clock::default());
+    clock.set(1_500_000.0, 12_000_000.0);
+    let props = props_for(&clock);
     yew::Renderer::<Controls>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
     assert_eq!(div.query_selector(".clock .now").unwrap().unwrap().text_content().as_deref(), Some("1.50 s"));
@@ -351,6 +355,23 @@ async fn controls_show_time_and_markers() {
     let scrubber: web_sys::HtmlInputElement =
         div.query_selector("input[aria-label='Simulated time']").unwrap().unwrap().dyn_into().unwrap();
     assert_eq!(scrubber.value(), "2500");
+
+    // Playing, the bar renders only when what it shows would change: not for a sub-pixel step
+    // of the thumb within the same hundredth of a second, but for a new reading of the clock.
+    let mut playing = props_for(&clock);
+    playing.playing = true;
+    let div = root();
+    yew::Renderer::<Controls>::with_root_and_props(div.clone(), playing).render();
+    yew::scheduler::flush().await;
+    let now = || div.query_selector(".clock .now").unwrap().unwrap();
+    assert_eq!(now().get_attribute("data-time-us").as_deref(), Some("2500000"));
+    clock.set(2_500_400.0, 12_000_000.0);
+    yew::scheduler::flush().await;
+    assert_eq!(now().get_attribute("data-time-us").as_deref(), Some("2500000"), "nothing it shows moved");
+    clock.set(2_600_000.0, 12_000_000.0);
+    yew::scheduler::flush().await;
+    assert_eq!(now().text_content().as_deref(), Some("2.60 s"));
+    assert_eq!(now().get_attribute("data-time-us").as_deref(), Some("2600000"));
 }
 
 #[wasm_bindgen_test]

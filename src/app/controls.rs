@@ -142,13 +142,49 @@ pub fn speed_label(s: f64) -> String {
     }
 }
 
+fn clock_text(time: f64) -> String {
+    if time < 1.0 {
+        "0 s".to_string()
+    } else {
+        human_duration(time as u64)
+    }
+}
+
+/// The thumb's position while playing, in steps of at most a pixel of a track as wide as the
+/// window, and the length of a step in microseconds.
+fn thumb_step(time: f64, duration: f64) -> (u64, f64) {
+    let px = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(2000.0);
+    let step = duration / px.clamp(100.0, 8000.0);
+    ((time / step).floor().max(0.0) as u64, step)
+}
+
 fn input_value(e: &InputEvent) -> Option<f64> {
     e.target()?.dyn_into::<HtmlInputElement>().ok()?.value().parse().ok()
 }
 
 #[function_component(Controls)]
 pub fn controls(p: &ControlsProps) -> Html {
-    let (time, computed) = use_clock(&p.clock, |c| (c.time(), c.computed()));
+    // Paused, the bar shows the exact time. Playing, it renders again only when something it
+    // shows would change: the clock's text, the computed extent's tenth of a percent, or the
+    // thumb by a pixel (of a track no wider than the window). Moving a range input's thumb costs
+    // the browser a layout and a repaint of the bar, and at most speeds the time moves by less
+    // than a pixel a frame.
+    let (duration, playing) = (p.duration.max(1.0), p.playing);
+    let at = move |c: &Clock| -> (u64, u64, String) {
+        if !playing {
+            return (c.time().to_bits(), c.computed().to_bits(), String::new());
+        }
+        let (thumb, _) = thumb_step(c.time(), duration);
+        (thumb, (c.computed() / duration * 1000.0) as u64, clock_text(c.time()))
+    };
+    use_clock(&p.clock, at);
+    let (time, computed) = (p.clock.time(), p.clock.computed());
+    let scrub_ms = if playing {
+        let (thumb, step) = thumb_step(time, duration);
+        thumb as f64 * step / 1000.0
+    } else {
+        time / 1000.0
+    };
     let on_scrub = {
         let cb = p.on_seek.clone();
         Callback::from(move |e: InputEvent| {
@@ -190,14 +226,14 @@ pub fn controls(p: &ControlsProps) -> Html {
                 }
             </div>
             <div class="clock" aria-live="off">
-                <span class="now" data-time-us={format!("{:.0}", time)}>{ if time < 1.0 { "0 s".to_string() } else { human_duration(time as u64) } }</span>
+                <span class="now" data-time-us={format!("{:.0}", time)}>{ clock_text(time) }</span>
                 <span class="of">{ format!(" / {}", human_duration(p.duration as u64)) }</span>
             </div>
             <div class="scrubber">
                 <div class="computed" style={format!("width: {computed_pct:.1}%")} />
                 <Marks markers={p.markers.clone()} duration={p.duration} on_marker={p.on_marker.clone()} />
                 <input type="range" aria-label="Simulated time" min="0" max={format!("{:.0}", p.duration / 1000.0)} step="1"
-                    value={format!("{:.0}", time / 1000.0)} oninput={on_scrub} />
+                    value={format!("{scrub_ms:.0}")} oninput={on_scrub} />
             </div>
             if p.full {
                 <label class="speed">
