@@ -6,7 +6,7 @@ use replicascope_app::app::controls::{Controls, ControlsProps};
 use replicascope_app::app::diagram::{Diagram, DiagramProps, Flying, MessageLayer};
 use replicascope_app::app::lanes::{Lanes, LanesProps};
 use replicascope_app::app::panel::{Inspector, InspectorProps, Legend, Selection};
-use replicascope_app::app::shared::{Clock, Highlight, Shared};
+use replicascope_app::app::shared::{Clock, Feed, Highlight, Shared};
 use replicascope_app::app::App;
 use replicascope_app::sample::default_scenario;
 use replicascope_app::session::Session;
@@ -143,7 +143,7 @@ async fn lanes_show_each_nodes_log() {
     let selected: Rc<std::cell::RefCell<Vec<String>>> = Default::default();
     let hovered: Rc<std::cell::RefCell<Vec<Option<Highlight>>>> = Default::default();
     let props = LanesProps {
-        view: Shared::from(s.panes[0].view.clone()),
+        view: Shared::new(Feed::new(s.panes[0].view.clone())),
         pane: s.panes[0].kind,
         on_select: {
             let selected = selected.clone();
@@ -207,8 +207,11 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     div.set_attribute("style", "width: 460px").unwrap();
     let selected: Rc<std::cell::RefCell<Vec<String>>> = Default::default();
     let hovered: Rc<std::cell::RefCell<Vec<Option<Highlight>>>> = Default::default();
+    // The page hands the lanes their view through a feed, and ticks its clock every frame.
+    let feed = Shared::new(Feed::new(s.panes[0].view.clone()));
+    let clock = Shared::new(Clock::default());
     let props = |live: bool| LanesProps {
-        view: Shared::from(s.panes[0].view.clone()),
+        view: feed.clone(),
         pane: s.panes[0].kind,
         on_select: {
             let selected = selected.clone();
@@ -224,7 +227,7 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
             Callback::from(move |h| hovered.borrow_mut().push(h))
         },
         live,
-        clock: Shared::new(Clock::default()),
+        clock: clock.clone(),
     };
     let mut app = yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props(true)).render();
     yew::scheduler::flush().await;
@@ -261,9 +264,7 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
 
     // One entry more in a lane that was still: it slides in, moved along by the clock's ticks.
     let early = session_at(1_000_000.0);
-    let mut next = props(true);
-    next.view = Shared::from(early.panes[0].view.clone());
-    app.update(next);
+    feed.set(early.panes[0].view.clone());
     yew::scheduler::flush().await;
     let mut later = session_at(1_000_000.0);
     let before = later.panes[0].view.nodes[0].view.log_len;
@@ -276,11 +277,7 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     assert_eq!(later.panes[0].view.nodes[0].view.log_len, before + 1);
     // The lanes have been still for a moment (in a busy lane entries just appear).
     sleep(400).await;
-    let clock = Shared::new(Clock::default());
-    let mut next = props(true);
-    next.view = Shared::from(later.panes[0].view.clone());
-    next.clock = clock.clone();
-    app.update(next);
+    feed.set(later.panes[0].view.clone());
     yew::scheduler::flush().await;
     let grew_by_one = (0..early.panes[0].view.nodes.len())
         .filter(|&i| later.panes[0].view.nodes[i].view.log_len == early.panes[0].view.nodes[i].view.log_len + 1)
@@ -292,6 +289,7 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     assert_eq!(canvas.get_attribute("data-sliding").as_deref(), Some("0"), "the slide is over");
 
     // Paused, the entries are a list again.
+    feed.set(s.panes[0].view.clone());
     app.update(props(false));
     yew::scheduler::flush().await;
     assert!(div.query_selector("canvas.lane-canvas").unwrap().is_none());

@@ -14,7 +14,7 @@
 //! entries can be focused, read by a screen reader and opened with the keyboard.
 
 use super::panel::Selection;
-use super::shared::{Clock, Highlight, Shared};
+use super::shared::{use_feed, Clock, Feed, Highlight, Shared};
 use replicascope_engine::model::NodeId;
 use replicascope_engine::run::PaneView;
 use replicascope_engine::view::{EntryState, EntryView, Liveness};
@@ -26,7 +26,9 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct LanesProps {
-    pub view: Shared<PaneView>,
+    /// The pane's view. A feed: while playing, the page hands the lanes a new view a frame
+    /// after the diagram got it, and only the lanes render for it.
+    pub view: Shared<Feed<Rc<PaneView>>>,
     pub pane: replicascope_engine::scenario::TopologyKind,
     pub on_select: Callback<Selection>,
     /// The client operation whose entries are highlighted (hovered here or in another view).
@@ -64,9 +66,10 @@ pub fn state_label(s: EntryState) -> &'static str {
 
 #[function_component(Lanes)]
 pub fn lanes(p: &LanesProps) -> Html {
-    let rows = (0..p.view.nodes.len()).map(|index| {
+    let view = Shared::from(use_feed(&p.view));
+    let rows = (0..view.nodes.len()).map(|index| {
         html! {
-            <Lane view={p.view.clone()} {index} pane={p.pane} on_select={p.on_select.clone()}
+            <Lane view={view.clone()} {index} pane={p.pane} on_select={p.on_select.clone()}
                 highlight_op={p.highlight_op} on_hover={p.on_hover.clone()} live={p.live} />
         }
     });
@@ -74,8 +77,7 @@ pub fn lanes(p: &LanesProps) -> Html {
     let painter: Rc<RefCell<LanePainter>> = use_mut_ref(LanePainter::default);
     let hovered: Rc<Cell<Option<u64>>> = use_memo((), |_| Cell::new(None));
     {
-        let (canvas, painter, view, live, op) =
-            (canvas.clone(), painter.clone(), p.view.clone(), p.live, p.highlight_op);
+        let (canvas, painter, view, live, op) = (canvas.clone(), painter.clone(), view.clone(), p.live, p.highlight_op);
         use_effect(move || {
             if live {
                 if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
@@ -100,7 +102,7 @@ pub fn lanes(p: &LanesProps) -> Html {
     let live = p.live.then(|| {
         // The entry under the pointer, from what was painted last.
         let at = {
-            let (canvas, painter, view) = (canvas.clone(), painter.clone(), p.view.clone());
+            let (canvas, painter, view) = (canvas.clone(), painter.clone(), view.clone());
             move |e: &MouseEvent| -> Option<(u8, EntryView)> {
                 let c = canvas.cast::<web_sys::Element>()?;
                 let r = c.get_bounding_client_rect();

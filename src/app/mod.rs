@@ -30,11 +30,12 @@ use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::checker::Anomaly;
 use replicascope_engine::link::Controls as ControlMode;
 use replicascope_engine::metrics::Report;
+use replicascope_engine::run::PaneView;
 use replicascope_engine::scenario::{Names, Scenario, TopologyKind};
 use replicascope_engine::time::human_duration;
 use replicascope_engine::topology::leader_follower::FailoverMode;
 use settings::Settings;
-use shared::{Clock, Highlight, Keep, Shared};
+use shared::{Clock, Feed, Highlight, Keep, Shared};
 use std::cell::RefCell;
 use std::rc::Rc;
 use views::{AnomalyList, FailoverView, RecordList, SpaceTimeView};
@@ -243,6 +244,13 @@ pub struct App {
     clock: Shared<Clock>,
     /// Each pane's messages in flight, painted every frame outside the render.
     layers: Vec<Shared<MessageLayer>>,
+    /// While playing, a pane's log lanes catch up with its new view one frame after its diagram
+    /// (`held` keeps the view they still show, `lanes_due` names the pane), so that a pane's
+    /// turn is spread over two frames instead of weighing on one.
+    held: Vec<Option<Rc<PaneView>>>,
+    lanes_due: Option<usize>,
+    /// The view each pane's lanes show.
+    lane_feeds: Vec<Shared<Feed<Rc<PaneView>>>>,
     /// What, besides the time, the page showed at its last render (playing, speed, captions):
     /// a frame that changes none of it and no pane does not render the page.
     shown: (bool, u64, Vec<usize>),
@@ -319,6 +327,9 @@ impl App {
         let panes = self.session.panes.len();
         self.layers.resize_with(panes, Shared::default);
         self.pane_gen.resize(panes, 0);
+        self.held = vec![None; panes];
+        self.lanes_due = None;
+        self.lane_feeds = self.session.panes.iter().map(|p| Shared::new(Feed::new(p.view.clone()))).collect();
         self.touch_panes();
         self.names = Rc::new(self.session.plan.names.clone());
         self.scenario = Rc::new(self.session.scenario.clone());
@@ -621,6 +632,9 @@ impl Component for App {
             pane_gen: Vec::new(),
             clock: Shared::default(),
             layers: Vec::new(),
+            held: Vec::new(),
+            lanes_due: None,
+            lane_feeds: Vec::new(),
             shown: (false, 0, Vec::new()),
             frame_cb,
             frame_requested: false,
@@ -667,15 +681,28 @@ impl Component for App {
                 // move every frame, painted outside the render (below, or after the render).
                 let panes = s.panes.len().max(1);
                 let mut render = false;
-                if ts - self.last_view_refresh >= VIEW_REFRESH_MS / panes as f64 {
+                if let Some(j) = self.lanes_due.take() {
+                    // The lanes of the pane whose turn was last frame catch up (through their
+                    // feed, below: only they render).
+                    if let Some(h) = self.held.get_mut(j) {
+                        *h = None;
+                    }
+                } else if ts - self.last_view_refresh >= VIEW_REFRESH_MS / panes as f64 {
                     self.last_view_refresh = ts;
                     self.next_refresh = (self.next_refresh + 1) % panes;
                     let i = self.next_refresh;
                     // These tabs mark what is past, so they follow the time at the same pace.
                     let follows_time = self.ui.get(i).is_some_and(|u| matches!(u.tab, Tab::Explain | Tab::Anomalies));
+                    let before = s.panes.get(i).map(|p| p.view.clone());
                     if s.refresh_view(i) || follows_time {
                         if let Some(g) = self.pane_gen.get_mut(i) {
                             *g += 1;
+                        }
+                        if s.playing && self.ui.get(i).is_some_and(|u| u.tab == Tab::Logs) {
+                            if let Some(h) = self.held.get_mut(i) {
+                                *h = before;
+                                self.lanes_due = Some(i);
+                            }
                         }
                         render = true;
                     }
@@ -1057,6 +1084,13 @@ impl Component for App {
             self.hash_dirty = true;
         }
         let mut rerender = rerender;
+        if !is_frame || !self.session.playing {
+            // Only playback spreads a pane's turn over two frames.
+            self.lanes_due = None;
+            for h in &mut self.held {
+                *h = None;
+            }
+        }
         if !is_frame || was_playing != self.session.playing {
             // Anything but a frame may change any pane (selection, highlight, settings, time), and
             // the lanes are drawn differently while playing.
@@ -1078,6 +1112,12 @@ impl Component for App {
         }
         self.post_events();
         self.clock.set(self.session.time, self.session.computed_until() as f64);
+        for ((p, held), feed) in self.session.panes.iter().zip(&self.held).zip(&self.lane_feeds) {
+            let shown = held.as_ref().unwrap_or(&p.view);
+            if !Rc::ptr_eq(&feed.get(), shown) {
+                feed.set(shown.clone());
+            }
+        }
         if rerender {
             self.shown = self.shown_now();
         } else if is_frame {
@@ -1344,7 +1384,7 @@ impl App {
         });
         let body = match u.tab {
             Tab::Logs => html! {
-                <Lanes view={Shared::from(p.view.clone())} pane={kind} on_select={self.cb.select.clone()} highlight_op={lane_op} on_hover={on_hover.clone()} live={s.playing} clock={self.clock.clone()} />
+                <Lanes view={self.lane_feeds[i].clone()} pane={kind} on_select={self.cb.select.clone()} highlight_op={lane_op} on_hover={on_hover.clone()} live={s.playing} clock={self.clock.clone()} />
             },
             Tab::SpaceTime => match &u.space_time {
                 Some((_, w, _, data)) => html! {

@@ -1,7 +1,8 @@
 //! What the views share and how they avoid rendering: `Shared<T>`, an `Rc` whose equality is
 //! identity, so a component re-renders only when it is handed a new value, never because a deep
 //! comparison ran every frame; `Clock`, the displayed time, followed every frame by the few
-//! views that need it; `Keep`, a render boundary with an explicit version.
+//! views that need it; `Feed`, a value handed to one view without rendering its parents; `Keep`,
+//! a render boundary with an explicit version.
 
 use std::cell::{Cell, RefCell};
 use std::ops::Deref;
@@ -162,4 +163,51 @@ impl PartialEq for KeepProps {
 #[function_component(Keep)]
 pub fn keep(p: &KeepProps) -> Html {
     p.children.clone()
+}
+
+/// A value that one view follows: setting it renders that view (and what it passes the value
+/// to) without rendering the page around it.
+pub struct Feed<T> {
+    value: RefCell<T>,
+    next_id: Cell<u32>,
+    subscribers: RefCell<Vec<(u32, Callback<()>)>>,
+}
+
+impl<T: Clone> Feed<T> {
+    pub fn new(value: T) -> Self {
+        Feed { value: RefCell::new(value), next_id: Cell::new(0), subscribers: RefCell::new(Vec::new()) }
+    }
+
+    pub fn get(&self) -> T {
+        self.value.borrow().clone()
+    }
+
+    /// Replaces the value; its followers render again.
+    pub fn set(&self, value: T) {
+        *self.value.borrow_mut() = value;
+        let subs: Vec<Callback<()>> = self.subscribers.borrow().iter().map(|(_, c)| c.clone()).collect();
+        for c in subs {
+            c.emit(());
+        }
+    }
+}
+
+impl<T: Default + Clone> Default for Feed<T> {
+    fn default() -> Self {
+        Feed::new(T::default())
+    }
+}
+
+/// Follows a feed: the component renders again whenever the feed is set.
+#[hook]
+pub fn use_feed<T: Clone + 'static>(feed: &Shared<Feed<T>>) -> T {
+    let update = use_force_update();
+    use_effect_with(feed.clone(), move |feed| {
+        let id = feed.next_id.get();
+        feed.next_id.set(id.wrapping_add(1));
+        feed.subscribers.borrow_mut().push((id, Callback::from(move |_| update.force_update())));
+        let feed = feed.clone();
+        move || feed.subscribers.borrow_mut().retain(|(i, _)| *i != id)
+    });
+    feed.get()
 }
