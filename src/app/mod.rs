@@ -1,6 +1,8 @@
 //! The Yew application. `App` owns the [`Session`](crate::session::Session) and drives one
 //! long-lived animation-frame loop; the loop moves the displayed time and runs the engines ahead
-//! in small chunks, and only panes whose state changed get a new view to render.
+//! in small chunks. A frame renders nothing by itself: it paints the messages in flight, ticks
+//! the clock that the playback bar follows, and renders a pane only when that pane's turn came
+//! and its state changed (its diagram in one frame, its log lanes in the next).
 //!
 //! The session opens from the URL fragment (a link) and writes it back whenever playback is
 //! paused, so the address bar always reproduces what is on screen.
