@@ -148,8 +148,15 @@ test('hovering an arrow in the space-time diagram highlights the message in the 
   assert.ok(id, 'some message is in flight and in the window');
   await lf.locator(`.st-arrow[data-msg="${id}"]`).dispatchEvent('mouseleave');
   await page.waitForFunction((c) => !c.dataset.highlight, await canvas.elementHandle());
-  // Hover the arrow: the same message is highlighted in the node diagram.
-  await lf.locator(`.st-arrow[data-msg="${id}"] .hit`).hover({ force: true });
+  // Hover the arrow near where it leaves its sender (arrows of one broadcast converge at the
+  // other end): the same message is highlighted in the node diagram.
+  const [hx, hy] = await lf.locator(`.st-arrow[data-msg="${id}"] .shaft`).evaluate((l) => {
+    l.scrollIntoView({ block: 'center' });
+    const p = l.getPointAtLength(l.getTotalLength() * 0.15);
+    const m = l.getScreenCTM();
+    return [m.a * p.x + m.c * p.y + m.e, m.b * p.x + m.d * p.y + m.f];
+  });
+  await page.mouse.move(hx, hy);
   await page.waitForFunction(([c, want]) => c.dataset.highlight === want, [await canvas.elementHandle(), id]);
   assert.equal(await lf.locator(`.st-arrow.highlight[data-msg="${id}"]`).count(), 1);
   await screenshot(page, 'space-time-hover');
@@ -247,6 +254,31 @@ test('exported SVG is a valid standalone SVG document; trace and history downloa
     const d = new DOMParser().parseFromString(t, 'image/svg+xml');
     return d.querySelector('parsererror') ? 'error' : d.documentElement.querySelectorAll('path.series').length > 0 ? 'ok' : 'empty';
   }, chartSvg), 'ok');
+  // The space-time diagram is drawn in stacked layers; its export is one document with all of
+  // them, the moving content placed where it is on the page (at 4 s, messages are in the window).
+  const p2 = await context.newPage();
+  await p2.goto(h.base + '#preset=two-am-failover&t=4s');
+  await ready(p2);
+  await p2.locator('section[data-pane=leader_follower] [data-tab=space-time]').click();
+  await p2.locator('section[data-pane=leader_follower] .st-arrow').first().waitFor({ state: 'attached' });
+  await p2.getByRole('button', { name: 'Export', exact: true }).click();
+  const [st] = await Promise.all([
+    p2.waitForEvent('download'),
+    p2.locator('.modal tbody tr').first().getByRole('button', { name: 'SVG' }).nth(1).click(),
+  ]);
+  assert.equal(st.suggestedFilename(), 'leader-follower-space-time.svg');
+  const stCheck = await p2.evaluate((text) => {
+    const d = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const moved = d.querySelector('g[clip-path] > g[transform]');
+    return {
+      error: d.querySelector('parsererror')?.textContent ?? null,
+      lines: d.querySelectorAll('.st-line').length,
+      arrows: moved ? moved.querySelectorAll('.st-arrow').length > 0 : false,
+      transform: moved?.getAttribute('transform')?.startsWith('translate(0 ') ?? false,
+      now: d.querySelectorAll('.st-now').length,
+    };
+  }, fs.readFileSync(await st.path(), 'utf8'));
+  assert.deepEqual(stCheck, { error: null, lines: 6, arrows: true, transform: true, now: 1 });
   assert.deepEqual(problems, []);
   await context.close();
 });

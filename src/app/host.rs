@@ -110,6 +110,33 @@ pub fn svg_document(selector: &str, extra: &str) -> Option<String> {
         stylesheet_text()
     )));
     copy.prepend_with_node_1(&style).ok()?;
+    // A diagram drawn in stacked layers (the space-time view): the other layers' content in
+    // order, each clipped and moved as it is on the page.
+    if let Some(frame) = el.closest(".st-frame").ok().flatten() {
+        let layers = frame.query_selector_all("svg").ok()?;
+        for k in 0..layers.length() {
+            let Some(layer) = layers.item(k).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+            if layer == el {
+                continue;
+            }
+            let clip = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "g").ok()?;
+            if let Some(c) = layer.get_attribute("data-export-clip") {
+                clip.set_attribute("clip-path", &c).ok()?;
+            }
+            let moved = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "g").ok()?;
+            if let Some(t) = layer.get_attribute("data-export-transform") {
+                moved.set_attribute("transform", &t).ok()?;
+            }
+            let children = layer.child_nodes();
+            for c in 0..children.length() {
+                if let Some(node) = children.item(c) {
+                    moved.append_child(&node.clone_node_with_deep(true).ok()?).ok()?;
+                }
+            }
+            clip.append_child(&moved).ok()?;
+            copy.append_child(&clip).ok()?;
+        }
+    }
     if !extra.is_empty() {
         let g = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "g").ok()?;
         g.set_inner_html(extra);

@@ -65,24 +65,35 @@ pub fn space_time(p: &SpaceTimeProps) -> Html {
         }
     });
     let now_y = ST_TOP + (now - view_from) * scale;
+    // Three layers with one box and one viewBox: the lines; the content, which moves as time
+    // passes; the "now" line and time on top. The content moves by a CSS transform on its own
+    // `<svg>` (a composited layer), so that a frame repaints none of its arrows. The export
+    // stacks the layers back into one document (`data-export-*`, see `host::svg_document`).
+    let moving = format!("transform: translateY({:.4}%)", shift / ST_H * 100.0);
+    let clip_top = format!("{:.4}%", (ST_TOP - 2.0) / ST_H * 100.0);
     html! {
         <div class="space-time">
-            <svg viewBox={format!("0 0 {ST_W} {ST_H}")} role="img" aria-label="Space-time diagram: one vertical line per node and client, time flowing down, messages as arrows">
-                <defs>
-                    <marker id="st-head" viewBox="0 0 6 6" refX="5" refY="3" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
-                        <path d="M0,0 L6,3 L0,6 z" class="st-head" />
-                    </marker>
-                    <clipPath id="st-clip"><rect x="0" y={f(ST_TOP - 2.0)} width={f(ST_W)} height={f(ST_H - ST_TOP + 2.0)} /></clipPath>
-                </defs>
-                { for lines }
-                <g clip-path="url(#st-clip)">
-                    <g transform={format!("translate(0 {shift:.2})")}>
+            <div class="st-frame">
+                <svg class="st-base" viewBox={format!("0 0 {ST_W} {ST_H}")} role="img" aria-label="Space-time diagram: one vertical line per node and client, time flowing down, messages as arrows">
+                    <defs>
+                        <marker id="st-head" viewBox="0 0 6 6" refX="5" refY="3" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
+                            <path d="M0,0 L6,3 L0,6 z" class="st-head" />
+                        </marker>
+                        <clipPath id="st-clip"><rect x="0" y={f(ST_TOP - 2.0)} width={f(ST_W)} height={f(ST_H - ST_TOP + 2.0)} /></clipPath>
+                    </defs>
+                    { for lines }
+                </svg>
+                <div class="st-window" style={format!("clip-path: inset({clip_top} 0 0 0)")}>
+                    <svg class="st-moving" viewBox={format!("0 0 {ST_W} {ST_H}")} style={moving} aria-hidden="true"
+                        data-export-transform={format!("translate(0 {shift:.2})")} data-export-clip="url(#st-clip)">
                         <StContent data={p.data.clone()} scale={scale} highlight={p.highlight} on_hover={p.on_hover.clone()} on_pick={p.on_pick.clone()} />
-                    </g>
-                </g>
-                <line class="st-now" x1="2" y1={f(now_y)} x2={f(ST_W - 2.0)} y2={f(now_y)} />
-                <text class="st-time" x={f(ST_W - 4.0)} y={f(now_y - 3.0)}>{ human_duration(now as u64) }</text>
-            </svg>
+                    </svg>
+                </div>
+                <svg class="st-top" viewBox={format!("0 0 {ST_W} {ST_H}")} aria-hidden="true">
+                    <line class="st-now" x1="2" y1={f(now_y)} x2={f(ST_W - 2.0)} y2={f(now_y)} />
+                    <text class="st-time" x={f(ST_W - 4.0)} y={f(now_y - 3.0)}>{ human_duration(now as u64) }</text>
+                </svg>
+            </div>
             <p class="muted small">{"Time flows down. Hover an arrow to find the message in the diagram and its entries in the logs; click it to inspect. Client operations are bars on their line."}</p>
         </div>
     }
