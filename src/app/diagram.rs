@@ -762,17 +762,6 @@ fn palette() -> Option<Palette> {
     })
 }
 
-/// The message canvas's context: redrawn every frame, so it asks the browser for the
-/// low-latency path (drawn without waiting for the rest of the page's compositing).
-fn message_context(c: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"desynchronized".into(), &true.into());
-    c.get_context_with_context_options("2d", &opts)
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-}
-
 fn context(c: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
     c.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
 }
@@ -878,7 +867,10 @@ impl Painter {
             canvas.set_height(ph);
         }
         if self.ctx.is_none() {
-            self.ctx = message_context(canvas);
+            // A plain context, composited with the rest of the page: a `desynchronized` one could
+            // show messages a frame apart from the nodes they travel between (and measured
+            // slower here).
+            self.ctx = context(canvas);
         }
         let Some(ctx) = self.ctx.clone() else { return };
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
