@@ -5,6 +5,7 @@
 //! animation loop paints them on a canvas every frame (`MessageLayer`), each message's place
 //! interpolated from its `sent_at` and `deliver_at`; nothing is simulated here.
 
+use super::canvas::{context_2d, media, pixel_ratio, RootStyle, Surface};
 use super::panel::Selection;
 use super::shared::{Highlight, Shared};
 use crate::geometry::{lerp, node_position, progress};
@@ -733,37 +734,15 @@ struct Palette {
     bad: String,
 }
 
-fn css_var(style: &web_sys::CssStyleDeclaration, name: &str, fallback: &str) -> String {
-    let v = style.get_property_value(name).unwrap_or_default();
-    let v = v.trim();
-    if v.is_empty() {
-        fallback.to_string()
-    } else {
-        v.to_string()
-    }
-}
-
-fn prefers_dark() -> bool {
-    web_sys::window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|m| m.matches())
-}
-
 fn palette() -> Option<Palette> {
-    let w = web_sys::window()?;
-    let root = w.document()?.document_element()?;
-    let style = w.get_computed_style(&root).ok()??;
+    let style = RootStyle::read()?;
     Some(Palette {
-        dark: prefers_dark(),
-        kinds: MsgKind::ALL.iter().map(|k| css_var(&style, &format!("--k-{}", k.name()), "#888")).collect(),
-        panel: css_var(&style, "--panel", "#fff"),
-        ink: css_var(&style, "--ink", "#1d232b"),
-        bad: css_var(&style, "--bad", "#c0392b"),
+        dark: media("(prefers-color-scheme: dark)"),
+        kinds: MsgKind::ALL.iter().map(|k| style.var(&format!("--k-{}", k.name()), "#888")).collect(),
+        panel: style.var("--panel", "#fff"),
+        ink: style.var("--ink", "#1d232b"),
+        bad: style.var("--bad", "#c0392b"),
     })
-}
-
-fn context(c: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
-    c.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
 }
 
 /// What the message canvas keeps between frames: its size (read from the page only now and
@@ -781,10 +760,8 @@ pub struct Painter {
     sprites: Option<web_sys::HtmlCanvasElement>,
     sprite_side: f64,
     sprite_scale: f64,
-    /// The canvas painted last and its context, asked for once per canvas (a pane hidden and
-    /// shown again has a new canvas).
-    canvas: Option<web_sys::HtmlCanvasElement>,
-    ctx: Option<web_sys::CanvasRenderingContext2d>,
+    /// The canvas painted last, with its context.
+    surface: Surface,
 }
 
 const DOT_R: f64 = 6.5;
@@ -805,7 +782,7 @@ impl Painter {
         };
         c.set_width((side as usize * (MsgKind::ALL.len() + 1)) as u32);
         c.set_height(side as u32);
-        let Some(ctx) = context(&c) else { return };
+        let Some(ctx) = context_2d(&c) else { return };
         let mid = side / px_per_unit / 2.0;
         for i in 0..=MsgKind::ALL.len() {
             let _ = ctx.set_transform(px_per_unit, 0.0, 0.0, px_per_unit, i as f64 * side, 0.0);
@@ -844,35 +821,26 @@ impl Painter {
         highlight: Option<Highlight>,
         layout_gen: u32,
     ) {
-        if self.canvas.as_ref() != Some(canvas) {
-            self.canvas = Some(canvas.clone());
-            self.ctx = None;
+        // A plain context, composited with the rest of the page: a `desynchronized` one could
+        // show messages a frame apart from the nodes they travel between (and measured slower
+        // here).
+        if self.surface.bind(canvas) {
             self.layout_gen = None;
         }
         if self.draws.is_multiple_of(30) || self.layout_gen != Some(layout_gen) {
             self.layout_gen = Some(layout_gen);
-            let dark = prefers_dark();
+            let dark = media("(prefers-color-scheme: dark)");
             if self.palette.as_ref().is_none_or(|p| p.dark != dark) {
                 self.palette = palette();
                 self.sprites = None;
             }
             self.size = (canvas.client_width().max(1) as f64, canvas.client_height().max(1) as f64);
-            self.dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).clamp(1.0, 3.0);
+            self.dpr = pixel_ratio();
         }
         self.draws += 1;
         let ((cw, ch), dpr) = (self.size, self.dpr);
-        let (pw, ph) = ((cw * dpr).round() as u32, (ch * dpr).round() as u32);
-        if canvas.width() != pw || canvas.height() != ph {
-            canvas.set_width(pw);
-            canvas.set_height(ph);
-        }
-        if self.ctx.is_none() {
-            // A plain context, composited with the rest of the page: a `desynchronized` one could
-            // show messages a frame apart from the nodes they travel between (and measured
-            // slower here).
-            self.ctx = context(canvas);
-        }
-        let Some(ctx) = self.ctx.clone() else { return };
+        let (pw, ph) = self.surface.fit(cw, ch, dpr);
+        let Some(ctx) = self.surface.ctx() else { return };
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
         if in_flight.is_empty() {

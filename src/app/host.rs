@@ -167,12 +167,7 @@ pub fn download_png(name: String, svg: String) {
         };
         canvas.set_width(w * 2);
         canvas.set_height(h * 2);
-        let Some(ctx) = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-        else {
+        let Some(ctx) = super::canvas::context_2d(&canvas) else {
             return;
         };
         ctx.set_fill_style_str("#ffffff");

@@ -13,6 +13,7 @@
 //! or hover on it finds the entry under the pointer. Paused, the lanes are lists again, whose
 //! entries can be focused, read by a screen reader and opened with the keyboard.
 
+use super::canvas::{media, pixel_ratio, RootStyle, Surface};
 use super::panel::Selection;
 use super::shared::{use_feed, Clock, Feed, Highlight, Shared};
 use replicascope_engine::model::NodeId;
@@ -316,17 +317,8 @@ struct LaneStyle {
 }
 
 fn lane_style(canvas: &web_sys::Element) -> Option<LaneStyle> {
-    let w = web_sys::window()?;
-    let root = w.get_computed_style(&w.document()?.document_element()?).ok()??;
-    let var = |name: &str, fallback: &str| {
-        let v = root.get_property_value(name).unwrap_or_default();
-        if v.trim().is_empty() {
-            fallback.to_string()
-        } else {
-            v.trim().to_string()
-        }
-    };
-    let family = w
+    let root = RootStyle::read()?;
+    let family = web_sys::window()?
         .get_computed_style(canvas)
         .ok()
         .flatten()
@@ -335,13 +327,13 @@ fn lane_style(canvas: &web_sys::Element) -> Option<LaneStyle> {
         .unwrap_or_else(|| "system-ui, sans-serif".into());
     Some(LaneStyle {
         font: format!("{ENTRY_FONT_PX}px {family}"),
-        ink: var("--ink", "#1d232b"),
-        muted: var("--muted", "#5b6673"),
-        line: var("--line", "#d7dce2"),
-        replicate: var("--k-replicate", "#e69f00"),
-        ack: var("--k-ack", "#009e73"),
-        bad: var("--bad", "#c0392b"),
-        reduced: w.match_media("(prefers-reduced-motion: reduce)").ok().flatten().is_some_and(|m| m.matches()),
+        ink: root.var("--ink", "#1d232b"),
+        muted: root.var("--muted", "#5b6673"),
+        line: root.var("--line", "#d7dce2"),
+        replicate: root.var("--k-replicate", "#e69f00"),
+        ack: root.var("--k-ack", "#009e73"),
+        bad: root.var("--bad", "#c0392b"),
+        reduced: media("(prefers-reduced-motion: reduce)"),
     })
 }
 
@@ -356,8 +348,9 @@ const ENTRY_RADIUS: f64 = 5.0;
 /// Paints the lanes' entries while the run plays, and remembers where each one went.
 #[derive(Default)]
 pub struct LanePainter {
-    canvas: Option<web_sys::HtmlCanvasElement>,
-    ctx: Option<web_sys::CanvasRenderingContext2d>,
+    /// The canvas painted last, with its context, and the pixel ratio it was sized at.
+    surface: Surface,
+    ratio: f64,
     style: Option<LaneStyle>,
     draws: u64,
     /// Text widths by label: a busy run repeats a few hundred labels.
@@ -414,13 +407,7 @@ impl LanePainter {
         self.boxes.clear();
         let Some(parent) = canvas.parent_element() else { return };
         let Ok(slots) = parent.query_selector_all(".lane-slot") else { return };
-        if self.canvas.as_ref() != Some(canvas) {
-            self.canvas = Some(canvas.clone());
-            self.ctx = canvas
-                .get_context("2d")
-                .ok()
-                .flatten()
-                .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
+        if self.surface.bind(canvas) {
             self.style = None;
             self.lens.clear();
             self.changed.clear();
@@ -459,12 +446,8 @@ impl LanePainter {
             }
         }
         self.lens = view.nodes.iter().map(|n| n.view.log_len).collect();
-        let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).clamp(1.0, 3.0);
-        let (pw, ph) = ((cr.width() * dpr).round() as u32, (cr.height() * dpr).round() as u32);
-        if canvas.width() != pw || canvas.height() != ph {
-            canvas.set_width(pw);
-            canvas.set_height(ph);
-        }
+        self.ratio = pixel_ratio();
+        self.surface.fit(cr.width(), cr.height(), self.ratio);
         self.last = Some((view, highlight_op));
         self.paint(now, None);
     }
@@ -480,11 +463,11 @@ impl LanePainter {
     /// Paints every lane, or only `lanes`.
     fn paint(&mut self, now: f64, lanes: Option<&[usize]>) {
         let (Some(ctx), Some(st), Some((view, highlight_op))) =
-            (self.ctx.clone(), self.style.take(), self.last.clone())
+            (self.surface.ctx(), self.style.take(), self.last.clone())
         else {
             return;
         };
-        let dpr = self.canvas.as_ref().map(|c| c.width() as f64 / self.size.0.max(1.0)).unwrap_or(1.0);
+        let dpr = self.ratio;
         let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
         match lanes {
             None => {
@@ -552,7 +535,7 @@ impl LanePainter {
         }
         let painted = self.boxes.len();
         let sliding = self.slides.iter().filter(|s| s.is_some()).count();
-        if let Some(c) = self.canvas.as_ref().filter(|_| (painted, sliding) != self.painted) {
+        if let Some(c) = self.surface.canvas().filter(|_| (painted, sliding) != self.painted) {
             let _ = c.set_attribute("data-entries", &painted.to_string());
             let _ = c.set_attribute("data-sliding", &sliding.to_string());
             self.painted = (painted, sliding);

@@ -7,6 +7,7 @@
 //! The session opens from the URL fragment (a link) and writes it back whenever playback is
 //! paused, so the address bar always reproduces what is on screen.
 
+mod canvas;
 pub mod charts;
 pub mod chrome;
 pub mod controls;
@@ -583,9 +584,7 @@ impl Component for App {
         let link = ctx.link().clone();
         let frame_cb = Closure::wrap(Box::new(move |ts: f64| link.send_message(Msg::Frame(ts))) as Box<dyn FnMut(f64)>);
         let (session, problems) = Session::from_link(&host::read_hash());
-        let reduced_motion = web_sys::window()
-            .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
-            .is_some_and(|m| m.matches());
+        let reduced_motion = canvas::media("(prefers-reduced-motion: reduce)");
         let mut listeners = Vec::new();
         if let Some(w) = web_sys::window() {
             let l = ctx.link().clone();
