@@ -65,6 +65,38 @@ impl Highlight {
     }
 }
 
+/// Callbacks waiting for a value to change (the views following a `Clock` or a `Feed`).
+#[derive(Default)]
+struct Listeners {
+    next_id: Cell<u32>,
+    list: RefCell<Vec<(u32, Callback<()>)>>,
+}
+
+impl Listeners {
+    fn add(&self, cb: Callback<()>) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        self.list.borrow_mut().push((id, cb));
+        id
+    }
+
+    fn remove(&self, id: u32) {
+        self.list.borrow_mut().retain(|(i, _)| *i != id);
+    }
+
+    fn len(&self) -> usize {
+        self.list.borrow().len()
+    }
+
+    fn notify(&self) {
+        // Callbacks run outside the borrow: one may subscribe or unsubscribe.
+        let list: Vec<Callback<()>> = self.list.borrow().iter().map(|(_, c)| c.clone()).collect();
+        for c in list {
+            c.emit(());
+        }
+    }
+}
+
 /// The displayed time, for the few views that follow it every frame (the playback bar, the
 /// space-time diagram's "now" line). The animation loop sets it and only those views render;
 /// the page does not (the rule: the loop only moves the displayed time).
@@ -72,8 +104,7 @@ impl Highlight {
 pub struct Clock {
     time: Cell<f64>,
     computed: Cell<f64>,
-    next_id: Cell<u32>,
-    subscribers: RefCell<Vec<(u32, Callback<()>)>>,
+    listeners: Listeners,
 }
 
 impl Clock {
@@ -92,28 +123,21 @@ impl Clock {
             return;
         }
         self.computed.set(computed);
-        // Callbacks run outside the borrow: one may subscribe or unsubscribe.
-        let subs: Vec<Callback<()>> = self.subscribers.borrow().iter().map(|(_, c)| c.clone()).collect();
-        for c in subs {
-            c.emit(());
-        }
+        self.listeners.notify();
     }
 
     /// Calls `cb` whenever the clock moves, until `unsubscribe` with the number returned.
     pub fn subscribe(&self, cb: Callback<()>) -> u32 {
-        let id = self.next_id.get();
-        self.next_id.set(id.wrapping_add(1));
-        self.subscribers.borrow_mut().push((id, cb));
-        id
+        self.listeners.add(cb)
     }
 
     pub fn unsubscribe(&self, id: u32) {
-        self.subscribers.borrow_mut().retain(|(i, _)| *i != id);
+        self.listeners.remove(id);
     }
 
     /// How many views follow the clock (a view that is gone must not).
     pub fn subscribers(&self) -> usize {
-        self.subscribers.borrow().len()
+        self.listeners.len()
     }
 }
 
@@ -169,13 +193,12 @@ pub fn keep(p: &KeepProps) -> Html {
 /// to) without rendering the page around it.
 pub struct Feed<T> {
     value: RefCell<T>,
-    next_id: Cell<u32>,
-    subscribers: RefCell<Vec<(u32, Callback<()>)>>,
+    listeners: Listeners,
 }
 
 impl<T: Clone> Feed<T> {
     pub fn new(value: T) -> Self {
-        Feed { value: RefCell::new(value), next_id: Cell::new(0), subscribers: RefCell::new(Vec::new()) }
+        Feed { value: RefCell::new(value), listeners: Listeners::default() }
     }
 
     pub fn get(&self) -> T {
@@ -185,10 +208,7 @@ impl<T: Clone> Feed<T> {
     /// Replaces the value; its followers render again.
     pub fn set(&self, value: T) {
         *self.value.borrow_mut() = value;
-        let subs: Vec<Callback<()>> = self.subscribers.borrow().iter().map(|(_, c)| c.clone()).collect();
-        for c in subs {
-            c.emit(());
-        }
+        self.listeners.notify();
     }
 }
 
@@ -203,11 +223,9 @@ impl<T: Default + Clone> Default for Feed<T> {
 pub fn use_feed<T: Clone + 'static>(feed: &Shared<Feed<T>>) -> T {
     let update = use_force_update();
     use_effect_with(feed.clone(), move |feed| {
-        let id = feed.next_id.get();
-        feed.next_id.set(id.wrapping_add(1));
-        feed.subscribers.borrow_mut().push((id, Callback::from(move |_| update.force_update())));
+        let id = feed.listeners.add(Callback::from(move |_| update.force_update()));
         let feed = feed.clone();
-        move || feed.subscribers.borrow_mut().retain(|(i, _)| *i != id)
+        move || feed.listeners.remove(id)
     });
     feed.get()
 }
