@@ -136,31 +136,45 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
     }
 }
 
+/// Records what the lanes report: the labels of entries selected, and the highlights hovered.
+#[derive(Default)]
+struct LaneProbe {
+    selected: Rc<std::cell::RefCell<Vec<String>>>,
+    hovered: Rc<std::cell::RefCell<Vec<Option<Highlight>>>>,
+}
+
+impl LaneProbe {
+    fn props(
+        &self,
+        view: &Shared<Feed<Rc<replicascope_engine::run::PaneView>>>,
+        pane: replicascope_engine::scenario::TopologyKind,
+        clock: &Shared<Clock>,
+        live: bool,
+    ) -> LanesProps {
+        let (selected, hovered) = (self.selected.clone(), self.hovered.clone());
+        LanesProps {
+            view: view.clone(),
+            pane,
+            on_select: Callback::from(move |sel: Selection| {
+                if let Selection::Entry { entry, .. } = sel {
+                    selected.borrow_mut().push(entry.label.clone());
+                }
+            }),
+            highlight_op: None,
+            on_hover: Callback::from(move |h| hovered.borrow_mut().push(h)),
+            live,
+            clock: clock.clone(),
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 async fn lanes_show_each_nodes_log() {
     let s = session_at(2_600_000.0);
     let div = root();
-    let selected: Rc<std::cell::RefCell<Vec<String>>> = Default::default();
-    let hovered: Rc<std::cell::RefCell<Vec<Option<Highlight>>>> = Default::default();
-    let props = LanesProps {
-        view: Shared::new(Feed::new(s.panes[0].view.clone())),
-        pane: s.panes[0].kind,
-        on_select: {
-            let selected = selected.clone();
-            Callback::from(move |sel: Selection| {
-                if let Selection::Entry { entry, .. } = sel {
-                    selected.borrow_mut().push(entry.label.clone());
-                }
-            })
-        },
-        highlight_op: None,
-        on_hover: {
-            let hovered = hovered.clone();
-            Callback::from(move |h| hovered.borrow_mut().push(h))
-        },
-        live: false,
-        clock: Shared::new(Clock::default()),
-    };
+    let probe = LaneProbe::default();
+    let feed = Shared::new(Feed::new(s.panes[0].view.clone()));
+    let props = probe.props(&feed, s.panes[0].kind, &Shared::new(Clock::default()), false);
     yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
     assert_eq!(count(&div, ".lane"), 3);
@@ -172,7 +186,7 @@ async fn lanes_show_each_nodes_log() {
     let entries = leader_lane.query_selector_all("li[data-id]").unwrap();
     let last: Element = entries.item(entries.length() - 1).unwrap().dyn_into().unwrap();
     click(&last).await;
-    assert_eq!(selected.borrow().as_slice(), ["x = 3"]);
+    assert_eq!(probe.selected.borrow().as_slice(), ["x = 3"]);
     let key = |k: &str| {
         let init = web_sys::KeyboardEventInit::new();
         init.set_key(k);
@@ -182,7 +196,7 @@ async fn lanes_show_each_nodes_log() {
     last.dispatch_event(&key("Enter")).unwrap();
     last.dispatch_event(&key("a")).unwrap();
     yew::scheduler::flush().await;
-    assert_eq!(selected.borrow().len(), 2, "Enter selects, other keys do not");
+    assert_eq!(probe.selected.borrow().len(), 2, "Enter selects, other keys do not");
     let over = || {
         let init = web_sys::MouseEventInit::new();
         init.set_bubbles(true);
@@ -191,7 +205,7 @@ async fn lanes_show_each_nodes_log() {
     last.dispatch_event(&over()).unwrap();
     last.dispatch_event(&over()).unwrap();
     yew::scheduler::flush().await;
-    let h = hovered.borrow().clone();
+    let h = probe.hovered.borrow().clone();
     assert_eq!(h.len(), 1, "moving within one entry reports it once: {h:?}");
     assert!(matches!(h[0], Some(Highlight::Op(_))), "{h:?}");
 }
@@ -205,30 +219,11 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     let s = session_at(2_600_000.0);
     let div = root();
     div.set_attribute("style", "width: 460px").unwrap();
-    let selected: Rc<std::cell::RefCell<Vec<String>>> = Default::default();
-    let hovered: Rc<std::cell::RefCell<Vec<Option<Highlight>>>> = Default::default();
+    let probe = LaneProbe::default();
     // The page hands the lanes their view through a feed, and ticks its clock every frame.
     let feed = Shared::new(Feed::new(s.panes[0].view.clone()));
     let clock = Shared::new(Clock::default());
-    let props = |live: bool| LanesProps {
-        view: feed.clone(),
-        pane: s.panes[0].kind,
-        on_select: {
-            let selected = selected.clone();
-            Callback::from(move |sel: Selection| {
-                if let Selection::Entry { entry, .. } = sel {
-                    selected.borrow_mut().push(entry.label.clone());
-                }
-            })
-        },
-        highlight_op: None,
-        on_hover: {
-            let hovered = hovered.clone();
-            Callback::from(move |h| hovered.borrow_mut().push(h))
-        },
-        live,
-        clock: clock.clone(),
-    };
+    let props = |live: bool| probe.props(&feed, s.panes[0].kind, &clock, live);
     let mut app = yew::Renderer::<Lanes>::with_root_and_props(div.clone(), props(true)).render();
     yew::scheduler::flush().await;
     assert_eq!(count(&div, ".lane"), 3, "the heads stay in the page");
@@ -250,17 +245,17 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     };
     canvas.dispatch_event(&mouse("click", x, y)).unwrap();
     yew::scheduler::flush().await;
-    assert_eq!(selected.borrow().as_slice(), ["x = 3"]);
+    assert_eq!(probe.selected.borrow().as_slice(), ["x = 3"]);
     canvas.dispatch_event(&mouse("mousemove", x, y)).unwrap();
     canvas.dispatch_event(&mouse("mousemove", x - 1.0, y)).unwrap();
     canvas.dispatch_event(&mouse("mousemove", slot.left() - 30.0, y)).unwrap();
     yew::scheduler::flush().await;
-    let h = hovered.borrow().clone();
+    let h = probe.hovered.borrow().clone();
     assert!(matches!(h.as_slice(), [Some(Highlight::Op(_)), None]), "an entry's operation, once, then nothing: {h:?}");
     // A click between lanes selects nothing.
     canvas.dispatch_event(&mouse("click", x, slot.top() - 8.0)).unwrap();
     yew::scheduler::flush().await;
-    assert_eq!(selected.borrow().len(), 1);
+    assert_eq!(probe.selected.borrow().len(), 1);
 
     // One entry more in a lane that was still: it slides in, moved along by the clock's ticks.
     let early = session_at(1_000_000.0);
