@@ -4,7 +4,7 @@
 
 use replicascope_engine::annotate::{Annotation, ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::checker::{Anomaly, AnomalyKind};
-use replicascope_engine::metrics::{availability_series, history_of, Report};
+use replicascope_engine::metrics::{availability_between, availability_series, history_of, Report};
 use replicascope_engine::model::{Endpoint, NodeId, OpId, OpResult};
 use replicascope_engine::network::DropReason;
 use replicascope_engine::run::AnyRun;
@@ -356,9 +356,12 @@ pub struct Row {
     pub reads: u64,
     pub lost_writes: u64,
     pub conflicts: u64,
-    /// Availability of operations completed during the fault window (None without faults).
+    /// Availability during the fault window, as session time in which operations succeeded
+    /// promptly (None without faults; see `metrics::Availability`).
     pub availability_during_fault: Option<f64>,
     pub availability: f64,
+    /// The longest stretch in which writes were tried and none succeeded, milliseconds.
+    pub longest_write_outage_ms: f64,
     pub messages_per_op: f64,
     /// Each anomaly kind found, with the time it first happened.
     pub anomalies: Vec<(AnomalyKind, u64, SimTime)>,
@@ -371,14 +374,8 @@ pub struct Row {
 pub fn row(run: &AnyRun, report: &Report) -> Row {
     let m = &report.metrics;
     let history = history_of(run);
-    let during = fault_window(run.plan()).map(|(a, b)| {
-        let done: Vec<_> = history.ops.iter().filter(|o| o.complete_at.is_some_and(|t| t >= a && t <= b)).collect();
-        if done.is_empty() {
-            1.0
-        } else {
-            done.iter().filter(|o| o.ok()).count() as f64 / done.len() as f64
-        }
-    });
+    let end = run.computed_until();
+    let during = fault_window(run.plan()).map(|(a, b)| availability_between(&history, a, b, end));
     let first = |k: &dyn Fn(&Anomaly) -> bool| report.anomalies.iter().filter(|a| k(a)).map(|a| a.time).min();
     let mut kinds: Vec<(AnomalyKind, u64, SimTime)> = Vec::new();
     for k in AnomalyKind::ALL {
@@ -401,6 +398,7 @@ pub fn row(run: &AnyRun, report: &Report) -> Row {
         conflicts: m.conflicts_detected,
         availability_during_fault: during,
         availability: m.availability,
+        longest_write_outage_ms: m.write_availability.longest_outage_ms,
         messages_per_op: m.messages_per_op,
         anomalies: kinds,
         first_stale: first(&|a| a.kind.is_stale_read()),

@@ -386,15 +386,21 @@ impl Session {
     }
 
     /// Captions showing at the displayed time (a caption lasts until `until`, or until the next
-    /// caption for the same pane begins).
+    /// caption for the same pane begins), among those whose `when` holds for the settings.
     pub fn captions(&self) -> Vec<(usize, &Caption)> {
         let now = self.now();
         let caps = &self.scenario.narration;
+        let applies = |c: &Caption| self.scenario.caption_applies(c);
         caps.iter()
             .enumerate()
+            .filter(|(_, c)| applies(c))
             .filter(|(i, c)| {
                 let end = c.until.map(|u| u.0).unwrap_or_else(|| {
-                    caps.iter().skip(i + 1).find(|n| n.pane == c.pane).map(|n| n.at.0).unwrap_or(self.duration() + 1)
+                    caps.iter()
+                        .skip(i + 1)
+                        .find(|n| n.pane == c.pane && applies(n))
+                        .map(|n| n.at.0)
+                        .unwrap_or(self.duration() + 1)
                 });
                 c.at.0 <= now && now < end
             })

@@ -5,6 +5,22 @@
 use crate::model::{NodeId, OpId, Sym};
 use serde::{Deserialize, Serialize};
 
+/// What a newly promoted leader's log holds, so that the checker can tell which acknowledged
+/// writes the new history lacks: runs of entries by epoch, `(epoch, first LSN, last LSN)`, after
+/// `start` (entries up to `start` came in a snapshot or were compacted, and count as held).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LogHeld {
+    pub start: u64,
+    pub runs: Vec<(u64, u64, u64)>,
+}
+
+impl LogHeld {
+    /// Whether the log holds the entry written at `lsn` in `epoch`.
+    pub fn holds(&self, epoch: u64, lsn: u64) -> bool {
+        lsn <= self.start || self.runs.iter().any(|(e, a, b)| *e == epoch && *a <= lsn && lsn <= *b)
+    }
+}
+
 /// One version taking part in a conflict.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ConflictVersion {
@@ -16,6 +32,10 @@ pub struct ConflictVersion {
     /// Physical timestamp from the writer's own (possibly skewed) clock, microseconds.
     pub timestamp: u64,
     pub origin: NodeId,
+    /// True time the write was made, where the version records it (for explanations: the gap
+    /// between it and `timestamp` is the writer's clock error).
+    #[serde(default)]
+    pub written_at: Option<u64>,
 }
 
 /// A conflict detected and resolved on one node.
@@ -37,6 +57,11 @@ pub struct ConflictRecord {
     pub discarded: Vec<OpId>,
     /// Step-by-step arithmetic of a merge (CRDTs, unions), one line each.
     pub steps: Vec<String>,
+    /// The versions are values of one thing, so a write made after another was acknowledged
+    /// replaces it as any overwrite would (false for two rows that were given the same id, which
+    /// should both exist).
+    #[serde(default)]
+    pub overwrite: bool,
 }
 
 /// How one leaderless request met its quorum: who was asked, who answered in time, with what.
@@ -88,11 +113,21 @@ pub enum Annotation {
         node: NodeId,
         epoch: u64,
         reason: String,
+        /// What the new leader's log holds: its history from now on.
+        held: LogHeld,
     },
     Elected {
         node: NodeId,
         term: u64,
         votes: Vec<NodeId>,
+        held: LogHeld,
+    },
+    /// Fencing by STONITH: the failover manager (`by`) powered `node`, the leader it is replacing,
+    /// off through an out-of-band channel before promoting a new leader for `epoch`.
+    PoweredOff {
+        by: NodeId,
+        node: NodeId,
+        epoch: u64,
     },
     SteppedDown {
         node: NodeId,
@@ -202,8 +237,11 @@ impl Annotation {
         let list = |v: &[NodeId]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
         match self {
             LeaderSuspected { by, leader } => format!("{by} has not heard from leader {leader} and suspects it failed"),
-            Promoted { node, epoch, reason } => format!("{node} promoted to leader, epoch {epoch}: {reason}"),
-            Elected { node, term, votes } => {
+            Promoted { node, epoch, reason, .. } => format!("{node} promoted to leader, epoch {epoch}: {reason}"),
+            PoweredOff { by, node, epoch } => format!(
+                "{by} powers {node} off (STONITH) before promoting a leader for epoch {epoch}: a deposed leader that is off cannot acknowledge anything"
+            ),
+            Elected { node, term, votes, .. } => {
                 format!("{node} won the election for term {term} with votes from {}", list(votes))
             }
             SteppedDown { node, epoch, reason } => format!("{node} stepped down (epoch {epoch}): {reason}"),
@@ -284,6 +322,7 @@ impl Annotation {
             FollowerState { follower, .. } => *follower,
             SnapshotTransfer { to, .. } => *to,
             Fenced { by, .. } => *by,
+            PoweredOff { node, .. } => *node,
             LeaseExpired { node } => *node,
             BackupRestored { node, .. } => *node,
             Conflict(c) => c.node,
@@ -307,7 +346,7 @@ impl Annotation {
             TailDiscarded { .. } => "data-loss",
             SemiSyncFallback { .. } | SemiSyncRestored { .. } => "mode",
             FollowerState { .. } | SnapshotTransfer { .. } => "replication",
-            Fenced { .. } | LeaseExpired { .. } => "fencing",
+            Fenced { .. } | PoweredOff { .. } | LeaseExpired { .. } => "fencing",
             BackupTaken { .. } | BackupRestored { .. } => "backup",
             Conflict(_) => "conflict",
             CausalityViolation { .. } | DuplicateId { .. } => "anomaly",

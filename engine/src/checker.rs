@@ -131,7 +131,8 @@ pub struct Facts<'a> {
     pub samples: &'a [Sample],
     /// Writes some replica still holds at the end (None: unknown, e.g. an imported history).
     pub surviving: Option<&'a BTreeSet<OpId>>,
-    /// Nodes still divergent at the end of the run.
+    /// Nodes that differ from the others for good: still divergent after the run, let go on with
+    /// no new input, went quiet (see `run::Run::settle`).
     pub divergent_at_end: Vec<NodeId>,
     pub end: SimTime,
 }
@@ -174,8 +175,10 @@ struct Index<'h> {
 }
 
 impl Index<'_> {
+    /// Whether a reset happened in `[from, to]` (bounds included: a reset at the same instant is
+    /// given the benefit of the doubt, so no anomaly is reported that a reset could explain).
     fn reset_between(&self, from: SimTime, to: SimTime) -> bool {
-        self.resets.iter().any(|t| *t > from && *t < to)
+        self.resets.iter().any(|t| *t >= from && *t <= to)
     }
 }
 
@@ -340,10 +343,13 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             .filter(|w| !idx.reset_between(w.acked.unwrap_or(0), invoke))
             .filter(|w| all_older(&idx, &returned, w));
         // Monotonic reads: this session saw something newer of this key before.
+        // A reset on purpose (an acknowledged delete-all, a restore from backup) after the earlier
+        // value was written makes going back legal: that value was undone for everyone, even if a
+        // lagging replica still showed it to the first read.
         let went_back = last_seen.get(&(r.session, key)).and_then(|(prev_op, prev)| {
             prev.iter()
                 .filter_map(|p| idx.writes.get(p))
-                .any(|pw| all_older(&idx, &returned, pw))
+                .any(|pw| !idx.reset_between(pw.acked.unwrap_or(pw.invoke), invoke) && all_older(&idx, &returned, pw))
                 .then(|| (*prev_op, prev.clone()))
         });
         // Consistent prefix: the session has seen a write that depends on a write to this key,
@@ -352,6 +358,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             .get(&r.session)
             .and_then(|deps| deps.get(&key))
             .and_then(|d| idx.writes.get(d))
+            .filter(|dep| !idx.reset_between(dep.acked.unwrap_or(dep.invoke), invoke))
             .filter(|dep| all_older(&idx, &returned, dep));
         // Stale: older than the latest write acknowledged before the read began.
         let latest = acks_by_key
@@ -483,11 +490,50 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         }
     }
 
-    // Lost acknowledged writes and split-brain, from what the run recorded.
+    // Lost acknowledged writes, from what the run recorded.
     let acked: BTreeMap<OpId, &OpRecord> =
         history.ops.iter().filter(|o| matches!(o.result, Some(OpResult::Written))).map(|o| (o.id, o)).collect();
-    let observed: BTreeSet<OpId> = idx.reads.iter().filter_map(|r| read_writes(r)).flatten().collect();
     let mut lost: BTreeMap<OpId, (SimTime, Option<NodeId>, String)> = BTreeMap::new();
+    let describe = |rec: &OpRecord| match &rec.op {
+        Op::Write { key, value } | Op::Bulk { key, value, .. } => format!("{} = {value}", name(names, *key)),
+        Op::Increment { key, by } => format!("{} {by:+}", name(names, *key)),
+        other => names.map(|n| crate::scenario::op_phrase(other, n)).unwrap_or_else(|| "an update".into()),
+    };
+    // Leader-follower: a promotion makes the new leader's log the history. An acknowledged write
+    // of an older epoch that it does not hold is lost at that moment (or, acknowledged later by
+    // a deposed leader, the moment it was acknowledged) — whether or not the old leader ever
+    // returns to throw its copy away.
+    let mut new_leaders: Vec<(SimTime, NodeId, u64, &crate::annotate::LogHeld)> = facts
+        .annotations
+        .iter()
+        .filter_map(|n| match &n.annotation {
+            Annotation::Promoted { node, epoch, held, .. } => Some((n.time, *node, *epoch, held)),
+            Annotation::Elected { node, term, held, .. } => Some((n.time, *node, *term, held)),
+            _ => None,
+        })
+        .collect();
+    new_leaders.sort_unstable_by_key(|(t, n, e, _)| (*t, *e, *n));
+    for rec in acked.values() {
+        let (Some(epoch), Some(lsn), Some(acked_at)) = (rec.epoch, rec.lsn, rec.complete_at) else { continue };
+        let Some((t, node, e, _)) = new_leaders.iter().find(|(_, _, e, held)| *e > epoch && !held.holds(epoch, lsn))
+        else {
+            continue;
+        };
+        let by = rec.served_by.map(|n| n.to_string()).unwrap_or_else(|| "the leader".into());
+        let why = if *t < acked_at {
+            format!(
+                "{by} acknowledged it at {} in epoch {epoch}, after {node} had become leader of epoch {e} at {}: the new leader's history can never contain it",
+                crate::time::human_duration(acked_at),
+                crate::time::human_duration(*t)
+            )
+        } else {
+            format!(
+                "{node} was promoted to leader of epoch {e} at {} without it (LSN {lsn} of epoch {epoch} had not reached {node}), and from then on the new leader's log is the history",
+                crate::time::human_duration(*t)
+            )
+        };
+        lost.insert(rec.id, ((*t).max(acked_at), Some(*node), why));
+    }
     for n in facts.annotations {
         match &n.annotation {
             Annotation::TailDiscarded { node, from_lsn, to_lsn, writes } => {
@@ -513,13 +559,20 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
                 }
             }
             Annotation::Conflict(c) => {
+                // A discarded write is lost even if someone read it first: reading a value that
+                // later vanishes does not make it any less gone. It is not lost if the version
+                // that beat it was written after it had been acknowledged: that is an ordinary
+                // overwrite, whatever the vectors of a replica that had not seen it say.
+                let winner = c.kept.first().and_then(|i| c.versions.get(*i as usize)).and_then(|v| v.write);
+                let winner_start = winner.and_then(|x| history.get(x)).and_then(|r| r.invoke_at);
                 for w in &c.discarded {
-                    if acked.contains_key(w) && !observed.contains(w) {
-                        lost.entry(*w).or_insert((
-                            n.time,
-                            Some(c.node),
-                            format!("a concurrent write won under the rule “{}” and this one was discarded before anyone read it", c.rule),
-                        ));
+                    let superseded = c.overwrite
+                        && matches!(
+                            (acked.get(w).and_then(|r| r.complete_at), winner_start),
+                            (Some(done), Some(start)) if start > done
+                        );
+                    if acked.contains_key(w) && !superseded {
+                        lost.entry(*w).or_insert((n.time, Some(c.node), conflict_loss(c, *w, &acked, &describe)));
                     }
                 }
             }
@@ -536,16 +589,13 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         .flatten()
         .collect();
     for (w, (time, node, why)) in lost {
-        // Still in some replica's data — unless a restore undid it (it stays in the log).
+        // Still part of what the cluster holds at the end — unless a restore undid it (it stays
+        // in the log).
         if facts.surviving.is_some_and(|s| s.contains(&w)) && !undone_by_restore.contains(&w) {
             continue;
         }
         let rec = acked[&w];
-        let what = match &rec.op {
-            Op::Write { key, value } | Op::Bulk { key, value, .. } => format!("{} = {value}", name(names, *key)),
-            Op::Increment { key, by } => format!("{} {by:+}", name(names, *key)),
-            other => names.map(|n| crate::scenario::op_phrase(other, n)).unwrap_or_else(|| "an update".into()),
-        };
+        let what = describe(rec);
         let by = rec.served_by.map(|n| format!(" by {n}")).unwrap_or_default();
         out.push(Anomaly {
             kind: AnomalyKind::LostWrite,
@@ -601,14 +651,89 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             messages: Vec::new(),
             also: Vec::new(),
             explanation: format!(
-                "At the end of the run {} still disagree(s) with the other replicas about some keys: without repair they stay different forever.",
-                facts.divergent_at_end.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+                "When the run ended {} disagreed with the other replicas about some keys, and a minute later, with nothing left in flight, queued or cut off, {} still did: nothing in this configuration repairs them, so they stay different forever.",
+                facts.divergent_at_end.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", "),
+                if facts.divergent_at_end.len() == 1 { "it" } else { "they" }
             ),
         });
     }
 
     sort_anomalies(&mut out);
     out
+}
+
+/// Why a write a conflict resolution threw away is gone, in the terms of the rule: for the
+/// timestamp rules, whether it was concurrent with the winner or really came after it (and which
+/// clock made it look older).
+fn conflict_loss(
+    c: &crate::annotate::ConflictRecord,
+    w: OpId,
+    acked: &BTreeMap<OpId, &OpRecord>,
+    describe: &dyn Fn(&OpRecord) -> String,
+) -> String {
+    use crate::time::human_duration;
+    if !c.overwrite {
+        // Two different things that collided (two rows given one id): not an overwrite.
+        return format!("{} on different leaders (a duplicate primary key), and {}: this one was discarded", c.comparison, c.result);
+    }
+    let winner = c.kept.first().and_then(|i| c.versions.get(*i as usize));
+    let loser = c
+        .versions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !c.kept.contains(&(*i as u32)))
+        .map(|(_, v)| v)
+        .find(|v| v.write == Some(w))
+        .or_else(|| c.versions.iter().enumerate().find(|(i, _)| !c.kept.contains(&(*i as u32))).map(|(_, v)| v));
+    let timestamps = c.rule.contains("last write wins") || c.rule.contains("timestamp");
+    let (Some(win), Some(lose), true) = (winner, loser, timestamps) else {
+        return format!("a concurrent write won under the rule “{}” and this one was discarded", c.rule);
+    };
+    let stamped = |v: &crate::annotate::ConflictVersion| {
+        format!("{} stamped {}", v.origin, crate::topology::versions::ts_label(v.timestamp))
+    };
+    let winner_write = win.write.and_then(|x| acked.get(&x));
+    let loser_write = acked.get(&w);
+    // Real time: did this write start after the winning write had been acknowledged?
+    let later = match (winner_write.and_then(|r| r.complete_at), loser_write.and_then(|r| r.invoke_at)) {
+        (Some(done), Some(start)) if start > done => Some(start - done),
+        _ => None,
+    };
+    let winner_text = winner_write.map(|r| describe(r)).unwrap_or_else(|| win.label.clone());
+    if let Some(gap) = later {
+        let skew = match (win.written_at, lose.written_at) {
+            (Some(wa), Some(la)) => {
+                let behind = (win.timestamp as i64 - wa as i64) - (lose.timestamp as i64 - la as i64);
+                if behind >= 1_000 {
+                    format!(": {}'s clock was {} behind {}'s", lose.origin, human_duration(behind as u64), win.origin)
+                } else {
+                    String::new()
+                }
+            }
+            _ => String::new(),
+        };
+        format!(
+            "it was written {} after {winner_text} had been acknowledged, but {} is lower than {}{skew} — last write wins trusts the timestamps, not the order the writes happened in, so it kept the older write on {} and threw this one away",
+            human_duration(gap),
+            stamped(lose),
+            stamped(win),
+            c.node
+        )
+    } else if win.timestamp == lose.timestamp {
+        format!(
+            "it and {winner_text} carried the same timestamp ({}), and the tie went to {}'s version on {}",
+            crate::topology::versions::ts_label(win.timestamp),
+            win.origin,
+            c.node
+        )
+    } else {
+        format!(
+            "it was concurrent with {winner_text}, and last write wins kept the higher timestamp ({} against {}) on {}",
+            stamped(win),
+            stamped(lose),
+            c.node
+        )
+    }
 }
 
 /// Orders anomalies by time, kind and operations: a total order, so any sort gives the same.

@@ -230,6 +230,7 @@ pub fn import_edn(text: &str) -> Result<Imported, String> {
                     version: None,
                     assigned_id: None,
                     epoch: None,
+                    lsn: None,
                     contacted: Vec::new(),
                 });
             }

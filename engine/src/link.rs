@@ -96,7 +96,7 @@ fn pane_code(k: TopologyKind) -> &'static str {
     }
 }
 
-fn pane_from_code(s: &str) -> Option<TopologyKind> {
+pub fn pane_from_code(s: &str) -> Option<TopologyKind> {
     match s {
         "lf" => Some(TopologyKind::LeaderFollower),
         "ml" => Some(TopologyKind::MultiLeader),

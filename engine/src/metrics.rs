@@ -1,12 +1,12 @@
 //! Metrics of a run, for the CLI, the comparison table and the charts.
 
 use crate::checker::{check, link_messages, Anomaly, AnomalyKind, Facts};
-use crate::model::{NodeId, OpResult};
-use crate::run::AnyRun;
+use crate::model::{ClientId, NodeId, OpRecord, OpResult};
+use crate::run::{AnyRun, Convergence};
 use crate::time::SimTime;
 use crate::trace::History;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Percentiles {
@@ -59,8 +59,11 @@ pub struct Metrics {
     pub reads: OpCounts,
     pub write_latency: Percentiles,
     pub read_latency: Percentiles,
-    /// Fraction of completed operations that succeeded.
+    /// What a user feels: the share of session time in which an operation would have succeeded
+    /// promptly, over writes and reads together (see [`Availability`]).
     pub availability: f64,
+    pub write_availability: Availability,
+    pub read_availability: Availability,
     /// Successful reads, and how many returned stale data (any kind of staleness anomaly).
     pub stale_reads: u64,
     pub stale_read_fraction: f64,
@@ -72,7 +75,172 @@ pub struct Metrics {
     pub messages_per_op: f64,
     pub replication_lag: Vec<NodeLag>,
     pub divergent_replicas_at_end: u64,
+    /// Whether replicas that disagreed at the end converged afterwards (see `Run::settle`).
+    pub convergence: Convergence,
     pub anomalies: Vec<(String, u64)>,
+}
+
+/// Availability as a user feels it, for one kind of operation.
+///
+/// Each session is followed from its first operation to the end of its last one. Each operation
+/// of this kind tells how the system looked to that session from the moment it was sent until
+/// the session's next operation: available if it succeeded within [`PATIENCE`]; not
+/// available if it failed or timed out, or from the moment it had waited longer than `PATIENCE`
+/// (until it succeeded). A session blocked ten seconds on a write that never completes is ten
+/// seconds unavailable, although it issued a single operation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Availability {
+    /// Share of the followed session time in which operations of this kind succeeded promptly.
+    pub time: f64,
+    /// Share of attempted operations that succeeded (timeouts and unfinished ones count against).
+    pub attempts: f64,
+    /// The longest stretch in which operations of this kind were tried and none succeeded
+    /// anywhere, in milliseconds, and when it began.
+    pub longest_outage_ms: f64,
+    pub longest_outage_from: Option<SimTime>,
+}
+
+/// Granularity of availability over time (the chart, the fault window).
+pub const SLICE: SimTime = 250_000;
+/// An operation that takes longer than this counts as unavailable from then on.
+pub const PATIENCE: SimTime = 1_000_000;
+
+/// Which operations an availability figure is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpFilter {
+    Writes,
+    Reads,
+    All,
+}
+
+impl OpFilter {
+    fn admits(self, o: &OpRecord) -> bool {
+        match self {
+            OpFilter::Writes => o.op.is_write(),
+            OpFilter::Reads => o.op.is_read(),
+            OpFilter::All => true,
+        }
+    }
+}
+
+/// Per slice of [`SLICE`]: microseconds of session time available and not available, summed
+/// over sessions (see [`Availability`]).
+pub fn availability_slices(history: &History, filter: OpFilter, end: SimTime) -> Vec<(u64, u64)> {
+    let slices = (end / SLICE + 1) as usize;
+    let mut out = vec![(0u64, 0u64); slices];
+    let mut add = |from: SimTime, to: SimTime, up: bool| {
+        let (from, to) = (from.min(end), to.min(end));
+        let mut t = from;
+        while t < to {
+            let slice = (t / SLICE) as usize;
+            let next = ((slice as u64 + 1) * SLICE).min(to);
+            if let Some(x) = out.get_mut(slice) {
+                if up {
+                    x.0 += next - t;
+                } else {
+                    x.1 += next - t;
+                }
+            }
+            t = next;
+        }
+    };
+    // Every operation of a session, in order: a view holds until the session's next operation
+    // of any kind (after that, what it shows is about the other kind).
+    let mut by_session: BTreeMap<ClientId, Vec<&OpRecord>> = BTreeMap::new();
+    for o in history.ops.iter().filter(|o| o.invoke_at.is_some()) {
+        by_session.entry(o.session).or_default().push(o);
+    }
+    for ops in by_session.values_mut() {
+        ops.sort_unstable_by_key(|o| (o.invoke_at, o.id));
+        for (k, o) in ops.iter().enumerate() {
+            if !filter.admits(o) {
+                continue;
+            }
+            let invoke = o.invoke_at.unwrap_or(0);
+            let done = o.complete_at.unwrap_or(end).max(invoke);
+            let until = ops.get(k + 1).and_then(|n| n.invoke_at).unwrap_or(done).max(done);
+            if o.ok() {
+                let patience_ends = invoke + PATIENCE;
+                if done <= patience_ends {
+                    add(invoke, until, true);
+                } else {
+                    add(invoke, patience_ends, true);
+                    add(patience_ends, done, false);
+                    add(done, until, true);
+                }
+            } else {
+                add(invoke, until, false);
+            }
+        }
+    }
+    out
+}
+
+fn share(slices: &[(u64, u64)]) -> f64 {
+    let (up, down) = slices.iter().fold((0u64, 0u64), |(u, d), (a, b)| (u + *a, d + *b));
+    if up + down == 0 {
+        1.0
+    } else {
+        up as f64 / (up + down) as f64
+    }
+}
+
+/// Availability of one kind of operation over a whole run (see [`Availability`]).
+pub fn availability(history: &History, filter: OpFilter, end: SimTime) -> Availability {
+    let ops: Vec<&OpRecord> = history.ops.iter().filter(|o| filter.admits(o) && o.invoke_at.is_some()).collect();
+    let attempts = if ops.is_empty() { 1.0 } else { ops.iter().filter(|o| o.ok()).count() as f64 / ops.len() as f64 };
+    // Outages: from a failed or slow attempt to the next success anywhere.
+    let mut successes: Vec<SimTime> = ops.iter().filter(|o| o.ok()).filter_map(|o| o.complete_at).collect();
+    successes.sort_unstable();
+    let mut spans: Vec<(SimTime, SimTime)> = Vec::new();
+    for o in &ops {
+        let invoke = o.invoke_at.unwrap_or(0);
+        let slow = o.latency().is_none_or(|l| l > PATIENCE);
+        if o.ok() && !slow {
+            continue;
+        }
+        let next = successes.partition_point(|t| *t <= invoke);
+        let until = successes.get(next).copied().unwrap_or(end).max(invoke);
+        spans.push((invoke, until));
+    }
+    spans.sort_unstable();
+    let mut longest: Option<(SimTime, SimTime)> = None;
+    let mut current: Option<(SimTime, SimTime)> = None;
+    for (a, b) in spans {
+        current = match current {
+            Some((x, y)) if a <= y => Some((x, y.max(b))),
+            Some(done) => {
+                if longest.is_none_or(|(p, q)| done.1 - done.0 > q - p) {
+                    longest = Some(done);
+                }
+                Some((a, b))
+            }
+            None => Some((a, b)),
+        };
+    }
+    if let Some(done) = current {
+        if longest.is_none_or(|(p, q)| done.1 - done.0 > q - p) {
+            longest = Some(done);
+        }
+    }
+    Availability {
+        time: share(&availability_slices(history, filter, end)),
+        attempts,
+        longest_outage_ms: longest.map(|(a, b)| (b - a) as f64 / 1000.0).unwrap_or(0.0),
+        longest_outage_from: longest.map(|(a, _)| a),
+    }
+}
+
+/// Time availability of every operation between `from` and `to` (the fault window of the
+/// comparison table).
+pub fn availability_between(history: &History, from: SimTime, to: SimTime, end: SimTime) -> f64 {
+    let slices = availability_slices(history, OpFilter::All, end);
+    let a = (from / SLICE) as usize;
+    let b = ((to / SLICE) as usize).min(slices.len().saturating_sub(1));
+    if a > b {
+        return 1.0;
+    }
+    share(&slices[a..=b])
 }
 
 /// A finished run's metrics and anomalies.
@@ -88,18 +256,18 @@ pub fn history_of(run: &AnyRun) -> History {
 
 /// Checks a run's history with everything the run knows.
 pub fn anomalies_of(run: &AnyRun, history: &History) -> Vec<Anomaly> {
+    anomalies_with(run, history, &run.settle())
+}
+
+fn anomalies_with(run: &AnyRun, history: &History, convergence: &Convergence) -> Vec<Anomaly> {
     let trace = run.trace();
     let surviving = run.surviving_writes();
-    let obs = run.final_observation();
-    // Replicas that differ while changes are still on the wire are catching up, not diverged:
-    // only a quiet system at the end is judged.
-    let end = run.computed_until();
-    let settling =
-        trace.in_flight_at(end).iter().any(|m| m.kind != crate::view::MsgKind::Heartbeat && m.dropped.is_none());
-    let divergent: Vec<NodeId> = if settling {
-        Vec::new()
+    // Replicas that differ at the end may only be catching up: divergence is judged once the run,
+    // let go on with no new input, is quiet — or said to be unsettled with what is pending.
+    let divergent = if convergence.settled_after_us.is_none() && convergence.pending.is_empty() {
+        convergence.divergent_at_end.clone()
     } else {
-        obs.divergent.iter().enumerate().filter(|(_, d)| **d).map(|(i, _)| NodeId(i as u8)).collect()
+        Vec::new()
     };
     let facts = Facts {
         names: Some(&run.plan().names),
@@ -132,11 +300,14 @@ pub const LINEARIZABILITY_BUDGET: u64 = 200_000;
 
 pub fn report(run: &AnyRun) -> Report {
     let history = history_of(run);
-    let anomalies = anomalies_of(run, &history);
-    let metrics = metrics(run, &history, &anomalies);
+    let convergence = run.settle();
+    let anomalies = anomalies_with(run, &history, &convergence);
+    let mut metrics = metrics(run, &history, &anomalies);
+    metrics.convergence = convergence;
     Report { metrics, anomalies }
 }
 
+/// A run's numbers; `convergence` is left empty (see [`report`]).
 pub fn metrics(run: &AnyRun, history: &History, anomalies: &[Anomaly]) -> Metrics {
     let trace = run.trace();
     let mut writes = OpCounts::default();
@@ -165,8 +336,8 @@ pub fn metrics(run: &AnyRun, history: &History, anomalies: &[Anomaly]) -> Metric
             Some(OpResult::Info(_)) => c.unknown += 1,
         }
     }
-    let completed = writes.ok + writes.failed + writes.unknown + reads.ok + reads.failed + reads.unknown;
-    let availability = if completed == 0 { 1.0 } else { (writes.ok + reads.ok) as f64 / completed as f64 };
+    let end = run.computed_until();
+    let availability = share(&availability_slices(history, OpFilter::All, end));
     let stale_ops: BTreeSet<u32> =
         anomalies.iter().filter(|a| a.kind.is_stale_read()).filter_map(|a| a.ops.last().copied()).collect();
     let stale_reads = stale_ops.len() as u64;
@@ -221,6 +392,8 @@ pub fn metrics(run: &AnyRun, history: &History, anomalies: &[Anomaly]) -> Metric
         write_latency: Percentiles::of(wl),
         read_latency: Percentiles::of(rl),
         availability,
+        write_availability: self::availability(history, OpFilter::Writes, end),
+        read_availability: self::availability(history, OpFilter::Reads, end),
         stale_read_fraction: if reads.ok == 0 { 0.0 } else { stale_reads as f64 / reads.ok as f64 },
         stale_reads,
         writes,
@@ -233,23 +406,21 @@ pub fn metrics(run: &AnyRun, history: &History, anomalies: &[Anomaly]) -> Metric
         messages_per_op: if client_ops == 0 { 0.0 } else { messages as f64 / client_ops as f64 },
         replication_lag: lag,
         divergent_replicas_at_end: obs.divergent_nodes() as u64,
+        convergence: Convergence::default(),
         anomalies: counts,
     }
 }
 
-/// Availability over time: for each window, the fraction of operations completed in it that
-/// succeeded (None where nothing completed).
+/// Availability over time: for each window, the share of followed session time in which
+/// operations succeeded promptly (None where no session was followed).
 pub fn availability_series(history: &History, window: SimTime, end: SimTime) -> Vec<Option<f64>> {
-    let buckets = (end / window.max(1) + 1) as usize;
-    let mut ok = vec![0u32; buckets];
-    let mut all = vec![0u32; buckets];
-    for o in &history.ops {
-        let (Some(t), Some(r)) = (o.complete_at, &o.result) else { continue };
-        let b = ((t / window.max(1)) as usize).min(buckets - 1);
-        all[b] += 1;
-        if r.is_ok() {
-            ok[b] += 1;
-        }
-    }
-    ok.iter().zip(&all).map(|(o, a)| if *a == 0 { None } else { Some(*o as f64 / *a as f64) }).collect()
+    let slices = availability_slices(history, OpFilter::All, end);
+    let per = (window / SLICE).max(1) as usize;
+    slices
+        .chunks(per)
+        .map(|c| {
+            let (up, down) = c.iter().fold((0u64, 0u64), |(u, d), (a, b)| (u + a, d + b));
+            (up + down > 0).then(|| up as f64 / (up + down) as f64)
+        })
+        .collect()
 }

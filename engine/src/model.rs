@@ -241,11 +241,14 @@ pub struct Completion {
     pub assigned_id: Option<String>,
     /// Leader-follower: the epoch of the leader that acknowledged a write.
     pub epoch: Option<u64>,
+    /// Leader-follower: the log position (LSN) of an acknowledged write.
+    #[serde(default)]
+    pub lsn: Option<u64>,
 }
 
 impl Completion {
     pub fn new(op: OpId, result: OpResult) -> Self {
-        Completion { op, result, served_by: None, version: None, assigned_id: None, epoch: None }
+        Completion { op, result, served_by: None, version: None, assigned_id: None, epoch: None, lsn: None }
     }
     pub fn by(mut self, node: NodeId) -> Self {
         self.served_by = Some(node);
@@ -274,6 +277,9 @@ pub struct OpRecord {
     pub version: Option<String>,
     pub assigned_id: Option<String>,
     pub epoch: Option<u64>,
+    /// Leader-follower: the log position of an acknowledged write.
+    #[serde(default)]
+    pub lsn: Option<u64>,
     /// Nodes the request reached, in order.
     pub contacted: Vec<NodeId>,
 }

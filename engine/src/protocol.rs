@@ -96,6 +96,12 @@ pub enum Command<M, T> {
         node: NodeId,
     },
     Annotate(Annotation),
+    /// STONITH: power `node` off through an out-of-band channel (a management controller, a
+    /// cloud API) that partitions do not stop. The engine crashes it at once; see
+    /// `Protocol::on_fenced`.
+    PowerOff {
+        node: NodeId,
+    },
 }
 
 /// The handler's view of the moment, and the place it records commands.
@@ -203,6 +209,10 @@ impl<'a, M, T> Ctx<'a, M, T> {
         self.commands.push(Command::Annotate(a));
     }
 
+    pub fn power_off(&mut self, node: NodeId) {
+        self.commands.push(Command::PowerOff { node });
+    }
+
     fn alloc_timer(&mut self) -> TimerId {
         *self.next_timer += 1;
         *self.next_timer
@@ -251,6 +261,9 @@ pub trait Protocol: Clone + Debug + 'static {
     /// The node lost power: drop everything volatile. Timers and pending disk writes are
     /// discarded by the engine.
     fn on_crash(&self, node: &mut Self::Node);
+    /// The node was powered off by a fence (after `on_crash`): when it comes back it must not
+    /// resume whatever role it had.
+    fn on_fenced(&self, _node: &mut Self::Node) {}
     /// The node comes back with its durable state.
     fn on_restart(&self, node: &mut Self::Node, ctx: &mut NodeCtx<Self>);
     /// An operator action; topologies ignore what does not apply to them.
@@ -269,7 +282,9 @@ pub trait Protocol: Clone + Debug + 'static {
     /// An omniscient look at the whole cluster, for metrics and explanations (lag, leaders,
     /// divergence). Never used to make protocol decisions.
     fn observe(&self, nodes: &[&Self::Node], up: &[bool], now: SimTime) -> Observation;
-    /// Writes whose effect some replica still holds (a register version, a log entry, a row):
-    /// an acknowledged write missing from this set was lost.
-    fn surviving_writes(&self, nodes: &[&Self::Node]) -> std::collections::BTreeSet<OpId>;
+    /// Writes whose effect the cluster still holds at the end (a register version, a log entry,
+    /// a row), by the topology's own notion of what counts: the newest leader's history for
+    /// leader-follower, what the replicas that are up hold for the others. An acknowledged write
+    /// the checker finds discarded, and missing from this set, was lost.
+    fn surviving_writes(&self, nodes: &[&Self::Node], up: &[bool]) -> std::collections::BTreeSet<OpId>;
 }

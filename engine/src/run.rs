@@ -227,6 +227,75 @@ impl<P: Protocol> Run<P> {
     pub fn in_flight_at(&self, t: SimTime) -> Vec<&MsgRecord> {
         self.trace.in_flight_at(t)
     }
+
+    /// Whether replicas that disagree at the end of the run are catching up or have diverged: a
+    /// copy of the finished run goes on with no new input, checked every [`SETTLE_STEP`], until
+    /// the replicas that are up agree or [`SETTLE_LIMIT`] has passed. What is still pending then
+    /// (queued changes and hints, links still cut) is listed.
+    pub fn settle(&self) -> Convergence {
+        let end = self.computed_until();
+        let at_end = self.head.observe();
+        let divergent_at_end = divergent(&at_end);
+        if divergent_at_end.is_empty() || !self.finished() {
+            return Convergence { divergent_at_end, ..Convergence::default() };
+        }
+        let mut sim = self.head.clone();
+        let mut scratch = Trace::scratch();
+        let mut settled_after_us = None;
+        let mut t = end;
+        while t < end + SETTLE_LIMIT {
+            t += SETTLE_STEP;
+            sim.settle_until(t, &mut scratch);
+            if divergent(&sim.observe()).is_empty() {
+                settled_after_us = Some(t - end);
+                break;
+            }
+        }
+        let mut pending = Vec::new();
+        if settled_after_us.is_none() {
+            let obs = sim.observe();
+            for (i, b) in obs.backlog.iter().enumerate() {
+                if *b > 0 {
+                    pending.push(format!("{} still has {b} change(s) queued for other replicas", NodeId(i as u8)));
+                }
+            }
+            let up: Vec<bool> = sim.nodes().iter().map(|n| n.up).collect();
+            let cut: Vec<String> = sim
+                .blocked_pairs()
+                .into_iter()
+                .filter_map(|(a, b)| match (a, b) {
+                    (Endpoint::Node(x), Endpoint::Node(y)) if x < y && up[x.0 as usize] && up[y.0 as usize] => {
+                        Some(format!("{x}–{y}"))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !cut.is_empty() {
+                pending.push(format!("the network is still partitioned ({})", cut.join(", ")));
+            }
+        }
+        Convergence { divergent_at_end, settled_after_us, pending }
+    }
+}
+
+/// How long a finished run is let go on to see whether its replicas converge.
+pub const SETTLE_LIMIT: SimTime = 60_000_000;
+/// How often, while settling, the replicas are compared.
+pub const SETTLE_STEP: SimTime = 250_000;
+
+fn divergent(obs: &Observation) -> Vec<NodeId> {
+    obs.divergent.iter().enumerate().filter(|(_, d)| **d).map(|(i, _)| NodeId(i as u8)).collect()
+}
+
+/// Whether the replicas agreed at the end of a run, and if not, whether they would.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Convergence {
+    /// Up replicas that disagreed with the others when the run ended.
+    pub divergent_at_end: Vec<NodeId>,
+    /// How long after the end they agreed, with no new input (None: not within the limit).
+    pub settled_after_us: Option<SimTime>,
+    /// What could still change things when the limit passed: queued changes, cut links.
+    pub pending: Vec<String>,
 }
 
 fn check_action(a: &Action, nodes: usize, sessions: usize) -> Result<(), String> {
@@ -448,11 +517,17 @@ impl AnyRun {
         each!(self, r => r.head().nodes().iter().map(|n| n.up).collect())
     }
 
-    /// Writes whose effect some replica still holds at the end (for lost-write accounting).
+    /// See [`Run::settle`].
+    pub fn settle(&self) -> Convergence {
+        each!(self, r => r.settle())
+    }
+
+    /// Writes whose effect the cluster still holds at the end (for lost-write accounting).
     pub fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId> {
         each!(self, r => {
             let states: Vec<_> = r.head().nodes().iter().map(|n| &n.state).collect();
-            r.head().proto.surviving_writes(&states)
+            let up: Vec<bool> = r.head().nodes().iter().map(|n| n.up).collect();
+            r.head().proto.surviving_writes(&states, &up)
         })
     }
 }

@@ -236,6 +236,45 @@ pub struct Caption {
     /// Playback speed to switch to when the caption appears (simulated seconds per second).
     #[serde(default)]
     pub speed: Option<f64>,
+    /// Shown only while a setting has a value: `"lf.fencing=true"`, `"ll.versioning!=lww"`. A
+    /// caption about what fencing does is then never shown with fencing off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+}
+
+impl Scenario {
+    /// The current value of a setting (`lf.fencing`) as link text (`true`, `async`, `2s`).
+    pub fn setting(&self, key: &str) -> Option<String> {
+        let (pane, field) = key.split_once('.')?;
+        let kind = crate::link::pane_from_code(pane)?;
+        let tops = serde_json::to_value(&self.topologies).ok()?;
+        let v = tops.get(kind.name())?.get(field)?;
+        Some(match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    }
+
+    /// Whether a caption's `when` holds for this scenario's settings (no `when`: always).
+    pub fn caption_applies(&self, c: &Caption) -> bool {
+        match c.when.as_deref().map(parse_condition) {
+            None => true,
+            Some(Ok((key, negated, value))) => (self.setting(key).as_deref() == Some(value)) != negated,
+            Some(Err(_)) => false,
+        }
+    }
+}
+
+/// `"lf.fencing=true"` → (`lf.fencing`, false, `true`); `"a!=b"` → (`a`, true, `b`).
+fn parse_condition(s: &str) -> Result<(&str, bool, &str), String> {
+    let (key, negated, value) = match s.split_once("!=") {
+        Some((k, v)) => (k, true, v),
+        None => {
+            let (k, v) = s.split_once('=').ok_or("write a condition as \"lf.fencing=true\" or \"ll.w!=1\"")?;
+            (k, false, v)
+        }
+    };
+    Ok((key.trim(), negated, value.trim()))
 }
 
 /// The interned names of a scenario (keys, set elements, tables).
@@ -389,7 +428,7 @@ impl Scenario {
         }
         text_field(&mut p, "name", &self.name, 120);
         text_field(&mut p, "description", &self.description, MAX_TEXT);
-        p.range_u64("duration", self.duration.0, 1_000, MAX_DURATION);
+        p.range_duration("duration", self.duration.0, 1_000, MAX_DURATION);
         let duration = self.duration.0.clamp(1_000, MAX_DURATION);
 
         // Regions and the network.
@@ -460,7 +499,7 @@ impl Scenario {
                 }
             }
         }
-        p.range_u64("workload.timeout", w.timeout.0, 1_000, 120 * MICROS_PER_S);
+        p.range_duration("workload.timeout", w.timeout.0, 1_000, 120 * MICROS_PER_S);
 
         // Operations.
         let mut names = Names::default();
@@ -491,6 +530,14 @@ impl Scenario {
                         None
                     }
                 };
+                if let (Some(Op::Increment { by, .. }), Some(ml)) = (&op, &t.multi_leader) {
+                    if *by < 0 && ml.counter == crate::topology::versions::CounterRule::GCounter {
+                        p.push(
+                            join(&path, "op"),
+                            "a decrement, but the multi-leader pane counts with a G-counter, which only grows and would refuse it; use topologies.multi_leader.counter = pn_counter (or naive)",
+                        );
+                    }
+                }
                 let cl = match &s.cl {
                     None => None,
                     Some(c) => match ConsistencyLevel::parse(c) {
@@ -579,6 +626,16 @@ impl Scenario {
             }
             if let Some(sp) = c.speed {
                 p.range_f64(&format!("narration[{i}].speed"), sp, 0.01, 100.0, "×");
+            }
+            if let Some(w) = &c.when {
+                match parse_condition(w) {
+                    Err(e) => p.push(format!("narration[{i}].when"), e),
+                    Ok((key, _, _)) if self.setting(key).is_none() => p.push(
+                        format!("narration[{i}].when"),
+                        format!("\"{}\" is not a setting of this scenario's panes (e.g. lf.fencing)", truncate(key)),
+                    ),
+                    Ok(_) => {}
+                }
             }
         }
 

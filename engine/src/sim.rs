@@ -134,6 +134,8 @@ pub struct Sim<P: Protocol> {
     held: Vec<Vec<Event<P>>>,
     /// Recycled command buffers: handlers run once per event, so their buffers are reused.
     cmd_pool: Vec<Vec<Command<P::Msg, P::Timer>>>,
+    /// When the run stops: the scenario's duration, or later while settling (`settle_until`).
+    end: SimTime,
 }
 
 /// Whether a heap entry still stands for a queued event (not one withdrawn, whose slot may
@@ -194,6 +196,7 @@ impl<P: Protocol> Sim<P> {
             dropped_by_user: BTreeSet::new(),
             held: vec![Vec::new(); cluster.nodes],
             cmd_pool: Vec::new(),
+            end: plan.duration,
             plan,
             interventions,
         };
@@ -369,7 +372,7 @@ impl<P: Protocol> Sim<P> {
             consider(q.time, Source::Queue);
         }
         consider(self.next_sample, Source::Sample);
-        best.filter(|(t, _)| *t <= self.plan.duration)
+        best.filter(|(t, _)| *t <= self.end)
     }
 
     /// Time of the next event, if the run has not ended.
@@ -447,12 +450,21 @@ impl<P: Protocol> Sim<P> {
             self.step(trace);
         }
         if t > self.now {
-            self.now = t.min(self.plan.duration);
+            self.now = t.min(self.end);
         }
     }
 
     pub fn run_to_end(&mut self, trace: &mut Trace) {
         while self.step(trace) {}
+    }
+
+    /// Lets a finished run go on to `t` with no new input — no operations, faults or
+    /// interventions, which all lie within the scenario's duration — only what the protocols
+    /// still have in flight or scheduled (retries, hints, anti-entropy, catch-up). Used on a copy
+    /// to tell replicas still catching up from replicas that have diverged for good.
+    pub fn settle_until(&mut self, t: SimTime, trace: &mut Trace) {
+        self.end = self.end.max(t);
+        self.run_until(t, trace);
     }
 
     pub fn observe(&self) -> crate::view::Observation {
@@ -648,6 +660,12 @@ impl<P: Protocol> Sim<P> {
                 }
                 Command::Contacted { op, node } => trace.hist(HistEvent::Contacted { op, node }),
                 Command::Annotate(a) => trace.annotate(now, a),
+                Command::PowerOff { node } => {
+                    if (node.0 as usize) < self.nodes.len() {
+                        self.crash(node);
+                        self.proto.on_fenced(&mut self.nodes[node.0 as usize].state);
+                    }
+                }
             }
         }
         if self.cmd_pool.len() < 8 {
@@ -665,17 +683,7 @@ impl<P: Protocol> Sim<P> {
     fn apply_fault(&mut self, fault: &Fault, trace: &mut Trace) {
         let now = self.now;
         match fault {
-            Fault::Crash(n) => {
-                let slot = &mut self.nodes[n.0 as usize];
-                if slot.up {
-                    slot.up = false;
-                    slot.paused_until = None;
-                    slot.incarnation += 1;
-                    slot.disk_busy_until = 0;
-                    self.held[n.0 as usize].clear();
-                    self.proto.on_crash(&mut slot.state);
-                }
-            }
+            Fault::Crash(n) => self.crash(*n),
             Fault::Restart(n) => {
                 if !self.nodes[n.0 as usize].up {
                     self.nodes[n.0 as usize].up = true;
@@ -716,6 +724,20 @@ impl<P: Protocol> Sim<P> {
                     trace.mark_dropped(*id, DropReason::Intervention);
                 }
             }
+        }
+    }
+
+    /// The node loses power: volatile state, held events, timers and pending disk writes of this
+    /// incarnation are gone.
+    fn crash(&mut self, n: NodeId) {
+        let slot = &mut self.nodes[n.0 as usize];
+        if slot.up {
+            slot.up = false;
+            slot.paused_until = None;
+            slot.incarnation += 1;
+            slot.disk_busy_until = 0;
+            self.held[n.0 as usize].clear();
+            self.proto.on_crash(&mut slot.state);
         }
     }
 

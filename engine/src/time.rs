@@ -87,7 +87,9 @@ pub fn human_duration(us: u64) -> String {
     }
 }
 
-/// Parses `"250ms"`, `"3.5s"`, `"40us"`, `"2m"`; at most [`MAX_DURATION`], no negatives.
+/// Parses `"250ms"`, `"3.5s"`, `"40us"`, `"2m"`, `"1h"`; at most [`MAX_DURATION`], no negatives.
+/// Every message says what was wrong with the text: a missing unit, a sign, an unknown unit, a
+/// value too large.
 pub fn parse_duration(s: &str) -> Result<u64, String> {
     let s = s.trim();
     if s.is_empty() {
@@ -96,6 +98,10 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     if s.len() > 32 {
         return Err("duration is too long to be a duration".into());
     }
+    if let Some(rest) = s.strip_prefix('-') {
+        return Err(format!("\"{s}\" is negative; a duration is at least 0 (write \"{}\")", rest.trim()));
+    }
+    let s = s.strip_prefix('+').unwrap_or(s).trim_start();
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| format!("\"{s}\" has no unit; write e.g. \"{s}ms\" or \"{s}s\""))?;
@@ -105,7 +111,13 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
         "ms" => MICROS_PER_MS,
         "s" => MICROS_PER_S,
         "m" | "min" => 60 * MICROS_PER_S,
-        other => return Err(format!("unknown unit \"{other}\" in \"{s}\"; use us, ms, s or m")),
+        "h" => 3_600 * MICROS_PER_S,
+        other => {
+            return Err(format!(
+                "unknown unit \"{}\" in \"{s}\"; use us, ms, s, m or h",
+                other.chars().take(12).collect::<String>()
+            ))
+        }
     };
     if num.is_empty() {
         return Err(format!("\"{s}\" has no number"));
@@ -117,12 +129,9 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     if frac_part.contains('.') || (int_part.is_empty() && frac_part.is_empty()) {
         return Err(format!("\"{s}\" is not a number with a unit"));
     }
-    let int: u64 = if int_part.is_empty() {
-        0
-    } else {
-        int_part.parse().map_err(|_| format!("\"{s}\" is out of range (at most 1h)"))?
-    };
-    let mut total = int.checked_mul(factor).ok_or_else(|| format!("\"{s}\" is out of range (at most 1h)"))?;
+    let too_long = || format!("\"{s}\" is out of range (at most 1h)");
+    let int: u64 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| too_long())? };
+    let mut total = int.checked_mul(factor).ok_or_else(too_long)?;
     // Fractional digits finer than a microsecond are rounded away.
     let mut scale = factor;
     for d in frac_part.chars().take(12) {
@@ -133,7 +142,7 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
         total = total.saturating_add(scale * u64::from(d as u8 - b'0'));
     }
     if total > MAX_DURATION {
-        return Err(format!("\"{s}\" is out of range (at most 1h)"));
+        return Err(too_long());
     }
     Ok(total)
 }
@@ -161,26 +170,33 @@ impl<'de> Deserialize<'de> for Duration {
                 parse_duration(v).map(Duration).map_err(E::custom)
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
-                // Compact binary links store plain microseconds.
+                Err(E::custom(format!("{v} has no unit; write it as a string with one, such as \"{v}ms\" or \"{v}s\"")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
+                Err(E::custom(format!("{v} has no unit; write a duration as a string with one, such as \"250ms\" or \"3.5s\"")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
+                Err(E::custom(format!("{v} has no unit; write a duration as a string with one, such as \"250ms\" or \"3.5s\"")))
+            }
+        }
+        /// Compact binary links store plain microseconds.
+        struct Micros;
+        impl serde::de::Visitor<'_> for Micros {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("microseconds")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Duration, E> {
                 if v > MAX_DURATION {
                     return Err(E::custom("duration is out of range (at most 1h)"));
                 }
                 Ok(Duration(v))
             }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
-                if v < 0 {
-                    return Err(E::custom("a duration cannot be negative"));
-                }
-                self.visit_u64(v as u64)
-            }
-            fn visit_f64<E: serde::de::Error>(self, _v: f64) -> Result<Duration, E> {
-                Err(E::custom("write durations with a unit, such as \"250ms\" or \"3.5s\""))
-            }
         }
         if d.is_human_readable() {
             d.deserialize_any(V)
         } else {
-            d.deserialize_u64(V)
+            d.deserialize_u64(Micros)
         }
     }
 }
@@ -201,9 +217,31 @@ mod tests {
 
     #[test]
     fn rejects_bad_durations() {
-        for bad in ["", "5", "-1s", "1.2.3s", "1h", "99999999999999999999s", "2m30", "s", "61m"] {
+        for bad in ["", "5", "-1s", "1.2.3s", "2h", "99999999999999999999s", "2m30", "s", "61m", "3d"] {
             assert!(parse_duration(bad).is_err(), "{bad} should be rejected");
         }
+        assert_eq!(parse_duration("1h"), Ok(3_600_000_000));
+        assert_eq!(parse_duration("+500ms"), Ok(500_000));
+    }
+
+    #[test]
+    fn each_mistake_gets_its_own_message() {
+        let msg = |s: &str| parse_duration(s).unwrap_err();
+        assert!(msg("-1s").contains("negative"), "{}", msg("-1s"));
+        assert!(msg("2h").contains("out of range"), "{}", msg("2h"));
+        assert!(msg("3d").contains("unknown unit \"d\""), "{}", msg("3d"));
+        assert!(msg("5").contains("has no unit"), "{}", msg("5"));
+    }
+
+    #[test]
+    fn a_bare_number_in_a_file_is_refused_and_a_compact_link_still_reads_microseconds() {
+        let err = serde_json::from_str::<Duration>("5000").unwrap_err().to_string();
+        assert!(err.contains("has no unit"), "{err}");
+        assert!(serde_json::from_str::<Duration>("-3").is_err());
+        assert!(serde_json::from_str::<Duration>("2.5").is_err());
+        assert_eq!(serde_json::from_str::<Duration>("\"5ms\"").unwrap(), Duration(5_000));
+        let bytes = postcard::to_allocvec(&Duration(1_234)).unwrap();
+        assert_eq!(postcard::from_bytes::<Duration>(&bytes).unwrap(), Duration(1_234));
     }
 
     #[test]

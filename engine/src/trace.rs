@@ -350,6 +350,7 @@ impl History {
                         version: None,
                         assigned_id: None,
                         epoch: None,
+                    lsn: None,
                         contacted: Vec::new(),
                     });
                 }
@@ -374,6 +375,7 @@ impl History {
                         r.version = completion.version.clone();
                         r.assigned_id = completion.assigned_id.clone();
                         r.epoch = completion.epoch;
+                        r.lsn = completion.lsn;
                     }
                 }
             }

@@ -41,6 +41,21 @@ impl Problems {
             self.push(field, format!("{v} is out of range; allowed {min} to {max}"));
         }
     }
+    /// A duration field: the value and the bounds are written as durations ("250ms", "10 min"),
+    /// not as raw microseconds.
+    pub fn range_duration(&mut self, field: &str, v: u64, min: u64, max: u64) {
+        if v < min || v > max {
+            let text = |us: u64| {
+                if us >= 60_000_000 && us % 60_000_000 == 0 {
+                    format!("{} min", us / 60_000_000)
+                } else {
+                    crate::time::format_duration(us)
+                }
+            };
+            let (value, lo, hi) = (text(v), text(min), text(max));
+            self.push(field, format!("{value} is out of range; allowed {lo} to {hi}"));
+        }
+    }
     pub fn range_f64(&mut self, field: &str, v: f64, min: f64, max: f64, unit: &str) {
         if !v.is_finite() || v < min || v > max {
             let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };

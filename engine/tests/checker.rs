@@ -2,7 +2,7 @@
 //! anomaly has a positive and a negative case; histories with crashed (`:info`) operations are
 //! covered; the documented scenarios are checked for the anomaly they document.
 
-use replicascope_engine::annotate::Annotation;
+use replicascope_engine::annotate::{Annotation, LogHeld};
 use replicascope_engine::checker::{check, AnomalyKind, Facts};
 use replicascope_engine::jepsen::{check_imported, export_edn, import_edn};
 use replicascope_engine::metrics::report;
@@ -178,6 +178,7 @@ fn record(
         version: None,
         assigned_id: None,
         epoch,
+        lsn: epoch.map(|_| id as u64 + 1),
         contacted: vec![NodeId(by)],
     }
 }
@@ -196,7 +197,13 @@ fn lost_writes_split_brain_and_divergence_come_from_recorded_facts() {
         annotation: Annotation::TailDiscarded { node: NodeId(0), from_lsn: 2, to_lsn: 2, writes: vec![1] },
     }];
     let promoted =
-        vec![Noted { time: 50, annotation: Annotation::Promoted { node: NodeId(1), epoch: 2, reason: "test".into() } }];
+        vec![Noted { time: 50, annotation: Annotation::Promoted {
+            node: NodeId(1),
+            epoch: 2,
+            reason: "test".into(),
+            // n2's log holds write 0 (LSN 1 of epoch 1), not write 1.
+            held: LogHeld { start: 0, runs: vec![(1, 1, 1)] },
+        } }];
     let kinds = |facts: &Facts| check(&history, facts).iter().map(|a| a.kind).collect::<BTreeSet<_>>();
 
     // Lost write: acknowledged, discarded, gone everywhere.
@@ -322,4 +329,157 @@ fn linearizability_of_a_thousand_operations_is_quick_enough_to_run() {
         verdicts.iter().all(|(_, v)| *v == replicascope_engine::linearizability::Verdict::Linearizable),
         "{verdicts:?}"
     );
+}
+
+fn write(id: u32, session: u8, key: Sym, value: i64, t: u64) -> OpRecord {
+    record(id, session, Op::Write { key, value }, t, t + 10, OpResult::Written, 0, None)
+}
+
+fn read(id: u32, session: u8, key: Sym, seen: &[(u32, i64)], t: u64) -> OpRecord {
+    let v = seen.iter().map(|(w, value)| Seen { write: *w, value: *value }).collect();
+    record(id, session, Op::Read { key }, t, t + 10, OpResult::Read(replicascope_engine::model::ReadValue::Register(v)), 0, None)
+}
+
+/// Going back after a reset on purpose is not a monotonic-reads violation: an acknowledged
+/// delete-all or a restore from backup undid the earlier value for everyone.
+#[test]
+fn a_read_after_a_legal_reset_is_not_flagged() {
+    let x = Sym(0);
+    let delete = record(2, 0, Op::DeleteAll, 40, 50, OpResult::Written, 0, None);
+    let history = History { ops: vec![write(0, 0, x, 1, 0), read(1, 0, x, &[(0, 1)], 20), delete, read(3, 0, x, &[], 60)] };
+    let found = check(&history, &Facts::default());
+    assert!(!found.iter().any(|a| a.is(MonotonicReads) || a.is(ReadYourWrites)), "{found:#?}");
+    // Negative: without the delete the same reads go back in time.
+    let history = History { ops: vec![write(0, 0, x, 1, 0), read(1, 0, x, &[(0, 1)], 20), read(3, 0, x, &[], 60)] };
+    assert!(check(&history, &Facts::default()).iter().any(|a| a.is(MonotonicReads)));
+    // A restore from a backup taken before the write: the value read first is undone.
+    let restored = vec![Noted {
+        time: 45,
+        annotation: Annotation::BackupRestored { lsn: 0, node: NodeId(0), lost: vec![0] },
+    }];
+    let f = Facts { annotations: &restored, ..Facts::default() };
+    assert!(!check(&history, &f).iter().any(|a| a.is(MonotonicReads)));
+}
+
+/// The same across whole runs: sticky reads (monotonic by construction) around a delete-all and a
+/// restore from backup, over 200 seeds.
+#[test]
+fn sticky_reads_across_a_delete_all_and_a_restore_are_monotonic() {
+    use replicascope_engine::topology::leader_follower::{LfConfig, ReadRouting};
+    let mut s = Scenario::default();
+    s.duration = replicascope_engine::time::Duration::from_secs(8);
+    s.workload.sessions = 2;
+    let op = |t: u64, c: &str, o: &str| replicascope_engine::scenario::ScriptOp {
+        at: replicascope_engine::time::Duration::from_ms(t),
+        session: c.into(),
+        op: o.into(),
+        cl: None,
+        via: None,
+    };
+    for i in 0..10u64 {
+        s.workload.script.push(op(100 + 100 * i, "c1", &format!("write k{}={i}", i % 3)));
+    }
+    for i in 0..60u64 {
+        s.workload.script.push(op(50 + 100 * i, "c2", &format!("read k{}", i % 3)));
+    }
+    s.workload.script.push(op(2_500, "c1", "delete_all"));
+    s.workload.script.push(op(3_000, "c1", "write k1=99"));
+    s.faults = vec![
+        replicascope_engine::scenario::FaultSpec { at: replicascope_engine::time::Duration::from_ms(1_500), fault: "backup".into() },
+        replicascope_engine::scenario::FaultSpec { at: replicascope_engine::time::Duration::from_ms(4_000), fault: "restore".into() },
+    ];
+    s.topologies.leader_follower = Some(LfConfig { read_routing: ReadRouting::Sticky, ..LfConfig::default() });
+    for seed in 0..200 {
+        let mut s = s.clone();
+        s.seed = seed;
+        let plan = Rc::new(s.compile().unwrap());
+        let mut run = AnyRun::new(s.kinds()[0], plan).unwrap();
+        run.run_to_end();
+        let r = report(&run);
+        assert!(!r.anomalies.iter().any(|a| a.is(MonotonicReads)), "seed {seed}: {:#?}", r.anomalies);
+        assert!(r.metrics.reads.ok >= 55, "seed {seed}: the reads ran");
+    }
+}
+
+fn leaderless_run(s: &Scenario, seed: u64) -> (AnyRun, replicascope_engine::metrics::Report) {
+    let mut s = s.clone();
+    s.seed = seed;
+    let plan = Rc::new(s.compile().unwrap());
+    let mut run = AnyRun::new(replicascope_engine::scenario::TopologyKind::Leaderless, plan).unwrap();
+    run.run_to_end();
+    let r = report(&run);
+    (run, r)
+}
+
+/// Divergence is a verdict about the end state, judged once the run is quiet: replicas still
+/// catching up when the run ends (hints not yet handed back) are not "diverged forever"; a
+/// partition still in place is "not converged yet", with what is pending; a replica that nothing
+/// will ever repair is divergence.
+#[test]
+fn divergence_is_judged_once_the_run_is_quiet() {
+    use replicascope_engine::topology::leaderless::{LlConfig, ReadRepair};
+    let mut s = Scenario::default();
+    s.duration = replicascope_engine::time::Duration::from_secs(10);
+    s.workload.sessions = 1;
+    let op = |t: u64, o: &str| replicascope_engine::scenario::ScriptOp {
+        at: replicascope_engine::time::Duration::from_ms(t),
+        session: "c1".into(),
+        op: o.into(),
+        cl: None,
+        via: None,
+    };
+    for i in 0..30u64 {
+        s.workload.script.push(op(1_000 + 200 * i, &format!("write k{}={i}", i % 6)));
+    }
+    let fault = |t: u64, f: &str| replicascope_engine::scenario::FaultSpec {
+        at: replicascope_engine::time::Duration::from_ms(t),
+        fault: f.into(),
+    };
+    let cfg = LlConfig {
+        nodes: 5,
+        n: 3,
+        // Writes to all three home replicas: with n2 unreachable they need a stand-in, which
+        // keeps a hint for n2.
+        w: 3,
+        r: 1,
+        read_repair: ReadRepair::Off,
+        sloppy_quorum: true,
+        hint_interval: replicascope_engine::time::Duration::from_secs(5),
+        ..LlConfig::default()
+    };
+    s.topologies.leaderless = Some(cfg.clone());
+    // n2 is cut off while writes go on; the partition heals 1 s before the end, and the hints
+    // held for it are handed back only at the next 5 s hint round, after the end.
+    s.faults = vec![fault(500, "partition n2 | n1,n3,n4,n5,c1"), fault(9_000, "heal")];
+    let mut unsettled_at_end = 0;
+    for seed in 0..200 {
+        let (_, r) = leaderless_run(&s, seed);
+        let c = &r.metrics.convergence;
+        assert!(!r.anomalies.iter().any(|a| a.kind == Divergence), "seed {seed}: catching up is not divergence");
+        if c.divergent_at_end.is_empty() {
+            continue;
+        }
+        unsettled_at_end += 1;
+        assert!(c.settled_after_us.is_some_and(|t| t <= 5_000_000), "seed {seed}: {c:?}");
+    }
+    assert!(unsettled_at_end > 150, "{unsettled_at_end} of 200 runs ended before the hints were handed back");
+    // The partition never heals: not converged yet, and it says why.
+    let mut open = s.clone();
+    open.faults.pop();
+    let (_, r) = leaderless_run(&open, 1);
+    let c = &r.metrics.convergence;
+    assert!(!c.divergent_at_end.is_empty() && c.settled_after_us.is_none(), "{c:?}");
+    assert!(c.pending.iter().any(|p| p.contains("partitioned")), "{c:?}");
+    assert!(!r.anomalies.iter().any(|a| a.kind == Divergence));
+    // Nothing repairs a replica that missed writes without hints, read repair or anti-entropy:
+    // that is divergence for good.
+    let mut lonely = s.clone();
+    lonely.topologies.leaderless = Some(LlConfig { sloppy_quorum: false, hinted_handoff: false, ..cfg });
+    let (_, r) = leaderless_run(&lonely, 1);
+    assert!(r.anomalies.iter().any(|a| a.kind == Divergence), "{:#?}", r.metrics.convergence);
+    // With anti-entropy the same replica is repaired, after the end if need be.
+    let mut repaired = lonely.clone();
+    repaired.topologies.leaderless.as_mut().unwrap().anti_entropy = Some(replicascope_engine::time::Duration::from_secs(5));
+    let (_, r) = leaderless_run(&repaired, 1);
+    assert!(!r.anomalies.iter().any(|a| a.kind == Divergence), "{:#?}", r.metrics.convergence);
 }

@@ -1,6 +1,7 @@
 //! The same scenario and seed give the same trace, run after run, and the digests match the
 //! golden file that the WebAssembly test checks too. Set UPDATE_GOLDEN=1 to rewrite it after a
-//! deliberate change to the engine (and say why in the commit).
+//! deliberate change to the engine (and say why in the commit). A missing golden file is a
+//! failure, not a pass: without it nothing is compared.
 
 use replicascope_engine::golden::digests;
 use std::path::PathBuf;
@@ -14,15 +15,47 @@ fn runs_are_reproducible_and_match_the_golden_digests() {
     let a = digests();
     let b = digests();
     assert_eq!(a, b, "two runs of the same scenario and seed differ");
-    let text = serde_json::to_string_pretty(&a).unwrap();
-    if std::env::var_os("UPDATE_GOLDEN").is_some() || !golden_path().exists() {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let text = serde_json::to_string_pretty(&a).unwrap();
         std::fs::write(golden_path(), text + "\n").unwrap();
         return;
     }
-    let golden: Vec<(String, String, u64, String)> =
-        serde_json::from_str(&std::fs::read_to_string(golden_path()).unwrap()).unwrap();
+    let text = std::fs::read_to_string(golden_path())
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1 to create it)", golden_path().display()));
+    let golden: Vec<(String, String, u64, String)> = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        a.iter().map(|(n, k, s, _)| (n, k, s)).collect::<Vec<_>>(),
+        golden.iter().map(|(n, k, s, _)| (n, k, s)).collect::<Vec<_>>(),
+        "the pinned runs changed"
+    );
     for (got, want) in a.iter().zip(&golden) {
         assert_eq!(got, want, "digest changed for {} / {} / seed {}", want.0, want.1, want.2);
     }
-    assert_eq!(a.len(), golden.len());
+}
+
+#[test]
+fn the_pinned_runs_cover_faults_in_every_pane_and_interventions() {
+    use replicascope_engine::golden::INTERVENED;
+    use replicascope_engine::run::AnyRun;
+    use replicascope_engine::scenario::TopologyKind;
+    use std::rc::Rc;
+    let a = digests();
+    let s = replicascope_engine::presets::preset(INTERVENED).unwrap();
+    let plan = Rc::new(s.compile().unwrap());
+    for kind in TopologyKind::ALL {
+        let faulty = |name: &str| {
+            name.starts_with("preset")
+                && replicascope_engine::presets::preset(name.trim_start_matches("preset ").split(" + ").next().unwrap())
+                    .is_some_and(|p| !p.faults.is_empty() && p.kinds().contains(&kind))
+        };
+        assert!(a.iter().any(|(name, k, ..)| faulty(name) && k == kind.name()), "no preset with faults pinned for {kind:?}");
+        // Interventions are pinned in every pane, and they change the run.
+        let with = a
+            .iter()
+            .find(|(n, k, ..)| n.ends_with("+ interventions") && k == kind.name())
+            .unwrap_or_else(|| panic!("no interventions pinned for {kind:?}"));
+        let mut plain = AnyRun::new(kind, plan.clone()).unwrap();
+        plain.run_to_end();
+        assert_ne!(format!("{:016x}", plain.digest()), with.3, "{kind:?}: the interventions changed nothing");
+    }
 }

@@ -305,3 +305,56 @@ fn a_read_that_meets_concurrent_set_versions_shows_the_merge() {
         assert!(!result.contains("milk"), "{result}");
     }
 }
+
+/// Cassandra's rule: every replica keeps the cell with the highest coordinator timestamp. A write
+/// made after another — its writer had just read the first at ALL — but coordinated by a node
+/// whose clock runs slow is dropped everywhere; `causal_lww` and version vectors keep it.
+#[test]
+fn lww_versioning_keeps_the_highest_timestamp_whatever_the_order() {
+    use replicascope_engine::model::{OpResult, ReadValue};
+    use replicascope_engine::topology::leaderless::Versioning;
+    let scenario = |versioning, skew_ms: u64| {
+        let mut s = Scenario::default();
+        s.duration = Duration::from_secs(5);
+        s.workload.sessions = 2;
+        let at = |t: u64, c: &str, o: &str, via: &str, cl: &str| ScriptOp {
+            via: Some(via.into()),
+            cl: Some(cl.into()),
+            ..op(t, c, o)
+        };
+        s.workload.script = vec![
+            at(1_000, "c1", "write x=1", "n1", "all"),
+            at(1_100, "c2", "read x", "n2", "all"),
+            at(1_150, "c2", "write x=2", "n2", "all"),
+            at(3_000, "c1", "read x", "n1", "all"),
+            at(3_000, "c2", "read x", "n3", "all"),
+        ];
+        s.faults = vec![fault(0, &format!("skew n2 -{skew_ms}ms"))];
+        s.topologies.leaderless = Some(LlConfig { nodes: 3, n: 3, w: 3, r: 3, versioning, ..LlConfig::default() });
+        s
+    };
+    let finals = |run: &AnyRun| -> Vec<Vec<i64>> {
+        replicascope_engine::metrics::history_of(run)
+            .ops
+            .iter()
+            .filter(|o| o.invoke_at.is_some_and(|t| t >= 3_000_000))
+            .filter_map(|o| match &o.result {
+                Some(OpResult::Read(ReadValue::Register(v))) => Some(v.iter().map(|s| s.value).collect()),
+                _ => None,
+            })
+            .collect()
+    };
+    for seed in 0..200 {
+        let skew = 200 + (seed * 17) % 800;
+        let (run, r) = simulate(&scenario(Versioning::Lww, skew), seed);
+        let lost: Vec<_> = r.anomalies.iter().filter(|a| a.kind == AnomalyKind::LostWrite).collect();
+        assert_eq!(lost.len(), 1, "lww, seed {seed}: {:#?}", r.anomalies);
+        assert!(lost[0].explanation.contains("x = 2") && lost[0].explanation.contains("behind"), "{}", lost[0].explanation);
+        assert_eq!(finals(&run), vec![vec![1], vec![1]], "lww, seed {seed}");
+        for v in [Versioning::CausalLww, Versioning::VersionVectors] {
+            let (run, r) = simulate(&scenario(v, skew), seed);
+            assert_eq!(r.metrics.lost_acknowledged_writes, 0, "{v:?}, seed {seed}: {:#?}", r.anomalies);
+            assert_eq!(finals(&run), vec![vec![2], vec![2]], "{v:?}, seed {seed}");
+        }
+    }
+}

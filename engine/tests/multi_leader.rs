@@ -12,7 +12,9 @@ use replicascope_engine::run::AnyRun;
 use replicascope_engine::scenario::{GeneratorSpec, Names, Scenario, ScriptOp, TopologyKind};
 use replicascope_engine::time::Duration;
 use replicascope_engine::topology::multi_leader::{MlConfig, MlReadFrom, MlTopology};
-use replicascope_engine::topology::versions::{canonical, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule};
+use replicascope_engine::topology::versions::{
+    canonical, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
+};
 
 const SEEDS: u64 = 100;
 
@@ -48,17 +50,21 @@ fn replicas(rules: &Rules, steps: &[(u8, u8, u8)], body: impl Fn(u8) -> Op) -> V
         if kind % 3 != 0 || states[b].is_none() {
             tag += 1;
             let mut e = Entropy::new(1, i as u64);
-            let (item, _, _) = rules.write_item(
-                states[a].as_ref(),
-                i as u32,
-                &body(kind),
-                NodeId(a as u8),
-                clock * 1000,
-                tag,
-                0,
-                &mut e,
-            );
-            states[a] = Some(item);
+            // Replica 3's clock runs 20 ms behind: under the timestamp rules its writes can lose
+            // to earlier ones, and the merge laws must hold all the same. (Causal LWW is not a
+            // CRDT once timestamps contradict causality: merging (A, C) then B can keep A where
+            // merging A with (B, C) keeps C; replicas still converge through vector dominance,
+            // which the simulation tests check.)
+            let skew = if a == 2 && rules.register.timestamps_alone() { 20_000 } else { 0 };
+            let stamp = Stamp { me: NodeId(a as u8), ts: clock * 1000 - skew.min(clock * 1000), at: clock * 1000, tag, floor: 0 };
+            let op = body(kind);
+            let (item, _, _) = rules.write_item(states[a].as_ref(), i as u32, &op, &stamp, &mut e);
+            states[a] = match &states[a] {
+                Some(existing) if rules.needs_resolve_on_write(&op) => {
+                    Some(rules.resolve(NodeId(a as u8), Sym(0), existing, &item, i as u32, NodeId(a as u8)).0)
+                }
+                _ => Some(item),
+            };
         } else if a != b {
             let incoming = states[b].clone();
             states[a] = merge(rules, &states[a], &incoming);
@@ -118,7 +124,7 @@ proptest! {
 
     #[test]
     fn lww_and_multi_value_registers_merge_lawfully(steps in prop::collection::vec((0u8..9, 0u8..3, 0u8..3), 1..40)) {
-        for rule in [RegisterRule::LwwNodeId, RegisterRule::Siblings] {
+        for rule in [RegisterRule::LwwNodeId, RegisterRule::CausalLww, RegisterRule::Siblings] {
             let r = rules(rule, CounterRule::PnCounter, SetRule::OrSet);
             let s = replicas(&r, &steps, |k| Op::Write { key: Sym(0), value: k as i64 });
             check_laws(&r, &s)?;
@@ -341,6 +347,176 @@ fn lww_with_skew_loses_the_later_write_and_says_so() {
         let (_, r) = simulate(&s, seed);
         assert_eq!(r.metrics.lost_acknowledged_writes, 1, "seed {seed}: skew {skew_ms} ms, gap {gap_ms} ms");
     }
+}
+
+/// Price set in Virginia; Ireland, whose clock runs slow, reads it and then changes it. The
+/// second write comes after the first in every sense — real time and causality.
+fn read_then_overwrite(register: RegisterRule, skew_ms: u64, gap_ms: u64) -> Scenario {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(6);
+    s.workload.sessions = 2;
+    s.workload.session_regions = vec!["us-east".into(), "eu-west".into()];
+    s.network.regions = vec!["us-east".into(), "eu-west".into()];
+    s.workload.script = vec![
+        op(1_000, "c1", "write price=10"),
+        op(1_150, "c2", "read price"),
+        op(1_150 + gap_ms, "c2", "write price=12"),
+        op(5_000, "c1", "read price"),
+        op(5_000, "c2", "read price"),
+    ];
+    s.faults = vec![fault(0, &format!("skew n2 -{skew_ms}ms"))];
+    s.topologies.multi_leader = Some(MlConfig {
+        leaders: 2,
+        placement: vec!["us-east".into(), "eu-west".into()],
+        register,
+        ..MlConfig::default()
+    });
+    s
+}
+
+fn final_reads(run: &AnyRun) -> Vec<i64> {
+    history_of(run)
+        .ops
+        .iter()
+        .filter(|o| o.invoke_at.is_some_and(|t| t >= 5_000_000))
+        .filter_map(|o| match &o.result {
+            Some(OpResult::Read(ReadValue::Register(v))) if v.len() == 1 => Some(v[0].value),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Last write wins means the timestamp alone decides: a write made after another — its writer had
+/// just read the first — is thrown away when a slow clock stamped it earlier, and the checker says
+/// so, naming the clocks. Causal LWW and siblings let version vectors see that it came later.
+#[test]
+fn last_write_wins_trusts_timestamps_over_causality_and_causal_lww_does_not() {
+    for seed in 0..SEEDS {
+        let gap_ms = 1 + seed % 40;
+        // More skew than the time between the two writes (about 150 ms plus the gap).
+        let skew_ms = 200 + gap_ms + (seed * 13) % 300;
+        for rule in [RegisterRule::Lww, RegisterRule::LwwNodeId] {
+            let (run, r) = simulate(&read_then_overwrite(rule, skew_ms, gap_ms), seed);
+            let lost: Vec<_> = r.anomalies.iter().filter(|a| a.kind == AnomalyKind::LostWrite).collect();
+            assert_eq!(lost.len(), 1, "{rule:?} seed {seed}: {:#?}", r.anomalies);
+            let e = &lost[0].explanation;
+            assert!(e.contains("price = 12") && e.contains("after price = 10"), "{e}");
+            assert!(e.contains("n2's clock was") && e.contains("behind n1's"), "the skew is named: {e}");
+            let reads = final_reads(&run);
+            assert_eq!(reads, vec![10, 10], "{rule:?} seed {seed}: both leaders keep the earlier write");
+        }
+        for rule in [RegisterRule::CausalLww, RegisterRule::Siblings] {
+            let (run, r) = simulate(&read_then_overwrite(rule, skew_ms, gap_ms), seed);
+            assert_eq!(r.metrics.lost_acknowledged_writes, 0, "{rule:?} seed {seed}: {:#?}", r.anomalies);
+            assert_eq!(final_reads(&run), vec![12, 12], "{rule:?} seed {seed}: the later write survives");
+        }
+    }
+}
+
+/// A write its own writer has already read back is still lost when a version with a higher
+/// timestamp arrives later: having been seen does not make it survive.
+#[test]
+fn a_write_read_back_by_its_writer_and_then_discarded_is_reported_lost() {
+    for seed in 0..SEEDS {
+        let mut s = read_then_overwrite(RegisterRule::LwwNodeId, 500, 0);
+        // Virginia's write reaches Ireland late (a congested link); Ireland writes in between
+        // and reads its own value back before Virginia's, stamped later, arrives.
+        s.faults.push(fault(0, "slow_link n1 -> n2 +400ms"));
+        s.workload.script = vec![
+            op(1_000, "c1", "write price=10"),
+            op(1_050, "c2", "write price=12"),
+            op(1_100, "c2", "read price"),
+            op(5_000, "c1", "read price"),
+            op(5_000, "c2", "read price"),
+        ];
+        let (run, r) = simulate(&s, seed);
+        let history = history_of(&run);
+        let read_back = history.ops.iter().find(|o| o.op.is_read() && o.session.0 == 1).unwrap();
+        assert!(
+            matches!(&read_back.result, Some(OpResult::Read(ReadValue::Register(v))) if v[0].value == 12),
+            "seed {seed}: c2 saw its write: {read_back:?}"
+        );
+        let lost: Vec<_> = r.anomalies.iter().filter(|a| a.kind == AnomalyKind::LostWrite).collect();
+        assert_eq!(lost.len(), 1, "seed {seed}: {:#?}", r.anomalies);
+        assert!(lost[0].explanation.contains("price = 12"), "{}", lost[0].explanation);
+        assert_eq!(final_reads(&run), vec![10, 10], "seed {seed}");
+    }
+}
+
+/// The edges: writes a millisecond apart (concurrent, the later timestamp wins) and the same
+/// timestamp (`lww` keeps what each leader had — they disagree for good; `lww_node_id` converges).
+#[test]
+fn lww_at_the_edges_one_millisecond_apart_and_the_same_timestamp() {
+    let base = |register, gap_ms: u64| {
+        let mut s = Scenario::default();
+        s.duration = Duration::from_secs(4);
+        s.workload.sessions = 2;
+        s.workload.session_regions = vec!["us-east".into(), "eu-west".into()];
+        s.network.regions = vec!["us-east".into(), "eu-west".into()];
+        s.network.latency = replicascope_engine::dist::Dist::Constant { ms: 0.0 };
+        // Each write takes 4 ms to be acknowledged, so writes 1 ms apart overlap in real time.
+        s.network.client_latency = Some(replicascope_engine::dist::Dist::Constant { ms: 2.0 });
+        s.workload.script = vec![op(1_000, "c1", "write x=1"), op(1_000 + gap_ms, "c2", "write x=2")];
+        s.topologies.multi_leader = Some(MlConfig {
+            leaders: 2,
+            placement: vec!["us-east".into(), "eu-west".into()],
+            register,
+            clock_resolution: ms(1),
+            ..MlConfig::default()
+        });
+        s
+    };
+    for seed in 0..SEEDS {
+        // One millisecond apart: concurrent; the later timestamp wins everywhere.
+        for rule in [RegisterRule::Lww, RegisterRule::LwwNodeId, RegisterRule::CausalLww] {
+            let (run, r) = simulate(&base(rule, 1), seed);
+            assert_eq!(run.final_observation().divergent_nodes(), 0, "{rule:?} seed {seed}");
+            let lost: Vec<_> = r.anomalies.iter().filter(|a| a.kind == AnomalyKind::LostWrite).collect();
+            assert_eq!(lost.len(), 1, "{rule:?} seed {seed}: {:#?}", r.anomalies);
+            assert!(lost[0].explanation.contains("x = 1") && lost[0].explanation.contains("concurrent"), "{}", lost[0].explanation);
+        }
+        // The same timestamp.
+        let (run, r) = simulate(&base(RegisterRule::Lww, 0), seed);
+        assert_eq!(run.final_observation().divergent_nodes(), 1, "seed {seed}");
+        assert!(r.anomalies.iter().any(|a| a.kind == AnomalyKind::Divergence), "seed {seed}: {:#?}", r.anomalies);
+        assert!(r.metrics.convergence.settled_after_us.is_none() && r.metrics.convergence.pending.is_empty());
+        let (run, r) = simulate(&base(RegisterRule::LwwNodeId, 0), seed);
+        assert_eq!(run.final_observation().divergent_nodes(), 0, "seed {seed}");
+        let lost: Vec<_> = r.anomalies.iter().filter(|a| a.kind == AnomalyKind::LostWrite).collect();
+        assert_eq!(lost.len(), 1, "seed {seed}");
+        assert!(lost[0].explanation.contains("same timestamp"), "{}", lost[0].explanation);
+    }
+}
+
+/// A G-counter only grows: a decrement is refused, with the reason, instead of being acknowledged
+/// and ignored; a scenario that scripts one against a G-counter is rejected up front.
+#[test]
+fn a_g_counter_refuses_a_decrement() {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(3);
+    s.workload.sessions = 1;
+    s.topologies.multi_leader = Some(MlConfig { counter: CounterRule::GCounter, ..MlConfig::default() });
+    s.workload.script = vec![op(100, "c1", "incr likes 3"), op(500, "c1", "decr likes"), op(1_000, "c1", "read likes")];
+    let problems = s.compile().unwrap_err().to_string();
+    assert!(problems.contains("workload.script[1].op") && problems.contains("G-counter"), "{problems}");
+    s.topologies.multi_leader.as_mut().unwrap().counter = CounterRule::PnCounter;
+    assert!(s.compile().is_ok());
+
+    // An intervention (the page's client menu) is refused by the leader at run time.
+    s.topologies.multi_leader.as_mut().unwrap().counter = CounterRule::GCounter;
+    s.workload.script.remove(1);
+    let plan = std::rc::Rc::new(s.compile().unwrap());
+    let mut run = AnyRun::new(TopologyKind::MultiLeader, plan).unwrap();
+    run.intervene(500_000, "c1: decr likes").unwrap();
+    run.run_to_end();
+    let history = history_of(&run);
+    let decr = history.ops.iter().find(|o| matches!(o.op, Op::Increment { by, .. } if by < 0)).unwrap();
+    assert!(
+        matches!(&decr.result, Some(OpResult::Fail(why)) if why.contains("G-counter")),
+        "the decrement is refused: {decr:?}"
+    );
+    let read = history.ops.iter().find(|o| o.op.is_read()).unwrap();
+    assert_eq!(read.result, Some(OpResult::Read(ReadValue::Counter(3))));
 }
 
 // ---- Topologies ------------------------------------------------------------------------------

@@ -212,7 +212,12 @@ pub fn comparison_table(p: &TableProps) -> Html {
                 <td>{ jump(r.first_stale.filter(|_| r.stale_reads > 0), format!("{} of {}", r.stale_reads, r.reads), "stale") }</td>
                 <td>{ jump(r.first_lost.filter(|_| r.lost_writes > 0), r.lost_writes.to_string(), "lost") }</td>
                 <td>{ jump(r.first_conflict.filter(|_| r.conflicts > 0), r.conflicts.to_string(), "conflict") }</td>
-                <td>{ r.availability_during_fault.map(|a| format!("{:.0}%", a * 100.0)).unwrap_or_else(|| format!("{:.0}%", r.availability * 100.0)) }</td>
+                <td>
+                    { r.availability_during_fault.map(|a| format!("{:.0}%", a * 100.0)).unwrap_or_else(|| format!("{:.0}%", r.availability * 100.0)) }
+                    if r.longest_write_outage_ms >= 1_000.0 {
+                        <span class="cell-note">{ format!(" · no write for {:.1} s", r.longest_write_outage_ms / 1000.0) }</span>
+                    }
+                </td>
                 <td>{ format!("{:.1}", r.messages_per_op) }</td>
                 <td class="anomalies-cell">{ anomalies }</td>
             </tr>
@@ -229,7 +234,7 @@ pub fn comparison_table(p: &TableProps) -> Html {
                         <th scope="col">{"Stale reads"}</th>
                         <th scope="col">{"Lost writes"}</th>
                         <th scope="col">{"Conflicts"}</th>
-                        <th scope="col" title="operations that succeeded while the faults lasted (all operations if there are none)">{"Availability during faults"}</th>
+                        <th scope="col" title="share of the clients' time in which their operations succeeded within 1 s, while the faults lasted (the whole run if there are none); and the longest stretch in which no write succeeded anywhere">{"Availability during faults"}</th>
                         <th scope="col">{"Messages / op"}</th>
                         <th scope="col">{"Anomalies"}</th>
                     </tr>
@@ -295,7 +300,7 @@ pub fn compare(p: &CompareProps) -> Html {
                         x_max={c.latency_max_ms} y_max={1.0} y_label="" percent=true log_x=true hlines={percentiles} />
                     <LineChart title="Stale reads over time (share of reads)" series={Shared::new(c.stale.clone())}
                         x_max={c.duration_s} y_max={1.0} y_label="" marks={marks.clone()} percent=true />
-                    <LineChart title="Availability over time (operations that succeeded)" series={Shared::new(c.availability.clone())}
+                    <LineChart title="Availability over time (share of session time in which operations succeeded within 1 s)" series={Shared::new(c.availability.clone())}
                         x_max={c.duration_s} y_max={1.0} y_label="" marks={marks.clone()} percent=true />
                     { bars }
                     if let Some((title, series)) = &c.pbs {

@@ -12,7 +12,9 @@
 //!   copy; if it dies then, a failover loses that *acknowledged* write.
 //! * **Synchronous** — once every follower has it durable. Nothing acknowledged is lost in a
 //!   failover, but each write waits for the slowest follower and stops entirely while one is
-//!   down.
+//!   down. After a failover the former leader is out of the synchronous set (the failover
+//!   manager reconfigures it, as Patroni does) until it is back and caught up — otherwise no
+//!   write could complete until the dead node returned.
 //! * **Semi-synchronous (k)** — once k followers have it (MySQL's
 //!   `rpl_semi_sync_master_wait_for_slave_count`, AFTER_SYNC; PostgreSQL's one synchronous
 //!   standby). Like MySQL, if no k acknowledgements arrive within `semi_sync_timeout` (default
@@ -32,7 +34,9 @@
 //! The client session picks where a read goes: the leader; any follower; round-robin; a sticky
 //! follower (monotonic reads); the leader for `ryw_window` after the session's own last write
 //! (read-your-writes); or any follower but carrying the session's last write LSN as a token, so
-//! the follower waits until it has applied that far (or sends the client to the leader).
+//! the follower waits until it has applied that far (or sends the client to the leader). A read
+//! meant for the leader is marked so: a follower that receives one (the client's idea of the
+//! leader is out of date) redirects it instead of answering from its own, older data.
 //!
 //! ## Failover
 //! Followers expect a heartbeat every `heartbeat_interval`; after `failure_timeout` of silence
@@ -46,26 +50,41 @@
 //!   from keeping its old leader: that is split-brain.
 //! * `consensus`: Raft-style elections. A candidate needs votes from a majority, each node votes
 //!   once per term and only for a log at least as up-to-date as its own, so two leaders can never
-//!   share a term, and a write is acknowledged only once a majority has it.
+//!   share a term, and a write is acknowledged only once a majority has it. A leader that has not
+//!   heard from a majority for an election timeout steps down (Raft's check-quorum, as etcd and
+//!   MongoDB do), so an isolated leader stops serving reads instead of serving stale ones for as
+//!   long as the partition lasts.
 //!
 //! When a node learns of a higher epoch it steps down and follows the new leader; entries in its
-//! log that the new leader does not have are **discarded** (the old leader's unreplicated tail),
-//! and any of them that were acknowledged to clients are lost writes.
+//! log that the new leader does not have are **discarded** (the old leader's unreplicated tail).
+//! A promotion records what the new leader's log holds: an acknowledged write it lacks is lost at
+//! that moment, whether or not the old leader ever comes back to throw its copy away.
 //!
 //! ## Fencing and leases
-//! With `fencing`, every replicated entry carries the leader's epoch as a fencing token, and a
-//! leader acknowledges a write only after at least one replica, acting as the storage layer, has
-//! accepted that token. A replica that has seen a newer epoch rejects it and the old leader steps
-//! down; an isolated old leader acknowledges nothing. With a `lease`, a leader accepts writes
-//! only while a majority has answered its heartbeats within the lease, measured on its own
-//! (possibly skewed) clock.
+//! Every replicated entry carries the leader's epoch, and a replica that has seen a newer epoch
+//! rejects an older one; that stops a deposed leader's *replication*, but not its
+//! *acknowledgements*: an asynchronous leader acknowledges from its own disk.
+//!
+//! `fencing` models **STONITH** ("shoot the other node in the head"), the fencing that Pacemaker
+//! and managed databases use: before promoting, the failover manager powers the old leader off
+//! through an out-of-band channel (a management controller or a cloud API, which a network
+//! partition does not cut) and waits `fence_time` for the confirmation. A node that is off
+//! acknowledges nothing, so no write is ever acknowledged under an old epoch once a newer one
+//! exists. What it costs, visibly: failover takes `fence_time` longer; the fenced node stays off
+//! (its clients get no answer) until someone restarts it, as a follower; and the manager must
+//! reach a majority before it may fence anyone — one cut off in a minority does nothing. What it
+//! does not do: make asynchronous replication durable. The old leader's unreplicated tail is
+//! lost in a failover exactly as without fencing.
+//!
+//! With a `lease`, a leader accepts writes only while a majority has answered its heartbeats
+//! within the lease, measured on its own (possibly skewed) clock.
 //!
 //! ## Replication is not a backup
 //! `delete_all` replicates like any other write. `backup` snapshots the leader's data with its
 //! LSN; `restore` writes that snapshot back through the log. Writes after the backup are the
 //! recovery point (RPO); the restore's replay time across the cluster is the recovery time (RTO).
 
-use crate::annotate::Annotation;
+use crate::annotate::{Annotation, LogHeld};
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Seen, Sym};
 use crate::plog::PLog;
 use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol, TimerId};
@@ -164,7 +183,10 @@ pub struct LfConfig {
     pub heartbeat_interval: Duration,
     pub failure_timeout: Duration,
     pub promote: PromotionRule,
+    /// STONITH: before promoting, the failover manager (which must reach a majority) powers the
+    /// old leader off and waits `fence_time` for the power controller to confirm it is off.
     pub fencing: bool,
+    pub fence_time: Duration,
     pub lease: Option<Duration>,
     pub read_routing: ReadRouting,
     pub ryw_window: Duration,
@@ -190,6 +212,7 @@ impl Default for LfConfig {
             failure_timeout: Duration::from_secs(3),
             promote: PromotionRule::MostUpToDate,
             fencing: false,
+            fence_time: Duration::from_secs(2),
             lease: None,
             read_routing: ReadRouting::Leader,
             ryw_window: Duration::from_secs(5),
@@ -206,19 +229,20 @@ impl Validate for LfConfig {
         if self.mode == ReplicationMode::SemiSync {
             p.range_u64(&join(path, "sync_replicas"), self.sync_replicas as u64, 1, (self.nodes.max(2) - 1) as u64);
         }
-        p.range_u64(&join(path, "semi_sync_timeout"), self.semi_sync_timeout.0, 1_000, 600_000_000);
-        p.range_u64(&join(path, "heartbeat_interval"), self.heartbeat_interval.0, 10_000, 60_000_000);
-        p.range_u64(&join(path, "failure_timeout"), self.failure_timeout.0, 20_000, 600_000_000);
+        p.range_duration(&join(path, "semi_sync_timeout"), self.semi_sync_timeout.0, 1_000, 600_000_000);
+        p.range_duration(&join(path, "heartbeat_interval"), self.heartbeat_interval.0, 10_000, 60_000_000);
+        p.range_duration(&join(path, "failure_timeout"), self.failure_timeout.0, 20_000, 600_000_000);
         if self.failure_timeout.0 <= self.heartbeat_interval.0 {
             p.push(join(path, "failure_timeout"), "must be longer than heartbeat_interval");
         }
+        p.range_duration(&join(path, "fence_time"), self.fence_time.0, 0, 600_000_000);
         if let Some(l) = self.lease {
-            p.range_u64(&join(path, "lease"), l.0, 10_000, 600_000_000);
+            p.range_duration(&join(path, "lease"), l.0, 10_000, 600_000_000);
         }
-        p.range_u64(&join(path, "ryw_window"), self.ryw_window.0, 0, 600_000_000);
+        p.range_duration(&join(path, "ryw_window"), self.ryw_window.0, 0, 600_000_000);
         p.range_u64(&join(path, "log_retention"), self.log_retention as u64, 1, 1_000_000);
-        p.range_u64(&join(path, "apply_cost"), self.apply_cost.0, 0, 10_000_000);
-        p.range_u64(&join(path, "ship_interval"), self.ship_interval.0, 0, 10_000_000);
+        p.range_duration(&join(path, "apply_cost"), self.apply_cost.0, 0, 10_000_000);
+        p.range_duration(&join(path, "ship_interval"), self.ship_interval.0, 0, 10_000_000);
     }
 }
 
@@ -409,7 +433,9 @@ pub struct Backup {
 #[derive(Clone, Debug)]
 pub enum LfMsg {
     ClientWrite { op: OpId, cmd: Cmd },
-    ClientRead { op: OpId, key: Sym, min_lsn: u64 },
+    /// `leader_only`: the client meant the leader (leader routing, read-your-writes, the token
+    /// read's fallback); a follower refuses it rather than answer from its own, older data.
+    ClientRead { op: OpId, key: Sym, min_lsn: u64, leader_only: bool },
     WriteOk { op: OpId, lsn: u64, epoch: u64 },
     ReadOk { op: OpId, value: ReadValue, applied: u64 },
     NotLeader { op: OpId, leader: Option<NodeId>, epoch: u64 },
@@ -449,6 +475,7 @@ impl MessageMeta for LfMsg {
         match self {
             LfMsg::ClientWrite { .. } => Static("write"),
             LfMsg::ClientRead { min_lsn, .. } if *min_lsn > 0 => Num("read ≥ LSN ", *min_lsn),
+            LfMsg::ClientRead { leader_only: true, .. } => Static("read (leader)"),
             LfMsg::ClientRead { .. } => Static("read"),
             LfMsg::WriteOk { lsn, .. } => Num("ok, LSN ", *lsn),
             LfMsg::ReadOk { applied, .. } => Num("value @ LSN ", *applied),
@@ -510,6 +537,8 @@ pub enum LfTimer {
     ElectionTimeout,
     SemiSyncTimeout { lsn: u64 },
     ReadWait { op: OpId },
+    /// The fence's power-off is confirmed: promote `chosen` for `epoch`.
+    FenceConfirmed { chosen: NodeId, epoch: u64, reason: String },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,6 +574,9 @@ pub struct Progress {
     pub link: FollowerLink,
     /// Local send time of the newest heartbeat this follower answered (for leases).
     pub echo: SimTime,
+    /// Counts for synchronous replication. The former leader leaves the synchronous set when a
+    /// follower is promoted (the failover manager reconfigures it) and rejoins once caught up.
+    pub sync: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -595,6 +627,10 @@ pub struct LfNode {
     pub discarded: Vec<Entry>,
     /// The data as of `log_start` (after a snapshot install); empty otherwise.
     pub base: Option<Rc<Data>>,
+    /// Powered off by a fence (STONITH); cleared when it restarts, as a follower.
+    pub fenced: bool,
+    /// A failure-detection timer is pending (a leader that steps down needs one again).
+    failure_timer_armed: bool,
 }
 
 impl LfNode {
@@ -618,6 +654,18 @@ impl LfNode {
     }
     fn is_leader(&self) -> bool {
         self.role == Role::Leader
+    }
+
+    /// Runs of this node's log by epoch: what a new leader's history holds.
+    pub fn held(&self) -> LogHeld {
+        let mut runs: Vec<(u64, u64, u64)> = Vec::new();
+        for e in self.log.iter() {
+            match runs.last_mut() {
+                Some((epoch, _, last)) if *epoch == e.epoch && *last + 1 == e.lsn => *last = e.lsn,
+                _ => runs.push((e.epoch, e.lsn, e.lsn)),
+            }
+        }
+        LogHeld { start: self.log_start, runs }
     }
 }
 
@@ -662,6 +710,10 @@ impl LeaderFollower {
     // ---- leader side -------------------------------------------------------------------------
 
     fn become_leader(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>, epoch: u64) {
+        // The leader this node followed until now: with synchronous replication the failover
+        // manager takes it out of the synchronous set, or no write could complete until it is
+        // back (it rejoins once it has caught up).
+        let former = node.leader.filter(|l| *l != node.id);
         node.epoch = epoch;
         node.role = Role::Leader;
         node.leader = Some(node.id);
@@ -673,6 +725,7 @@ impl LeaderFollower {
         node.progress.clear();
         let last = node.last_lsn();
         for f in self.others(node.id) {
+            let sync = Some(f) != former;
             node.progress.insert(
                 f,
                 Progress {
@@ -682,8 +735,16 @@ impl LeaderFollower {
                     last_sent_local: 0,
                     link: FollowerLink::CatchingUp,
                     echo: ctx.local_clock,
+                    sync,
                 },
             );
+            if !sync && self.cfg.mode == ReplicationMode::Sync && !self.consensus() {
+                ctx.annotate(Annotation::FollowerState {
+                    leader: node.id,
+                    follower: f,
+                    state: "out of the synchronous set (the former leader) until it catches up".into(),
+                });
+            }
         }
         // Everything in the new leader's log is the truth from now on.
         if !self.consensus() {
@@ -727,6 +788,10 @@ impl LeaderFollower {
             // Clients waiting on this node's acknowledgement will not get one.
             for w in std::mem::take(&mut node.waiting) {
                 ctx.send(w.client, LfMsg::NotLeader { op: w.op, leader, epoch: node.epoch });
+            }
+            // As a follower it must notice when its new leader fails in turn.
+            if !node.failure_timer_armed {
+                self.reset_failure_timer(node, ctx);
             }
         }
         node.progress.clear();
@@ -834,6 +899,20 @@ impl LeaderFollower {
         self.check_lease(node, ctx);
     }
 
+    /// Consensus only: whether fewer than a majority (the leader included) have answered within
+    /// the last election timeout (`failure_timeout`).
+    fn lost_majority(&self, node: &LfNode, ctx: &NodeCtx<Self>) -> bool {
+        if !self.consensus() {
+            return false;
+        }
+        let heard = node
+            .progress
+            .values()
+            .filter(|p| ctx.local_clock.saturating_sub(p.last_ack_local) < self.cfg.failure_timeout.0)
+            .count();
+        heard + 1 < self.majority()
+    }
+
     fn check_lease(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>) {
         let Some(lease) = self.cfg.lease else { return };
         if !node.is_leader() {
@@ -870,7 +949,7 @@ impl LeaderFollower {
                 0
             }
         };
-        let mut point = if self.consensus() {
+        let point = if self.consensus() {
             // Majority including the leader, and only entries of the current term commit directly.
             let m = kth(self.majority() - 1);
             if node.epoch_at(m) == node.epoch {
@@ -881,7 +960,14 @@ impl LeaderFollower {
         } else {
             match self.cfg.mode {
                 ReplicationMode::Async => flushed,
-                ReplicationMode::Sync => kth(followers),
+                // Every follower in the synchronous set (not a former leader still away).
+                ReplicationMode::Sync => node
+                    .progress
+                    .values()
+                    .filter(|p| p.sync)
+                    .map(|p| p.matched.min(flushed))
+                    .min()
+                    .unwrap_or(flushed),
                 ReplicationMode::SemiSync => {
                     let k = (self.cfg.sync_replicas as usize).min(followers);
                     if node.degraded {
@@ -892,10 +978,6 @@ impl LeaderFollower {
                 }
             }
         };
-        if self.cfg.fencing && !self.consensus() && followers > 0 {
-            // The fencing token must have been accepted by at least one replica.
-            point = point.min(kth(1));
-        }
         if point > node.commit {
             node.commit = point;
         }
@@ -931,10 +1013,7 @@ impl LeaderFollower {
         }
         let lsn = self.append(node, ctx, cmd, op);
         node.waiting.push(Waiting { client, op, lsn });
-        let needs_replicas = self.consensus()
-            || self.cfg.fencing
-            || matches!(self.cfg.mode, ReplicationMode::Sync | ReplicationMode::SemiSync);
-        if needs_replicas && self.cfg.mode == ReplicationMode::SemiSync && !node.degraded && !self.consensus() {
+        if self.cfg.mode == ReplicationMode::SemiSync && !node.degraded && !self.consensus() {
             ctx.set_timer(self.cfg.semi_sync_timeout.0, LfTimer::SemiSyncTimeout { lsn });
         }
     }
@@ -1158,12 +1237,52 @@ impl LeaderFollower {
             PromotionRule::LowestId => format!("lowest-numbered follower (LSN {lsn})"),
         };
         let epoch = max_epoch.max(node.epoch) + 1;
+        if self.cfg.fencing {
+            // STONITH needs a majority behind the failover manager: a manager cut off in a
+            // minority could otherwise power off a healthy leader and promote a second one.
+            if seen.len() < self.majority() {
+                ctx.annotate(Annotation::Note(format!(
+                    "{} reaches only {} of {} nodes: with fencing it will not power anything off or promote anyone",
+                    node.id,
+                    seen.len(),
+                    self.n()
+                )));
+                return;
+            }
+            if let Some(old) = node.leader.filter(|l| *l != chosen) {
+                self.fence_then_promote(node, ctx, old, chosen, epoch, reason);
+                return;
+            }
+        }
+        self.promote(node, ctx, chosen, epoch, reason);
+    }
+
+    /// Promotes `chosen` (this node or another) for `epoch`.
+    fn promote(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>, chosen: NodeId, epoch: u64, reason: String) {
         if chosen == node.id {
-            ctx.annotate(Annotation::Promoted { node: node.id, epoch, reason });
+            ctx.annotate(Annotation::Promoted { node: node.id, epoch, reason, held: node.held() });
             self.become_leader(node, ctx, epoch);
         } else {
             ctx.send(chosen, LfMsg::Promote { epoch, reason });
         }
+    }
+
+    /// STONITH: powers the old leader off through the out-of-band channel, then waits
+    /// `fence_time` for the power controller's confirmation before promoting. That wait is
+    /// fencing's price in failover time; the old leader's unreplicated tail is still lost.
+    fn fence_then_promote(
+        &self,
+        node: &mut LfNode,
+        ctx: &mut NodeCtx<Self>,
+        old: NodeId,
+        chosen: NodeId,
+        epoch: u64,
+        reason: String,
+    ) {
+        ctx.annotate(Annotation::PoweredOff { by: node.id, node: old, epoch });
+        ctx.power_off(old);
+        let reason = format!("{reason}, after {old} was powered off");
+        ctx.set_timer(self.cfg.fence_time.0, LfTimer::FenceConfirmed { chosen, epoch, reason });
     }
 
     fn start_election(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>) {
@@ -1190,11 +1309,13 @@ impl LeaderFollower {
             node: node.id,
             term: node.epoch,
             votes: node.votes.iter().copied().collect(),
+            held: node.held(),
         });
         self.become_leader(node, ctx, node.epoch);
     }
 
-    fn reset_failure_timer(&self, ctx: &mut NodeCtx<Self>) {
+    fn reset_failure_timer(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>) {
+        node.failure_timer_armed = true;
         let jitter = if self.consensus() {
             ctx.entropy.below((self.cfg.failure_timeout.0 / 2).max(1) as usize) as u64
         } else {
@@ -1247,6 +1368,8 @@ impl Protocol for LeaderFollower {
             ship_scheduled: false,
             discarded: Vec::new(),
             base: None,
+            fenced: false,
+            failure_timer_armed: false,
         };
         if id == NodeId(0) {
             node.role = Role::Leader;
@@ -1262,12 +1385,13 @@ impl Protocol for LeaderFollower {
                         last_sent_local: 0,
                         link: FollowerLink::Streaming,
                         echo: 0,
+                        sync: true,
                     },
                 );
             }
             node.heartbeat_timer = Some(ctx.set_timer(self.cfg.heartbeat_interval.0, LfTimer::Heartbeat));
         } else {
-            self.reset_failure_timer(ctx);
+            self.reset_failure_timer(&mut node, ctx);
         }
         node
     }
@@ -1291,9 +1415,11 @@ impl Protocol for LeaderFollower {
                 ctx.contacted(op, node.id);
                 self.on_client_write(node, ctx, c, op, cmd);
             }
-            (Endpoint::Client(c), LfMsg::ClientRead { op, key, min_lsn }) => {
+            (Endpoint::Client(c), LfMsg::ClientRead { op, key, min_lsn, leader_only }) => {
                 ctx.contacted(op, node.id);
-                if self.consensus() && !node.is_leader() && self.cfg.read_routing == ReadRouting::Leader {
+                if leader_only && !node.is_leader() {
+                    // A read meant for the leader: a follower redirects rather than answer from
+                    // data that may lag.
                     ctx.send(c, LfMsg::NotLeader { op, leader: node.leader, epoch: node.epoch });
                 } else if node.applied >= min_lsn || node.is_leader() {
                     let applied = if node.is_leader() { node.flushed } else { node.applied };
@@ -1337,6 +1463,16 @@ impl Protocol for LeaderFollower {
                     p.next = p.next.max(p.matched + 1);
                     p.last_ack_local = now;
                     p.echo = p.echo.max(echo);
+                    if !p.sync && p.matched >= last {
+                        p.sync = true;
+                        if self.cfg.mode == ReplicationMode::Sync && !self.consensus() {
+                            ctx.annotate(Annotation::FollowerState {
+                                leader: node.id,
+                                follower: f,
+                                state: "caught up: back in the synchronous set".into(),
+                            });
+                        }
+                    }
                     let new_link =
                         if p.matched + 16 >= last { FollowerLink::Streaming } else { FollowerLink::CatchingUp };
                     if new_link != p.link {
@@ -1396,7 +1532,7 @@ impl Protocol for LeaderFollower {
                 }
             }
             (Endpoint::Node(_), LfMsg::Promote { epoch, reason }) if epoch > node.epoch => {
-                ctx.annotate(Annotation::Promoted { node: node.id, epoch, reason });
+                ctx.annotate(Annotation::Promoted { node: node.id, epoch, reason, held: node.held() });
                 self.become_leader(node, ctx, epoch);
             }
             (Endpoint::Node(f), LfMsg::NewLeader { epoch }) => {
@@ -1442,7 +1578,19 @@ impl Protocol for LeaderFollower {
     fn on_timer(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>, timer: LfTimer) {
         match timer {
             LfTimer::Heartbeat => {
-                if node.is_leader() {
+                if node.is_leader() && self.lost_majority(node, ctx) {
+                    // Raft's check-quorum (etcd), MongoDB's primary: a leader that has not heard
+                    // from a majority for an election timeout steps down rather than go on
+                    // serving reads and holding writes on the minority side of a partition.
+                    self.step_down(
+                        node,
+                        ctx,
+                        node.epoch,
+                        None,
+                        "it has not heard from a majority for an election timeout (check quorum)",
+                    );
+                    node.heartbeat_timer = None;
+                } else if node.is_leader() {
                     self.send_heartbeats(node, ctx);
                     node.heartbeat_timer = Some(ctx.set_timer(self.cfg.heartbeat_interval.0, LfTimer::Heartbeat));
                 } else {
@@ -1450,13 +1598,14 @@ impl Protocol for LeaderFollower {
                 }
             }
             LfTimer::FailureCheck => {
+                node.failure_timer_armed = false;
                 if !node.is_leader() {
                     let silent = ctx.local_clock.saturating_sub(node.last_leader_contact);
                     if silent >= self.cfg.failure_timeout.0 && node.role != Role::Candidate {
                         self.suspect(node, ctx);
                     }
                 }
-                self.reset_failure_timer(ctx);
+                self.reset_failure_timer(node, ctx);
             }
             LfTimer::Persisted { upto } => {
                 if upto > node.last_lsn() {
@@ -1518,6 +1667,12 @@ impl Protocol for LeaderFollower {
                     self.advance_commit(node, ctx);
                 }
             }
+            LfTimer::FenceConfirmed { chosen, epoch, reason } => {
+                // Promote unless a newer leader appeared while the fence was confirmed.
+                if epoch > node.epoch && !node.is_leader() {
+                    self.promote(node, ctx, chosen, epoch, reason);
+                }
+            }
             LfTimer::ReadWait { op } => {
                 if let Some(i) = node.pending_reads.iter().position(|r| r.1 == op) {
                     let (client, op, ..) = node.pending_reads.remove(i);
@@ -1548,9 +1703,19 @@ impl Protocol for LeaderFollower {
         node.suspecting = false;
         node.heartbeat_timer = None;
         node.ship_scheduled = false;
+        node.failure_timer_armed = false;
+    }
+
+    fn on_fenced(&self, node: &mut LfNode) {
+        // Powered off by the failover manager: when someone powers it back on it rejoins as a
+        // follower and learns the current leader, instead of resuming as the primary.
+        node.fenced = true;
+        node.was_leader = false;
+        node.role_when_crashed = Some(Role::Follower);
     }
 
     fn on_restart(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>) {
+        node.fenced = false;
         node.role_when_crashed = None;
         node.last_leader_contact = ctx.local_clock;
         if node.was_leader && !self.consensus() {
@@ -1568,13 +1733,14 @@ impl Protocol for LeaderFollower {
                         last_sent_local: 0,
                         link: FollowerLink::CatchingUp,
                         echo: ctx.local_clock,
+                        sync: true,
                     },
                 );
             }
             self.start_heartbeats(node, ctx);
         } else {
             node.role = Role::Follower;
-            self.reset_failure_timer(ctx);
+            self.reset_failure_timer(node, ctx);
             self.schedule_apply(node, ctx);
         }
     }
@@ -1583,8 +1749,13 @@ impl Protocol for LeaderFollower {
         match control {
             Control::Promote(target) if *target == node.id && !node.is_leader() => {
                 let epoch = node.epoch + 1;
-                ctx.annotate(Annotation::Promoted { node: node.id, epoch, reason: "promoted by the operator".into() });
-                self.become_leader(node, ctx, epoch);
+                let reason = "promoted by the operator".to_string();
+                match node.leader.filter(|l| *l != node.id) {
+                    Some(old) if self.cfg.fencing && !self.consensus() => {
+                        self.fence_then_promote(node, ctx, old, node.id, epoch, reason)
+                    }
+                    _ => self.promote(node, ctx, node.id, epoch, reason),
+                }
             }
             Control::Backup if node.is_leader() => {
                 node.backups.push(Backup { lsn: node.applied, data: Rc::new(node.data.clone()) });
@@ -1636,6 +1807,7 @@ impl Protocol for LeaderFollower {
                 let is_insert = is_insert_op;
                 let mut c = Completion::new(op, OpResult::Written).by(n).version(format!("LSN {lsn} · epoch {epoch}"));
                 c.epoch = Some(epoch);
+                c.lsn = Some(lsn);
                 if is_insert {
                     c.assigned_id = Some(lsn.to_string());
                 }
@@ -1685,7 +1857,7 @@ impl Protocol for LeaderFollower {
                     // The token read's follower was behind: ask the leader instead.
                     client.pending = Some((p, 1));
                     let leader = client.leader;
-                    self.client_send_to(client, ctx, leader);
+                    self.client_send_to(client, ctx, leader, true);
                 } else {
                     client.pending = None;
                     ctx.complete(Completion::new(op, OpResult::Fail(reason)).by(n));
@@ -1732,6 +1904,9 @@ impl Protocol for LeaderFollower {
             }
         } else if node.suspecting {
             badges.push("suspects leader".into());
+        }
+        if node.fenced {
+            badges.push("powered off by the failover manager (fenced)".into());
         }
         if !node.pending_reads.is_empty() {
             badges.push(format!("{} reads waiting", node.pending_reads.len()));
@@ -1842,24 +2017,34 @@ impl Protocol for LeaderFollower {
         Observation { leaders, lag, data_digest, backlog: vec![0; nodes.len()], divergent }
     }
 
-    fn surviving_writes(&self, nodes: &[&LfNode]) -> BTreeSet<OpId> {
+    fn surviving_writes(&self, nodes: &[&LfNode], _up: &[bool]) -> BTreeSet<OpId> {
         self.surviving(nodes)
     }
 }
 
 impl LeaderFollower {
+    /// What the cluster's history holds at the end: the log (and data) of the newest leader —
+    /// up or down, for a leader that crashed is still the history everyone waits for — or, with
+    /// no leader at all, of the most up-to-date node (the one an election would pick). Entries only
+    /// a deposed leader or a lagging follower still holds are not part of it: that copy will be
+    /// thrown away when the node follows the newest leader, or never be seen again.
     fn surviving(&self, nodes: &[&LfNode]) -> BTreeSet<OpId> {
+        let leading = |n: &LfNode| n.role_when_crashed.unwrap_or(n.role) == Role::Leader;
+        let Some(history) = nodes.iter().max_by_key(|n| {
+            let l = leading(n);
+            (l, if l { n.epoch } else { 0 }, n.last_epoch(), n.last_lsn(), std::cmp::Reverse(n.id))
+        }) else {
+            return BTreeSet::new();
+        };
         let mut out = BTreeSet::new();
-        for n in nodes {
-            for e in n.log.iter() {
-                if !matches!(e.cmd, Cmd::Noop | Cmd::Restore { .. }) {
-                    out.insert(e.write);
-                }
+        for e in history.log.iter() {
+            if !matches!(e.cmd, Cmd::Noop | Cmd::Restore { .. }) {
+                out.insert(e.write);
             }
-            for v in n.data.values.values() {
-                if let Value::Register(s) = v {
-                    out.insert(s.write);
-                }
+        }
+        for v in history.data.values.values() {
+            if let Value::Register(s) = v {
+                out.insert(s.write);
             }
         }
         out
@@ -1869,26 +2054,27 @@ impl LeaderFollower {
         let Some((op, attempts)) = client.pending.clone() else {
             return;
         };
-        let target = match op.via {
-            Some(n) if attempts == 0 => n,
-            _ if op.op.is_write() => client.leader,
+        let (target, leader_only) = match op.via {
+            // An explicit choice of node (an intervention): whatever that node is.
+            Some(n) if attempts == 0 => (n, false),
+            _ if op.op.is_write() => (client.leader, true),
             _ => self.read_target(client, ctx),
         };
-        self.client_send_to(client, ctx, target);
+        self.client_send_to(client, ctx, target, leader_only);
     }
 
-    fn client_send_to(&self, client: &mut LfClient, ctx: &mut NodeCtx<Self>, target: NodeId) {
+    fn client_send_to(&self, client: &mut LfClient, ctx: &mut NodeCtx<Self>, target: NodeId, leader_only: bool) {
         let Some((op, _)) = client.pending.clone() else {
             return;
         };
         let msg = match &op.op {
             Op::Read { key } => {
-                let min_lsn = if self.cfg.read_routing == ReadRouting::LsnToken && target != client.leader {
+                let min_lsn = if self.cfg.read_routing == ReadRouting::LsnToken && !leader_only {
                     client.last_write_lsn
                 } else {
                     0
                 };
-                LfMsg::ClientRead { op: op.id, key: *key, min_lsn }
+                LfMsg::ClientRead { op: op.id, key: *key, min_lsn, leader_only }
             }
             other => match Cmd::from_op(other) {
                 Some(cmd) => LfMsg::ClientWrite { op: op.id, cmd },
@@ -1898,32 +2084,34 @@ impl LeaderFollower {
         ctx.send(target, msg);
     }
 
-    fn read_target(&self, client: &mut LfClient, ctx: &mut NodeCtx<Self>) -> NodeId {
+    /// Where a read goes, and whether it is meant for the leader (a follower then redirects it).
+    fn read_target(&self, client: &mut LfClient, ctx: &mut NodeCtx<Self>) -> (NodeId, bool) {
         let followers: Vec<NodeId> = (0..self.n()).map(|i| NodeId(i as u8)).filter(|n| *n != client.leader).collect();
         if followers.is_empty() {
-            return client.leader;
+            return (client.leader, true);
         }
+        let any = |ctx: &mut NodeCtx<Self>| followers[ctx.entropy.below(followers.len())];
         match self.cfg.read_routing {
-            ReadRouting::Leader => client.leader,
-            ReadRouting::AnyFollower | ReadRouting::LsnToken => followers[ctx.entropy.below(followers.len())],
+            ReadRouting::Leader => (client.leader, true),
+            ReadRouting::AnyFollower | ReadRouting::LsnToken => (any(ctx), false),
             ReadRouting::RoundRobin => {
                 client.rr += 1;
-                followers[client.rr % followers.len()]
+                (followers[client.rr % followers.len()], false)
             }
             ReadRouting::Sticky => {
                 let s = *client.sticky.get_or_insert(followers[client.id.0 as usize % followers.len()]);
                 if s == client.leader {
-                    followers[client.id.0 as usize % followers.len()]
+                    (followers[client.id.0 as usize % followers.len()], false)
                 } else {
-                    s
+                    (s, false)
                 }
             }
             ReadRouting::ReadYourWrites => {
                 let recent = client.last_write_at.is_some_and(|t| ctx.now.saturating_sub(t) < self.cfg.ryw_window.0);
                 if recent {
-                    client.leader
+                    (client.leader, true)
                 } else {
-                    followers[ctx.entropy.below(followers.len())]
+                    (any(ctx), false)
                 }
             }
         }

@@ -30,10 +30,18 @@
 //! EACH_QUORUM (a quorum in every region).
 //!
 //! ## Versions
-//! Version vectors per key detect concurrent writes, kept as **siblings** and returned together;
-//! the next write through a coordinator that has seen them supersedes them. `versioning: lww`
-//! instead keeps the version with the latest coordinator timestamp, as Cassandra does — and
-//! silently drops the other.
+//! * `version_vectors` (the default): version vectors per key detect concurrent writes, kept as
+//!   **siblings** and returned together; the next write through a coordinator that has seen them
+//!   supersedes them (Riak, Dynamo's shopping cart).
+//! * `lww`: as Cassandra does, every write carries the coordinator's timestamp (its own clock, in
+//!   microseconds, never repeating on one coordinator) and each replica keeps the version with
+//!   the highest timestamp — whatever the order the writes really happened in. A write that came
+//!   later but was stamped by a clock running behind loses to the earlier write and is silently
+//!   dropped, even by the replica that acknowledged it. Ties go to the higher coordinator id
+//!   (Cassandra compares the values instead; either way every replica picks the same).
+//! * `causal_lww`: vectors decide first (a write that follows another replaces it, whatever its
+//!   timestamp); only concurrent versions are settled by the later timestamp (Riak with
+//!   `allow_mult = false`).
 //!
 //! ## Getting replicas back in step
 //! * **Read repair**: the coordinator writes the newest version back to replicas that answered
@@ -57,7 +65,7 @@ use crate::scenario::{key_kinds, KeyKind, Names, Plan};
 use crate::time::{Duration, SimTime};
 use crate::topology::versions::{
     canonical, compare, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, Order, RegisterRule, Rules,
-    SetRule,
+    SetRule, Stamp,
 };
 use crate::trace::stable_hash;
 use crate::validate::{join, Problems, Validate};
@@ -80,8 +88,13 @@ pub enum ReadRepair {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Versioning {
+    /// Version vectors detect concurrent writes, kept as siblings (Riak, Dynamo).
     VersionVectors,
+    /// The coordinator's timestamp alone decides, whatever the causal order (Cassandra).
     Lww,
+    /// Version vectors detect concurrent writes; the later timestamp settles them (Riak with
+    /// `allow_mult = false`).
+    CausalLww,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -146,11 +159,11 @@ impl Validate for LlConfig {
         p.range_u64(&join(path, "r"), self.r as u64, 1, n);
         p.range_u64(&join(path, "vnodes"), self.vnodes as u64, 1, 64);
         if let Some(d) = self.anti_entropy {
-            p.range_u64(&join(path, "anti_entropy"), d.0, 100_000, 600_000_000);
+            p.range_duration(&join(path, "anti_entropy"), d.0, 100_000, 600_000_000);
         }
-        p.range_u64(&join(path, "request_timeout"), self.request_timeout.0, 10_000, 60_000_000);
-        p.range_u64(&join(path, "fallback_after"), self.fallback_after.0, 1_000, 60_000_000);
-        p.range_u64(&join(path, "hint_interval"), self.hint_interval.0, 10_000, 60_000_000);
+        p.range_duration(&join(path, "request_timeout"), self.request_timeout.0, 10_000, 60_000_000);
+        p.range_duration(&join(path, "fallback_after"), self.fallback_after.0, 1_000, 60_000_000);
+        p.range_duration(&join(path, "hint_interval"), self.hint_interval.0, 10_000, 60_000_000);
         if !self.merkle_leaves.is_power_of_two() || !(2..=64).contains(&self.merkle_leaves) {
             p.push(
                 join(path, "merkle_leaves"),
@@ -400,6 +413,8 @@ pub struct LlNode {
     next_req: u64,
     next_peer: usize,
     writes: u64,
+    /// The last timestamp this node stamped as a coordinator.
+    last_ts: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -435,6 +450,7 @@ impl Leaderless {
             register: match cfg.versioning {
                 Versioning::VersionVectors => RegisterRule::Siblings,
                 Versioning::Lww => RegisterRule::LwwNodeId,
+                Versioning::CausalLww => RegisterRule::CausalLww,
             },
             counter: CounterRule::PnCounter,
             set: SetRule::OrSet,
@@ -773,17 +789,13 @@ impl Leaderless {
         let home = self.home(key);
         let need = self.need(cl, self.cfg.w, &home, node.id);
         node.writes += 1;
-        let tag = (node.writes << 8) | node.id.0 as u64;
-        let (item, version, _) = self.rules.write_item(
-            node.store.get(&key).map(|i| &**i),
-            op,
-            &body,
-            node.id,
-            ctx.local_clock / 1000 * 1000,
-            tag,
-            node.writes,
-            &mut ctx.entropy,
-        );
+        // The coordinator's clock, in microseconds, never repeating (Cassandra's coordinator
+        // timestamps): a clock running behind stamps writes that lose to earlier ones.
+        let ts = ctx.local_clock.max(node.last_ts + 1);
+        node.last_ts = ts;
+        let stamp = Stamp { me: node.id, ts, at: ctx.now, tag: (node.writes << 8) | node.id.0 as u64, floor: node.writes };
+        let (item, version, _) =
+            self.rules.write_item(node.store.get(&key).map(|i| &**i), op, &body, &stamp, &mut ctx.entropy);
         let item = Rc::new(item);
         node.next_req += 1;
         let req_id = node.next_req;
@@ -960,6 +972,7 @@ impl Protocol for Leaderless {
             next_req: 0,
             next_peer: id.0 as usize,
             writes: 0,
+            last_ts: 0,
         }
     }
 
@@ -1340,10 +1353,13 @@ impl Protocol for Leaderless {
         Observation { leaders: Vec::new(), lag, data_digest, backlog, divergent }
     }
 
-    fn surviving_writes(&self, nodes: &[&LlNode]) -> BTreeSet<OpId> {
-        let mut out: BTreeSet<OpId> =
-            nodes.iter().flat_map(|n| n.store.values().flat_map(|i| item_writes(i))).collect();
-        for n in nodes {
+    fn surviving_writes(&self, nodes: &[&LlNode], up: &[bool]) -> BTreeSet<OpId> {
+        // What the reachable replicas hold, hints included (a version only a node that never
+        // came back holds is gone for everyone).
+        let any_up = up.iter().any(|u| *u);
+        let mut out = BTreeSet::new();
+        for (n, _) in nodes.iter().zip(up).filter(|(_, u)| **u || !any_up) {
+            out.extend(n.store.values().flat_map(|i| item_writes(i)));
             for h in &n.hints {
                 out.extend(item_writes(&h.item));
             }

@@ -38,21 +38,28 @@
 //! fields of `profile` conflict) or per field (`detection: field`).
 //!
 //! ## Resolving them (registers)
-//! * `lww` — last write wins by the physical timestamp the origin leader stamped, from its own
-//!   clock at `clock_resolution`. Under clock skew the write that really came later can lose;
-//!   on a timestamp tie each leader keeps what it had, so replicas can disagree forever.
+//! * `lww` — last write wins by the physical timestamp the origin leader stamped from its own
+//!   clock (at `clock_resolution`; one leader never stamps the same timestamp twice). The
+//!   timestamp alone decides, whatever the causal order: a write made after another, on a leader
+//!   whose clock runs behind, carries the lower timestamp and is thrown away everywhere —
+//!   including on the leader that acknowledged it. This is what systems without vectors do
+//!   (Cassandra, DynamoDB global tables, multi-source MySQL setups). On a timestamp tie each
+//!   leader keeps what it had, so replicas can disagree forever.
 //! * `lww_node_id` — the same, ties broken by leader id: every leader picks the same winner. This
 //!   is the LWW-register CRDT.
+//! * `causal_lww` — version vectors first: a version that happened after another replaces it
+//!   whatever its timestamp; only concurrent versions are settled by timestamp (ties by leader
+//!   id). Riak with `allow_mult = false`.
 //! * `siblings` — keep every concurrent version and return them all to reads (the MV-register
 //!   CRDT, Riak's siblings, Dynamo's shopping cart); the next write at a leader supersedes the
 //!   siblings it has seen.
 //!
 //! ## Counters and sets
-//! * Counters: `naive` stores the number as a register updated by read-modify-write, so
-//!   concurrent increments overwrite each other; `g_counter` and `pn_counter` keep one count per
-//!   leader (and one for decrements) and merge by taking the maximum of each — never a lost
-//!   increment.
-//! * Sets: `lww` replaces the whole set (concurrent adds are lost); `union` is the application
+//! * Counters: `naive` stores the number as a register updated by read-modify-write and settled
+//!   by timestamp, so concurrent increments overwrite each other; `g_counter` and `pn_counter` keep
+//!   one count per leader (and one for decrements) and merge by taking the maximum of each — never
+//!   a lost increment. A G-counter only grows: a leader refuses a decrement (`decr`) outright.
+//! * Sets: `lww` replaces the whole set by timestamp (concurrent adds are lost); `union` is the application
 //!   merge of the shopping cart (every concurrent add survives — and so do items removed on
 //!   one side, which come back); `or_set` tags every add, so a remove deletes only the adds it
 //!   has seen: an add concurrent with a remove survives, a removed item stays removed.
@@ -73,7 +80,7 @@ use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol};
 use crate::scenario::{key_kinds, KeyKind, Names, Plan};
 use crate::time::{Duration, SimTime};
 use crate::topology::versions::{
-    canonical, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule,
+    canonical, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
 };
 use crate::trace::stable_hash;
 use crate::validate::{join, Problems, Validate};
@@ -196,8 +203,8 @@ impl Validate for MlConfig {
                 ),
             );
         }
-        p.range_u64(&join(path, "retry_interval"), self.retry_interval.0, 10_000, 60_000_000);
-        p.range_u64(&join(path, "clock_resolution"), self.clock_resolution.0, 1, 10_000_000);
+        p.range_duration(&join(path, "retry_interval"), self.retry_interval.0, 10_000, 60_000_000);
+        p.range_duration(&join(path, "clock_resolution"), self.clock_resolution.0, 1, 10_000_000);
     }
 }
 
@@ -313,6 +320,17 @@ impl MessageMeta for MlMsg {
     }
 }
 
+/// What a leader's own write produced.
+struct LocalWrite {
+    version: String,
+    assigned: Option<String>,
+    unit: Sym,
+    /// The write's version, shipped to the other leaders.
+    item: Item,
+    /// Whether a version this leader already held beat it (timestamp rules).
+    lost_here: bool,
+}
+
 /// Entries of a leader's stream resent to a follower at once.
 const FOLLOW_WINDOW: u64 = 32;
 
@@ -375,6 +393,8 @@ pub struct MlNode {
     pub follower_applied: BTreeMap<NodeId, u64>,
     /// How far the stream was last resent to each follower (go-back-N).
     pub follow_resent: BTreeMap<NodeId, u64>,
+    /// The last timestamp this leader stamped (its timestamps never repeat).
+    pub last_ts: u64,
     /// A follower: how far it has applied its leader's stream, and what arrived early.
     pub applied: u64,
     pub early: BTreeMap<u64, Rc<FollowEntry>>,
@@ -489,24 +509,41 @@ impl MultiLeader {
         }
     }
 
-    fn timestamp(&self, ctx: &NodeCtx<Self>) -> u64 {
+    /// The origin's timestamp for a new write: its own clock, at `clock_resolution`, and never
+    /// the same twice on one leader (like Cassandra's coordinator, a repeated reading is bumped by
+    /// a microsecond). Nothing makes it exceed the timestamps of writes this leader has seen: that
+    /// is what a slow clock costs under last write wins.
+    fn timestamp(&self, node: &mut MlNode, ctx: &NodeCtx<Self>) -> u64 {
         let r = self.cfg.clock_resolution.0.max(1);
-        ctx.local_clock / r * r
+        let ts = (ctx.local_clock / r * r).max(node.last_ts + 1);
+        node.last_ts = ts;
+        ts
     }
 
-    fn local_write(
-        &self,
-        node: &mut MlNode,
-        ctx: &mut NodeCtx<Self>,
-        op: OpId,
-        body: &Op,
-    ) -> (String, Option<String>, Sym, Item) {
+    /// Applies a client's write at this leader. Returns the version label, the id assigned (for
+    /// inserts), the unit written, the new version (what is shipped to the other leaders), and
+    /// whether the write already lost on this leader (timestamp rules only).
+    fn local_write(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, op: OpId, body: &Op) -> LocalWrite {
         let key = body.key().unwrap_or(Sym(0));
         let unit = self.unit_of(key);
-        let ts = self.timestamp(ctx);
+        let ts = self.timestamp(node, ctx);
+        let stamp = Stamp { me: node.id, ts, at: ctx.now, tag: node.own_seq + 1, floor: 0 };
         let (item, version, assigned) =
-            self.rules.write_item(node.store.get(&unit), op, body, node.id, ts, node.own_seq + 1, 0, &mut ctx.entropy);
-        (version, assigned, unit, item)
+            self.rules.write_item(node.store.get(&unit), op, body, &stamp, &mut ctx.entropy);
+        let mut lost_here = false;
+        let stored = match node.store.get(&unit) {
+            Some(existing) if self.rules.needs_resolve_on_write(body) => {
+                let (stored, record) = self.rules.resolve(node.id, unit, existing, &item, op, node.id);
+                if let Some(r) = record {
+                    lost_here = r.discarded.contains(&op);
+                    ctx.annotate(Annotation::Conflict(r));
+                }
+                stored
+            }
+            _ => item.clone(),
+        };
+        node.store.insert(unit, stored);
+        LocalWrite { version, assigned, unit, item, lost_here }
     }
 
     fn read(&self, node: &MlNode, key: Sym) -> ReadValue {
@@ -666,6 +703,7 @@ impl Protocol for MultiLeader {
             follow_log: PLog::new(),
             follower_applied: BTreeMap::new(),
             follow_resent: BTreeMap::new(),
+            last_ts: 0,
             applied: 0,
             early: BTreeMap::new(),
         }
@@ -703,7 +741,15 @@ impl Protocol for MultiLeader {
                     );
                     return;
                 }
-                let (version, assigned, unit, item) = self.local_write(node, ctx, op, &op_body);
+                if let (Op::Increment { by, .. }, CounterRule::GCounter) = (&op_body, self.cfg.counter) {
+                    if *by < 0 {
+                        let reason = "a G-counter only grows: decrements are refused (use pn_counter to count both ways)";
+                        ctx.send(c, MlMsg::Rejected { op, reason: reason.into() });
+                        return;
+                    }
+                }
+                let LocalWrite { version, assigned, unit, item, lost_here } =
+                    self.local_write(node, ctx, op, &op_body);
                 node.own_seq += 1;
                 let seq = node.own_seq;
                 node.own_times.push(ctx.now);
@@ -724,14 +770,13 @@ impl Protocol for MultiLeader {
                     key: unit,
                     write: op,
                     label: label.clone(),
-                    item: Rc::new(item.clone()),
+                    item: Rc::new(item),
                     deps,
                     path: vec![node.id],
                     written_at: ctx.now,
                     message_label: Rc::from(format!("{}#{} {}", node.id, seq, label).as_str()),
                 });
-                node.store.insert(unit, item);
-                node.lane.push(LaneEntry { change: change.clone(), discarded: false });
+                node.lane.push(LaneEntry { change: change.clone(), discarded: lost_here });
                 ctx.send(c, MlMsg::WriteOk { op, version, assigned });
                 self.feed_followers(node, ctx, unit, &change);
                 for t in self.targets(node.id, &change, &node.skipped) {
@@ -1054,8 +1099,16 @@ impl Protocol for MultiLeader {
         Observation { leaders, lag, data_digest, backlog, divergent }
     }
 
-    fn surviving_writes(&self, nodes: &[&MlNode]) -> BTreeSet<OpId> {
-        nodes.iter().flat_map(|n| n.store.values().flat_map(item_writes)).collect()
+    fn surviving_writes(&self, nodes: &[&MlNode], up: &[bool]) -> BTreeSet<OpId> {
+        // What the reachable replicas hold: a version only a node that never came back holds
+        // is gone for everyone (and under a deterministic rule it loses again if it returns).
+        let any_up = up.iter().any(|u| *u);
+        nodes
+            .iter()
+            .zip(up)
+            .filter(|(_, u)| **u || !any_up)
+            .flat_map(|(n, _)| n.store.values().flat_map(item_writes))
+            .collect()
     }
 }
 

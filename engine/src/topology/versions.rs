@@ -1,20 +1,42 @@
 //! Versions, version vectors and conflict resolution, shared by the multi-leader and leaderless
-//! topologies: both detect concurrent writes with version vectors and resolve them with the same
-//! rules (last write wins, siblings, CRDT merges). Everything here is a pure function of its
-//! inputs, so it is tested directly (including the CRDT laws) without a simulation.
+//! topologies. Everything here is a pure function of its inputs, so it is tested directly
+//! (including the CRDT laws) without a simulation.
+//!
+//! Two families of rules decide which version of a value a replica keeps:
+//!
+//! * **Timestamps alone** — `lww` and `lww_node_id` for registers, `lww` for whole sets, and the
+//!   naive counter. Every version carries the physical timestamp its writer stamped from its own
+//!   (possibly skewed) clock, and the higher timestamp wins *whatever the real order of the
+//!   writes*. This is what Cassandra, DynamoDB global tables and multi-source setups without
+//!   vectors do: a write that really came later but was stamped by a slower clock is silently
+//!   thrown away, even on the node that acknowledged it.
+//! * **Causality first** — `siblings` and `causal_lww`: version vectors decide whether one version
+//!   happened after the other (it then simply replaces it); only versions that are concurrent are
+//!   a conflict, kept as siblings or settled by timestamp (Riak with `allow_mult = false`).
+//!
+//! Version vectors are kept under every rule — as bookkeeping, so that the explanation of a
+//! last-write-wins verdict can say whether the write it threw away was concurrent or really came
+//! later — but under the timestamp rules they never decide anything.
 
 use crate::annotate::{ConflictRecord, ConflictVersion};
 use crate::model::{NodeId, Op, OpId, ReadValue, Seen, Sym};
 use crate::rng::Entropy;
 use crate::scenario::{KeyKind, Names};
+use crate::time::{human_duration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RegisterRule {
+    /// Timestamps alone; on a tie a replica keeps the version it has.
     Lww,
+    /// Timestamps alone; ties go to the higher node id (the LWW-register CRDT).
     LwwNodeId,
+    /// Version vectors detect concurrency; concurrent versions are settled by timestamp, ties to
+    /// the higher node id (Riak with `allow_mult = false`).
+    CausalLww,
+    /// Version vectors detect concurrency; concurrent versions are all kept (siblings).
     Siblings,
 }
 
@@ -45,11 +67,51 @@ pub enum IdScheme {
 impl RegisterRule {
     pub fn label(self) -> &'static str {
         match self {
-            RegisterRule::Lww => "last write wins",
-            RegisterRule::LwwNodeId => "last write wins + node id",
+            RegisterRule::Lww => "last write wins (timestamps alone)",
+            RegisterRule::LwwNodeId => "last write wins (timestamps alone, ties by node id)",
+            RegisterRule::CausalLww => "version vectors, then last write wins",
             RegisterRule::Siblings => "keep siblings",
         }
     }
+
+    /// Whether physical timestamps alone decide, whatever the causal order.
+    pub fn timestamps_alone(self) -> bool {
+        matches!(self, RegisterRule::Lww | RegisterRule::LwwNodeId)
+    }
+}
+
+/// Who writes a new version, and the stamps it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    pub me: NodeId,
+    /// The writer's physical timestamp (its own clock), microseconds.
+    pub ts: u64,
+    /// True time of the write: kept for explanations, never used to decide anything.
+    pub at: SimTime,
+    /// Unique per writer: names OR-set add tags.
+    pub tag: u64,
+    /// The writer's own vector component is at least this (see `write_item`).
+    pub floor: u64,
+}
+
+/// One side of a timestamp comparison.
+struct Candidate {
+    label: String,
+    vector: Vv,
+    ts: u64,
+    origin: NodeId,
+    at: SimTime,
+    /// Writes whose effect this version carries.
+    writes: Vec<OpId>,
+}
+
+/// What a timestamp tie means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tie {
+    /// The replica keeps the version it already has (replicas may then disagree forever).
+    KeepStored,
+    /// The higher node id wins (every replica picks the same).
+    NodeId,
 }
 
 /// The conflict rules of a run, and what they need to know.
@@ -130,6 +192,8 @@ pub struct RegVersion {
     pub vv: Vv,
     pub ts: u64,
     pub origin: NodeId,
+    /// True time of the write (for explanations only).
+    pub at: SimTime,
 }
 
 /// An element tag of an OR-set: which leader added it, and its count there.
@@ -158,6 +222,8 @@ pub struct RegVersionNum {
     pub ts: u64,
     pub origin: NodeId,
     pub writes: Vec<OpId>,
+    /// True time of the latest write (for explanations only).
+    pub at: SimTime,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -167,6 +233,8 @@ pub struct SetVersion {
     pub ts: u64,
     pub origin: NodeId,
     pub writes: Vec<OpId>,
+    /// True time of the latest write (for explanations only).
+    pub at: SimTime,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -178,23 +246,24 @@ pub struct Row {
 
 impl Rules {
     /// A leader's (or coordinator's) new version of a key after a local write: its existing
-    /// versions merged, its own component of the vector bumped, the write applied. `tag` must be
-    /// unique per writer (it names OR-set add tags). Returns the item, a version label and, for
-    /// inserts, the id assigned. The writer's own component is at least `floor`: a writer that does
-    /// not hold the key (a leaderless stand-in coordinator) passes a counter of all its writes, so
-    /// two different writes never carry the same vector.
-    #[allow(clippy::too_many_arguments)]
+    /// versions merged, its own component of the vector bumped, the write applied. Returns the
+    /// item, a version label and, for inserts, the id assigned. The writer's own component is at
+    /// least `stamp.floor`: a writer that does not hold the key (a leaderless stand-in
+    /// coordinator) passes a counter of all its writes, so two different writes never carry the
+    /// same vector.
+    ///
+    /// The new version is built on what the writer holds, so its vector always dominates it; under
+    /// the timestamp rules the writer must still `resolve` it against what it holds, because a
+    /// version stamped later by another clock beats it even there (see `needs_resolve_on_write`).
     pub fn write_item(
         &self,
         existing: Option<&Item>,
         op: OpId,
         body: &Op,
-        me: NodeId,
-        ts: u64,
-        tag: u64,
-        floor: u64,
+        stamp: &Stamp,
         entropy: &mut Entropy,
     ) -> (Item, String, Option<String>) {
+        let Stamp { me, ts, at, tag, floor } = *stamp;
         let n = self.n;
         let existing = existing.cloned();
         let mut assigned: Option<String> = None;
@@ -215,7 +284,7 @@ impl Rules {
                     }
                 }
                 fields.insert(*key, Seen { write: op, value: *value });
-                Item::Register(vec![RegVersion { fields, vv, ts, origin: me }])
+                Item::Register(vec![RegVersion { fields, vv, ts, origin: me, at }])
             }
             Op::Increment { by, .. } => match self.counter {
                 CounterRule::Naive => {
@@ -225,7 +294,7 @@ impl Rules {
                     };
                     vv[me.0 as usize] = (vv[me.0 as usize] + 1).max(floor);
                     writes.push(op);
-                    Item::NaiveCounter(RegVersionNum { value: value + by, vv, ts, origin: me, writes })
+                    Item::NaiveCounter(RegVersionNum { value: value + by, vv, ts, origin: me, writes, at })
                 }
                 rule => {
                     let (mut p, mut m) = match &existing {
@@ -272,7 +341,7 @@ impl Rules {
                         }
                         let mut writes: Vec<OpId> = versions.iter().flat_map(|v| v.writes.iter().copied()).collect();
                         writes.push(op);
-                        Item::SetValue(vec![SetVersion { elems, vv, ts, origin: me, writes }])
+                        Item::SetValue(vec![SetVersion { elems, vv, ts, origin: me, writes, at }])
                     }
                 }
             }
@@ -335,8 +404,12 @@ impl Rules {
             kept,
             discarded,
             steps,
+            overwrite: true,
         };
         match (local, incoming) {
+            (Item::Register(lv), Item::Register(iv)) if self.register.timestamps_alone() => {
+                self.registers_by_timestamp(me, unit, lv, iv)
+            }
             (Item::Register(lv), Item::Register(iv)) => {
                 // Drop incoming versions already covered, and local versions the incoming covers.
                 let mut out: Vec<RegVersion> = Vec::new();
@@ -375,6 +448,7 @@ impl Rules {
                         vector: v.vv.clone(),
                         timestamp: v.ts,
                         origin: v.origin,
+                        written_at: Some(v.at),
                     })
                     .collect();
                 let comparison = concurrent_pairs
@@ -397,13 +471,13 @@ impl Rules {
                         );
                         (Item::Register(all), Some(r))
                     }
-                    rule => {
-                        let tiebreak = rule == RegisterRule::LwwNodeId;
-                        // Winner: latest timestamp; on a tie, highest leader id (or keep local).
+                    _ => {
+                        // Causal LWW: only concurrent versions get here. Winner: the latest
+                        // timestamp, ties to the higher node id, so every replica picks the same.
                         let mut winner = 0;
                         for (i, v) in all.iter().enumerate().skip(1) {
                             let w = &all[winner];
-                            let better = v.ts > w.ts || (v.ts == w.ts && tiebreak && v.origin > w.origin);
+                            let better = (v.ts, v.origin) > (w.ts, w.origin);
                             if better {
                                 winner = i;
                             }
@@ -420,54 +494,33 @@ impl Rules {
                             .collect::<BTreeSet<_>>()
                             .into_iter()
                             .collect();
-                        let steps = all
-                            .iter()
-                            .map(|v| {
-                                format!("{} from {} stamped {} by its clock", reg_label(v), v.origin, ts_label(v.ts))
-                            })
-                            .collect();
-                        let rule_text = if tiebreak {
-                            "last write wins: latest timestamp, ties to the higher leader id"
-                        } else {
-                            "last write wins: latest timestamp (ties keep the local version)"
-                        };
+                        let steps = all.iter().map(|v| stamp_step(&reg_label(v), v.origin, v.at, v.ts)).collect();
+                        let rule_text =
+                            "version vectors found them concurrent; last write wins settles it: latest timestamp, ties to the higher node id";
                         let result = format!("{} wins", reg_label(&all[winner]));
                         let r = record(versions, comparison, rule_text, result, vec![winner as u32], discarded, steps);
                         (Item::Register(vec![merged]), Some(r))
                     }
                 }
             }
-            (Item::NaiveCounter(l), Item::NaiveCounter(i)) => match compare(&i.vv, &l.vv) {
-                Order::Before | Order::Equal => (local.clone(), None),
-                Order::After => (incoming.clone(), None),
-                Order::Concurrent => {
-                    let win_incoming = (i.ts, i.origin) > (l.ts, l.origin);
-                    let (w, lose) = if win_incoming { (i, l) } else { (l, i) };
-                    let mut merged = w.clone();
-                    merged.vv = vv_max(&l.vv, &i.vv);
-                    let lost: Vec<OpId> = lose.writes.iter().filter(|x| !w.writes.contains(x)).copied().collect();
-                    let versions = [l, i]
-                        .iter()
-                        .map(|v| ConflictVersion {
-                            write: v.writes.last().copied(),
-                            label: v.value.to_string(),
-                            vector: v.vv.clone(),
-                            timestamp: v.ts,
-                            origin: v.origin,
-                        })
-                        .collect();
-                    let r = record(
-                        versions,
-                        format!("{} vs {}: concurrent", vv_label(&l.vv), vv_label(&i.vv)),
-                        "naive counter: the number is a register, last write wins",
-                        format!("{} wins; the other side's increments are lost", w.value),
-                        vec![if win_incoming { 1 } else { 0 }],
-                        lost,
-                        vec![format!("{} = {} vs {} = {}", l.origin, l.value, i.origin, i.value)],
-                    );
-                    (Item::NaiveCounter(merged), Some(r))
+            (Item::NaiveCounter(l), Item::NaiveCounter(i)) => {
+                if l == i {
+                    return (local.clone(), None);
                 }
-            },
+                let cand = |v: &RegVersionNum| Candidate {
+                    label: v.value.to_string(),
+                    vector: v.vv.clone(),
+                    ts: v.ts,
+                    origin: v.origin,
+                    at: v.at,
+                    writes: v.writes.clone(),
+                };
+                let rule = "naive counter: the number is a register, the higher timestamp wins (ties to the higher node id)";
+                let (incoming_wins, record) = self.by_timestamp(me, unit, cand(l), cand(i), Tie::NodeId, rule);
+                let mut merged = if incoming_wins { i.clone() } else { l.clone() };
+                merged.vv = vv_max(&l.vv, &i.vv);
+                (Item::NaiveCounter(merged), record)
+            }
             (Item::Pn { p: lp, n: ln }, Item::Pn { p: ip, n: inn }) => {
                 let p = vv_max(lp, ip);
                 let n = vv_max(ln, inn);
@@ -503,6 +556,7 @@ impl Rules {
                             vector: lp.clone(),
                             timestamp: 0,
                             origin: me,
+                            written_at: None,
                         },
                         ConflictVersion {
                             write: Some(incoming_write),
@@ -510,6 +564,7 @@ impl Rules {
                             vector: ip.clone(),
                             timestamp: 0,
                             origin: incoming_origin,
+                            written_at: None,
                         },
                     ],
                     format!("{} vs {}: concurrent", vv_label(lp), vv_label(ip)),
@@ -524,59 +579,66 @@ impl Rules {
             (Item::SetValue(lv), Item::SetValue(iv)) => {
                 let l = &lv[0];
                 let i = &iv[0];
-                match compare(&i.vv, &l.vv) {
-                    Order::Before | Order::Equal => (local.clone(), None),
-                    Order::After => (incoming.clone(), None),
-                    Order::Concurrent => {
-                        let vv = vv_max(&l.vv, &i.vv);
-                        let label = |s: &SetVersion| set_label(s.elems.iter(), &self.names);
-                        let versions: Vec<ConflictVersion> = [l, i]
-                            .iter()
-                            .map(|v| ConflictVersion {
-                                write: v.writes.last().copied(),
-                                label: label(v),
-                                vector: v.vv.clone(),
-                                timestamp: v.ts,
-                                origin: v.origin,
-                            })
-                            .collect();
-                        let comparison = format!("{} vs {}: concurrent", vv_label(&l.vv), vv_label(&i.vv));
-                        if self.set == SetRule::Union {
-                            let elems: BTreeSet<Sym> = l.elems.union(&i.elems).copied().collect();
-                            let mut writes = l.writes.clone();
-                            writes.extend(i.writes.iter().filter(|w| !l.writes.contains(w)));
-                            let merged =
-                                SetVersion { elems: elems.clone(), vv, ts: l.ts.max(i.ts), origin: me, writes };
-                            let r = record(
-                                versions,
-                                comparison,
-                                "application merge: union of both carts",
-                                "union of both (items removed on one side come back)".into(),
-                                vec![0, 1],
-                                Vec::new(),
-                                vec![format!("{} ∪ {}", label(l), label(i))],
-                            );
-                            (Item::SetValue(vec![merged]), Some(r))
-                        } else {
-                            let win_incoming = (i.ts, i.origin) > (l.ts, l.origin);
-                            let (w, lose) = if win_incoming { (i, l) } else { (l, i) };
-                            let mut merged = w.clone();
-                            merged.vv = vv;
-                            let lost: Vec<OpId> =
-                                lose.writes.iter().filter(|x| !w.writes.contains(x)).copied().collect();
-                            let r = record(
-                                versions,
-                                comparison,
-                                "last write wins on the whole set",
-                                format!("{} wins", label(w)),
-                                vec![if win_incoming { 1 } else { 0 }],
-                                lost,
-                                Vec::new(),
-                            );
-                            (Item::SetValue(vec![merged]), Some(r))
-                        }
-                    }
+                if l == i {
+                    return (local.clone(), None);
                 }
+                let label = |s: &SetVersion| set_label(s.elems.iter(), &self.names);
+                if self.set == SetRule::Union {
+                    // The application merge: causally ordered versions replace one another;
+                    // concurrent ones are united.
+                    match compare(&i.vv, &l.vv) {
+                        Order::Before | Order::Equal => return (local.clone(), None),
+                        Order::After => return (incoming.clone(), None),
+                        Order::Concurrent => {}
+                    }
+                    let vv = vv_max(&l.vv, &i.vv);
+                    let versions: Vec<ConflictVersion> = [l, i]
+                        .iter()
+                        .map(|v| ConflictVersion {
+                            write: v.writes.last().copied(),
+                            label: label(v),
+                            vector: v.vv.clone(),
+                            timestamp: v.ts,
+                            origin: v.origin,
+                            written_at: Some(v.at),
+                        })
+                        .collect();
+                    let comparison = format!("{} vs {}: concurrent", vv_label(&l.vv), vv_label(&i.vv));
+                    let elems: BTreeSet<Sym> = l.elems.union(&i.elems).copied().collect();
+                    let mut writes = l.writes.clone();
+                    writes.extend(i.writes.iter().filter(|w| !l.writes.contains(w)));
+                    let merged = SetVersion {
+                        elems: elems.clone(),
+                        vv,
+                        ts: l.ts.max(i.ts),
+                        origin: me,
+                        writes,
+                        at: l.at.max(i.at),
+                    };
+                    let r = record(
+                        versions,
+                        comparison,
+                        "application merge: union of both carts",
+                        "union of both (items removed on one side come back)".into(),
+                        vec![0, 1],
+                        Vec::new(),
+                        vec![format!("{} ∪ {}", label(l), label(i))],
+                    );
+                    return (Item::SetValue(vec![merged]), Some(r));
+                }
+                let cand = |v: &SetVersion| Candidate {
+                    label: label(v),
+                    vector: v.vv.clone(),
+                    ts: v.ts,
+                    origin: v.origin,
+                    at: v.at,
+                    writes: v.writes.clone(),
+                };
+                let rule = "last write wins on the whole set: the higher timestamp wins (ties to the higher node id)";
+                let (incoming_wins, record) = self.by_timestamp(me, unit, cand(l), cand(i), Tie::NodeId, rule);
+                let mut merged = if incoming_wins { i.clone() } else { l.clone() };
+                merged.vv = vv_max(&l.vv, &i.vv);
+                (Item::SetValue(vec![merged]), record)
             }
             (Item::OrSet { adds: la, removed: lr }, Item::OrSet { adds: ia, removed: ir }) => {
                 let removed: BTreeSet<Dot> = lr.union(ir).copied().collect();
@@ -610,13 +672,21 @@ impl Rules {
                 steps.dedup();
                 let r = record(
                     vec![
-                        ConflictVersion { write: None, label: label(la), vector: Vec::new(), timestamp: 0, origin: me },
+                        ConflictVersion {
+                            write: None,
+                            label: label(la),
+                            vector: Vec::new(),
+                            timestamp: 0,
+                            origin: me,
+                            written_at: None,
+                        },
                         ConflictVersion {
                             write: Some(incoming_write),
                             label: label(ia),
                             vector: Vec::new(),
                             timestamp: 0,
                             origin: incoming_origin,
+                            written_at: None,
                         },
                     ],
                     "each side holds tags the other has not seen: concurrent".into(),
@@ -644,9 +714,10 @@ impl Rules {
                                     vector: Vec::new(),
                                     timestamp: r.ts,
                                     origin: r.origin,
+                                    written_at: None,
                                 })
                                 .collect();
-                            record_out = Some(record(
+                            let mut r = record(
                                 versions,
                                 format!("two different rows were given id {id}"),
                                 "duplicate primary key: last write wins",
@@ -657,7 +728,9 @@ impl Rules {
                                     "{} and {} both numbered their next row {id}",
                                     existing.origin, row.origin
                                 )],
-                            ));
+                            );
+                            r.overwrite = false;
+                            record_out = Some(r);
                             rows.insert(id.clone(), w.clone());
                         }
                         Some(_) => {}
@@ -671,6 +744,147 @@ impl Rules {
             // Kinds never mix on one key (the scenario checks); keep the newer arrival if they do.
             _ => (incoming.clone(), None),
         }
+    }
+
+    /// Whether a writer must settle its own new version against what it holds: under the
+    /// timestamp rules a version it holds, stamped later by a faster clock, beats the new write
+    /// even on the node that accepted it.
+    pub fn needs_resolve_on_write(&self, body: &Op) -> bool {
+        match body {
+            Op::Write { .. } | Op::Bulk { .. } => self.register.timestamps_alone(),
+            Op::Increment { .. } => self.counter == CounterRule::Naive,
+            Op::SetAdd { .. } | Op::SetRemove { .. } => self.set == SetRule::Lww,
+            _ => false,
+        }
+    }
+
+    /// Registers under `lww` / `lww_node_id`: the higher timestamp wins, whatever the causal order.
+    fn registers_by_timestamp(
+        &self,
+        me: NodeId,
+        unit: Sym,
+        lv: &[RegVersion],
+        iv: &[RegVersion],
+    ) -> (Item, Option<ConflictRecord>) {
+        let best = |v: &[RegVersion]| v.iter().max_by_key(|x| (x.ts, x.origin)).cloned();
+        let (Some(l), Some(i)) = (best(lv), best(iv)) else {
+            let keep = if lv.is_empty() { iv } else { lv };
+            return (Item::Register(keep.to_vec()), None);
+        };
+        if l.fields == i.fields && l.ts == i.ts && l.origin == i.origin {
+            // The same version, perhaps known with more causal history on one side.
+            let mut same = l;
+            same.vv = vv_max(&same.vv, &i.vv);
+            return (Item::Register(vec![same]), None);
+        }
+        let cand = |v: &RegVersion| Candidate {
+            label: self.reg_text(v),
+            vector: v.vv.clone(),
+            ts: v.ts,
+            origin: v.origin,
+            at: v.at,
+            writes: v.fields.values().map(|s| s.write).collect(),
+        };
+        let (tie, rule) = if self.register == RegisterRule::LwwNodeId {
+            (Tie::NodeId, "last write wins on timestamps alone: the higher timestamp stays, ties to the higher node id")
+        } else {
+            (Tie::KeepStored, "last write wins on timestamps alone: the higher timestamp stays, a tie keeps the version already stored")
+        };
+        let (incoming_wins, record) = self.by_timestamp(me, unit, cand(&l), cand(&i), tie, rule);
+        let vv = vv_max(&l.vv, &i.vv);
+        let mut merged = if incoming_wins { i } else { l };
+        merged.vv = vv;
+        (Item::Register(vec![merged]), record)
+    }
+
+    /// Settles two versions by their timestamps alone. The vectors only decide whether the verdict
+    /// needs telling: a newer timestamp replacing a version it causally follows is ordinary
+    /// progress; anything else (concurrent versions, or a later write losing to an earlier one
+    /// stamped by a faster clock) is recorded, with the writes it threw away.
+    fn by_timestamp(
+        &self,
+        me: NodeId,
+        unit: Sym,
+        stored: Candidate,
+        incoming: Candidate,
+        tie: Tie,
+        rule: &str,
+    ) -> (bool, Option<ConflictRecord>) {
+        let incoming_wins = incoming.ts > stored.ts
+            || (incoming.ts == stored.ts && tie == Tie::NodeId && incoming.origin > stored.origin);
+        let order = compare(&incoming.vector, &stored.vector);
+        let agrees = match order {
+            Order::After => incoming_wins,
+            Order::Before => !incoming_wins,
+            Order::Equal | Order::Concurrent => false,
+        };
+        if agrees {
+            return (incoming_wins, None);
+        }
+        let (winner, loser) = if incoming_wins { (&incoming, &stored) } else { (&stored, &incoming) };
+        let discarded: Vec<OpId> =
+            loser.writes.iter().filter(|w| !winner.writes.contains(w)).copied().collect::<BTreeSet<_>>().into_iter().collect();
+        let (a, b) = (vv_label(&stored.vector), vv_label(&incoming.vector));
+        let comparison = match order {
+            Order::After => format!("{a} vs {b}: the arriving version was written after the stored one"),
+            Order::Before => format!("{a} vs {b}: the stored version was written after the arriving one"),
+            Order::Equal | Order::Concurrent => format!("{a} vs {b}: concurrent"),
+        };
+        let mut steps = vec![
+            stamp_step(&stored.label, stored.origin, stored.at, stored.ts),
+            stamp_step(&incoming.label, incoming.origin, incoming.at, incoming.ts),
+        ];
+        if matches!(order, Order::After | Order::Before) {
+            steps.push(format!(
+                "{} was written after {} (its writer had seen it), yet its timestamp is not higher: last write wins keeps the earlier write and throws the later one away",
+                loser.label, winner.label
+            ));
+            let error = |c: &Candidate| c.ts as i64 - c.at as i64;
+            let behind = error(winner) - error(loser);
+            if behind >= 1_000 {
+                steps.push(format!(
+                    "{}'s clock was {} behind {}'s",
+                    loser.origin,
+                    human_duration(behind as u64),
+                    winner.origin
+                ));
+            }
+        } else if winner.ts == loser.ts {
+            steps.push(format!(
+                "both carry timestamp {}: a tie, and {}",
+                ts_label(winner.ts),
+                match tie {
+                    Tie::KeepStored => "the replica keeps the version it had",
+                    Tie::NodeId => "the higher node id wins",
+                }
+            ));
+        }
+        let version = |c: &Candidate| ConflictVersion {
+            write: c.writes.iter().max().copied(),
+            label: c.label.clone(),
+            vector: c.vector.clone(),
+            timestamp: c.ts,
+            origin: c.origin,
+            written_at: Some(c.at),
+        };
+        let record = ConflictRecord {
+            key: unit,
+            node: me,
+            versions: vec![version(&stored), version(&incoming)],
+            comparison,
+            rule: rule.to_string(),
+            result: format!("{} wins", winner.label),
+            kept: vec![u32::from(incoming_wins)],
+            discarded,
+            steps,
+            overwrite: true,
+        };
+        (incoming_wins, Some(record))
+    }
+
+    /// "x = 3", or "profile.name = 1, profile.email = 2" for a row.
+    fn reg_text(&self, v: &RegVersion) -> String {
+        v.fields.iter().map(|(k, s)| format!("{} = {}", self.names.get(*k), s.value)).collect::<Vec<_>>().join(", ")
     }
 
     pub fn item_label(&self, item: &Item, names: &Names) -> String {
@@ -738,6 +952,19 @@ pub fn set_label<'a>(it: impl Iterator<Item = &'a Sym>, names: &Names) -> String
 
 pub fn reg_label(v: &RegVersion) -> String {
     v.fields.values().map(|s| s.value.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// "x = 2 from n1: written at 3.210 s, stamped 2.710 s by n1's clock (500 ms slow)".
+pub fn stamp_step(label: &str, origin: NodeId, at: SimTime, ts: u64) -> String {
+    let error = ts as i64 - at as i64;
+    let off = if error.unsigned_abs() < 1_000 {
+        String::new()
+    } else if error > 0 {
+        format!(" ({} fast)", human_duration(error.unsigned_abs()))
+    } else {
+        format!(" ({} slow)", human_duration(error.unsigned_abs()))
+    };
+    format!("{label} from {origin}: written at {}, stamped {} by {origin}'s clock{off}", ts_label(at), ts_label(ts))
 }
 
 pub fn ts_label(ts: u64) -> String {
