@@ -28,7 +28,7 @@ async function scrubTo(page, seconds) {
 }
 
 test('play, pause, scrub back, crash a node: marked down and recorded in the link', async () => {
-  const { page, problems, context } = await open('preset=two-am-failover&speed=4');
+  const { page, problems, context, newPage } = await open('preset=two-am-failover&speed=4');
   await page.click('button[aria-label=Play]');
   await page.waitForFunction(() => Number(document.querySelector('.clock .now').dataset.timeUs) >= 3e6, null, { timeout: 30000 });
   // Playing, each pane's log entries are painted on one canvas; the lanes' heads stay text.
@@ -61,7 +61,7 @@ test('play, pause, scrub back, crash a node: marked down and recorded in the lin
   await page.waitForFunction(() => location.hash.includes('crash%20n2'));
   const url = page.url();
   assert.match(url, /i=lf@1s@crash%20n2/);
-  const again = await context.newPage();
+  const again = await newPage();
   await again.goto(url);
   await ready(again);
   assert.equal(await again.locator('section[data-pane=leader_follower] [data-node=n2]').getAttribute('data-liveness'), 'down');
@@ -106,7 +106,8 @@ test('screenshots of three moments at 1440×900 and 390×844', async () => {
 test('a conflict, from its scrubber marker to its resolution', async () => {
   const { page, problems, context } = await open('preset=lww-clock-skew');
   await complete(page);
-  await page.locator('.mark.conflict').first().click();
+  // Two conflicts 40 ms apart (one per leader): their markers touch; the later one is on top.
+  await page.locator('.mark.conflict').last().click();
   const drawer = page.locator('.drawer');
   await drawer.waitFor();
   assert.match(await drawer.locator('h3').innerText(), /Conflict on price/);
@@ -114,8 +115,8 @@ test('a conflict, from its scrubber marker to its resolution', async () => {
   await drawer.getByRole('button', { name: 'Compare the vectors' }).click();
   assert.ok((await drawer.locator('.cv-cmp').count()) >= 2, 'vectors compared component by component');
   await drawer.getByRole('button', { name: 'Show all' }).click();
-  assert.equal(await drawer.locator('.cv-version.winner .cv-label').innerText(), '10');
-  assert.equal(await drawer.locator('.cv-version.loser .cv-label').innerText(), '12');
+  assert.equal(await drawer.locator('.cv-version.winner .cv-label').innerText(), 'price = 10');
+  assert.equal(await drawer.locator('.cv-version.loser .cv-label').innerText(), 'price = 12');
   assert.match(await drawer.locator('.cv-discarded').innerText(), /discarded: write #\d+/);
   assert.match(await drawer.innerText(), /clock is -500 ms off/);
   await screenshot(page, 'conflict-resolution');
@@ -208,7 +209,7 @@ test('failover, quorum and Merkle views, anomalies, and the comparison table', a
 });
 
 test('exported SVG is a valid standalone SVG document; trace and history download', async () => {
-  const { page, problems, context } = await open('preset=two-am-failover&t=12s');
+  const { page, problems, context, newPage } = await open('preset=two-am-failover&t=12s');
   await complete(page);
   await page.getByRole('button', { name: 'Export', exact: true }).click();
   const dialog = page.locator('.modal');
@@ -256,7 +257,7 @@ test('exported SVG is a valid standalone SVG document; trace and history downloa
   }, chartSvg), 'ok');
   // The space-time diagram is drawn in stacked layers; its export is one document with all of
   // them, the moving content placed where it is on the page (at 4 s, messages are in the window).
-  const p2 = await context.newPage();
+  const p2 = await newPage();
   await p2.goto(h.base + '#preset=two-am-failover&t=4s');
   await ready(p2);
   await p2.locator('section[data-pane=leader_follower] [data-tab=space-time]').click();
@@ -373,15 +374,34 @@ test('the postMessage API: a host page plays, seeks, loads, and hears time and a
   // Seeking past anomalies announces them to the host.
   await page.evaluate(() => document.getElementById('rs').contentWindow.postMessage({ type: 'seek', t: 30 }, '*'));
   await page.locator('#log [data-event=anomaly]').first().waitFor({ timeout: 30000 });
-  // Malformed commands are answered with an error, and nothing breaks.
+  // Speed: the frame's playback speed follows the host.
+  await page.evaluate(() => document.getElementById('rs').contentWindow.postMessage({ type: 'speed', speed: 2 }, '*'));
+  await page.waitForFunction(() => document.querySelector('#speed').textContent === '2×');
+  // Malformed commands of ours are each answered with one error, leave the clock and the speed
+  // where they were, and break nothing; messages not meant for us are ignored.
+  const before = await frame.locator('.clock .now').getAttribute('data-time-us');
+  const speedBefore = await page.locator('#speed').innerText();
+  const errorsBefore = await page.locator('#log [data-event=error]').count();
   await page.evaluate(() => {
     const w = document.getElementById('rs').contentWindow;
     w.postMessage({ type: 'seek', t: 'soon' }, '*');
+    w.postMessage({ type: 'seek', t: -5 }, '*');
+    w.postMessage({ type: 'seek', t: NaN }, '*');
+    w.postMessage({ type: 'speed', speed: Infinity }, '*');
+    w.postMessage({ type: 'speed', speed: -1 }, '*');
     w.postMessage({ type: 'load', link: 'c=' + 'A'.repeat(20000) }, '*');
     w.postMessage('{"type": "explode"}', '*');
     w.postMessage({ hello: 'not for us' }, '*');
+    w.postMessage('just a string', '*');
+    w.postMessage([1, 2, 3], '*');
   });
-  await page.waitForFunction(() => document.querySelectorAll('#log [data-event=error]').length >= 3);
+  await page.waitForFunction((n) => document.querySelectorAll('#log [data-event=error]').length >= n + 7, errorsBefore);
+  // A command sent after them is handled after them: once it answers, every error is in.
+  await page.evaluate(() => document.getElementById('rs').contentWindow.postMessage({ type: 'pause' }, '*'));
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#log [data-event=error]').count(), errorsBefore + 7, 'one error per malformed command, none for foreign messages');
+  assert.equal(await frame.locator('.clock .now').getAttribute('data-time-us'), before, 'the clock did not move');
+  assert.equal(await page.locator('#speed').innerText(), speedBefore, 'the speed did not change');
   await frame.locator('.pane .node').first().waitFor();
   await screenshot(page, 'embed-host-page');
   assert.deepEqual(problems, []);

@@ -60,11 +60,10 @@ export async function launch() {
   });
 }
 
-/** A page that records problems: console errors, page errors, non-loopback requests. */
-export async function openPage(browser, { width = 1440, height = 900, reducedMotion = 'no-preference' } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, reducedMotion });
-  const page = await context.newPage();
-  const problems = [];
+/** Records a page's problems in `problems`: console errors, page errors, requests that leave
+ * loopback. Every page a test opens — the first one and any it opens later in the same context —
+ * goes through this, so a problem on any of them fails the test. */
+export function watch(page, problems) {
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
@@ -74,7 +73,17 @@ export async function openPage(browser, { width = 1440, height = 900, reducedMot
     if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return;
     if (u.hostname !== '127.0.0.1' && u.hostname !== 'localhost') problems.push(`request left loopback: ${r.url()}`);
   });
-  return { context, page, problems };
+  return page;
+}
+
+/** A page that records problems (see `watch`); `newPage()` opens another watched page in the
+ * same context. */
+export async function openPage(browser, { width = 1440, height = 900, reducedMotion = 'no-preference' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, reducedMotion });
+  const problems = [];
+  const page = watch(await context.newPage(), problems);
+  const newPage = async () => watch(await context.newPage(), problems);
+  return { context, page, problems, newPage };
 }
 
 export async function screenshot(page, name) {

@@ -16,6 +16,49 @@ use std::rc::Rc;
 pub const MIN_SPEED: f64 = 0.01;
 pub const MAX_SPEED: f64 = 100.0;
 
+/// A command from a page that embeds us (`postMessage`): plain data, parsed and applied here so
+/// that it is tested natively; `app::host` only turns the browser's message into JSON.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HostCommand {
+    Play,
+    Pause,
+    /// Seconds of simulated time.
+    Seek {
+        t: f64,
+    },
+    /// Simulated seconds per second.
+    Speed {
+        speed: f64,
+    },
+    /// A link fragment (readable or compact), checked exactly like a link.
+    Load {
+        link: String,
+    },
+}
+
+/// Messages longer than a link may be are refused before they are parsed.
+pub const MAX_HOST_MESSAGE: usize = replicascope_engine::link::MAX_LINK + 1024;
+
+/// Reads a message as a command. `None`: not meant for us (pages and extensions post all sorts of
+/// things; ours have a string `type`); `Some(Err)`: ours, but malformed, with the reason to send
+/// back.
+pub fn host_command(value: &serde_json::Value) -> Option<Result<HostCommand, String>> {
+    value.get("type")?.as_str()?;
+    if value.get("link").and_then(|l| l.as_str()).is_some_and(|l| l.len() > MAX_HOST_MESSAGE) {
+        return Some(Err(format!("link longer than {MAX_HOST_MESSAGE} bytes")));
+    }
+    Some(serde_json::from_value(value.clone()).map_err(|e| format!("not a ReplicaScope command: {e}")))
+}
+
+/// [`host_command`] for a message posted as text (JSON).
+pub fn host_command_text(text: &str) -> Option<Result<HostCommand, String>> {
+    if text.len() > MAX_HOST_MESSAGE {
+        return Some(Err(format!("message longer than {MAX_HOST_MESSAGE} bytes")));
+    }
+    host_command(&serde_json::from_str(text).ok()?)
+}
+
 pub struct Pane {
     pub kind: TopologyKind,
     pub run: AnyRun,
@@ -340,6 +383,43 @@ impl Session {
             .max()
     }
 
+    /// Shows simulated time `t` (microseconds), paused, computing the runs that far first.
+    pub fn seek(&mut self, t: f64) {
+        self.playing = false;
+        self.compute_until(t.max(0.0) as u64);
+        self.set_time(t);
+    }
+
+    /// Applies a host page's command; an error leaves everything as it was. `Load` replaces the
+    /// whole session, which the page does (`Session::from_link`), so it is refused here.
+    pub fn apply_host(&mut self, cmd: &HostCommand) -> Result<(), String> {
+        match cmd {
+            HostCommand::Play => {
+                if self.now() >= self.duration() {
+                    self.set_time(0.0);
+                }
+                self.playing = true;
+            }
+            HostCommand::Pause => self.playing = false,
+            HostCommand::Seek { t } => {
+                if !t.is_finite() || *t < 0.0 {
+                    return Err(format!("seek needs a number of seconds ≥ 0, not {t}"));
+                }
+                self.seek((t * 1e6).min(self.duration() as f64));
+            }
+            HostCommand::Speed { speed } => {
+                if !speed.is_finite() || *speed <= 0.0 {
+                    return Err(format!(
+                        "speed needs a positive number of simulated seconds per second ({MIN_SPEED} to {MAX_SPEED}), not {speed}"
+                    ));
+                }
+                self.set_speed(*speed);
+            }
+            HostCommand::Load { .. } => return Err("load replaces the session: the page handles it".into()),
+        }
+        Ok(())
+    }
+
     pub fn set_speed(&mut self, speed: f64) {
         self.speed = if speed.is_finite() { speed.clamp(MIN_SPEED, MAX_SPEED) } else { 0.1 };
     }
@@ -437,6 +517,68 @@ mod tests {
         s.topologies.multi_leader = Some(MlConfig::default());
         s.topologies.leaderless = Some(LlConfig::default());
         s
+    }
+
+    #[test]
+    fn host_messages_not_for_us_are_ignored_and_ours_that_are_malformed_are_refused() {
+        use serde_json::json;
+        // Ours, well formed.
+        assert_eq!(host_command_text(r#"{"type": "play"}"#), Some(Ok(HostCommand::Play)));
+        assert_eq!(host_command(&json!({"type": "seek", "t": 12.5})), Some(Ok(HostCommand::Seek { t: 12.5 })));
+        assert_eq!(host_command(&json!({"type": "speed", "speed": 0.5})), Some(Ok(HostCommand::Speed { speed: 0.5 })));
+        // Not for us: no string type, not JSON, not an object (nothing is sent back).
+        for foreign in [json!({"hello": "not for us"}), json!([1, 2]), json!("play"), json!({"type": 3}), json!(null)] {
+            assert_eq!(host_command(&foreign), None, "{foreign}");
+        }
+        assert_eq!(host_command_text("not json at all"), None);
+        // Ours, malformed: an error naming the problem.
+        for bad in [
+            json!({"type": "seek", "t": "soon"}),
+            json!({"type": "seek"}),
+            json!({"type": "seek", "t": null}),
+            json!({"type": "explode"}),
+            json!({"type": "seek", "t": 1, "when": "now"}),
+            json!({"type": "load", "link": 42}),
+            json!({"type": "load", "link": "A".repeat(MAX_HOST_MESSAGE + 1)}),
+        ] {
+            assert!(matches!(host_command(&bad), Some(Err(_))), "{bad}");
+        }
+        let huge = format!(r#"{{"type": "load", "link": "{}"}}"#, "A".repeat(MAX_HOST_MESSAGE));
+        assert!(matches!(host_command_text(&huge), Some(Err(e)) if e.contains("longer")));
+    }
+
+    #[test]
+    fn a_refused_host_command_changes_nothing() {
+        let mut s = Session::new(scenario()).unwrap();
+        s.compute(u64::MAX);
+        s.apply_host(&HostCommand::Seek { t: 3.0 }).unwrap();
+        assert_eq!(s.now(), 3_000_000);
+        s.apply_host(&HostCommand::Speed { speed: 2.0 }).unwrap();
+        let (time, speed, playing) = (s.now(), s.speed, s.playing);
+        for bad in [
+            HostCommand::Seek { t: f64::NAN },
+            HostCommand::Seek { t: f64::INFINITY },
+            HostCommand::Seek { t: -1.0 },
+            HostCommand::Speed { speed: f64::NAN },
+            HostCommand::Speed { speed: f64::INFINITY },
+            HostCommand::Speed { speed: 0.0 },
+            HostCommand::Speed { speed: -2.0 },
+            HostCommand::Load { link: "preset=split-brain".into() },
+        ] {
+            assert!(s.apply_host(&bad).is_err(), "{bad:?}");
+            assert_eq!((s.now(), s.speed, s.playing), (time, speed, playing), "{bad:?} changed the state");
+        }
+        // Past the end: the end. Play at the end starts over.
+        s.apply_host(&HostCommand::Seek { t: 1e9 }).unwrap();
+        assert_eq!(s.now(), s.duration());
+        s.apply_host(&HostCommand::Play).unwrap();
+        assert!(s.playing && s.now() == 0);
+        s.apply_host(&HostCommand::Pause).unwrap();
+        assert!(!s.playing);
+        // A hostile link through `load` gives a working session and says what was dropped.
+        let (loaded, problems) = Session::from_link("preset=%3Cscript%3E&seed=-1&i=lf@1s@rm%20-rf");
+        assert!(!problems.is_empty());
+        assert!(!loaded.panes.is_empty());
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn session_at(t: f64) -> Session {
 
 #[wasm_bindgen_test]
 async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
-    // In the default scenario n1 is down between 3 s and 9 s.
+    // In the sample scenario (`sample::default_scenario`) n1 is down between 3 s and 9 s.
     let s = session_at(4_000_000.0);
     let pane = &s.panes[0];
     let in_flight: Vec<Flying> = pane.in_flight(s.now()).into_iter().map(|m| Flying::of(m, s.time)).collect();
@@ -97,6 +97,8 @@ async fn the_diagram_marks_a_crashed_node_and_draws_messages() {
     assert_eq!(canvas.get_attribute("data-count").as_deref(), Some("0"));
     assert_eq!(canvas.get_attribute("data-highlight"), None);
     assert!(layer.paint(in_flight.clone(), geo, false, highlight, 0, false));
+    // The checks below are about a message in flight: there must be one, or they check nothing.
+    assert!(!in_flight.is_empty(), "messages are in flight at 4 s");
     if let Some(first) = in_flight.first() {
         assert_eq!(
             canvas.get_attribute("data-highlight"),
@@ -524,6 +526,26 @@ async fn settings_emit_overrides() {
     select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
     yew::scheduler::flush().await;
     assert_eq!(got.borrow().as_slice(), &[("lf.mode".to_string(), "sync".to_string())]);
+
+    // Each control says what the chosen option does and costs, and the words follow the setting.
+    let helps = |div: &web_sys::Element| -> String {
+        let list = div.query_selector_all(".setting-help").unwrap();
+        (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.text_content()).collect::<Vec<_>>().join(" | ")
+    };
+    let off = helps(&div);
+    assert!(off.contains("acknowledges from its own disk") && off.contains("split-brain"), "{off}");
+    let mut fenced = s.scenario.clone();
+    replicascope_engine::link::apply_override(&mut fenced, "lf.fencing", "true").unwrap();
+    let div = root();
+    let props = SettingsProps {
+        kind: replicascope_engine::scenario::TopologyKind::LeaderFollower,
+        scenario: Rc::new(fenced),
+        on_change: Callback::noop(),
+    };
+    yew::Renderer::<Settings>::with_root_and_props(div.clone(), props).render();
+    yew::scheduler::flush().await;
+    let on = helps(&div);
+    assert!(on.contains("powers the old leader off") && on.contains("still lost"), "{on}");
 }
 
 #[wasm_bindgen_test]

@@ -1,116 +1,267 @@
 //! `replicascope`: runs scenario files, checks histories, explores staleness, benchmarks.
 //!
 //! All output is JSON on stdout; problems go to stderr with a non-zero exit code. Input files
-//! are untrusted: every problem is reported with the field (or line) and the reason.
+//! are untrusted: every problem is reported with the field (or line) and the reason. Flags are
+//! parsed by clap: an unknown flag, a missing value or a value out of range is an error with
+//! the usage line, never silently ignored.
+//!
+//! Exit status: 0 success (for `check`: nothing found); 1 `check` found anomalies or a history
+//! that is not linearizable; 2 bad usage, or an input file that is malformed, invalid or
+//! unreadable (the message names the field or line).
 
+use clap::{Args, Parser, Subcommand};
 use replicascope_engine::bench;
 use replicascope_engine::metrics::report;
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::Scenario;
+use replicascope_engine::scenario::{Scenario, TopologyKind};
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-/// Prints a line to stdout. A closed pipe (`replicascope run … | head`) ends the program
-/// quietly instead of panicking.
-macro_rules! out {
-    ($($arg:tt)*) => {{
-        let mut stdout = std::io::stdout().lock();
-        if let Err(e) = writeln!(stdout, $($arg)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-            return Err(format!("cannot write the output: {e}"));
-        }
-    }};
+#[derive(Parser)]
+#[command(
+    name = "replicascope",
+    version,
+    about = "Deterministic replication simulator: leader-follower, multi-leader and leaderless clusters side by side",
+    after_help = "Exit status: 0 success (check: nothing found); 1 check found anomalies; 2 bad usage or a malformed, invalid or unreadable input file."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-const USAGE: &str = r#"replicascope — deterministic replication simulator
+#[derive(Subcommand)]
+enum Command {
+    /// Runs every topology of a scenario file and prints metrics and anomalies as JSON.
+    Run(RunArgs),
+    /// Checks a scenario file; prints {"valid": true} or its problems, each with the field's path.
+    Validate {
+        /// A scenario file (JSON).
+        file: PathBuf,
+    },
+    /// Checks a Jepsen EDN history: linearizability per key and every anomaly, as JSON.
+    Check {
+        /// A history in Jepsen's EDN format.
+        file: PathBuf,
+        /// Search states per key before the linearizability verdict is "unknown".
+        #[arg(long, value_name = "STATES", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+        budget: Option<u64>,
+    },
+    /// Probabilistically bounded staleness: P(a read t ms after a write commits returns it).
+    Staleness(StalenessArgs),
+    /// Prints engine throughput, seek time and memory figures, and checker timings.
+    Bench {
+        /// Engine events per topology.
+        #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        events: u64,
+        /// Only this topology: leader_follower, multi_leader or leaderless.
+        #[arg(long, value_name = "TOPOLOGY", value_parser = parse_topology)]
+        only: Option<TopologyKind>,
+        /// Skip the checker timings.
+        #[arg(long)]
+        no_checker: bool,
+    },
+    /// Prints the link fragment (after `#`) that opens the scenario in the page: the compact
+    /// form, or the readable one when the file is exactly a preset.
+    Link {
+        /// A scenario file (JSON).
+        file: PathBuf,
+        /// The moment the page opens at, in seconds.
+        #[arg(long = "t", value_name = "SECONDS", value_parser = parse_seconds)]
+        time: Option<f64>,
+        /// The embed form (for an iframe).
+        #[arg(long)]
+        embed: bool,
+    },
+}
 
-USAGE:
-  replicascope run FILE [--seed N] [--seeds A..B] [--trace OUT.jsonl]
-      Runs every topology of a scenario file and prints metrics and anomalies as JSON.
-      --seeds A..B runs a sweep and prints one JSON line per seed.
-      --trace writes every step, message and annotation as JSON lines.
-  replicascope check FILE [--budget STATES]
-      Checks a Jepsen EDN history: linearizability per key and every anomaly, as JSON.
-      Exit status 0: nothing found; 1: anomalies found; 2: the file is malformed (line and reason).
-  replicascope staleness [--n N] [--r R] [--w W] [--trials T] [--max-ms MS] [--points P]
-                         [--latency DIST] [--write-request DIST] [--write-ack DIST]
-                         [--read-request DIST] [--read-response DIST] [--no-propagation] [--seed S]
-      Probabilistically bounded staleness: P(a read t ms after a write commits returns it),
-      t-visibility at 99.9%, and the closed form C(N-W,R)/C(N,R). DIST is JSON as in scenario
-      files, e.g. '{"exponential": {"mean_ms": 2}}'.
-  replicascope bench [--events N] [--only TOPOLOGY] [--no-checker]
-      Prints engine throughput, seek time and memory figures, and checker timings.
-  replicascope validate FILE
-      Checks a scenario file and prints its problems.
-  replicascope link FILE [--t SECONDS] [--embed]
-      Prints the link fragment (after `#`) that opens the scenario in the page: the compact
-      form, or the readable one when the file is exactly a preset.
-"#;
+#[derive(Args)]
+struct RunArgs {
+    /// A scenario file (JSON).
+    file: PathBuf,
+    /// Run with this seed instead of the file's.
+    #[arg(long, conflicts_with = "seeds")]
+    seed: Option<u64>,
+    /// A sweep: one JSON line of metrics per seed in A..B (B excluded, at most 100000 seeds).
+    #[arg(long, value_name = "A..B", value_parser = parse_seed_range)]
+    seeds: Option<(u64, u64)>,
+    /// Also write every step, message, annotation and history event as JSON lines.
+    #[arg(long, value_name = "OUT.jsonl", conflicts_with = "seeds")]
+    trace: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct StalenessArgs {
+    /// Replicas per key.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    n: Option<u32>,
+    /// Replicas a read waits for.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    r: Option<u32>,
+    /// Replicas a write waits for.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=16))]
+    w: Option<u32>,
+    /// Monte-Carlo trials per point.
+    #[arg(long)]
+    trials: Option<u32>,
+    /// Longest time after commit to evaluate, milliseconds.
+    #[arg(long = "max-ms")]
+    max_ms: Option<f64>,
+    /// Points on the curve.
+    #[arg(long)]
+    points: Option<u32>,
+    /// One distribution for all four legs (JSON as in scenario files, e.g. '{"exponential": {"mean_ms": 2}}').
+    #[arg(long, value_name = "DIST")]
+    latency: Option<String>,
+    #[arg(long = "write-request", value_name = "DIST")]
+    write_request: Option<String>,
+    #[arg(long = "write-ack", value_name = "DIST")]
+    write_ack: Option<String>,
+    #[arg(long = "read-request", value_name = "DIST")]
+    read_request: Option<String>,
+    #[arg(long = "read-response", value_name = "DIST")]
+    read_response: Option<String>,
+    /// Writes reach only the W replicas they wait for (the closed form's assumption).
+    #[arg(long = "no-propagation")]
+    no_propagation: bool,
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+fn parse_topology(s: &str) -> Result<TopologyKind, String> {
+    TopologyKind::parse(s).ok_or_else(|| format!("\"{s}\" is not leader_follower, multi_leader or leaderless"))
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
+        _ => Err(format!("\"{s}\" is not a number of seconds ≥ 0")),
+    }
+}
+
+fn parse_seed_range(s: &str) -> Result<(u64, u64), String> {
+    let (a, b) = s.split_once("..").ok_or("write the range as A..B, e.g. 1..100")?;
+    let a: u64 = a.trim().parse().map_err(|_| format!("\"{a}\" is not a whole number"))?;
+    let b: u64 = b.trim().parse().map_err(|_| format!("\"{b}\" is not a whole number"))?;
+    if b <= a || b - a > 100_000 {
+        return Err("B must be greater than A, and the range at most 100000 seeds".into());
+    }
+    Ok((a, b))
+}
+
+/// Why the program stops early.
+enum Failure {
+    /// A verdict was printed and it found something (exit 1).
+    Found(String),
+    /// Bad input or an error (exit 2).
+    Error(String),
+    /// stdout was closed (`replicascope … | head`): end quietly (exit 0).
+    ClosedPipe,
+}
+
+impl From<String> for Failure {
+    fn from(s: String) -> Self {
+        Failure::Error(s)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(s: &str) -> Self {
+        Failure::Error(s.to_string())
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+/// Writes a line to stdout; a closed pipe ends the program quietly instead of panicking.
+fn emit(line: &str) -> Outcome {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{line}").and_then(|_| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::ClosedPipe),
+        Err(e) => Err(Failure::Error(format!("cannot write the output: {e}"))),
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(v).map_err(|e| Failure::Error(e.to_string()))
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("run") => cmd_run(&args[1..]),
-        Some("validate") => cmd_validate(&args[1..]),
-        Some("check") => cmd_check(&args[1..]),
-        Some("staleness") => cmd_staleness(&args[1..]),
-        Some("bench") => cmd_bench(&args[1..]),
-        Some("link") => cmd_link(&args[1..]),
-        Some("-h") | Some("--help") | Some("help") => {
-            print!("{USAGE}");
-            Ok(())
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => e.exit(),
+        Err(e) => {
+            // Every usage error ends with the usage line of the command it is about (clap leaves
+            // it out of some, such as a missing value).
+            let mut text = e.render().to_string();
+            if !text.contains("Usage:") {
+                let mut command = Cli::command();
+                let sub = std::env::args().nth(1).unwrap_or_default();
+                let usage = match command.find_subcommand_mut(&sub) {
+                    Some(c) => c.render_usage().to_string().replacen("Usage: ", "Usage: replicascope ", 1),
+                    None => command.render_usage().to_string(),
+                };
+                text = format!("{}\n{usage}\n", text.trim_end());
+            }
+            eprint!("{text}");
+            return ExitCode::from(2);
         }
-        _ => Err(format!("unknown command\n\n{USAGE}")),
+    };
+    let result = match cli.command {
+        Command::Run(args) => cmd_run(args),
+        Command::Validate { file } => cmd_validate(&file),
+        Command::Check { file, budget } => cmd_check(&file, budget),
+        Command::Staleness(args) => cmd_staleness(args),
+        Command::Bench { events, only, no_checker } => cmd_bench(events, only, !no_checker),
+        Command::Link { file, time, embed } => cmd_link(&file, time, embed),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        // An empty error means "a verdict was printed and it found something".
-        Err(e) if e.is_empty() => ExitCode::from(1),
-        Err(e) => {
+        Ok(()) | Err(Failure::ClosedPipe) => ExitCode::SUCCESS,
+        Err(Failure::Found(e)) => {
+            eprintln!("replicascope: {e}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Error(e)) => {
             eprintln!("replicascope: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-/// Reads a file, refusing anything over 8 MB.
-fn read_file(path: &str) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{path}: {e}"))?;
+/// Reads a file, refusing anything over 8 MB or not UTF-8.
+fn read_file(path: &std::path::Path) -> Result<String, String> {
+    let name = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?;
     if meta.len() > 8 * 1024 * 1024 {
-        return Err(format!("{path}: file is larger than 8 MB"));
+        return Err(format!("{name}: file is larger than 8 MB"));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))
 }
 
-fn flag<'a>(args: &'a [String], name: &str) -> Result<Option<&'a str>, String> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(None),
-        Some(i) => args.get(i + 1).map(|s| Some(s.as_str())).ok_or_else(|| format!("{name} needs a value")),
-    }
-}
-
-fn load(path: &str) -> Result<Scenario, String> {
+fn load(path: &std::path::Path) -> Result<Scenario, String> {
     let text = read_file(path)?;
-    Scenario::from_json(&text).map_err(|p| format!("{path}:\n{p}"))
+    Scenario::from_json(&text).map_err(|p| format!("{}:\n{p}", path.display()))
 }
 
-fn cmd_validate(args: &[String]) -> Result<(), String> {
-    let path = args.first().ok_or("validate needs a FILE")?;
+fn compile(scenario: &Scenario, path: &std::path::Path) -> Result<replicascope_engine::scenario::Plan, String> {
+    scenario.compile().map_err(|p| format!("{}:\n{p}", path.display()))
+}
+
+fn cmd_validate(path: &std::path::Path) -> Outcome {
     let s = load(path)?;
-    s.compile().map_err(|p| format!("{path}:\n{p}"))?;
-    out!("{{\"valid\": true}}");
-    Ok(())
+    compile(&s, path)?;
+    emit("{\"valid\": true}")
 }
 
-fn cmd_link(args: &[String]) -> Result<(), String> {
+fn cmd_link(path: &std::path::Path, time: Option<f64>, embed: bool) -> Outcome {
     use replicascope_engine::link::{encode, LinkState, MAX_LINK};
-    let path = args.first().filter(|a| !a.starts_with("--")).ok_or("link needs a FILE")?;
     let s = load(path)?;
-    s.compile().map_err(|p| format!("{path}:\n{p}"))?;
+    compile(&s, path)?;
     let mut state = LinkState::new(s);
     // A file that is exactly a preset (at any seed) gets the readable form.
     state.preset = replicascope_engine::presets::PRESETS
@@ -123,40 +274,27 @@ fn cmd_link(args: &[String]) -> Result<(), String> {
             })
         })
         .map(str::to_string);
-    if let Some(t) = flag(args, "--t")? {
-        let t: f64 = t.parse().map_err(|_| format!("--t: \"{t}\" is not a number of seconds"))?;
-        if !(t.is_finite() && t >= 0.0) {
-            return Err("--t must be a number of seconds ≥ 0".into());
-        }
+    if let Some(t) = time {
         state.time = ((t * 1e6) as u64).min(state.scenario.duration.0);
     }
-    state.view.embed = args.iter().any(|a| a == "--embed");
+    state.view.embed = embed;
     let fragment = encode(&state, &replicascope_engine::presets::preset);
     if fragment.len() > MAX_LINK {
-        return Err(format!("the link would be {} characters; the page reads at most {MAX_LINK}", fragment.len()));
+        return Err(format!("the link would be {} characters; the page reads at most {MAX_LINK}", fragment.len()).into());
     }
-    out!("{fragment}");
-    Ok(())
+    emit(&fragment)
 }
 
-fn cmd_run(args: &[String]) -> Result<(), String> {
-    let path = args.first().filter(|a| !a.starts_with("--")).ok_or("run needs a FILE")?;
+fn cmd_run(args: RunArgs) -> Outcome {
+    let path = args.file.as_path();
     let mut scenario = load(path)?;
-    if let Some(seed) = flag(args, "--seed")? {
-        scenario.seed = seed.parse().map_err(|_| format!("--seed: \"{seed}\" is not a whole number"))?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
     }
-    let trace_out = flag(args, "--trace")?;
-    if let Some(range) = flag(args, "--seeds")? {
-        let (a, b) = range.split_once("..").ok_or("--seeds takes A..B")?;
-        let a: u64 = a.parse().map_err(|_| "--seeds: A is not a number")?;
-        let b: u64 = b.parse().map_err(|_| "--seeds: B is not a number")?;
-        if b < a || b - a > 100_000 {
-            return Err("--seeds: B must be ≥ A and the range at most 100000 seeds".into());
-        }
-        let mut out = std::io::stdout().lock();
+    if let Some((a, b)) = args.seeds {
         for seed in a..b {
             scenario.seed = seed;
-            let plan = Rc::new(scenario.compile().map_err(|p| format!("{path}:\n{p}"))?);
+            let plan = Rc::new(compile(&scenario, path)?);
             let mut line = serde_json::Map::new();
             line.insert("seed".into(), seed.into());
             for kind in scenario.kinds() {
@@ -165,16 +303,18 @@ fn cmd_run(args: &[String]) -> Result<(), String> {
                 let r = report(&run);
                 line.insert(kind.name().into(), serde_json::to_value(&r.metrics).map_err(|e| e.to_string())?);
             }
-            writeln!(out, "{}", serde_json::Value::Object(line)).map_err(|e| e.to_string())?;
+            emit(&serde_json::Value::Object(line).to_string())?;
         }
         return Ok(());
     }
-    let plan = Rc::new(scenario.compile().map_err(|p| format!("{path}:\n{p}"))?);
+    let plan = Rc::new(compile(&scenario, path)?);
     let mut result = serde_json::Map::new();
     result.insert("scenario".into(), scenario.name.clone().into());
     result.insert("seed".into(), scenario.seed.into());
-    let mut trace_file = match trace_out {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?)),
+    let mut trace_file = match &args.trace {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        )),
         None => None,
     };
     for kind in scenario.kinds() {
@@ -182,32 +322,25 @@ fn cmd_run(args: &[String]) -> Result<(), String> {
         run.run_to_end();
         let r = report(&run);
         if let Some(f) = trace_file.as_mut() {
-            write_trace(f, &run).map_err(|e| e.to_string())?;
+            f.write_all(run.trace_jsonl().as_bytes()).map_err(|e| e.to_string())?;
         }
         result.insert(kind.name().into(), serde_json::to_value(&r).map_err(|e| e.to_string())?);
     }
-    out!("{}", serde_json::to_string_pretty(&serde_json::Value::Object(result)).map_err(|e| e.to_string())?);
-    Ok(())
+    if let Some(mut f) = trace_file {
+        f.flush().map_err(|e| e.to_string())?;
+    }
+    emit(&json(&serde_json::Value::Object(result))?)
 }
 
-fn write_trace(f: &mut impl Write, run: &AnyRun) -> std::io::Result<()> {
-    f.write_all(run.trace_jsonl().as_bytes())
-}
-
-fn cmd_check(args: &[String]) -> Result<(), String> {
+fn cmd_check(path: &std::path::Path, budget: Option<u64>) -> Outcome {
     use replicascope_engine::jepsen::{check_imported, import_edn};
-    let path = args.first().filter(|a| !a.starts_with("--")).ok_or("check needs a FILE (a Jepsen EDN history)")?;
     let text = read_file(path)?;
-    let imported = import_edn(&text).map_err(|e| format!("{path}: {e}"))?;
-    let budget = number::<u64>(args, "--budget")?.unwrap_or(replicascope_engine::linearizability::STATE_BUDGET);
+    let imported = import_edn(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let budget = budget.unwrap_or(replicascope_engine::linearizability::STATE_BUDGET);
     let report = check_imported(&imported, budget);
-    out!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    emit(&json(&report)?)?;
     if report.linearizable == Some(false) || !report.anomalies.is_empty() {
-        // A verdict was reached; exit 1 tells scripts that something was found.
-        return Err(format!("{path}: {} anomaly(ies) found", report.anomalies.len())).map_err(|e| {
-            eprintln!("replicascope: {e}");
-            String::new()
-        });
+        return Err(Failure::Found(format!("{}: {} anomaly(ies) found", path.display(), report.anomalies.len())));
     }
     Ok(())
 }
@@ -223,86 +356,63 @@ fn parse_dist(flag_name: &str, text: &str) -> Result<replicascope_engine::dist::
     Ok(d)
 }
 
-fn number<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, String> {
-    match flag(args, name)? {
-        None => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| format!("{name}: \"{v}\" is not a number")),
-    }
-}
-
-fn cmd_staleness(args: &[String]) -> Result<(), String> {
+fn cmd_staleness(a: StalenessArgs) -> Outcome {
     use replicascope_engine::staleness::{explore, StalenessSpec};
     use replicascope_engine::validate::Validate;
     let mut spec = StalenessSpec::default();
-    if let Some(v) = number(args, "--n")? {
-        spec.n = v;
-    }
-    if let Some(v) = number(args, "--r")? {
-        spec.r = v;
-    }
-    if let Some(v) = number(args, "--w")? {
-        spec.w = v;
-    }
-    if let Some(v) = number(args, "--trials")? {
-        spec.trials = v;
-    }
-    if let Some(v) = number(args, "--max-ms")? {
-        spec.max_ms = v;
-    }
-    if let Some(v) = number(args, "--points")? {
-        spec.points = v;
-    }
-    if let Some(v) = number(args, "--seed")? {
-        spec.seed = v;
-    }
-    if let Some(text) = flag(args, "--latency")? {
+    spec.n = a.n.unwrap_or(spec.n);
+    spec.r = a.r.unwrap_or(spec.r);
+    spec.w = a.w.unwrap_or(spec.w);
+    spec.trials = a.trials.unwrap_or(spec.trials);
+    spec.max_ms = a.max_ms.unwrap_or(spec.max_ms);
+    spec.points = a.points.unwrap_or(spec.points);
+    spec.seed = a.seed.unwrap_or(spec.seed);
+    if let Some(text) = &a.latency {
         let d = parse_dist("--latency", text)?;
         spec.write_request = d.clone();
         spec.write_ack = d.clone();
         spec.read_request = d.clone();
         spec.read_response = d;
     }
-    for (name, leg) in [
-        ("--write-request", &mut spec.write_request),
-        ("--write-ack", &mut spec.write_ack),
-        ("--read-request", &mut spec.read_request),
-        ("--read-response", &mut spec.read_response),
+    for (name, leg, text) in [
+        ("--write-request", &mut spec.write_request, &a.write_request),
+        ("--write-ack", &mut spec.write_ack, &a.write_ack),
+        ("--read-request", &mut spec.read_request, &a.read_request),
+        ("--read-response", &mut spec.read_response, &a.read_response),
     ] {
-        if let Some(text) = flag(args, name)? {
+        if let Some(text) = text {
             *leg = parse_dist(name, text)?;
         }
     }
-    if args.iter().any(|a| a == "--no-propagation") {
+    if a.no_propagation {
         spec.propagate = false;
     }
     let mut p = replicascope_engine::validate::Problems::default();
     spec.validate("", &mut p);
+    for problem in &mut p.items {
+        // The spec's field names are the flags' names.
+        if !problem.field.starts_with("--") {
+            problem.field = format!("--{}", problem.field.replace('_', "-"));
+        }
+    }
     p.into_result().map_err(|p| p.to_string())?;
-    let result = explore(&spec);
-    out!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
-    Ok(())
+    emit(&json(&explore(&spec))?)
 }
 
-fn cmd_bench(args: &[String]) -> Result<(), String> {
-    let events: u64 = match flag(args, "--events")? {
-        Some(v) => v.parse().map_err(|_| "--events: not a number")?,
-        None => 100_000,
-    };
-    let kinds: Vec<replicascope_engine::scenario::TopologyKind> = match flag(args, "--only")? {
-        None => replicascope_engine::scenario::TopologyKind::ALL.to_vec(),
-        Some(name) => vec![replicascope_engine::scenario::TopologyKind::parse(name)
-            .ok_or_else(|| format!("--only: \"{name}\" is not leader_follower, multi_leader or leaderless"))?],
+fn cmd_bench(events: u64, only: Option<TopologyKind>, checker: bool) -> Outcome {
+    let kinds: Vec<TopologyKind> = match only {
+        None => TopologyKind::ALL.to_vec(),
+        Some(k) => vec![k],
     };
     let start = std::time::Instant::now();
     let r = bench::run_some(
         events,
         &kinds,
-        !args.iter().any(|a| a == "--no-checker"),
+        checker,
         || start.elapsed().as_secs_f64() * 1000.0,
         || Some(alloc::ALLOCATED.load(std::sync::atomic::Ordering::Relaxed) as u64),
     );
-    out!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
-    Ok(())
+    emit(&json(&r)?)
 }
 
 /// Counts live heap bytes so the benchmark can report memory.

@@ -370,29 +370,39 @@ macro_rules! each {
 
 impl AnyRun {
     /// The trace as JSON lines (steps, messages, annotations, history events), each tagged with
-    /// the topology: what `replicascope run --trace` writes and the page exports.
+    /// the topology: what `replicascope run --trace` writes and the page exports. Each line is
+    /// `{"topology":…,"type":…[,"time_us":…],"<type>":…}`, written by hand around the
+    /// serialised record (the page ships less code that way).
     pub fn trace_jsonl(&self) -> String {
-        use serde_json::json;
-        use std::fmt::Write;
+        fn push<T: Serialize>(out: &mut String, head: &str, time: Option<SimTime>, field: &str, body: &T) {
+            let Ok(body) = serde_json::to_string(body) else { return };
+            out.push_str(head);
+            if let Some(t) = time {
+                out.push_str(",\"time_us\":");
+                out.push_str(&t.to_string());
+            }
+            out.push_str(",\"");
+            out.push_str(field);
+            out.push_str("\":");
+            out.push_str(&body);
+            out.push_str("}\n");
+        }
         let topology = self.kind().name();
+        let head = |kind: &str| format!("{{\"topology\":\"{topology}\",\"type\":\"{kind}\"");
+        let (steps, messages, notes, events) = (head("step"), head("message"), head("annotation"), head("history"));
         let t = self.trace();
         let mut out = String::new();
         for s in &t.steps {
-            let _ =
-                writeln!(out, "{}", json!({"topology": topology, "type": "step", "time_us": s.time, "step": s.kind}));
+            push(&mut out, &steps, Some(s.time), "step", &s.kind);
         }
         for m in &t.messages {
-            let _ = writeln!(out, "{}", json!({"topology": topology, "type": "message", "message": m}));
+            push(&mut out, &messages, None, "message", m);
         }
         for a in &t.annotations {
-            let _ = writeln!(
-                out,
-                "{}",
-                json!({"topology": topology, "type": "annotation", "time_us": a.time, "annotation": a.annotation})
-            );
+            push(&mut out, &notes, Some(a.time), "annotation", &a.annotation);
         }
         for h in &t.hist {
-            let _ = writeln!(out, "{}", json!({"topology": topology, "type": "history", "event": h}));
+            push(&mut out, &events, None, "history", h);
         }
         out
     }

@@ -483,3 +483,36 @@ fn divergence_is_judged_once_the_run_is_quiet() {
     let (_, r) = leaderless_run(&repaired, 1);
     assert!(!r.anomalies.iter().any(|a| a.kind == Divergence), "{:#?}", r.metrics.convergence);
 }
+
+/// The linearizability search has a budget (so a page never freezes); past it the verdict is
+/// "unknown", never a guess either way.
+#[test]
+fn the_linearizability_search_answers_unknown_when_its_budget_runs_out() {
+    use replicascope_engine::linearizability::{check_with_budget, RegEvent, RegOp, Verdict, STATE_BUDGET};
+    // Sixteen writes, all concurrent, then a read of a value nobody wrote: proving that no order
+    // explains it means trying them all.
+    let mut events: Vec<RegEvent> =
+        (0..16).map(|i| RegEvent { id: i, op: RegOp::Write(i as i64), invoke: 0, complete: Some(100) }).collect();
+    events.push(RegEvent { id: 99, op: RegOp::Read(Some(99)), invoke: 200, complete: Some(300) });
+    match check_with_budget(&events, None, 100) {
+        Verdict::Unknown { explored } => assert!(explored >= 100, "explored {explored}"),
+        other => panic!("a budget of 100 states cannot decide this: {other:?}"),
+    }
+    assert!(matches!(check_with_budget(&events, None, STATE_BUDGET), Verdict::NotLinearizable { .. }));
+
+    // Through `replicascope check`'s path: unknown means neither linearizable nor an anomaly.
+    let mut text = String::new();
+    for i in 0..16 {
+        text.push_str(&format!("{{:process {i}, :type :invoke, :f :write, :value {i}}}\n"));
+    }
+    for i in 0..16 {
+        text.push_str(&format!("{{:process {i}, :type :ok, :f :write, :value {i}}}\n"));
+    }
+    text.push_str("{:process 20, :type :invoke, :f :read, :value nil}\n{:process 20, :type :ok, :f :read, :value 99}\n");
+    let imported = import_edn(&text).unwrap();
+    let small = check_imported(&imported, 100);
+    assert_eq!(small.linearizable, None, "{:?}", small.linearizability);
+    assert!(!small.anomalies.iter().any(|a| a.kind == NotLinearizable));
+    let full = check_imported(&imported, STATE_BUDGET);
+    assert_eq!(full.linearizable, Some(false));
+}

@@ -358,3 +358,75 @@ fn lww_versioning_keeps_the_highest_timestamp_whatever_the_order() {
         }
     }
 }
+
+/// Merkle anti-entropy is exact: replicas that agree exchange nothing but their trees; one key
+/// that differs marks exactly the path from the root to its leaf, and only the keys of that leaf
+/// are exchanged.
+#[test]
+fn merkle_trees_find_exactly_the_key_that_differs() {
+    use replicascope_engine::topology::leaderless::ReadRepair;
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(12);
+    s.workload.sessions = 1;
+    let all = |t: u64, o: &str| ScriptOp { cl: Some("all".into()), via: Some("n1".into()), ..op(t, "c1", o) };
+    // Twelve keys on every replica before the first exchange (at 250 ms).
+    for i in 0..12u64 {
+        s.workload.script.push(all(10 + 15 * i, &format!("write k{i}={i}")));
+    }
+    // n3 misses one write while it is cut off; W = 2 lets it complete.
+    s.workload.script.push(ScriptOp { cl: Some("two".into()), via: Some("n1".into()), ..op(5_500, "c1", "write k5=99") });
+    s.faults = vec![fault(5_000, "partition n3 | n1,n2,c1"), fault(6_000, "heal")];
+    s.topologies.leaderless = Some(LlConfig {
+        nodes: 3,
+        n: 3,
+        w: 3,
+        r: 1,
+        read_repair: ReadRepair::Off,
+        hinted_handoff: false,
+        anti_entropy: Some(ms(1_000)),
+        merkle_leaves: 8,
+        ..LlConfig::default()
+    });
+    for seed in 0..200 {
+        let (run, r) = simulate(&s, seed);
+        assert_eq!(r.metrics.writes.ok, 13, "seed {seed}");
+        let k5 = run.plan().names.lookup("k5").unwrap();
+        let (mut agreeing, mut repairs_of_n3) = (0, 0);
+        for n in &run.trace().annotations {
+            let Annotation::AntiEntropy(m) = &n.annotation else { continue };
+            if m.differing.is_empty() {
+                assert!(m.keys_synced.is_empty(), "seed {seed}: equal trees exchange no key: {m:?}");
+                agreeing += 1;
+                continue;
+            }
+            // Only k5 ever differs: its leaf's path from the root, nothing else.
+            assert!(n.time > 5_500_000, "seed {seed}: replicas differed at {} before k5 was written", n.time);
+            let leaves = m.leaf_keys.len();
+            let leaf = m.leaf_keys.iter().position(|keys| keys.contains(&k5)).unwrap();
+            let mut path = vec![(leaves - 1 + leaf) as u32];
+            while *path.last().unwrap() > 0 {
+                path.push((path.last().unwrap() - 1) / 2);
+            }
+            path.sort_unstable();
+            assert_eq!(m.differing, path, "seed {seed}: only k5's path differs");
+            let mut synced = m.keys_synced.clone();
+            synced.sort_unstable();
+            let mut bucket = m.leaf_keys[leaf].clone();
+            bucket.sort_unstable();
+            assert_eq!(synced, bucket, "seed {seed}: exactly the keys of k5's leaf are exchanged");
+            repairs_of_n3 += usize::from((m.a.0 == 2 || m.b.0 == 2) && n.time >= 6_000_000);
+        }
+        assert!(agreeing >= 10, "seed {seed}: {agreeing} exchanges between agreeing replicas");
+        assert!(repairs_of_n3 >= 1, "seed {seed}: n3 was repaired by an exchange");
+        // No key was sent between replicas that agreed.
+        let early_syncs = run
+            .trace()
+            .messages
+            .iter()
+            .filter(|m| m.kind == replicascope_engine::view::MsgKind::AntiEntropy && m.sent_at < 5_500_000)
+            .filter(|m| m.label.to_string().starts_with("sync"))
+            .count();
+        assert_eq!(early_syncs, 0, "seed {seed}");
+        assert_eq!(run.final_observation().divergent_nodes(), 0, "seed {seed}");
+    }
+}

@@ -16,7 +16,7 @@ use replicascope_engine::topology::versions::{
     canonical, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
 };
 
-const SEEDS: u64 = 100;
+const SEEDS: u64 = 200;
 
 mod common;
 use common::{fault, ms, op};
@@ -220,14 +220,17 @@ fn plain_lww_ties_can_leave_leaders_disagreeing() {
 
 // ---- Counters and sets under partitions ------------------------------------------------------
 
-fn read_value(run: &AnyRun, session_op_prefix: &str) -> Vec<ReadValue> {
-    let _ = session_op_prefix;
-    history_of(run)
-        .ops
+/// What every read of the run returned, checking that exactly `expected` reads were made and
+/// that each one answered (a check over the values then cannot pass because none came back).
+fn read_values(run: &AnyRun, expected: usize) -> Vec<ReadValue> {
+    let history = history_of(run);
+    let reads: Vec<_> = history.ops.iter().filter(|o| o.op.is_read()).collect();
+    assert_eq!(reads.len(), expected, "reads made");
+    reads
         .iter()
-        .filter_map(|o| match (&o.op, &o.result) {
-            (Op::Read { .. }, Some(OpResult::Read(v))) => Some(v.clone()),
-            _ => None,
+        .map(|o| match &o.result {
+            Some(OpResult::Read(v)) => v.clone(),
+            other => panic!("read #{} did not answer: {other:?}", o.id),
         })
         .collect()
 }
@@ -267,7 +270,7 @@ fn a_g_counter_counts_every_increment_through_partitions() {
             });
             let (run, r) = simulate(&s, seed);
             assert_eq!(r.metrics.writes.ok, increments, "{topology:?} seed {seed}: every increment acknowledged");
-            for v in read_value(&run, "") {
+            for v in read_values(&run, 3) {
                 assert_eq!(v, ReadValue::Counter(increments as i64), "{topology:?} seed {seed}");
             }
         }
@@ -302,14 +305,14 @@ fn an_or_set_keeps_an_add_concurrent_with_a_remove() {
         let plan = run.plan();
         let milk = plan.names.lookup("milk").unwrap();
         let eggs = plan.names.lookup("eggs").unwrap();
-        for v in read_value(&run, "") {
+        for v in read_values(&run, 2) {
             assert_eq!(v, ReadValue::Set(vec![milk, eggs]), "seed {seed}: the concurrent add of milk survives");
         }
         // With last-write-wins on the whole set, one side's change is lost instead.
         let mut lww = s.clone();
         lww.topologies.multi_leader.as_mut().unwrap().set = SetRule::Lww;
         let (run, _) = simulate(&lww, seed);
-        let reads = read_value(&run, "");
+        let reads = read_values(&run, 2);
         assert!(reads.iter().all(|v| *v != ReadValue::Set(vec![milk, eggs])), "seed {seed}: {reads:?}");
     }
 }
@@ -328,7 +331,7 @@ fn lww_with_skew_loses_the_later_write_and_says_so() {
     assert_eq!(lost_op.op, Op::Write { key: run.plan().names.lookup("price").unwrap(), value: 12 });
     assert!(lost[0].explanation.contains("last write wins"), "{}", lost[0].explanation);
     // Every leader ends with the earlier write.
-    for v in read_value(&run, "") {
+    for v in read_values(&run, 2) {
         assert!(matches!(v, ReadValue::Register(ref s) if s.len() == 1 && s[0].value == 10), "{v:?}");
     }
 
@@ -608,7 +611,7 @@ fn auto_increment_ids_collide_and_prefixed_ids_do_not() {
             let (run, r) = simulate(&s, seed);
             assert!(!run.trace().annotations.iter().any(|n| matches!(n.annotation, Annotation::DuplicateId { .. })));
             assert_eq!(r.metrics.lost_acknowledged_writes, 0);
-            let reads = read_value(&run, "");
+            let reads = read_values(&run, 1);
             assert!(matches!(&reads[0], ReadValue::Rows(r) if r.len() == 2), "{ids:?} seed {seed}: {reads:?}");
         }
     }

@@ -2,7 +2,7 @@
 //! postMessage API for pages that embed ReplicaScope in an iframe. Everything that reaches in
 //! from outside (a fragment, a message) is parsed and validated like a link.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -184,51 +184,29 @@ pub fn download_png(name: String, svg: String) {
     img.set_src(&url);
 }
 
-/// A command from the page that embeds us.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum HostCommand {
-    Play,
-    Pause,
-    /// Seconds of simulated time.
-    Seek {
-        t: f64,
-    },
-    Speed {
-        speed: f64,
-    },
-    /// A link fragment (readable or compact), checked exactly like a link.
-    Load {
-        link: String,
-    },
-}
+pub use crate::session::HostCommand;
+use crate::session::{host_command_text, MAX_HOST_MESSAGE};
 
-/// Messages longer than a link may be are refused before parsing.
-const MAX_MESSAGE: usize = replicascope_engine::link::MAX_LINK + 1024;
-
-/// Parses a `message` event's data. Strings are read as JSON; objects are converted with
-/// serde-wasm-bindgen. Messages that are not meant for us (no `type` field: pages and
-/// extensions post all sorts of things) give `None`; ours that are malformed give an error
-/// to send back.
+/// Parses a `message` event's data: text is read as JSON; an object is turned into JSON by the
+/// browser (`JSON.stringify`: NaN and infinities become null), then `session::host_command`
+/// decides (see there). A long `link` is refused before the object is serialised.
 pub fn parse_command(data: &JsValue) -> Option<Result<HostCommand, String>> {
     if let Some(text) = data.as_string() {
-        if text.len() > MAX_MESSAGE {
-            return Some(Err(format!("message longer than {MAX_MESSAGE} bytes")));
-        }
-        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-        value.get("type")?;
-        return Some(serde_json::from_value(value).map_err(|e| format!("not a ReplicaScope command: {e}")));
+        return host_command_text(&text);
     }
     if !data.is_object() {
         return None;
     }
     js_sys::Reflect::get(data, &JsValue::from_str("type")).ok()?.as_string()?;
     if let Ok(link) = js_sys::Reflect::get(data, &JsValue::from_str("link")) {
-        if link.as_string().is_some_and(|l| l.len() > MAX_MESSAGE) {
-            return Some(Err(format!("link longer than {MAX_MESSAGE} bytes")));
+        if link.as_string().is_some_and(|l| l.len() > MAX_HOST_MESSAGE) {
+            return Some(Err(format!("link longer than {MAX_HOST_MESSAGE} bytes")));
         }
     }
-    Some(serde_wasm_bindgen::from_value(data.clone()).map_err(|e| format!("not a ReplicaScope command: {e}")))
+    match js_sys::JSON::stringify(data).ok().and_then(|t| t.as_string()) {
+        Some(text) => host_command_text(&text),
+        None => Some(Err("not a ReplicaScope command: it cannot be read as JSON".into())),
+    }
 }
 
 /// An event for the embedding page.
@@ -236,7 +214,7 @@ pub fn parse_command(data: &JsValue) -> Option<Result<HostCommand, String>> {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum HostEvent {
     Ready { link: String },
-    Time { t: f64, playing: bool },
+    Time { t: f64, playing: bool, speed: f64 },
     Anomaly { pane: String, kind: String, t: f64, explanation: String },
     Error { message: String },
 }
@@ -249,8 +227,9 @@ pub fn post(event: &HostEvent) {
     if parent == w {
         return;
     }
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    if let Ok(v) = event.serialize(&ser) {
+    // Through JSON: the browser's parser builds the object (no serializer to ship for it).
+    let Ok(text) = serde_json::to_string(event) else { return };
+    if let Ok(v) = js_sys::JSON::parse(&text) {
         let msg = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&msg, &JsValue::from_str("source"), &JsValue::from_str("replicascope"));
         let _ = js_sys::Reflect::set(&msg, &JsValue::from_str("event"), &v);

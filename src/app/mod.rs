@@ -503,9 +503,7 @@ impl App {
     }
 
     fn seek(&mut self, t: f64) {
-        self.session.playing = false;
-        self.session.compute_until(t.max(0.0) as u64);
-        self.session.set_time(t);
+        self.session.seek(t);
         self.hash_dirty = true;
     }
 
@@ -516,7 +514,11 @@ impl App {
         let bucket = (self.session.time / 100_000.0) as i64;
         if bucket != self.posted_time {
             self.posted_time = bucket;
-            host::post(&HostEvent::Time { t: self.session.time / 1e6, playing: self.session.playing });
+            host::post(&HostEvent::Time {
+                t: self.session.time / 1e6,
+                playing: self.session.playing,
+                speed: self.session.speed,
+            });
         }
         let now = self.session.now();
         if now < self.announced_until {
@@ -1036,33 +1038,26 @@ impl Component for App {
                 }
                 true
             }
-            Msg::Host(Ok(cmd)) => {
-                match cmd {
-                    HostCommand::Play => {
-                        if s.now() >= s.duration() {
-                            s.set_time(0.0);
-                        }
-                        s.playing = true;
-                    }
-                    HostCommand::Pause => s.playing = false,
-                    HostCommand::Seek { t } => {
-                        if t.is_finite() {
-                            self.seek(t * 1e6);
-                        } else {
-                            host::post(&HostEvent::Error { message: "seek needs a number of seconds".into() });
-                        }
-                    }
-                    HostCommand::Speed { speed } => s.set_speed(speed),
-                    HostCommand::Load { link } => {
-                        let fragment = link.strip_prefix('#').unwrap_or(&link).to_string();
-                        self.load_fragment(&fragment);
-                        for p in &self.problems {
-                            host::post(&HostEvent::Error { message: p.clone() });
-                        }
-                    }
+            Msg::Host(Ok(HostCommand::Load { link })) => {
+                let fragment = link.strip_prefix('#').unwrap_or(&link).to_string();
+                self.load_fragment(&fragment);
+                for p in &self.problems {
+                    host::post(&HostEvent::Error { message: p.clone() });
                 }
                 true
             }
+            Msg::Host(Ok(cmd)) => match s.apply_host(&cmd) {
+                Ok(()) => {
+                    self.hash_dirty |= matches!(cmd, HostCommand::Seek { .. });
+                    // The host hears where things stand after each command it sent.
+                    host::post(&HostEvent::Time { t: s.time / 1e6, playing: s.playing, speed: s.speed });
+                    true
+                }
+                Err(message) => {
+                    host::post(&HostEvent::Error { message });
+                    false
+                }
+            },
             Msg::Host(Err(e)) => {
                 host::post(&HostEvent::Error { message: e });
                 false
