@@ -25,6 +25,16 @@ fn simulate(s: &Scenario, seed: u64) -> (AnyRun, Report) {
     common::simulate_kind(TopologyKind::MultiLeader, s, seed)
 }
 
+/// Two sessions and two regions an ocean apart (about 40 ms one way), for `secs` seconds.
+fn transatlantic(secs: u64) -> Scenario {
+    let mut s = Scenario::default();
+    s.duration = Duration::from_secs(secs);
+    s.workload.sessions = 2;
+    s.workload.session_regions = vec!["us-east".into(), "eu-west".into()];
+    s.network.regions = vec!["us-east".into(), "eu-west".into()];
+    s
+}
+
 // ---- CRDT laws -------------------------------------------------------------------------------
 
 fn rules(register: RegisterRule, counter: CounterRule, set: SetRule) -> Rules {
@@ -195,11 +205,7 @@ fn every_strategy_and_topology_converges_at_quiescence() {
 #[test]
 fn plain_lww_ties_can_leave_leaders_disagreeing() {
     // Two leaders stamp writes in the same millisecond; without a tie-break each keeps its own.
-    let mut s = Scenario::default();
-    s.duration = Duration::from_secs(3);
-    s.workload.sessions = 2;
-    s.workload.session_regions = vec!["us-east".into(), "eu-west".into()];
-    s.network.regions = vec!["us-east".into(), "eu-west".into()];
+    let mut s = transatlantic(3);
     s.network.latency = replicascope_engine::dist::Dist::Constant { ms: 0.0 };
     s.workload.script = vec![op(1_000, "c1", "write x=1"), op(1_000, "c2", "write x=2")];
     let cfg = |register| MlConfig {
@@ -280,11 +286,7 @@ fn a_g_counter_counts_every_increment_through_partitions() {
 #[test]
 fn an_or_set_keeps_an_add_concurrent_with_a_remove() {
     for seed in 0..SEEDS {
-        let mut s = Scenario::default();
-        s.duration = Duration::from_secs(8);
-        s.workload.sessions = 2;
-        s.workload.session_regions = vec!["us-east".into(), "eu-west".into()];
-        s.network.regions = vec!["us-east".into(), "eu-west".into()];
+        let mut s = transatlantic(8);
         s.workload.script = vec![
             op(500, "c1", "add cart milk"),
             // Both leaders have milk; they are cut apart.
@@ -355,11 +357,7 @@ fn lww_with_skew_loses_the_later_write_and_says_so() {
 /// Price set in Virginia; Ireland, whose clock runs slow, reads it and then changes it. The
 /// second write comes after the first in every sense — real time and causality.
 fn read_then_overwrite(register: RegisterRule, skew_ms: u64, gap_ms: u64) -> Scenario {
-    let mut s = Scenario::default();
-    s.duration = Duration::from_secs(6);
-    s.workload.sessions = 2;
-    s.workload.session_regions = vec!["us-east".into(), "eu-west".into()];
-    s.network.regions = vec!["us-east".into(), "eu-west".into()];
+    let mut s = transatlantic(6);
     s.workload.script = vec![
         op(1_000, "c1", "write price=10"),
         op(1_150, "c2", "read price"),
@@ -451,11 +449,7 @@ fn a_write_read_back_by_its_writer_and_then_discarded_is_reported_lost() {
 #[test]
 fn lww_at_the_edges_one_millisecond_apart_and_the_same_timestamp() {
     let base = |register, gap_ms: u64| {
-        let mut s = Scenario::default();
-        s.duration = Duration::from_secs(4);
-        s.workload.sessions = 2;
-        s.workload.session_regions = vec!["us-east".into(), "eu-west".into()];
-        s.network.regions = vec!["us-east".into(), "eu-west".into()];
+        let mut s = transatlantic(4);
         s.network.latency = replicascope_engine::dist::Dist::Constant { ms: 0.0 };
         // Each write takes 4 ms to be acknowledged, so writes 1 ms apart overlap in real time.
         s.network.client_latency = Some(replicascope_engine::dist::Dist::Constant { ms: 2.0 });
@@ -586,11 +580,7 @@ fn repairing_the_ring_routes_around_the_dead_leader() {
 #[test]
 fn auto_increment_ids_collide_and_prefixed_ids_do_not() {
     for seed in 0..SEEDS {
-        let mut s = Scenario::default();
-        s.duration = Duration::from_secs(5);
-        s.workload.sessions = 2;
-        s.workload.session_regions = vec!["us-east".into(), "eu-west".into()];
-        s.network.regions = vec!["us-east".into(), "eu-west".into()];
+        let mut s = transatlantic(5);
         s.workload.script =
             vec![op(1_000, "c1", "insert orders"), op(1_010, "c2", "insert orders"), op(4_000, "c1", "read orders")];
         let with = |ids| MlConfig {

@@ -94,6 +94,36 @@ pub struct Stamp {
     pub floor: u64,
 }
 
+/// A single stamped version of a whole value (a naive counter, a whole set).
+trait Stamped: Clone + PartialEq {
+    fn vector(&self) -> &[u64];
+    fn set_vector(&mut self, vv: Vv);
+    /// (timestamp, origin, true time of the write)
+    fn stamp(&self) -> (u64, NodeId, SimTime);
+    fn writes(&self) -> &[OpId];
+}
+
+/// Both whole-value versions keep their stamps in fields of the same names.
+macro_rules! stamped {
+    ($($t:ty),*) => {$(
+        impl Stamped for $t {
+            fn vector(&self) -> &[u64] {
+                &self.vv
+            }
+            fn set_vector(&mut self, vv: Vv) {
+                self.vv = vv;
+            }
+            fn stamp(&self) -> (u64, NodeId, SimTime) {
+                (self.ts, self.origin, self.at)
+            }
+            fn writes(&self) -> &[OpId] {
+                &self.writes
+            }
+        }
+    )*};
+}
+stamped!(RegVersionNum, SetVersion);
+
 /// One side of a timestamp comparison.
 struct Candidate {
     label: String,
@@ -504,21 +534,8 @@ impl Rules {
                 }
             }
             (Item::NaiveCounter(l), Item::NaiveCounter(i)) => {
-                if l == i {
-                    return (local.clone(), None);
-                }
-                let cand = |v: &RegVersionNum| Candidate {
-                    label: v.value.to_string(),
-                    vector: v.vv.clone(),
-                    ts: v.ts,
-                    origin: v.origin,
-                    at: v.at,
-                    writes: v.writes.clone(),
-                };
                 let rule = "naive counter: the number is a register, the higher timestamp wins (ties to the higher node id)";
-                let (incoming_wins, record) = self.by_timestamp(me, unit, cand(l), cand(i), Tie::NodeId, rule);
-                let mut merged = if incoming_wins { i.clone() } else { l.clone() };
-                merged.vv = vv_max(&l.vv, &i.vv);
+                let (merged, record) = self.stamped_by_timestamp(me, unit, l, i, |v| v.value.to_string(), rule);
                 (Item::NaiveCounter(merged), record)
             }
             (Item::Pn { p: lp, n: ln }, Item::Pn { p: ip, n: inn }) => {
@@ -626,18 +643,8 @@ impl Rules {
                     );
                     return (Item::SetValue(vec![merged]), Some(r));
                 }
-                let cand = |v: &SetVersion| Candidate {
-                    label: label(v),
-                    vector: v.vv.clone(),
-                    ts: v.ts,
-                    origin: v.origin,
-                    at: v.at,
-                    writes: v.writes.clone(),
-                };
                 let rule = "last write wins on the whole set: the higher timestamp wins (ties to the higher node id)";
-                let (incoming_wins, record) = self.by_timestamp(me, unit, cand(l), cand(i), Tie::NodeId, rule);
-                let mut merged = if incoming_wins { i.clone() } else { l.clone() };
-                merged.vv = vv_max(&l.vv, &i.vv);
+                let (merged, record) = self.stamped_by_timestamp(me, unit, l, i, label, rule);
                 (Item::SetValue(vec![merged]), record)
             }
             (Item::OrSet { adds: la, removed: lr }, Item::OrSet { adds: ia, removed: ir }) => {
@@ -756,6 +763,35 @@ impl Rules {
             Op::SetAdd { .. } | Op::SetRemove { .. } => self.set == SetRule::Lww,
             _ => false,
         }
+    }
+
+    /// A naive counter or a whole set under last write wins (ties to the higher node id): the
+    /// version with the higher timestamp stays, with both vectors merged into it.
+    fn stamped_by_timestamp<V: Stamped>(
+        &self,
+        me: NodeId,
+        unit: Sym,
+        stored: &V,
+        incoming: &V,
+        label: impl Fn(&V) -> String,
+        rule: &str,
+    ) -> (V, Option<ConflictRecord>) {
+        if stored == incoming {
+            return (stored.clone(), None);
+        }
+        let cand = |v: &V| Candidate {
+            label: label(v),
+            vector: v.vector().to_vec(),
+            ts: v.stamp().0,
+            origin: v.stamp().1,
+            at: v.stamp().2,
+            writes: v.writes().to_vec(),
+        };
+        let (incoming_wins, record) = self.by_timestamp(me, unit, cand(stored), cand(incoming), Tie::NodeId, rule);
+        let vv = vv_max(stored.vector(), incoming.vector());
+        let mut merged = if incoming_wins { incoming.clone() } else { stored.clone() };
+        merged.set_vector(vv);
+        (merged, record)
     }
 
     /// Registers under `lww` / `lww_node_id`: the higher timestamp wins, whatever the causal order.
