@@ -47,6 +47,14 @@ enum Command {
         /// Search states per key before the linearizability verdict is "unknown".
         #[arg(long, value_name = "STATES", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
         budget: Option<u64>,
+        /// The registers' value before any write (Knossos' cas-register tests start at 0). Without
+        /// it, registers start empty.
+        #[arg(long, value_name = "VALUE", allow_hyphen_values = true)]
+        initial: Option<i64>,
+        /// What a read that returned nil means: `absent` (the key did not exist: ReplicaScope's
+        /// and etcd-style histories) or `any` (it constrains nothing: Knossos' register models).
+        #[arg(long = "nil-read", value_name = "MEANING", default_value = "absent", value_parser = parse_nil_read)]
+        nil_read: replicascope_engine::jepsen::NilRead,
     },
     /// Probabilistically bounded staleness: P(a read t ms after a write commits returns it).
     Staleness(StalenessArgs),
@@ -127,6 +135,10 @@ struct StalenessArgs {
     no_propagation: bool,
     #[arg(long)]
     seed: Option<u64>,
+}
+
+fn parse_nil_read(s: &str) -> Result<replicascope_engine::jepsen::NilRead, String> {
+    replicascope_engine::jepsen::NilRead::parse(s).ok_or_else(|| format!("\"{s}\" is not absent or any"))
 }
 
 fn parse_topology(s: &str) -> Result<TopologyKind, String> {
@@ -214,7 +226,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Validate { file } => cmd_validate(&file),
-        Command::Check { file, budget } => cmd_check(&file, budget),
+        Command::Check { file, budget, initial, nil_read } => {
+            cmd_check(&file, budget, replicascope_engine::jepsen::Conventions { initial, nil_read })
+        }
         Command::Staleness(args) => cmd_staleness(args),
         Command::Bench { events, only, no_checker } => cmd_bench(events, only, !no_checker),
         Command::Link { file, time, embed } => cmd_link(&file, time, embed),
@@ -332,10 +346,10 @@ fn cmd_run(args: RunArgs) -> Outcome {
     emit(&json(&serde_json::Value::Object(result))?)
 }
 
-fn cmd_check(path: &std::path::Path, budget: Option<u64>) -> Outcome {
-    use replicascope_engine::jepsen::{check_imported, import_edn};
+fn cmd_check(path: &std::path::Path, budget: Option<u64>, conventions: replicascope_engine::jepsen::Conventions) -> Outcome {
+    use replicascope_engine::jepsen::{check_imported, import_edn_with};
     let text = read_file(path)?;
-    let imported = import_edn(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let imported = import_edn_with(&text, conventions).map_err(|e| format!("{}: {e}", path.display()))?;
     let budget = budget.unwrap_or(replicascope_engine::linearizability::STATE_BUDGET);
     let report = check_imported(&imported, budget);
     emit(&json(&report)?)?;

@@ -133,6 +133,25 @@ fn check_exits_0_for_a_linearizable_history_1_for_anomalies_2_for_a_malformed_fi
 }
 
 #[test]
+fn check_reads_knossos_histories_with_knossos_conventions() {
+    // A Knossos-style list of maps, with a comment: a cas from 0 (the register starts at 0) and
+    // a read that returned nil (it constrains nothing under Knossos' models).
+    let text = b"; cas-register starts at 0\n({:type :invoke, :f :cas, :value [0 2], :process 0}\n {:type :ok, :f :cas, :value [0 2], :process 0}\n {:type :invoke, :f :read, :value nil, :process 1}\n {:type :ok, :f :read, :value nil, :process 1})\n";
+    let file = temp("knossos.edn", text);
+    let out = cli().arg("check").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "ReplicaScope's conventions: empty register, nil = absent");
+    let out = cli().arg("check").arg(&file).args(["--initial", "0", "--nil-read", "any"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(v["linearizable"], true);
+    let out = cli().arg("check").arg(&file).args(["--nil-read", "sometimes"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("absent or any"));
+    let out = cli().arg("check").arg(&file).args(["--initial", "-3"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "a negative initial value is a value: {}", stderr_of(&out));
+}
+
+#[test]
 fn link_prints_a_fragment_that_opens_the_same_scenario() {
     use replicascope_engine::link::decode;
     use replicascope_engine::presets::{default_scenario, preset};

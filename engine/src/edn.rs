@@ -1,6 +1,8 @@
 //! A small EDN reader, enough for Jepsen histories: maps, vectors, lists, sets, keywords,
-//! strings, integers, floats, nil, booleans and symbols. Untrusted input: nesting depth, sizes
-//! and every error are bounded and reported with the line.
+//! strings, integers, floats, nil, booleans, symbols, `;` comments, `#_` discards and tagged
+//! literals (`#inst "…"`, `#jepsen.history.Op{…}`: the tag is kept beside the value, so a reader
+//! can use the value and say what it skipped). Untrusted input: nesting depth, sizes and every
+//! error are bounded and reported with the line.
 
 use std::collections::BTreeMap;
 
@@ -18,13 +20,24 @@ pub enum Edn {
     Set(Vec<Edn>),
     /// Keys in source order (duplicates rejected).
     Map(Vec<(Edn, Edn)>),
+    /// `#tag value`.
+    Tagged(String, Box<Edn>),
 }
 
 impl Edn {
     pub fn get(&self, key: &str) -> Option<&Edn> {
         match self {
             Edn::Map(entries) => entries.iter().find(|(k, _)| matches!(k, Edn::Keyword(s) if s == key)).map(|(_, v)| v),
+            Edn::Tagged(_, v) => v.get(key),
             _ => None,
+        }
+    }
+
+    /// The value under any tags (`#jepsen.history.Op{…}` is its map), and the outermost tag.
+    pub fn untagged(&self) -> (&Edn, Option<&str>) {
+        match self {
+            Edn::Tagged(tag, v) => (v.untagged().0, Some(tag)),
+            other => (other, None),
         }
     }
     pub fn keyword(&self) -> Option<&str> {
@@ -106,6 +119,21 @@ impl<'a> Reader<'a> {
             b'#' if self.src.get(self.pos + 1) == Some(&b'{') => {
                 self.pos += 2;
                 Ok(Edn::Set(self.seq(b'}', depth)?))
+            }
+            b'#' if self.src.get(self.pos + 1) == Some(&b'_') => {
+                // `#_ form`: the form is read and discarded; the next one takes its place.
+                self.pos += 2;
+                self.value(depth + 1)?;
+                self.value(depth + 1)
+            }
+            b'#' => {
+                self.pos += 1;
+                let tag = self.token();
+                if tag.is_empty() || !tag.as_bytes()[0].is_ascii_alphabetic() {
+                    return self.err(format!("\"#{}\" is not a tag (write #name value)", crate::scenario::truncate(&tag)));
+                }
+                let value = self.value(depth + 1)?;
+                Ok(Edn::Tagged(tag, Box::new(value)))
             }
             b'"' => self.string(),
             b':' => {
@@ -238,6 +266,48 @@ pub fn write(v: &Edn) -> String {
             "{{{}}}",
             m.iter().map(|(k, v)| format!("{} {}", write(k), write(v))).collect::<Vec<_>>().join(", ")
         ),
+        Edn::Tagged(tag, v) => format!("#{tag} {}", write(v)),
+    }
+}
+
+/// Reads a history: forms one after another, or one top-level vector or list of them (as Jepsen
+/// and Knossos write), each with the line it starts on — the element's own line, not the
+/// collection's.
+pub fn read_history(text: &str) -> Result<Vec<(usize, Edn)>, EdnError> {
+    let mut r = Reader { src: text.as_bytes(), pos: 0, line: 1 };
+    r.skip_ws();
+    let close = match r.src.get(r.pos) {
+        Some(b'[') => b']',
+        Some(b'(') => b')',
+        _ => return read_all(text),
+    };
+    r.pos += 1;
+    let mut out = Vec::new();
+    loop {
+        r.skip_ws();
+        match r.src.get(r.pos) {
+            None => return r.err(format!("missing '{}' at the end of the history", close as char)),
+            Some(&c) if c == close => {
+                r.pos += 1;
+                break;
+            }
+            _ => {
+                let line = r.line;
+                out.push((line, r.value(1)?));
+            }
+        }
+        if out.len() > 10_000_000 {
+            return r.err("history too large");
+        }
+    }
+    // Anything after the collection is more of the history, one form at a time.
+    loop {
+        r.skip_ws();
+        if r.pos >= r.src.len() {
+            return Ok(out);
+        }
+        let line = r.line;
+        out.push((line, r.value(0)?));
     }
 }
 
@@ -266,6 +336,22 @@ mod tests {
         assert_eq!(forms[2].1.get("value"), Some(&Edn::Vector(vec![Edn::Int(1), Edn::Int(2)])));
         let round = read_all(&write(&forms[0].1)).unwrap();
         assert_eq!(round[0].1, forms[0].1);
+    }
+
+    #[test]
+    fn reads_collections_of_ops_tags_and_discards_with_each_element_s_line() {
+        let text = "(\n {:process 0 :type :invoke :f :read :value nil}\n ; a comment\n #_ {:discarded true}\n #jepsen.history.Op{:index 1 :process 0 :type :ok :f :read :value 2 :time #inst \"2020-01-01\"}\n)\n";
+        let forms = read_history(text).unwrap();
+        assert_eq!(forms.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![2, 4]);
+        let (op, tag) = forms[1].1.untagged();
+        assert_eq!(tag, Some("jepsen.history.Op"));
+        assert_eq!(op.get("value"), Some(&Edn::Int(2)));
+        assert!(matches!(op.get("time"), Some(Edn::Tagged(t, _)) if t == "inst"));
+        let vector = "[{:a 1}\n {:a 2}\n {:a 3}]";
+        assert_eq!(read_history(vector).unwrap().iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(read_history("{:a 1}\n{:a 2}").unwrap().len(), 2);
+        assert_eq!(read_history("[{:a 1}\n {:a 2").unwrap_err().line, 2);
+        assert!(read_history("# 3").is_err());
     }
 
     #[test]

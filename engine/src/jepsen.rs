@@ -12,7 +12,7 @@
 //! reuse values; such reads are skipped for the anomaly checks and counted in the notes).
 
 use crate::checker::{check, Anomaly, AnomalyKind, Facts};
-use crate::edn::{read_all, write, Edn};
+use crate::edn::{read_history, write, Edn};
 use crate::linearizability::{check_with_budget, RegEvent, RegOp, Verdict};
 use crate::model::{ClientId, Op, OpId, OpRecord, OpResult, ReadValue, Seen, Sym};
 use crate::scenario::Names;
@@ -47,6 +47,39 @@ pub struct Imported {
     /// Register events per key, for linearizability.
     pub registers: BTreeMap<Sym, Vec<RegEvent>>,
     pub notes: Vec<String>,
+    pub conventions: Conventions,
+}
+
+/// What a history's register model assumes, which differs between checkers. ReplicaScope's own
+/// histories, and etcd-style ones, start every key empty and mean by a `nil` read "the key did not
+/// exist". Knossos checks its `cas-register` histories against a register that starts at 0, and
+/// its register models let a read whose value is `nil` match anything (the reader did not say).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conventions {
+    /// The register's value before any write (`--initial`); `None`: empty.
+    pub initial: Option<i64>,
+    pub nil_read: NilRead,
+}
+
+/// What a read that returned `nil` means (`--nil-read`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NilRead {
+    /// The key did not exist (ReplicaScope's own exports, etcd-style histories).
+    #[default]
+    Absent,
+    /// Nothing: the read constrains no value (Knossos' register models).
+    Any,
+}
+
+impl NilRead {
+    pub fn parse(s: &str) -> Option<NilRead> {
+        match s {
+            "absent" => Some(NilRead::Absent),
+            "any" => Some(NilRead::Any),
+            _ => None,
+        }
+    }
 }
 
 fn key_name(k: &Option<Edn>) -> String {
@@ -76,17 +109,31 @@ fn split_value(f: F, v: &Edn) -> (Option<Edn>, Edn) {
     }
 }
 
-/// Parses an EDN history. Errors name the line and the reason.
+/// Parses an EDN history with ReplicaScope's conventions (see [`Conventions`]).
 pub fn import_edn(text: &str) -> Result<Imported, String> {
+    import_edn_with(text, Conventions::default())
+}
+
+/// Parses an EDN history: one map per line, or a vector or list of maps, as Jepsen and Knossos
+/// write them; extra keys (`:time`, `:index`, `:node`, `:error`) are fine, tagged values
+/// (`#jepsen.history.Op{…}`) are read through their tags, nemesis operations are skipped. Errors
+/// name the line and the reason.
+pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported, String> {
     if text.len() > 64 * 1024 * 1024 {
         return Err("history is larger than 64 MB".into());
     }
-    let forms = read_all(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
-    // A file may hold one vector of maps instead of one map per line.
-    let forms: Vec<(usize, Edn)> = match forms.as_slice() {
-        [(line, Edn::Vector(items))] => items.iter().map(|i| (*line, i.clone())).collect(),
-        _ => forms,
-    };
+    let forms = read_history(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
+    let mut tags: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let forms: Vec<(usize, Edn)> = forms
+        .into_iter()
+        .map(|(line, form)| {
+            let (value, tag) = form.untagged();
+            if let Some(t) = tag {
+                tags.insert(t.to_string());
+            }
+            (line, value.clone())
+        })
+        .collect();
     if forms.len() > 2 * MAX_HISTORY_OPS {
         return Err(format!("{} events; at most {}", forms.len(), 2 * MAX_HISTORY_OPS));
     }
@@ -96,6 +143,7 @@ pub fn import_edn(text: &str) -> Result<Imported, String> {
     let mut ops: Vec<OpRecord> = Vec::new();
     let mut reg: Vec<(Sym, RegEvent)> = Vec::new();
     let mut skipped_nemesis = 0;
+    let mut nil_reads = 0;
     for (index, (line, form)) in forms.iter().enumerate() {
         let at = |m: &str| format!("line {line}: {m}");
         if !matches!(form, Edn::Map(_)) {
@@ -187,14 +235,20 @@ pub fn import_edn(text: &str) -> Result<Imported, String> {
                     }
                     F::Read => {
                         let v = if ty == "ok" { int_or_nil(&out_value).map_err(|e| at(&e))? } else { None };
+                        // Knossos' convention: a nil read constrains nothing.
+                        let unconstrained = ty == "ok" && v.is_none() && conventions.nil_read == NilRead::Any;
+                        if unconstrained {
+                            nil_reads += 1;
+                        }
                         let result = match ty {
+                            "ok" if unconstrained => OpResult::Info("read nil: matches any value (--nil-read any)".into()),
                             "ok" => OpResult::Read(ReadValue::Register(
                                 v.map(|v| vec![Seen { write: u32::MAX, value: v }]).unwrap_or_default(),
                             )),
                             "fail" => OpResult::Fail("failed".into()),
                             _ => OpResult::Info("unknown".into()),
                         };
-                        (Op::Read { key }, result, (ty == "ok").then_some(RegOp::Read(v)))
+                        (Op::Read { key }, result, (ty == "ok" && !unconstrained).then_some(RegOp::Read(v)))
                     }
                     F::Cas => {
                         let Edn::Vector(pair) = &p.input else { return Err(at(":cas needs a value [old new]")) };
@@ -254,6 +308,18 @@ pub fn import_edn(text: &str) -> Result<Imported, String> {
     if skipped_nemesis > 0 {
         notes.push(format!("{skipped_nemesis} nemesis line(s) skipped"));
     }
+    if !tags.is_empty() {
+        notes.push(format!(
+            "tagged values read through their tags: {}",
+            tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if nil_reads > 0 {
+        notes.push(format!("{nil_reads} read(s) returned nil: with --nil-read any they constrain nothing"));
+    }
+    if let Some(v) = conventions.initial {
+        notes.push(format!("every register starts at {v} (--initial)"));
+    }
     // Attribute read values to writes where the value identifies one write of that key.
     let mut writers: BTreeMap<(Sym, i64), Vec<OpId>> = BTreeMap::new();
     for o in &ops {
@@ -267,8 +333,10 @@ pub fn import_edn(text: &str) -> Result<Imported, String> {
     for o in &mut ops {
         if let (Op::Read { key }, Some(OpResult::Read(ReadValue::Register(seen)))) = (&o.op, &mut o.result) {
             if let Some(s) = seen.first_mut() {
+                // The initial value counts as one more write of it.
+                let initial = conventions.initial == Some(s.value);
                 match writers.get(&(*key, s.value)).map(Vec::as_slice) {
-                    Some([w]) => s.write = *w,
+                    Some([w]) if !initial => s.write = *w,
                     _ => {
                         unattributed += 1;
                         o.result = Some(OpResult::Info("value written more than once: not attributed".into()));
@@ -284,7 +352,7 @@ pub fn import_edn(text: &str) -> Result<Imported, String> {
     for (k, e) in reg {
         registers.entry(k).or_default().push(e);
     }
-    Ok(Imported { history: History { ops }, names, registers, notes })
+    Ok(Imported { history: History { ops }, names, registers, notes, conventions })
 }
 
 fn edn_key(name: &str) -> Edn {
@@ -428,10 +496,20 @@ pub fn linearizability(
     names: &Names,
     budget: u64,
 ) -> (Vec<(String, Verdict)>, Vec<Anomaly>) {
+    linearizability_from(registers, names, budget, None)
+}
+
+/// [`linearizability`] for registers that start at `initial` (None: empty).
+pub fn linearizability_from(
+    registers: &BTreeMap<Sym, Vec<RegEvent>>,
+    names: &Names,
+    budget: u64,
+    initial: Option<i64>,
+) -> (Vec<(String, Verdict)>, Vec<Anomaly>) {
     let mut verdicts = Vec::new();
     let mut anomalies = Vec::new();
     for (k, events) in registers {
-        let v = check_with_budget(events, None, budget);
+        let v = check_with_budget(events, initial, budget);
         if let Verdict::NotLinearizable { ops, explanation } = &v {
             let time = events.iter().filter(|e| ops.contains(&e.id)).filter_map(|e| e.complete).max().unwrap_or(0);
             anomalies.push(Anomaly {
@@ -456,7 +534,8 @@ pub fn linearizability(
 pub fn check_imported(imported: &Imported, budget: u64) -> CheckReport {
     let facts = Facts { names: Some(&imported.names), ..Facts::default() };
     let mut anomalies = check(&imported.history, &facts);
-    let (verdicts, lin) = linearizability(&imported.registers, &imported.names, budget);
+    let (verdicts, lin) =
+        linearizability_from(&imported.registers, &imported.names, budget, imported.conventions.initial);
     anomalies.extend(lin);
     crate::checker::sort_anomalies(&mut anomalies);
     let linearizable = if verdicts.iter().any(|(_, v)| matches!(v, Verdict::NotLinearizable { .. })) {

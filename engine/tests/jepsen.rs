@@ -1,0 +1,98 @@
+//! Histories as Jepsen and Knossos write them, and the conventions their checkers assume. The
+//! histories here are written for these tests, in the shapes Knossos' published corpus uses.
+
+use replicascope_engine::checker::AnomalyKind;
+use replicascope_engine::jepsen::{check_imported, import_edn, import_edn_with, Conventions, NilRead};
+
+const KNOSSOS: Conventions = Conventions { initial: Some(0), nil_read: NilRead::Any };
+
+fn verdict(text: &str, c: Conventions) -> Option<bool> {
+    check_imported(&import_edn_with(text, c).unwrap_or_else(|e| panic!("{e}\n{text}")), 1_000_000).linearizable
+}
+
+/// Every construct a Jepsen or Knossos history uses, in one file: a list of maps (not a vector),
+/// `;` comments, `#_` discards, extra keys, a nemesis, an :info, a failed write with an :error,
+/// a cas with a nested vector, a tagged `#jepsen.history.Op` record and a `#inst` time, a set
+/// in an :error, a string key, and an operation never completed.
+const EVERY_CONSTRUCT: &str = r#"; a history in Knossos' list form
+(
+ {:type :invoke, :f :write, :value 1, :process 0, :time 10, :index 0}
+ {:type :ok, :f :write, :value 1, :process 0, :time 20, :index 1, :node "n1"}
+ #_ {:type :invoke, :f :write, :value 99, :process 0}
+ {:process :nemesis, :type :info, :f :start-partition, :value #{"n1" "n2"}}
+ {:type :invoke, :f :cas, :value [1 2], :process 1, :time 30}
+ {:type :ok, :f :cas, :value [1 2], :process 1, :time 40}
+ {:type :invoke, :f :write, :value 3, :process 2, :time 50}
+ {:type :info, :f :write, :value 3, :process 2, :time 60, :error :timeout}
+ {:type :invoke, :f :write, :value 5, :process 3, :time 70}
+ {:type :fail, :f :write, :value 5, :process 3, :time 80, :error [:temporarily-unavailable nil]}
+ #jepsen.history.Op{:index 11, :time 90, :type :invoke, :process 4, :f :read, :value nil}
+ #jepsen.history.Op{:index 12, :time 100, :type :ok, :process 4, :f :read, :value 3, :wall #inst "2024-01-01T00:00:00Z"}
+ {:type :invoke, :f :read, :value nil, :process 5, :time 110}
+)
+"#;
+
+#[test]
+fn every_construct_of_a_jepsen_history_is_read() {
+    let imported = import_edn(EVERY_CONSTRUCT).unwrap();
+    assert_eq!(imported.history.ops.len(), 5, "write, cas, info write, failed write, read");
+    let notes = imported.notes.join(" | ");
+    assert!(notes.contains("line 15: never completed"), "real line numbers: {notes}");
+    assert!(notes.contains("1 nemesis"), "{notes}");
+    assert!(notes.contains("#jepsen.history.Op"), "{notes}");
+    // The read of 3 after the cas to 2 is explained by the :info write of 3.
+    let report = check_imported(&imported, 100_000);
+    assert_eq!(report.linearizable, Some(true), "{report:#?}");
+    // Errors name the line the element starts on, inside a collection too.
+    let broken = "[{:process 0 :type :invoke :f :write :value 1}\n {:process 0 :type :ok :f :frob :value 1}]";
+    let e = import_edn(broken).unwrap_err();
+    assert!(e.starts_with("line 2:"), "{e}");
+    let unterminated = "(\n{:process 0 :type :invoke :f :read :value nil}\n";
+    assert!(import_edn(unterminated).unwrap_err().contains("line 3"));
+}
+
+/// Knossos checks its cas-register histories against a register that starts at 0, and lets a nil
+/// read match anything. ReplicaScope's default (empty, nil = absent) keeps its own verdicts.
+#[test]
+fn both_nil_read_conventions_and_an_initial_value() {
+    // A read invoked with nil and completed with nil: under Knossos' convention it says nothing;
+    // under ReplicaScope's it says "the key did not exist", which a completed write contradicts.
+    let nil_after_write = "\
+{:process 0, :type :invoke, :f :write, :value 1}
+{:process 0, :type :ok, :f :write, :value 1}
+{:process 1, :type :invoke, :f :read, :value nil}
+{:process 1, :type :ok, :f :read, :value nil}
+";
+    assert_eq!(verdict(nil_after_write, Conventions::default()), Some(false));
+    assert_eq!(verdict(nil_after_write, KNOSSOS), Some(true));
+    let c = Conventions { nil_read: NilRead::Any, initial: None };
+    let imported = import_edn_with(nil_after_write, c).unwrap();
+    assert!(imported.notes.iter().any(|n| n.contains("constrain nothing")));
+    // No stale-read verdict for a read that constrains nothing.
+    assert!(!check_imported(&imported, 1000).anomalies.iter().any(|a| a.is(AnomalyKind::StaleRead)));
+
+    // A cas from 0 before any write: only possible if the register starts at 0.
+    let cas_from_zero = "\
+{:process 0, :type :invoke, :f :cas, :value [0 2]}
+{:process 0, :type :ok, :f :cas, :value [0 2]}
+{:process 1, :type :invoke, :f :read, :value nil}
+{:process 1, :type :ok, :f :read, :value 2}
+";
+    assert_eq!(verdict(cas_from_zero, Conventions::default()), Some(false));
+    assert_eq!(verdict(cas_from_zero, KNOSSOS), Some(true));
+    // A read of 0 before any write, likewise.
+    let read_zero = "{:process 1, :type :invoke, :f :read, :value nil}\n{:process 1, :type :ok, :f :read, :value 0}\n";
+    assert_eq!(verdict(read_zero, Conventions::default()), Some(false));
+    assert_eq!(verdict(read_zero, KNOSSOS), Some(true));
+
+    // Histories whose nil means absent keep their verdicts under the default: a read of nil
+    // before any write is fine, a read of nil after a write is not.
+    let nil_first = "{:process 1, :type :invoke, :f :read, :value nil}\n{:process 1, :type :ok, :f :read, :value nil}\n{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0, :type :ok, :f :write, :value 1}\n";
+    assert_eq!(verdict(nil_first, Conventions::default()), Some(true));
+    // The non-linearizable shapes Knossos' bad corpus is made of stay so under its conventions:
+    // a concurrent read of a value nobody wrote, and a read of a failed write.
+    let never_written = "({:type :invoke, :f :write, :value 0, :process 0}\n {:type :ok, :f :write, :value 0, :process 0}\n {:type :invoke, :f :read, :value nil, :process 1}\n {:type :invoke, :f :write, :value 4, :process 2}\n {:type :ok, :f :read, :value 3, :process 1}\n {:type :ok, :f :write, :value 4, :process 2})";
+    assert_eq!(verdict(never_written, KNOSSOS), Some(false));
+    let failed_then_read = "[{:type :invoke, :process 1, :f :read, :value nil}\n{:type :invoke, :process 101, :f :write, :value 3}\n{:type :fail, :process 101, :f :write, :value 3}\n{:type :ok, :process 1, :f :read, :value 3}]";
+    assert_eq!(verdict(failed_then_read, KNOSSOS), Some(false));
+}
