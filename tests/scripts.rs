@@ -59,4 +59,7 @@ fn the_size_check_fails_over_the_budget_and_passes_under_it() {
     // Nothing to measure is an error, not a pass.
     let empty = staging("empty", &[]);
     assert_eq!(report(&empty, true).status.code(), Some(1));
+    for dir in [over, under, empty] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

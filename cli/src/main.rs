@@ -246,12 +246,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads a file, refusing anything over 8 MB or not UTF-8.
+/// A scenario file larger than this is refused before it is read.
+const MAX_SCENARIO_FILE_MB: u64 = 8;
+/// A history can be long: a 100,000-operation Jepsen history is about 10 MB.
+const MAX_HISTORY_FILE_MB: u64 = 64;
+
+/// Reads a scenario file, refusing anything over 8 MB or not UTF-8.
 fn read_file(path: &std::path::Path) -> Result<String, String> {
+    read_file_up_to(path, MAX_SCENARIO_FILE_MB)
+}
+
+fn read_file_up_to(path: &std::path::Path, max_mb: u64) -> Result<String, String> {
     let name = path.display();
     let meta = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?;
-    if meta.len() > 8 * 1024 * 1024 {
-        return Err(format!("{name}: file is larger than 8 MB"));
+    if meta.len() > max_mb * 1024 * 1024 {
+        return Err(format!("{name}: file is larger than {max_mb} MB"));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
     String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))
@@ -348,7 +357,7 @@ fn cmd_run(args: RunArgs) -> Outcome {
 
 fn cmd_check(path: &std::path::Path, budget: Option<u64>, conventions: replicascope_engine::jepsen::Conventions) -> Outcome {
     use replicascope_engine::jepsen::{check_imported, import_edn_with};
-    let text = read_file(path)?;
+    let text = read_file_up_to(path, MAX_HISTORY_FILE_MB)?;
     let imported = import_edn_with(&text, conventions).map_err(|e| format!("{}: {e}", path.display()))?;
     let budget = budget.unwrap_or(replicascope_engine::linearizability::STATE_BUDGET);
     let report = check_imported(&imported, budget);

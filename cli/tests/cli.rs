@@ -17,13 +17,30 @@ fn repo(path: &str) -> PathBuf {
 
 const EXAMPLE: &str = "scenarios/leader-follower-failover.json";
 
-/// A file in a fresh temporary directory.
-fn temp(name: &str, bytes: &[u8]) -> PathBuf {
+/// A file in a fresh temporary directory, removed with the directory when dropped. Pass it by
+/// reference (`.arg(&file)`): moved into `arg`, it would be dropped before the command runs.
+struct Temp(PathBuf);
+
+impl AsRef<std::ffi::OsStr> for Temp {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn temp(name: &str, bytes: &[u8]) -> Temp {
     let dir = std::env::temp_dir().join(format!("replicascope-cli-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
-    p
+    Temp(p)
 }
 
 fn stdout_of(out: &std::process::Output) -> String {
@@ -62,6 +79,7 @@ fn run_with_seeds_prints_a_line_per_seed_and_a_trace_file() {
     let out = cli().args(["run"]).arg(repo(EXAMPLE)).arg("--trace").arg(&trace).output().unwrap();
     assert!(out.status.success());
     let text = std::fs::read_to_string(&trace).unwrap();
+    let _ = std::fs::remove_file(&trace);
     let kinds: std::collections::BTreeSet<String> = text
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].as_str().unwrap().to_string())
@@ -91,7 +109,8 @@ fn validate_accepts_a_good_file_and_names_the_field_of_a_bad_one() {
         ("array.json", b"[1, 2, 3]", "line 1"),
     ];
     for (name, bytes, expect) in cases {
-        let out = cli().arg("validate").arg(temp(name, bytes)).output().unwrap();
+        let file = temp(name, bytes);
+        let out = cli().arg("validate").arg(&file).output().unwrap();
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
         assert!(err.contains(expect), "{name}: expected {expect:?} in {err}");
@@ -101,7 +120,7 @@ fn validate_accepts_a_good_file_and_names_the_field_of_a_bad_one() {
     assert_eq!(out.status.code(), Some(2));
     // Larger than 8 MB: refused before it is read.
     let big = temp("big.json", &vec![b' '; 8 * 1024 * 1024 + 1]);
-    let out = cli().arg("validate").arg(big).output().unwrap();
+    let out = cli().arg("validate").arg(&big).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("larger than 8 MB"));
 }
@@ -112,7 +131,7 @@ fn check_exits_0_for_a_linearizable_history_1_for_anomalies_2_for_a_malformed_fi
         "good.edn",
         b"{:process 0, :type :invoke, :f :write, :value [:x 1]}\n{:process 0, :type :ok, :f :write, :value [:x 1]}\n{:process 1, :type :invoke, :f :read, :value [:x nil]}\n{:process 1, :type :ok, :f :read, :value [:x 1]}\n",
     );
-    let out = cli().arg("check").arg(good).output().unwrap();
+    let out = cli().arg("check").arg(&good).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert_eq!(v["linearizable"], true);
@@ -121,13 +140,13 @@ fn check_exits_0_for_a_linearizable_history_1_for_anomalies_2_for_a_malformed_fi
         "bad.edn",
         b"{:process 0, :type :invoke, :f :write, :value [:x 1]}\n{:process 0, :type :ok, :f :write, :value [:x 1]}\n{:process 1, :type :invoke, :f :read, :value [:x nil]}\n{:process 1, :type :ok, :f :read, :value [:x nil]}\n",
     );
-    let out = cli().arg("check").arg(bad).output().unwrap();
+    let out = cli().arg("check").arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert_eq!(v["linearizable"], false);
 
     let broken = temp("broken.edn", b"{:process 0, :type :invoke, :f :write, :value [:x 1]\n");
-    let out = cli().arg("check").arg(broken).output().unwrap();
+    let out = cli().arg("check").arg(&broken).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("line"), "{}", stderr_of(&out));
 }

@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const MAX_HISTORY_OPS: usize = 200_000;
+/// Distinct keys an imported history may name.
+pub const MAX_KEYS: usize = 65_536;
 
 /// One imported operation before it becomes a history row.
 #[derive(Clone, Debug, PartialEq)]
@@ -139,11 +141,15 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
     }
     let mut names = Names::default();
     let mut sessions: BTreeMap<i64, ClientId> = BTreeMap::new();
+    let mut free_lanes: std::collections::BTreeSet<u8> = std::collections::BTreeSet::new();
+    let mut next_lane: u16 = 0;
     let mut open: BTreeMap<i64, Pending> = BTreeMap::new();
     let mut ops: Vec<OpRecord> = Vec::new();
     let mut reg: Vec<(Sym, RegEvent)> = Vec::new();
     let mut skipped_nemesis = 0;
     let mut nil_reads = 0;
+    // Names by text, so that a long history with many keys does not search the table each time.
+    let mut interned: BTreeMap<String, Sym> = BTreeMap::new();
     for (index, (line, form)) in forms.iter().enumerate() {
         let at = |m: &str| format!("line {line}: {m}");
         if !matches!(form, Edn::Map(_)) {
@@ -199,10 +205,27 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
                 if ops.len() >= MAX_HISTORY_OPS {
                     return Err(at(&format!("more than {MAX_HISTORY_OPS} operations")));
                 }
-                let next = sessions.len();
-                let session = *sessions.entry(p.process).or_insert(ClientId(next.min(255) as u8));
-                if next > 255 {
-                    return Err(at("more than 256 processes"));
+                // Jepsen gives a crashed process's successor a fresh number, so long histories
+                // name thousands of processes but few at once: a lane is reused once the process
+                // that held it crashed (:info), as that process never returns.
+                let session = match sessions.get(&p.process) {
+                    Some(c) => *c,
+                    None => {
+                        let lane = match free_lanes.pop_first() {
+                            Some(l) => l,
+                            None if next_lane <= 255 => {
+                                next_lane += 1;
+                                (next_lane - 1) as u8
+                            }
+                            None => return Err(at("more than 256 live processes (a process keeps its lane until it crashes with :info)")),
+                        };
+                        sessions.insert(p.process, ClientId(lane));
+                        ClientId(lane)
+                    }
+                };
+                if ty == "info" {
+                    sessions.remove(&p.process);
+                    free_lanes.insert(session.0);
                 }
                 let (out_key, out_value) = split_value(f, &value);
                 // Jepsen writes `[k nil]` on a read's invocation, but a bare `nil` is common too:
@@ -218,9 +241,15 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
                         )));
                     }
                 }
-                let key = names
-                    .intern(&crate::scenario::truncate(&key_name(&key_edn)).replace('…', ""))
-                    .map_err(|e| at(&e))?;
+                let key_text = crate::scenario::truncate(&key_name(&key_edn)).replace('…', "");
+                let key = match interned.get(&key_text) {
+                    Some(k) => *k,
+                    None => {
+                        let k = names.intern_up_to(&key_text, MAX_KEYS).map_err(|e| at(&e))?;
+                        interned.insert(key_text, k);
+                        k
+                    }
+                };
                 let id = ops.len() as OpId;
                 let complete = (ty == "ok").then_some(time);
                 let (op, result, regop) = match f {
@@ -299,7 +328,7 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
     let mut notes = Vec::new();
     // Operations never completed are of unknown outcome, as Jepsen treats them.
     for (_, p) in open {
-        let key = names.intern(&key_name(&p.key)).map_err(|e| format!("line {}: {e}", p.line))?;
+        let key = names.intern_up_to(&key_name(&p.key), MAX_KEYS).map_err(|e| format!("line {}: {e}", p.line))?;
         if let (F::Write, Ok(Some(v))) = (p.f, int_or_nil(&p.input)) {
             reg.push((key, RegEvent { id: ops.len() as u64, op: RegOp::Write(v), invoke: p.invoke, complete: None }));
         }

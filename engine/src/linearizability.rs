@@ -2,10 +2,12 @@
 //!
 //! A history is linearizable if every operation can be given a single instant between its
 //! invocation and its completion such that, taken in that order, the operations behave like one
-//! register. The search is Wing & Gong's, with Lowe's memoisation as in Porcupine and Knossos:
-//! at each step only *minimal* operations are candidates (those invoked before the earliest
-//! completion among the operations not yet placed); a (placed set, register value) pair already
-//! explored is never explored again. Keys are independent, so each key is checked alone.
+//! register. A read of a value that no operation could have written by then fails at once (one
+//! pass, no search). Otherwise the search is Wing & Gong's in Lowe's just-in-time form, as
+//! Porcupine has it: at each step only *minimal* operations are candidates (those invoked before
+//! the earliest completion among the operations not yet placed); a (placed set, register value)
+//! pair already explored is never explored again. Keys are independent, so each key is checked
+//! alone.
 //!
 //! Operations that failed (`:fail`) did not happen and are dropped. Operations whose outcome is
 //! unknown (`:info`, a timeout) may have happened at any moment after their invocation, or never:
@@ -86,75 +88,179 @@ pub fn check_with_budget(events: &[RegEvent], initial: Option<i64>, budget: u64)
     // Unknown reads tell nothing.
     let ops: Vec<&RegEvent> =
         events.iter().filter(|e| !(e.complete.is_none() && matches!(e.op, RegOp::Read(_)))).collect();
-    let n = ops.len();
-    if n == 0 {
+    if ops.is_empty() {
         return Verdict::Linearizable;
     }
-    let end = |i: usize| ops[i].complete.unwrap_or(u64::MAX);
-    let words = n.div_ceil(64);
-    let mut placed = vec![0u64; words];
-    let is_placed = |p: &[u64], i: usize| p[i / 64] & (1 << (i % 64)) != 0;
-    let required: usize = (0..n).filter(|&i| ops[i].complete.is_some()).count();
-
-    // Operations by invocation time, for finding minimal ones quickly.
-    let mut by_invoke: Vec<usize> = (0..n).collect();
-    by_invoke.sort_unstable_by_key(|&i| (ops[i].invoke, i));
-
-    let mut seen: BTreeSet<(Vec<u64>, Option<i64>)> = BTreeSet::new();
-    // DFS frames: (state, candidates, next candidate index, op placed to get here).
-    struct Frame {
-        state: Option<i64>,
-        candidates: Vec<usize>,
-        next: usize,
-        via: Option<usize>,
-        placed_required: usize,
+    if let Some(verdict) = impossible_read(&ops, initial) {
+        return verdict;
     }
-    let candidates_of = |p: &[u64]| -> Vec<usize> {
-        let earliest = (0..n).filter(|&i| !is_placed(p, i)).map(end).min().unwrap_or(u64::MAX);
-        // Minimal operations: nothing still unplaced had completed before they began.
-        by_invoke.iter().copied().filter(|&i| !is_placed(p, i) && ops[i].invoke <= earliest).collect()
+    search(&ops, initial, budget)
+}
+
+/// A completed read of a value that no write or compare-and-set of the history (completed or of
+/// unknown outcome) ever wrote, and that is not the initial value: no order explains it. Found
+/// in one pass, before any search — it is how most histories that lose or invent a write fail.
+fn impossible_read(ops: &[&RegEvent], initial: Option<i64>) -> Option<Verdict> {
+    let written: BTreeSet<i64> = ops
+        .iter()
+        .filter_map(|o| match o.op {
+            RegOp::Write(v) | RegOp::Cas { to: v, .. } => Some(v),
+            RegOp::Read(_) => None,
+        })
+        .collect();
+    let bad = ops.iter().filter(|o| o.complete.is_some()).find(|o| {
+        matches!(o.op, RegOp::Read(Some(v)) if !written.contains(&v) && initial != Some(v))
+    })?;
+    let RegOp::Read(Some(v)) = bad.op else { return None };
+    Some(Verdict::NotLinearizable {
+        ops: vec![bad.id],
+        explanation: format!(
+            "a read returned {v}, a value that no write or compare-and-set in the history wrote{} — whatever the order, the register never held it",
+            if initial.is_some() { " and that is not the initial value" } else { "" }
+        ),
+    })
+}
+
+/// One entry of the history in time order: an operation's call or its return.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    op: usize,
+    is_call: bool,
+}
+
+/// Wing & Gong's search as Lowe made it just-in-time (the form Porcupine uses): the history is a
+/// doubly linked list of calls and returns in time order; the candidates to take effect next are
+/// the calls before the first return still in the list — the operations invoked before the
+/// earliest pending completion. Linearizing one lifts its call and return out of the list;
+/// meeting a return whose operation is not linearized yet means backtracking. Each step costs
+/// the number of operations in flight, not the length of the history. A (linearized set,
+/// register value) pair already explored is never explored again.
+fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
+    let n = ops.len();
+    // Calls before returns at the same instant: an operation that completes exactly when another
+    // begins is concurrent with it (real-time order needs strictly before).
+    let mut entries: Vec<(u64, bool, usize)> = Vec::with_capacity(2 * n);
+    for (i, o) in ops.iter().enumerate() {
+        entries.push((o.invoke, false, i));
+        if let Some(c) = o.complete {
+            entries.push((c, true, i));
+        }
+    }
+    entries.sort_unstable();
+    let list: Vec<Entry> = entries.iter().map(|&(_, is_return, op)| Entry { op, is_call: !is_return }).collect();
+    // Links, with a head sentinel at index `len`; `END` marks the end of the list.
+    const END: usize = usize::MAX;
+    let len = list.len();
+    let head = len;
+    let mut next: Vec<usize> = (0..=len).map(|i| if i + 1 < len { i + 1 } else { END }).collect();
+    let mut prev: Vec<usize> = (0..=len).map(|i| if i == 0 { head } else { i - 1 }).collect();
+    next[head] = if len > 0 { 0 } else { END };
+    let end = END;
+    let mut call_at = vec![usize::MAX; n];
+    let mut return_at = vec![usize::MAX; n];
+    for (k, e) in list.iter().enumerate() {
+        if e.is_call {
+            call_at[e.op] = k;
+        } else {
+            return_at[e.op] = k;
+        }
+    }
+    let unlink = |next: &mut Vec<usize>, prev: &mut Vec<usize>, k: usize| {
+        let (p, q) = (prev[k], next[k]);
+        next[p] = q;
+        if q != end {
+            prev[q] = p;
+        }
     };
-    let mut stack =
-        vec![Frame { state: initial, candidates: candidates_of(&placed), next: 0, via: None, placed_required: 0 }];
+    let relink = |next: &mut Vec<usize>, prev: &mut Vec<usize>, k: usize| {
+        let (p, q) = (prev[k], next[k]);
+        next[p] = k;
+        if q != end {
+            prev[q] = k;
+        }
+    };
+    let returns_total = return_at.iter().filter(|r| **r != usize::MAX).count();
+    let mut returns_lifted = 0usize;
+    let words = n.div_ceil(64);
+    let mut linearized = vec![0u64; words];
+    let mut seen: BTreeSet<(Vec<u64>, Option<i64>)> = BTreeSet::new();
+    let mut state = initial;
+    // Each linearized operation, with the value before it.
+    let mut calls: Vec<(usize, Option<i64>)> = Vec::new();
     let mut explored = 0u64;
-    // The deepest point reached: how many required operations were placed, and what blocked it.
-    let mut deepest = (0usize, Vec::<usize>::new(), initial);
-    while let Some(top) = stack.last_mut() {
-        if top.placed_required == required {
+    // The deepest point reached: completed operations linearized, the calls then in flight, and
+    // the register's value.
+    let mut deepest: (usize, Vec<usize>, Option<i64>) = (0, Vec::new(), initial);
+    let mut k = next[head];
+    loop {
+        if returns_lifted == returns_total {
             return Verdict::Linearizable;
         }
-        if top.next >= top.candidates.len() {
-            // Dead end: note it if it is the deepest, then undo the op that led here.
-            if top.placed_required >= deepest.0 {
-                deepest = (top.placed_required, top.candidates.clone(), top.state);
+        // A walk that reaches the end has passed no return: every return has been lifted, which
+        // the test above catches. (Calls of unknown outcome may remain: they need not happen.)
+        debug_assert!(k != end, "the walk reached the end with returns still in the list");
+        if k == end {
+            return Verdict::Linearizable;
+        }
+        let e = list[k];
+        if e.is_call {
+            let i = e.op;
+            let tried = step(state, &ops[i].op).and_then(|after| {
+                linearized[i / 64] |= 1 << (i % 64);
+                if seen.insert((linearized.clone(), after)) {
+                    Some(after)
+                } else {
+                    linearized[i / 64] &= !(1 << (i % 64));
+                    None
+                }
+            });
+            match tried {
+                Some(after) => {
+                    explored += 1;
+                    if explored > budget {
+                        return Verdict::Unknown { explored };
+                    }
+                    calls.push((i, state));
+                    state = after;
+                    unlink(&mut next, &mut prev, call_at[i]);
+                    if return_at[i] != usize::MAX {
+                        unlink(&mut next, &mut prev, return_at[i]);
+                        returns_lifted += 1;
+                    }
+                    k = next[head];
+                }
+                None => k = next[k],
             }
-            let via = top.via;
-            stack.pop();
-            if let Some(i) = via {
-                placed[i / 64] &= !(1 << (i % 64));
+        } else {
+            // A return whose operation has not taken effect: what came before must change.
+            if returns_lifted >= deepest.0 {
+                let mut in_flight = Vec::new();
+                let mut j = next[head];
+                while j != k && j != end {
+                    if list[j].is_call {
+                        in_flight.push(list[j].op);
+                    }
+                    j = next[j];
+                }
+                in_flight.push(e.op);
+                deepest = (returns_lifted, in_flight, state);
             }
-            continue;
+            let Some((i, before)) = calls.pop() else { break };
+            linearized[i / 64] &= !(1 << (i % 64));
+            state = before;
+            if return_at[i] != usize::MAX {
+                relink(&mut next, &mut prev, return_at[i]);
+                returns_lifted -= 1;
+            }
+            relink(&mut next, &mut prev, call_at[i]);
+            k = next[call_at[i]];
         }
-        let i = top.candidates[top.next];
-        top.next += 1;
-        let Some(next_state) = step(top.state, &ops[i].op) else { continue };
-        placed[i / 64] |= 1 << (i % 64);
-        if !seen.insert((placed.clone(), next_state)) {
-            placed[i / 64] &= !(1 << (i % 64));
-            continue;
-        }
-        explored += 1;
-        if explored > budget {
-            return Verdict::Unknown { explored };
-        }
-        let placed_required = top.placed_required + ops[i].complete.is_some() as usize;
-        let candidates = candidates_of(&placed);
-        stack.push(Frame { state: next_state, candidates, next: 0, via: Some(i), placed_required });
     }
-    // Not linearizable: report the blocked window at the deepest point.
+    // Not linearizable: report the window at the deepest point.
     let (_, blocked, state) = deepest;
     let mut window: Vec<usize> = blocked;
     window.sort_unstable_by_key(|&i| (ops[i].complete.unwrap_or(u64::MAX), i));
+    window.dedup();
     window.truncate(8);
     let first = window.first().copied();
     let explanation = match first {

@@ -291,11 +291,18 @@ impl Names {
         self.names.iter().position(|n| n == name).map(|i| Sym(i as u16))
     }
     pub fn intern(&mut self, name: &str) -> Result<Sym, String> {
+        self.intern_up_to(name, MAX_NAMES)
+    }
+
+    /// Like `intern`, with another bound (an imported history may name many more keys than a
+    /// scenario; a `Sym` holds at most 65,536).
+    pub fn intern_up_to(&mut self, name: &str, max: usize) -> Result<Sym, String> {
         if let Some(s) = self.lookup(name) {
             return Ok(s);
         }
-        if self.names.len() >= MAX_NAMES {
-            return Err(format!("too many distinct names (at most {MAX_NAMES})"));
+        let max = max.min(u16::MAX as usize + 1);
+        if self.names.len() >= max {
+            return Err(format!("too many distinct names (at most {max})"));
         }
         self.names.push(name.to_string());
         Ok(Sym((self.names.len() - 1) as u16))

@@ -489,11 +489,12 @@ fn divergence_is_judged_once_the_run_is_quiet() {
 #[test]
 fn the_linearizability_search_answers_unknown_when_its_budget_runs_out() {
     use replicascope_engine::linearizability::{check_with_budget, RegEvent, RegOp, Verdict, STATE_BUDGET};
-    // Sixteen writes, all concurrent, then a read of a value nobody wrote: proving that no order
-    // explains it means trying them all.
+    // Sixteen writes, all concurrent, then two reads after all of them that disagree (3, then
+    // 5): proving that no order of the writes explains both means trying them all.
     let mut events: Vec<RegEvent> =
         (0..16).map(|i| RegEvent { id: i, op: RegOp::Write(i as i64), invoke: 0, complete: Some(100) }).collect();
-    events.push(RegEvent { id: 99, op: RegOp::Read(Some(99)), invoke: 200, complete: Some(300) });
+    events.push(RegEvent { id: 98, op: RegOp::Read(Some(3)), invoke: 200, complete: Some(300) });
+    events.push(RegEvent { id: 99, op: RegOp::Read(Some(5)), invoke: 400, complete: Some(500) });
     match check_with_budget(&events, None, 100) {
         Verdict::Unknown { explored } => assert!(explored >= 100, "explored {explored}"),
         other => panic!("a budget of 100 states cannot decide this: {other:?}"),
@@ -508,7 +509,8 @@ fn the_linearizability_search_answers_unknown_when_its_budget_runs_out() {
     for i in 0..16 {
         text.push_str(&format!("{{:process {i}, :type :ok, :f :write, :value {i}}}\n"));
     }
-    text.push_str("{:process 20, :type :invoke, :f :read, :value nil}\n{:process 20, :type :ok, :f :read, :value 99}\n");
+    text.push_str("{:process 20, :type :invoke, :f :read, :value nil}\n{:process 20, :type :ok, :f :read, :value 3}\n");
+    text.push_str("{:process 20, :type :invoke, :f :read, :value nil}\n{:process 20, :type :ok, :f :read, :value 5}\n");
     let imported = import_edn(&text).unwrap();
     let small = check_imported(&imported, 100);
     assert_eq!(small.linearizable, None, "{:?}", small.linearizability);

@@ -106,7 +106,8 @@ fn imported_histories_never_panic() {
     const EDN: &[&str] = &[
         "{", "}", "[", "]", "(", ")", "#{", "#inst \"2020\"", ";comment\n", "\n", " ", ",", ":process", ":type",
         ":invoke", ":ok", ":fail", ":info", ":f", ":read", ":write", ":cas", ":value", "nil", "0", "1", "-1",
-        "99999999999999999999", "\"s\"", "\\", "[:x 1]", "[1 2]", ":time", "1e5",
+        "99999999999999999999", "\"s\"", "\\", "[:x 1]", "[1 2]", ":time", "1e5", "#_", "#jepsen.history.Op",
+        "#", "(\n", ")\n",
     ];
     let mut rng = SimRng::new(11, Stream::Workload);
     for case in 0..CASES {

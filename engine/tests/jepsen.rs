@@ -96,3 +96,30 @@ fn both_nil_read_conventions_and_an_initial_value() {
     let failed_then_read = "[{:type :invoke, :process 1, :f :read, :value nil}\n{:type :invoke, :process 101, :f :write, :value 3}\n{:type :fail, :process 101, :f :write, :value 3}\n{:type :ok, :process 1, :f :read, :value 3}]";
     assert_eq!(verdict(failed_then_read, KNOSSOS), Some(false));
 }
+
+/// Jepsen numbers a crashed process's successor afresh (process + concurrency), so a long run
+/// names thousands of processes though only a few run at once. Each crash frees its lane.
+#[test]
+fn thousands_of_crashed_processes_fit_in_the_lanes_of_those_running_at_once() {
+    let mut text = String::from("[\n");
+    for p in 0..3_000 {
+        text.push_str(&format!("{{:process {p} :type :invoke :f :write :value {p}}}\n"));
+        text.push_str(&format!("{{:process {p} :type :info :f :write :value {p}}}\n"));
+    }
+    text.push_str("{:process 5000 :type :invoke :f :read :value nil}\n{:process 5000 :type :ok :f :read :value 2999}\n]");
+    let imported = import_edn(&text).unwrap_or_else(|e| panic!("{e}"));
+    let lanes: std::collections::BTreeSet<u8> = imported.history.ops.iter().map(|o| o.session.0).collect();
+    assert_eq!(lanes.len(), 1, "one process at a time needs one lane: {lanes:?}");
+    assert_eq!(check_imported(&imported, 1_000_000).linearizable, Some(true));
+    // A process that completes normally keeps its lane; 257 live ones are refused with a reason.
+    let mut at_once = String::from("[\n");
+    for p in 0..257 {
+        at_once.push_str(&format!("{{:process {p} :type :invoke :f :read :value nil}}\n"));
+    }
+    for p in 0..257 {
+        at_once.push_str(&format!("{{:process {p} :type :ok :f :read :value nil}}\n"));
+    }
+    at_once.push(']');
+    let e = import_edn(&at_once).unwrap_err();
+    assert!(e.contains("more than 256 live processes"), "{e}");
+}
