@@ -4,6 +4,7 @@
 //! `performance.now()` in the browser) together with a way to read memory in use. Figures are
 //! printed, never asserted: timings on shared machines are noise, not test results.
 
+use crate::linearizability::{RegEvent, RegOp};
 use crate::rng::{SimRng, Stream};
 use crate::run::AnyRun;
 use crate::scenario::{GeneratorSpec, Scenario, TopologyKind};
@@ -12,6 +13,7 @@ use crate::topology::leader_follower::LfConfig;
 use crate::topology::leaderless::LlConfig;
 use crate::topology::multi_leader::MlConfig;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -113,7 +115,157 @@ pub fn checker_bench(now_ms: &impl Fn() -> f64) -> Vec<CheckerBench> {
             milliseconds: ms,
         });
     }
+    out.extend(generated_bench(now_ms));
     out
+}
+
+/// Times the checker on generated Jepsen-shaped histories: the sizes issue 16 names (10,000
+/// operations on one register with crashes; 100,000 over 100 keys) and a stale read deep in the
+/// first, which only the search can refute.
+pub fn generated_bench(now_ms: &impl Fn() -> f64) -> Vec<CheckerBench> {
+    use crate::linearizability::{check_register, Verdict};
+    let mut out = Vec::new();
+    let single = register_history(10_000, 1, 5, 7);
+    let mut stale = register_history(10_000, 1, 1_000, 7);
+    let stale_id = with_stale_read(&mut stale);
+    let many = register_history(100_000, 100, 5, 7);
+    let mut many_stale = register_history(100_000, 100, 1_000, 7);
+    let many_stale_id = with_stale_read(&mut many_stale);
+    let id = |i: Option<u64>| i.map(|i| format!("#{i}")).unwrap_or_else(|| "none found".into());
+    let cases: Vec<(String, &Vec<(u32, RegEvent)>)> = vec![
+        ("generated: 1 register, values 0-4, 10 processes, 1% crashes".into(), &single),
+        (format!("generated: 1 register, values 0-999, one stale read ({})", id(stale_id)), &stale),
+        ("generated: 100 registers, values 0-4, 10 processes, 1% crashes".to_string(), &many),
+        (format!("generated: 100 registers, values 0-999, one stale read ({})", id(many_stale_id)), &many_stale),
+    ];
+    for (name, history) in cases {
+        let t0 = now_ms();
+        let mut verdicts: Vec<String> = Vec::new();
+        let mut by_key: std::collections::BTreeMap<u32, Vec<RegEvent>> = std::collections::BTreeMap::new();
+        for (k, e) in history {
+            by_key.entry(*k).or_default().push(e.clone());
+        }
+        for events in by_key.values() {
+            let v = match check_register(events, Some(0)) {
+                Verdict::Linearizable => "linearizable".to_string(),
+                Verdict::NotLinearizable { ops, .. } => format!("not linearizable ({} ops reported)", ops.len()),
+                Verdict::Unknown { explored } => format!("unknown after {explored} states"),
+            };
+            if !verdicts.contains(&v) {
+                verdicts.push(v);
+            }
+        }
+        let ms = now_ms() - t0;
+        out.push(CheckerBench {
+            history: name,
+            operations: history.len(),
+            sessions: 10,
+            verdict: verdicts.join("; "),
+            milliseconds: ms,
+        });
+    }
+    out
+}
+
+/// A Jepsen-shaped register history, linearizable by construction: ten processes, each operation
+/// on one of `keys` registers (each starting at 0) taking effect at a random instant of its
+/// interval; reads, writes and compare-and-sets of values 0-4; a compare-and-set that finds
+/// another value fails and is dropped (a `:fail` did not happen); 1% of writes and successful
+/// compare-and-sets crash, their outcome unknown. Returns (key, event) pairs in invocation order.
+pub fn register_history(ops: usize, keys: u32, values: u64, seed: u64) -> Vec<(u32, RegEvent)> {
+    let mut rng = SimRng::new(seed, Stream::Workload);
+    let mut value: Vec<Option<i64>> = vec![Some(0); keys.max(1) as usize];
+    let mut out: Vec<(u32, RegEvent)> = Vec::new();
+    // (op index, takes effect at, completes at)
+    let mut in_flight: Vec<(usize, u64, u64)> = Vec::new();
+    let mut failed = std::collections::BTreeSet::new();
+    let mut t = 0u64;
+    const PROCESSES: usize = 10;
+    // Failed compare-and-sets are dropped at the end, so count what will remain.
+    while out.len() - failed.len() < ops || !in_flight.is_empty() {
+        t += 1;
+        while in_flight.len() < PROCESSES && out.len() - failed.len() < ops && rng.below(3) == 0 {
+            let duration = 1 + rng.below(20);
+            let effect = t + rng.below(duration + 1);
+            let key = rng.below(keys.max(1) as u64) as u32;
+            let v = rng.below(values) as i64;
+            let op = match rng.below(3) {
+                0 => RegOp::Read(None),
+                1 => RegOp::Cas { from: Some(rng.below(values) as i64), to: v },
+                _ => RegOp::Write(v),
+            };
+            out.push((key, RegEvent { id: out.len() as u64, op, invoke: t, complete: Some(t + duration) }));
+            in_flight.push((out.len() - 1, effect, t + duration));
+        }
+        in_flight.sort_by_key(|&(i, effect, _)| (effect, i));
+        for &(i, _, _) in in_flight.iter().filter(|&&(_, effect, _)| effect == t) {
+            let (key, e) = &mut out[i];
+            let register = &mut value[*key as usize];
+            match e.op {
+                RegOp::Read(_) => e.op = RegOp::Read(*register),
+                RegOp::Write(v) => *register = Some(v),
+                RegOp::Cas { from, to } if *register == from => *register = Some(to),
+                RegOp::Cas { .. } => {
+                    failed.insert(i as u64);
+                }
+            }
+        }
+        for &(i, _, end) in &in_flight {
+            if end <= t && !matches!(out[i].1.op, RegOp::Read(_)) && rng.below(100) == 0 {
+                out[i].1.complete = None; // crashed: outcome unknown
+            }
+        }
+        in_flight.retain(|&(_, _, end)| end > t);
+    }
+    out.retain(|(_, e)| !failed.contains(&e.id));
+    out
+}
+
+/// The same history with one read made stale: it returns a value that was overwritten by a write
+/// completed before the read began, every writer of that value having completed before that
+/// write began. Not linearizable, and not decidable by the one-pass check (the value *was*
+/// written), so the search has to show it. Returns the read's id.
+pub fn with_stale_read(history: &mut [(u32, RegEvent)]) -> Option<u64> {
+    let writes = |e: &RegEvent, x: i64| match e.op {
+        RegOp::Write(v) | RegOp::Cas { to: v, .. } => v == x,
+        RegOp::Read(_) => false,
+    };
+    // Scan from the middle so the violation sits deep in the history.
+    let n = history.len();
+    for r in (n / 2..n).chain(0..n / 2) {
+        let (key, read) = (&history[r].0, &history[r].1);
+        let (RegOp::Read(Some(seen)), Some(read_end)) = (&read.op, read.complete) else { continue };
+        let values: BTreeSet<i64> = history
+            .iter()
+            .filter_map(|(_, e)| match e.op {
+                RegOp::Write(v) | RegOp::Cas { to: v, .. } => Some(v),
+                RegOp::Read(_) => None,
+            })
+            .collect();
+        for x in values.into_iter().filter(|x| x != seen) {
+            let same = |k: &u32| k == key;
+            // Every writer of x invoked before the read ends must have completed, and before some
+            // completed write of another value that itself completed before the read began.
+            let writers: Vec<&RegEvent> =
+                history.iter().filter(|(k, e)| same(k) && writes(e, x) && e.invoke < read_end).map(|(_, e)| e).collect();
+            if writers.is_empty() || writers.iter().any(|w| w.complete.is_none()) {
+                continue;
+            }
+            let last = writers.iter().filter_map(|w| w.complete).max().unwrap();
+            let overwritten = history.iter().any(|(k, e)| {
+                same(k)
+                    && matches!(e.op, RegOp::Write(v) if v != x)
+                    && e.invoke > last
+                    && e.complete.is_some_and(|c| c < read.invoke)
+            });
+            if overwritten {
+                let id = read.id;
+                history[r].1.op = RegOp::Read(Some(x));
+                return Some(id);
+            }
+        }
+    }
+    None
 }
 
 /// A busy scenario: three nodes per topology, a steady mixed workload.
