@@ -55,6 +55,11 @@ enum Command {
         /// and etcd-style histories) or `any` (it constrains nothing: Knossos' register models).
         #[arg(long = "nil-read", value_name = "MEANING", default_value = "absent", value_parser = parse_nil_read)]
         nil_read: replicascope_engine::jepsen::NilRead,
+        /// The object the operations act on: `register` (read/write/cas per key; Knossos'
+        /// `cas-register`), `kv` (Porcupine's get/put/append with a :key), `multi-register`
+        /// (Knossos' :txn) or `mutex` (:acquire/:release).
+        #[arg(long, value_name = "MODEL", default_value = "register", value_parser = parse_model)]
+        model: replicascope_engine::jepsen::ModelKind,
     },
     /// Probabilistically bounded staleness: P(a read t ms after a write commits returns it).
     Staleness(StalenessArgs),
@@ -139,6 +144,11 @@ struct StalenessArgs {
 
 fn parse_nil_read(s: &str) -> Result<replicascope_engine::jepsen::NilRead, String> {
     replicascope_engine::jepsen::NilRead::parse(s).ok_or_else(|| format!("\"{s}\" is not absent or any"))
+}
+
+fn parse_model(s: &str) -> Result<replicascope_engine::jepsen::ModelKind, String> {
+    replicascope_engine::jepsen::ModelKind::parse(s)
+        .ok_or_else(|| format!("\"{s}\" is not register, cas-register, kv, multi-register or mutex"))
 }
 
 fn parse_topology(s: &str) -> Result<TopologyKind, String> {
@@ -226,8 +236,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Validate { file } => cmd_validate(&file),
-        Command::Check { file, budget, initial, nil_read } => {
-            cmd_check(&file, budget, replicascope_engine::jepsen::Conventions { initial, nil_read })
+        Command::Check { file, budget, initial, nil_read, model } => {
+            cmd_check(&file, budget, replicascope_engine::jepsen::Conventions { initial, nil_read }, model)
         }
         Command::Staleness(args) => cmd_staleness(args),
         Command::Bench { events, only, no_checker } => cmd_bench(events, only, !no_checker),
@@ -355,11 +365,25 @@ fn cmd_run(args: RunArgs) -> Outcome {
     emit(&json(&serde_json::Value::Object(result))?)
 }
 
-fn cmd_check(path: &std::path::Path, budget: Option<u64>, conventions: replicascope_engine::jepsen::Conventions) -> Outcome {
-    use replicascope_engine::jepsen::{check_imported, import_edn_with};
+fn cmd_check(
+    path: &std::path::Path,
+    budget: Option<u64>,
+    conventions: replicascope_engine::jepsen::Conventions,
+    model: replicascope_engine::jepsen::ModelKind,
+) -> Outcome {
+    use replicascope_engine::jepsen::{check_imported, check_model_edn, import_edn_with, ModelKind};
     let text = read_file_up_to(path, MAX_HISTORY_FILE_MB)?;
-    let imported = import_edn_with(&text, conventions).map_err(|e| format!("{}: {e}", path.display()))?;
     let budget = budget.unwrap_or(replicascope_engine::linearizability::STATE_BUDGET);
+    if model != ModelKind::Register {
+        let report =
+            check_model_edn(&text, model, conventions, budget).map_err(|e| format!("{}: {e}", path.display()))?;
+        emit(&json(&report)?)?;
+        if report.linearizable == Some(false) {
+            return Err(Failure::Found(format!("{}: not linearizable as a {}", path.display(), model.name())));
+        }
+        return Ok(());
+    }
+    let imported = import_edn_with(&text, conventions).map_err(|e| format!("{}: {e}", path.display()))?;
     let report = check_imported(&imported, budget);
     emit(&json(&report)?)?;
     if report.linearizable == Some(false) || !report.anomalies.is_empty() {

@@ -171,6 +171,26 @@ fn check_reads_knossos_histories_with_knossos_conventions() {
 }
 
 #[test]
+fn check_takes_a_model_for_histories_of_other_objects() {
+    let text = b"{:process 0, :type :invoke, :f :append, :key \"k\", :value \"a\"}\n{:process 0, :type :ok, :f :append, :key \"k\", :value \"a\"}\n{:process 0, :type :invoke, :f :get, :key \"k\", :value nil}\n{:process 0, :type :ok, :f :get, :key \"k\", :value \"\"}\n";
+    let file = temp("kv.edn", text);
+    let out = cli().arg("check").arg(&file).args(["--model", "kv"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!((v["model"].as_str(), v["linearizable"].as_bool()), (Some("kv"), Some(false)));
+    // Without --model the register reader refuses it and says where to look.
+    let out = cli().arg("check").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--model"), "{}", stderr_of(&out));
+    let out = cli().arg("check").arg(&file).args(["--model", "queue"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("kv, multi-register or mutex"), "{}", stderr_of(&out));
+    let mutex = temp("mutex.edn", b"{:process 0, :type :invoke, :f :acquire}\n{:process 0, :type :ok, :f :acquire}\n{:process 0, :type :invoke, :f :release}\n{:process 0, :type :ok, :f :release}\n");
+    let out = cli().arg("check").arg(&mutex).args(["--model", "mutex"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+}
+
+#[test]
 fn link_prints_a_fragment_that_opens_the_same_scenario() {
     use replicascope_engine::link::decode;
     use replicascope_engine::presets::{default_scenario, preset};

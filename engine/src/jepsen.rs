@@ -24,17 +24,6 @@ pub const MAX_HISTORY_OPS: usize = 200_000;
 /// Distinct keys an imported history may name.
 pub const MAX_KEYS: usize = 65_536;
 
-/// One imported operation before it becomes a history row.
-#[derive(Clone, Debug, PartialEq)]
-struct Pending {
-    line: usize,
-    process: i64,
-    f: F,
-    key: Option<Edn>,
-    input: Edn,
-    invoke: u64,
-}
-
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum F {
     Read,
@@ -111,47 +100,70 @@ fn split_value(f: F, v: &Edn) -> (Option<Edn>, Edn) {
     }
 }
 
-/// Parses an EDN history with ReplicaScope's conventions (see [`Conventions`]).
-pub fn import_edn(text: &str) -> Result<Imported, String> {
-    import_edn_with(text, Conventions::default())
+/// How an operation ended.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Fail,
+    /// `:info`: unknown.
+    Info,
+    /// Never completed: unknown too.
+    Open,
 }
 
-/// Parses an EDN history: one map per line, or a vector or list of maps, as Jepsen and Knossos
-/// write them; extra keys (`:time`, `:index`, `:node`, `:error`) are fine, tagged values
-/// (`#jepsen.history.Op{…}`) are read through their tags, nemesis operations are skipped. Errors
+/// One operation of a history file, its invocation paired with its completion.
+#[derive(Clone, Debug)]
+struct Paired {
+    /// The invocation's line.
+    line: usize,
+    /// The completion's line (the invocation's if it never completed).
+    done_line: usize,
+    process: i64,
+    f: String,
+    /// The invocation's and the completion's maps (the same map if it never completed).
+    invocation: Edn,
+    completion: Edn,
+    outcome: Outcome,
+    invoke: u64,
+    complete: u64,
+}
+
+impl Paired {
+    /// The `:value` an operation is checked with: the completion's when it succeeded (a read's
+    /// result), else the invocation's (what was attempted).
+    fn value(&self) -> Edn {
+        let from = if self.outcome == Outcome::Ok { &self.completion } else { &self.invocation };
+        from.get("value").cloned().unwrap_or(Edn::Nil)
+    }
+}
+
+/// A history file's operations, paired, in completion order (then those never completed).
+struct PairedHistory {
+    ops: Vec<Paired>,
+    skipped_nemesis: usize,
+    tags: std::collections::BTreeSet<String>,
+}
+
+/// Reads a history file and pairs each invocation with its process's next completion. Errors
 /// name the line and the reason.
-pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported, String> {
+fn pair_operations(text: &str) -> Result<PairedHistory, String> {
     if text.len() > 64 * 1024 * 1024 {
         return Err("history is larger than 64 MB".into());
     }
     let forms = read_history(text).map_err(|e| format!("line {}: {}", e.line, e.message))?;
-    let mut tags: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    let forms: Vec<(usize, Edn)> = forms
-        .into_iter()
-        .map(|(line, form)| {
-            let (value, tag) = form.untagged();
-            if let Some(t) = tag {
-                tags.insert(t.to_string());
-            }
-            (line, value.clone())
-        })
-        .collect();
     if forms.len() > 2 * MAX_HISTORY_OPS {
         return Err(format!("{} events; at most {}", forms.len(), 2 * MAX_HISTORY_OPS));
     }
-    let mut names = Names::default();
-    let mut sessions: BTreeMap<i64, ClientId> = BTreeMap::new();
-    let mut free_lanes: std::collections::BTreeSet<u8> = std::collections::BTreeSet::new();
-    let mut next_lane: u16 = 0;
-    let mut open: BTreeMap<i64, Pending> = BTreeMap::new();
-    let mut ops: Vec<OpRecord> = Vec::new();
-    let mut reg: Vec<(Sym, RegEvent)> = Vec::new();
+    let mut tags = std::collections::BTreeSet::new();
+    let mut open: BTreeMap<i64, Paired> = BTreeMap::new();
+    let mut ops: Vec<Paired> = Vec::new();
     let mut skipped_nemesis = 0;
-    let mut nil_reads = 0;
-    // Names by text, so that a long history with many keys does not search the table each time.
-    let mut interned: BTreeMap<String, Sym> = BTreeMap::new();
-    for (index, (line, form)) in forms.iter().enumerate() {
+    for (index, (line, form)) in forms.into_iter().enumerate() {
         let at = |m: &str| format!("line {line}: {m}");
+        let (form, tag) = form.untagged();
+        if let Some(t) = tag {
+            tags.insert(t.to_string());
+        }
         if !matches!(form, Edn::Map(_)) {
             return Err(at("expected a map such as {:process 0, :type :invoke, :f :read, :value nil}"));
         }
@@ -163,186 +175,256 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
             }
             None => return Err(at("missing :process")),
         };
-        let ty = form
-            .get("type")
-            .and_then(|t| t.keyword())
-            .ok_or_else(|| at("missing :type (:invoke, :ok, :fail or :info)"))?;
-        let f = match form.get("f").and_then(|f| f.keyword()) {
-            Some("read") => F::Read,
-            Some("write") => F::Write,
-            Some("cas") => F::Cas,
-            Some(other) => {
-                return Err(at(&format!(
-                    ":f :{} is not a register operation (read, write, cas)",
-                    crate::scenario::truncate(other)
-                )))
-            }
-            None => return Err(at("missing :f")),
-        };
-        let value = form.get("value").cloned().unwrap_or(Edn::Nil);
+        let ty = form.get("type").and_then(|t| t.keyword()).ok_or_else(|| at("missing :type (:invoke, :ok, :fail or :info)"))?;
+        let f = form.get("f").and_then(|f| f.keyword()).ok_or_else(|| at("missing :f"))?.to_string();
         let time = match form.get("time") {
             Some(Edn::Int(t)) if *t >= 0 => *t as u64 / 1000,
             Some(_) => return Err(at(":time must be a non-negative integer (nanoseconds)")),
             None => index as u64,
         };
-        match ty {
+        let outcome = match ty {
             "invoke" => {
                 if open.contains_key(&process) {
-                    return Err(at(&format!(
-                        "process {process} invokes again before its previous operation completed"
-                    )));
+                    return Err(at(&format!("process {process} invokes again before its previous operation completed")));
                 }
-                let (key, input) = split_value(f, &value);
-                open.insert(process, Pending { line: *line, process, f, key, input, invoke: time });
+                open.insert(
+                    process,
+                    Paired {
+                        line,
+                        done_line: line,
+                        process,
+                        f,
+                        invocation: form.clone(),
+                        completion: form.clone(),
+                        outcome: Outcome::Open,
+                        invoke: time,
+                        complete: time,
+                    },
+                );
+                continue;
             }
-            "ok" | "fail" | "info" => {
-                let p = open
-                    .remove(&process)
-                    .ok_or_else(|| at(&format!("process {process} completes an operation it never invoked")))?;
-                if p.f != f {
-                    return Err(at(&format!("completion :f does not match the invocation on line {}", p.line)));
-                }
-                if ops.len() >= MAX_HISTORY_OPS {
-                    return Err(at(&format!("more than {MAX_HISTORY_OPS} operations")));
-                }
-                // Jepsen gives a crashed process's successor a fresh number, so long histories
-                // name thousands of processes but few at once: a lane is reused once the process
-                // that held it crashed (:info), as that process never returns.
-                let session = match sessions.get(&p.process) {
-                    Some(c) => *c,
-                    None => {
-                        let lane = match free_lanes.pop_first() {
-                            Some(l) => l,
-                            None if next_lane <= 255 => {
-                                next_lane += 1;
-                                (next_lane - 1) as u8
-                            }
-                            None => return Err(at("more than 256 live processes (a process keeps its lane until it crashes with :info)")),
-                        };
-                        sessions.insert(p.process, ClientId(lane));
-                        ClientId(lane)
-                    }
-                };
-                if ty == "info" {
-                    sessions.remove(&p.process);
-                    free_lanes.insert(session.0);
-                }
-                let (out_key, out_value) = split_value(f, &value);
-                // Jepsen writes `[k nil]` on a read's invocation, but a bare `nil` is common too:
-                // then the completion names the key.
-                let key_edn = if p.key.is_some() { p.key.clone() } else { out_key };
-                if let (Some(a), Some(b)) = (&key_edn, split_value(f, &value).0) {
-                    if *a != b && ty == "ok" {
-                        return Err(at(&format!(
-                            "the completion names key {} but the invocation on line {} named {}",
-                            write(&b),
-                            p.line,
-                            write(a)
-                        )));
-                    }
-                }
-                let key_text = crate::scenario::truncate(&key_name(&key_edn)).replace('…', "");
-                let key = match interned.get(&key_text) {
-                    Some(k) => *k,
-                    None => {
-                        let k = names.intern_up_to(&key_text, MAX_KEYS).map_err(|e| at(&e))?;
-                        interned.insert(key_text, k);
-                        k
-                    }
-                };
-                let id = ops.len() as OpId;
-                let complete = (ty == "ok").then_some(time);
-                let (op, result, regop) = match f {
-                    F::Write => {
-                        let v = int_or_nil(&p.input).map_err(|e| at(&e))?.ok_or_else(|| at("a write needs a value"))?;
-                        let result = match ty {
-                            "ok" => OpResult::Written,
-                            "fail" => OpResult::Fail("failed".into()),
-                            _ => OpResult::Info("unknown".into()),
-                        };
-                        (Op::Write { key, value: v }, result, Some(RegOp::Write(v)))
-                    }
-                    F::Read => {
-                        let v = if ty == "ok" { int_or_nil(&out_value).map_err(|e| at(&e))? } else { None };
-                        // Knossos' convention: a nil read constrains nothing.
-                        let unconstrained = ty == "ok" && v.is_none() && conventions.nil_read == NilRead::Any;
-                        if unconstrained {
-                            nil_reads += 1;
-                        }
-                        let result = match ty {
-                            "ok" if unconstrained => OpResult::Info("read nil: matches any value (--nil-read any)".into()),
-                            "ok" => OpResult::Read(ReadValue::Register(
-                                v.map(|v| vec![Seen { write: u32::MAX, value: v }]).unwrap_or_default(),
-                            )),
-                            "fail" => OpResult::Fail("failed".into()),
-                            _ => OpResult::Info("unknown".into()),
-                        };
-                        (Op::Read { key }, result, (ty == "ok" && !unconstrained).then_some(RegOp::Read(v)))
-                    }
-                    F::Cas => {
-                        let Edn::Vector(pair) = &p.input else { return Err(at(":cas needs a value [old new]")) };
-                        if pair.len() != 2 {
-                            return Err(at(":cas needs a value [old new]"));
-                        }
-                        let from = int_or_nil(&pair[0]).map_err(|e| at(&e))?;
-                        let to =
-                            int_or_nil(&pair[1]).map_err(|e| at(&e))?.ok_or_else(|| at(":cas needs a new value"))?;
-                        let result = match ty {
-                            "ok" => OpResult::Written,
-                            "fail" => OpResult::Fail("compare failed".into()),
-                            _ => OpResult::Info("unknown".into()),
-                        };
-                        (Op::Write { key, value: to }, result, Some(RegOp::Cas { from, to }))
-                    }
-                };
-                if ty != "fail" {
-                    if let Some(r) = regop {
-                        reg.push((key, RegEvent { id: id as u64, op: r, invoke: p.invoke, complete }));
-                    }
-                }
-                ops.push(OpRecord {
-                    id,
-                    session,
-                    op,
-                    consistency: None,
-                    scheduled_at: p.invoke,
-                    invoke_at: Some(p.invoke),
-                    complete_at: Some(time),
-                    result: Some(result),
-                    served_by: None,
-                    version: None,
-                    assigned_id: None,
-                    epoch: None,
-                    lsn: None,
-                    contacted: Vec::new(),
-                });
-            }
+            "ok" => Outcome::Ok,
+            "fail" => Outcome::Fail,
+            "info" => Outcome::Info,
             other => {
                 return Err(at(&format!(
                     ":type :{} is not :invoke, :ok, :fail or :info",
                     crate::scenario::truncate(other)
                 )))
             }
+        };
+        let mut p = open
+            .remove(&process)
+            .ok_or_else(|| at(&format!("process {process} completes an operation it never invoked")))?;
+        if p.f != f {
+            return Err(at(&format!("completion :f does not match the invocation on line {}", p.line)));
         }
-    }
-    let mut notes = Vec::new();
-    // Operations never completed are of unknown outcome, as Jepsen treats them.
-    for (_, p) in open {
-        let key = names.intern_up_to(&key_name(&p.key), MAX_KEYS).map_err(|e| format!("line {}: {e}", p.line))?;
-        if let (F::Write, Ok(Some(v))) = (p.f, int_or_nil(&p.input)) {
-            reg.push((key, RegEvent { id: ops.len() as u64, op: RegOp::Write(v), invoke: p.invoke, complete: None }));
+        if ops.len() >= MAX_HISTORY_OPS {
+            return Err(at(&format!("more than {MAX_HISTORY_OPS} operations")));
         }
-        notes.push(format!("line {}: never completed; treated as unknown (:info)", p.line));
+        p.done_line = line;
+        p.completion = form.clone();
+        p.outcome = outcome;
+        p.complete = time;
+        ops.push(p);
     }
-    if skipped_nemesis > 0 {
-        notes.push(format!("{skipped_nemesis} nemesis line(s) skipped"));
+    ops.extend(open.into_values());
+    Ok(PairedHistory { ops, skipped_nemesis, tags })
+}
+
+/// Notes every import shares: nemesis lines, tags, operations never completed.
+fn common_notes(paired: &PairedHistory) -> Vec<String> {
+    let mut notes: Vec<String> = paired
+        .ops
+        .iter()
+        .filter(|p| p.outcome == Outcome::Open)
+        .map(|p| format!("line {}: never completed; treated as unknown (:info)", p.line))
+        .collect();
+    if paired.skipped_nemesis > 0 {
+        notes.push(format!("{} nemesis line(s) skipped", paired.skipped_nemesis));
     }
-    if !tags.is_empty() {
+    if !paired.tags.is_empty() {
         notes.push(format!(
             "tagged values read through their tags: {}",
-            tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(", ")
+            paired.tags.iter().map(|t| format!("#{t}")).collect::<Vec<_>>().join(", ")
         ));
     }
+    notes
+}
+
+/// Parses an EDN history with ReplicaScope's conventions (see [`Conventions`]).
+pub fn import_edn(text: &str) -> Result<Imported, String> {
+    import_edn_with(text, Conventions::default())
+}
+
+/// Parses an EDN register history: one map per line, or a vector or list of maps, as Jepsen and
+/// Knossos write them; extra keys (`:time`, `:index`, `:node`, `:error`) are fine, tagged values
+/// (`#jepsen.history.Op{…}`) are read through their tags, nemesis operations are skipped. Errors
+/// name the line and the reason.
+pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported, String> {
+    let paired = pair_operations(text)?;
+    let mut names = Names::default();
+    let mut sessions: BTreeMap<i64, ClientId> = BTreeMap::new();
+    let mut free_lanes: std::collections::BTreeSet<u8> = std::collections::BTreeSet::new();
+    let mut next_lane: u16 = 0;
+    let mut ops: Vec<OpRecord> = Vec::new();
+    let mut reg: Vec<(Sym, RegEvent)> = Vec::new();
+    let mut nil_reads = 0;
+    // Names by text, so that a long history with many keys does not search the table each time.
+    let mut interned: BTreeMap<String, Sym> = BTreeMap::new();
+    for p in &paired.ops {
+        let f = match p.f.as_str() {
+            "read" => F::Read,
+            "write" => F::Write,
+            "cas" => F::Cas,
+            other => {
+                return Err(format!(
+                    "line {}: :f :{} is not a register operation (read, write, cas); for other objects see --model",
+                    p.line,
+                    crate::scenario::truncate(other)
+                ))
+            }
+        };
+        let at = |m: &str| format!("line {}: {m}", p.done_line);
+        let input = p.invocation.get("value").cloned().unwrap_or(Edn::Nil);
+        let output = p.completion.get("value").cloned().unwrap_or(Edn::Nil);
+        let (in_key, input) = split_value(f, &input);
+        let (out_key, out_value) = split_value(f, &output);
+        // Jepsen writes `[k nil]` on a read's invocation, but a bare `nil` is common too: then
+        // the completion names the key.
+        let key_edn = if in_key.is_some() { in_key.clone() } else { out_key.clone() };
+        if let (Some(a), Some(b)) = (&in_key, &out_key) {
+            if a != b && p.outcome == Outcome::Ok {
+                return Err(at(&format!(
+                    "the completion names key {} but the invocation on line {} named {}",
+                    write(b),
+                    p.line,
+                    write(a)
+                )));
+            }
+        }
+        let key_text = crate::scenario::truncate(&key_name(&key_edn)).replace('…', "");
+        let key = match interned.get(&key_text) {
+            Some(k) => *k,
+            None => {
+                let k = names.intern_up_to(&key_text, MAX_KEYS).map_err(|e| at(&e))?;
+                interned.insert(key_text, k);
+                k
+            }
+        };
+        if p.outcome == Outcome::Open {
+            // Never completed: of unknown outcome. Not a row of the history (it has no end), but
+            // it may have taken effect.
+            // Numbered after every operation of the file, so never taken for a row.
+            let id = paired.ops.len() as u64 + reg.len() as u64;
+            let op = match (f, int_or_nil(&input), &input) {
+                (F::Write, Ok(Some(v)), _) => Some(RegOp::Write(v)),
+                (F::Cas, _, Edn::Vector(pair)) if pair.len() == 2 => {
+                    match (int_or_nil(&pair[0]), int_or_nil(&pair[1])) {
+                        (Ok(from), Ok(Some(to))) => Some(RegOp::Cas { from, to }),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(op) = op {
+                reg.push((key, RegEvent { id, op, invoke: p.invoke, complete: None }));
+            }
+            continue;
+        }
+        // Jepsen gives a crashed process's successor a fresh number, so long histories name
+        // thousands of processes but few at once: a lane is reused once the process that held it
+        // crashed (:info), as that process never returns.
+        let session = match sessions.get(&p.process) {
+            Some(c) => *c,
+            None => {
+                let lane = match free_lanes.pop_first() {
+                    Some(l) => l,
+                    None if next_lane <= 255 => {
+                        next_lane += 1;
+                        (next_lane - 1) as u8
+                    }
+                    None => {
+                        return Err(at("more than 256 live processes (a process keeps its lane until it crashes with :info)"))
+                    }
+                };
+                sessions.insert(p.process, ClientId(lane));
+                ClientId(lane)
+            }
+        };
+        if p.outcome == Outcome::Info {
+            sessions.remove(&p.process);
+            free_lanes.insert(session.0);
+        }
+        let id = ops.len() as OpId;
+        let complete = (p.outcome == Outcome::Ok).then_some(p.complete);
+        let unknown = || OpResult::Info("unknown".into());
+        let (op, result, regop) = match f {
+            F::Write => {
+                let v = int_or_nil(&input).map_err(|e| at(&e))?.ok_or_else(|| at("a write needs a value"))?;
+                let result = match p.outcome {
+                    Outcome::Ok => OpResult::Written,
+                    Outcome::Fail => OpResult::Fail("failed".into()),
+                    _ => unknown(),
+                };
+                (Op::Write { key, value: v }, result, Some(RegOp::Write(v)))
+            }
+            F::Read => {
+                let ok = p.outcome == Outcome::Ok;
+                let v = if ok { int_or_nil(&out_value).map_err(|e| at(&e))? } else { None };
+                // Knossos' convention: a nil read constrains nothing.
+                let unconstrained = ok && v.is_none() && conventions.nil_read == NilRead::Any;
+                if unconstrained {
+                    nil_reads += 1;
+                }
+                let result = match p.outcome {
+                    Outcome::Ok if unconstrained => OpResult::Info("read nil: matches any value (--nil-read any)".into()),
+                    Outcome::Ok => OpResult::Read(ReadValue::Register(
+                        v.map(|v| vec![Seen { write: u32::MAX, value: v }]).unwrap_or_default(),
+                    )),
+                    Outcome::Fail => OpResult::Fail("failed".into()),
+                    _ => unknown(),
+                };
+                (Op::Read { key }, result, (ok && !unconstrained).then_some(RegOp::Read(v)))
+            }
+            F::Cas => {
+                let Edn::Vector(pair) = &input else { return Err(at(":cas needs a value [old new]")) };
+                if pair.len() != 2 {
+                    return Err(at(":cas needs a value [old new]"));
+                }
+                let from = int_or_nil(&pair[0]).map_err(|e| at(&e))?;
+                let to = int_or_nil(&pair[1]).map_err(|e| at(&e))?.ok_or_else(|| at(":cas needs a new value"))?;
+                let result = match p.outcome {
+                    Outcome::Ok => OpResult::Written,
+                    Outcome::Fail => OpResult::Fail("compare failed".into()),
+                    _ => unknown(),
+                };
+                (Op::Write { key, value: to }, result, Some(RegOp::Cas { from, to }))
+            }
+        };
+        if p.outcome != Outcome::Fail {
+            if let Some(r) = regop {
+                reg.push((key, RegEvent { id: id as u64, op: r, invoke: p.invoke, complete }));
+            }
+        }
+        ops.push(OpRecord {
+            id,
+            session,
+            op,
+            consistency: None,
+            scheduled_at: p.invoke,
+            invoke_at: Some(p.invoke),
+            complete_at: Some(p.complete),
+            result: Some(result),
+            served_by: None,
+            version: None,
+            assigned_id: None,
+            epoch: None,
+            lsn: None,
+            contacted: Vec::new(),
+        });
+    }
+    let mut notes = common_notes(&paired);
     if nil_reads > 0 {
         notes.push(format!("{nil_reads} read(s) returned nil: with --nil-read any they constrain nothing"));
     }
@@ -581,6 +663,198 @@ pub fn check_imported(imported: &Imported, budget: u64) -> CheckReport {
         anomalies,
         notes: imported.notes.clone(),
     }
+}
+
+/// The objects a history can be checked against (`check --model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    /// A register per key: `:read`, `:write`, `:cas` (Knossos' `cas-register`).
+    Register,
+    /// Porcupine's key-value store: `:get`, `:put`, `:append` of strings, the key in `:key`.
+    Kv,
+    /// Knossos' multi-register: `:txn` of `[:read k v]` / `[:write k v]` steps.
+    MultiRegister,
+    /// Knossos' mutex: `:acquire`, `:release`.
+    Mutex,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 4] = [ModelKind::Register, ModelKind::Kv, ModelKind::MultiRegister, ModelKind::Mutex];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Register => "register",
+            ModelKind::Kv => "kv",
+            ModelKind::MultiRegister => "multi-register",
+            ModelKind::Mutex => "mutex",
+        }
+    }
+
+    /// A model's name; `cas-register` is Knossos' name for the register.
+    pub fn parse(s: &str) -> Option<ModelKind> {
+        match s {
+            "cas-register" => Some(ModelKind::Register),
+            _ => ModelKind::ALL.into_iter().find(|m| m.name() == s),
+        }
+    }
+}
+
+/// The verdict on a history checked against a [`ModelKind`] other than the register (whose
+/// report, [`CheckReport`], also carries ReplicaScope's anomaly checks).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelReport {
+    pub model: ModelKind,
+    pub operations: usize,
+    pub linearizable: Option<bool>,
+    /// Per key of the key-value store, or one entry for the whole object. The operations a
+    /// violation names are the lines of their invocations.
+    pub linearizability: Vec<(String, Verdict)>,
+    pub notes: Vec<String>,
+}
+
+fn string_value(v: &Edn, what: &str) -> Result<String, String> {
+    match v {
+        Edn::Str(s) => Ok(s.clone()),
+        Edn::Int(i) => Ok(i.to_string()),
+        other => Err(format!("{what} must be a string, found {}", crate::scenario::truncate(&write(other)))),
+    }
+}
+
+/// Checks a history file against `model` (not the register: see [`import_edn_with`]).
+pub fn check_model_edn(text: &str, model: ModelKind, conventions: Conventions, budget: u64) -> Result<ModelReport, String> {
+    use crate::linearizability::{check_model, Event};
+    use crate::models::{KvKey, KvOp, Micro, MultiRegister, Mutex, MutexOp, Txn};
+    let paired = pair_operations(text)?;
+    let mut notes = common_notes(&paired);
+    let expect = |p: &Paired, allowed: &[&str]| -> Result<(), String> {
+        if allowed.contains(&p.f.as_str()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "line {}: :f :{} is not a {} operation ({})",
+                p.line,
+                crate::scenario::truncate(&p.f),
+                model.name(),
+                allowed.join(", ")
+            ))
+        }
+    };
+    // Failed operations did not happen; the rest are checked, those with no :ok as unknown.
+    let live: Vec<&Paired> = paired.ops.iter().filter(|p| p.outcome != Outcome::Fail).collect();
+    let event = |p: &Paired| (p.line as u64, p.invoke, (p.outcome == Outcome::Ok).then_some(p.complete));
+    let mut verdicts: Vec<(String, Verdict)> = Vec::new();
+    match model {
+        ModelKind::Register => return Err("the register model is checked by import_edn_with".into()),
+        ModelKind::Kv => {
+            let mut keys: BTreeMap<String, Vec<Event<KvOp>>> = BTreeMap::new();
+            let mut unconstrained = 0;
+            for p in &live {
+                expect(p, &["get", "put", "append"])?;
+                let at = |m: String| format!("line {}: {m}", p.done_line);
+                let key = match p.invocation.get("key") {
+                    Some(k) => key_name(&Some(k.clone())),
+                    None => return Err(format!("line {}: a key-value operation needs a :key", p.line)),
+                };
+                if keys.len() >= MAX_KEYS && !keys.contains_key(&key) {
+                    return Err(at(format!("more than {MAX_KEYS} keys")));
+                }
+                let op = match p.f.as_str() {
+                    "get" => {
+                        if p.outcome != Outcome::Ok {
+                            continue; // a get of unknown outcome tells nothing
+                        }
+                        match p.completion.get("value") {
+                            None | Some(Edn::Nil) if conventions.nil_read == NilRead::Any => {
+                                unconstrained += 1;
+                                continue;
+                            }
+                            None | Some(Edn::Nil) => KvOp::Get(String::new()),
+                            Some(v) => KvOp::Get(string_value(v, "a get's :value").map_err(at)?),
+                        }
+                    }
+                    f => {
+                        let v = string_value(p.invocation.get("value").unwrap_or(&Edn::Nil), &format!("a {f}'s :value"))
+                            .map_err(|e| format!("line {}: {e}", p.line))?;
+                        if f == "put" {
+                            KvOp::Put(v)
+                        } else {
+                            KvOp::Append(v)
+                        }
+                    }
+                };
+                let (id, invoke, complete) = event(p);
+                keys.entry(key).or_default().push(Event { id, op, invoke, complete });
+            }
+            if unconstrained > 0 {
+                notes.push(format!("{unconstrained} get(s) returned nil: with --nil-read any they constrain nothing"));
+            }
+            notes.push("every key starts as the empty string".into());
+            for (key, events) in keys {
+                verdicts.push((key, check_model(&KvKey, &events, String::new(), budget)));
+            }
+        }
+        ModelKind::Mutex => {
+            let mut events = Vec::new();
+            for p in &live {
+                expect(p, &["acquire", "release"])?;
+                let op = if p.f == "acquire" { MutexOp::Acquire } else { MutexOp::Release };
+                let (id, invoke, complete) = event(p);
+                events.push(Event { id, op, invoke, complete });
+            }
+            notes.push("the mutex starts free".into());
+            verdicts.push(("mutex".into(), check_model(&Mutex, &events, false, budget)));
+        }
+        ModelKind::MultiRegister => {
+            let mut events = Vec::new();
+            let mut nil_steps = 0;
+            for p in &live {
+                expect(p, &["txn"])?;
+                let line = if p.outcome == Outcome::Ok { p.done_line } else { p.line };
+                let at = |m: &str| format!("line {line}: {m}");
+                let (Edn::Vector(steps) | Edn::List(steps)) = p.value() else {
+                    return Err(at("a :txn needs a vector of [:read k v] / [:write k v] steps"));
+                };
+                let mut micros = Vec::new();
+                for step in &steps {
+                    let (Edn::Vector(parts) | Edn::List(parts)) = step else {
+                        return Err(at("each step of a :txn is [:read k v] or [:write k v]"));
+                    };
+                    let [f, k, v] = parts.as_slice() else {
+                        return Err(at("each step of a :txn is [:read k v] or [:write k v]"));
+                    };
+                    let key = key_name(&Some(k.clone()));
+                    let value = int_or_nil(v).map_err(|e| at(&e))?;
+                    match (f.keyword(), value) {
+                        (Some("write"), Some(v)) => micros.push(Micro::Write(key, v)),
+                        (Some("write"), None) => return Err(at("a :write step needs a value")),
+                        (Some("read"), _) if p.outcome != Outcome::Ok => {} // unknown result
+                        (Some("read"), None) if conventions.nil_read == NilRead::Any => nil_steps += 1,
+                        (Some("read"), v) => micros.push(Micro::Read(key, v)),
+                        _ => return Err(at("each step of a :txn is [:read k v] or [:write k v]")),
+                    }
+                }
+                let (id, invoke, complete) = event(p);
+                events.push(Event { id, op: Txn(micros), invoke, complete });
+            }
+            if nil_steps > 0 {
+                notes.push(format!("{nil_steps} read step(s) returned nil: with --nil-read any they constrain nothing"));
+            }
+            if let Some(v) = conventions.initial {
+                notes.push(format!("every register starts at {v} (--initial)"));
+            }
+            let m = MultiRegister { initial: conventions.initial };
+            verdicts.push(("registers".into(), check_model(&m, &events, BTreeMap::new(), budget)));
+        }
+    }
+    let linearizable = if verdicts.iter().any(|(_, v)| matches!(v, Verdict::NotLinearizable { .. })) {
+        Some(false)
+    } else if verdicts.iter().any(|(_, v)| matches!(v, Verdict::Unknown { .. })) {
+        None
+    } else {
+        Some(true)
+    };
+    Ok(ModelReport { model, operations: paired.ops.len(), linearizable, linearizability: verdicts, notes })
 }
 
 #[cfg(test)]

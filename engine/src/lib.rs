@@ -17,6 +17,7 @@ pub mod faults;
 pub mod golden;
 pub mod jepsen;
 pub mod linearizability;
+pub mod models;
 pub mod link;
 pub mod metrics;
 pub mod model;

@@ -1,25 +1,61 @@
-//! Linearizability of single-register histories (read, write, compare-and-set).
+//! Linearizability: does a concurrent history behave like one copy of an object?
 //!
 //! A history is linearizable if every operation can be given a single instant between its
-//! invocation and its completion such that, taken in that order, the operations behave like one
-//! register. A read of a value that no operation in the history wrote fails at once (one pass,
-//! no search). Otherwise the search is Wing & Gong's in Lowe's just-in-time form, as Porcupine
-//! has it: at each step only *minimal* operations are candidates (those invoked before the
-//! earliest completion among the operations not yet placed), and a state already explored is
+//! invocation and its completion such that, taken in that order, the operations behave like the
+//! object's sequential specification — a [`Model`]. The register (read, write, compare-and-set)
+//! is this module's own; `models.rs` holds the key-value store, the multi-register and the mutex
+//! that Jepsen, Knossos and Porcupine histories use.
+//!
+//! An operation that needs a state no operation in the history produces fails at once (one
+//! pass, no search). Otherwise the search is Wing & Gong's in Lowe's just-in-time form, as
+//! Porcupine has it: at each step only *minimal* operations are candidates (those invoked before
+//! the earliest completion among the operations not yet placed), and a state already explored is
 //! not explored again (see `search` for how crashed operations are kept from multiplying the
 //! states). Keys are independent, so each key is checked alone.
 //!
 //! Operations that failed (`:fail`) did not happen and are dropped. Operations whose outcome is
 //! unknown (`:info`, a timeout) may have happened at any moment after their invocation, or never:
-//! they complete "at infinity" and need not be placed. Reads with unknown outcome tell nothing
-//! and are dropped.
+//! they complete "at infinity" and need not be placed. Those that cannot change the state (a
+//! read) tell nothing and are dropped.
 //!
 //! When a history is not linearizable, the checker reports the smallest window it can: the
 //! operation that could not be placed in the deepest partial order the search reached, with the
 //! operations concurrent with it.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
+
+/// An object's sequential specification, with what the search needs to know to keep crashed
+/// operations from multiplying the states.
+pub trait Model {
+    type State: Clone + Ord + Debug;
+    type Op: Clone + Debug;
+    /// The state after `op`, or `None` if `op` cannot happen in `state`.
+    fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
+    /// What `op` needs of the state before it.
+    fn reads(&self, op: &Self::Op) -> Reads<Self::State>;
+    /// The state `op` leaves, when that does not depend on the state before it.
+    fn sets(&self, op: &Self::Op) -> Option<Self::State>;
+    /// Whether `op` can change the state: one that cannot, with an unknown outcome, tells nothing.
+    fn changes_state(&self, op: &Self::Op) -> bool;
+    fn describe(&self, op: &Self::Op) -> String;
+    fn describe_state(&self, state: &Self::State) -> String;
+    /// The object, as explanations name it: "the register", "the mutex".
+    fn noun(&self) -> &'static str;
+}
+
+/// What an operation needs of the state before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reads<S> {
+    /// Nothing: it succeeds in any state and leaves one that does not depend on it (a blind
+    /// write). An operation of unknown outcome followed directly by such a one is pointless.
+    Nothing,
+    /// It succeeds only in exactly this state (a read that returned it, a compare-and-set from it).
+    Exactly(S),
+    /// It depends on the state in some other way (an append, a transaction).
+    Other,
+}
 
 /// What an operation did to the register.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,15 +70,18 @@ pub enum RegOp {
     },
 }
 
+/// One operation of a history: what it did, when it was invoked and when it completed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegEvent {
+pub struct Event<O> {
     /// The caller's identifier (an operation id or a line number).
     pub id: u64,
-    pub op: RegOp,
+    pub op: O,
     pub invoke: u64,
     /// `None` for an operation of unknown outcome.
     pub complete: Option<u64>,
 }
+
+pub type RegEvent = Event<RegOp>;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -59,23 +98,58 @@ pub enum Verdict {
     },
 }
 
-/// Upper bound on distinct (placed set, value) states explored per key.
+/// Upper bound on states explored per key.
 pub const STATE_BUDGET: u64 = 2_000_000;
 
-fn step(state: Option<i64>, op: &RegOp) -> Option<Option<i64>> {
-    match op {
-        RegOp::Read(v) => (state == *v).then_some(state),
-        RegOp::Write(v) => Some(Some(*v)),
-        RegOp::Cas { from, to } => (state == *from).then_some(Some(*to)),
-    }
-}
+/// The register: a single value, empty or an integer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Register;
 
-fn describe(op: &RegOp) -> String {
-    let v = |x: &Option<i64>| x.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into());
-    match op {
-        RegOp::Read(x) => format!("read {}", v(x)),
-        RegOp::Write(x) => format!("write {x}"),
-        RegOp::Cas { from, to } => format!("cas {} → {to}", v(from)),
+impl Model for Register {
+    type State = Option<i64>;
+    type Op = RegOp;
+
+    fn step(&self, state: &Option<i64>, op: &RegOp) -> Option<Option<i64>> {
+        match op {
+            RegOp::Read(v) => (state == v).then_some(*state),
+            RegOp::Write(v) => Some(Some(*v)),
+            RegOp::Cas { from, to } => (state == from).then_some(Some(*to)),
+        }
+    }
+
+    fn reads(&self, op: &RegOp) -> Reads<Option<i64>> {
+        match op {
+            RegOp::Read(v) | RegOp::Cas { from: v, .. } => Reads::Exactly(*v),
+            RegOp::Write(_) => Reads::Nothing,
+        }
+    }
+
+    fn sets(&self, op: &RegOp) -> Option<Option<i64>> {
+        match op {
+            RegOp::Write(v) | RegOp::Cas { to: v, .. } => Some(Some(*v)),
+            RegOp::Read(_) => None,
+        }
+    }
+
+    fn changes_state(&self, op: &RegOp) -> bool {
+        !matches!(op, RegOp::Read(_))
+    }
+
+    fn describe(&self, op: &RegOp) -> String {
+        let v = |x: &Option<i64>| x.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into());
+        match op {
+            RegOp::Read(x) => format!("read {}", v(x)),
+            RegOp::Write(x) => format!("write {x}"),
+            RegOp::Cas { from, to } => format!("cas {} → {to}", v(from)),
+        }
+    }
+
+    fn describe_state(&self, state: &Option<i64>) -> String {
+        state.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into())
+    }
+
+    fn noun(&self) -> &'static str {
+        "the register"
     }
 }
 
@@ -85,64 +159,84 @@ pub fn check_register(events: &[RegEvent], initial: Option<i64>) -> Verdict {
 }
 
 pub fn check_with_budget(events: &[RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
-    // Unknown reads tell nothing.
-    let ops: Vec<&RegEvent> =
-        events.iter().filter(|e| !(e.complete.is_none() && matches!(e.op, RegOp::Read(_)))).collect();
+    check_model(&Register, events, initial, budget)
+}
+
+/// Checks a history of one object against `model`, starting from `initial`, exploring at most
+/// `budget` states.
+pub fn check_model<M: Model>(model: &M, events: &[Event<M::Op>], initial: M::State, budget: u64) -> Verdict {
+    // Operations of unknown outcome that cannot change the state tell nothing.
+    let ops: Vec<&Event<M::Op>> =
+        events.iter().filter(|e| e.complete.is_some() || model.changes_state(&e.op)).collect();
     if ops.is_empty() {
         return Verdict::Linearizable;
     }
-    if let Some(verdict) = impossible_read(&ops, initial) {
+    if let Some(verdict) = impossible_state(model, &ops, &initial) {
         return verdict;
     }
-    search(&without_unobserved_crashes(ops), initial, budget)
+    search(model, &without_unobserved_crashes(model, ops), initial, budget)
 }
 
-/// Drops the writes and compare-and-sets of unknown outcome whose value nothing could observe:
-/// no completed read of it and no compare-and-set from it that ends after the crashed operation
-/// began. Such an operation may always be taken not to have happened: in any order that places
-/// it, the next operation to take effect is a write, another crashed operation or nothing (a read
-/// or a successful compare-and-set would have observed its value), so removing it changes no
-/// outcome. Each one kept doubles the orders the search may have to consider, which is what made
-/// long histories with crashes blow up.
-fn without_unobserved_crashes(ops: Vec<&RegEvent>) -> Vec<&RegEvent> {
-    // For each value, the latest moment an operation observing it can take effect.
-    let mut observed_until: std::collections::BTreeMap<i64, u64> = std::collections::BTreeMap::new();
+/// Drops the operations of unknown outcome whose effect nothing could observe: they set a state
+/// that no operation needing exactly it (a read of it, a compare-and-set from it), and no
+/// operation depending on the state otherwise, could take effect after. Such an operation may
+/// always be taken not to have happened: in any order that places it, the next operation to take
+/// effect is a blind write, another crashed operation or nothing, so removing it changes no
+/// outcome. Each one kept doubles the orders the search may have to consider.
+fn without_unobserved_crashes<'a, M: Model>(model: &M, ops: Vec<&'a Event<M::Op>>) -> Vec<&'a Event<M::Op>> {
+    // For each state, the latest moment an operation needing it can take effect; likewise for
+    // operations that depend on the state in other ways.
+    let mut observed_until: BTreeMap<M::State, u64> = BTreeMap::new();
+    let mut other_until: Option<u64> = None;
     for o in &ops {
-        let (RegOp::Read(Some(v)) | RegOp::Cas { from: Some(v), .. }) = o.op else { continue };
         let until = o.complete.unwrap_or(u64::MAX);
-        let entry = observed_until.entry(v).or_insert(until);
-        *entry = (*entry).max(until);
+        match model.reads(&o.op) {
+            Reads::Exactly(s) => {
+                let entry = observed_until.entry(s).or_insert(until);
+                *entry = (*entry).max(until);
+            }
+            Reads::Other => other_until = Some(other_until.unwrap_or(0).max(until)),
+            Reads::Nothing => {}
+        }
     }
     ops.into_iter()
-        .filter(|o| match (o.complete, &o.op) {
-            (None, RegOp::Write(v) | RegOp::Cas { to: v, .. }) => {
-                observed_until.get(v).is_some_and(|&until| until >= o.invoke)
+        .filter(|o| {
+            if o.complete.is_some() {
+                return true;
             }
-            _ => true,
+            let Some(s) = model.sets(&o.op) else { return true };
+            other_until.is_some_and(|until| until >= o.invoke)
+                || observed_until.get(&s).is_some_and(|&until| until >= o.invoke)
         })
         .collect()
 }
 
-/// A completed read of a value that no write or compare-and-set of the history (completed or of
-/// unknown outcome) ever wrote, and that is not the initial value: no order explains it. Found
-/// in one pass, before any search — it is how most histories that lose or invent a write fail.
-fn impossible_read(ops: &[&RegEvent], initial: Option<i64>) -> Option<Verdict> {
-    let written: BTreeSet<i64> = ops
-        .iter()
-        .filter_map(|o| match o.op {
-            RegOp::Write(v) | RegOp::Cas { to: v, .. } => Some(v),
-            RegOp::Read(_) => None,
-        })
-        .collect();
-    let bad = ops.iter().filter(|o| o.complete.is_some()).find(|o| {
-        matches!(o.op, RegOp::Read(Some(v)) if !written.contains(&v) && initial != Some(v))
+/// A completed operation that needs a state that no operation of the history (completed or of
+/// unknown outcome) produces, and that is not the initial one: no order explains it. Found in
+/// one pass, before any search — it is how most histories that lose or invent a write fail.
+/// Decided only when every operation that changes the state sets it outright.
+fn impossible_state<M: Model>(model: &M, ops: &[&Event<M::Op>], initial: &M::State) -> Option<Verdict> {
+    let mut produced: BTreeSet<M::State> = BTreeSet::new();
+    for o in ops {
+        match model.sets(&o.op) {
+            Some(s) => {
+                produced.insert(s);
+            }
+            None if model.changes_state(&o.op) => return None,
+            None => {}
+        }
+    }
+    let (bad, needed) = ops.iter().filter(|o| o.complete.is_some()).find_map(|o| match model.reads(&o.op) {
+        Reads::Exactly(s) if !produced.contains(&s) && s != *initial => Some((o, s)),
+        _ => None,
     })?;
-    let RegOp::Read(Some(v)) = bad.op else { return None };
     Some(Verdict::NotLinearizable {
         ops: vec![bad.id],
         explanation: format!(
-            "a read returned {v}, a value that no write or compare-and-set in the history wrote{} — whatever the order, the register never held it",
-            if initial.is_some() { " and that is not the initial value" } else { "" }
+            "“{}” needs {} to hold {}, which no operation in the history produced and which it did not start with — whatever the order, it never held it",
+            model.describe(&bad.op),
+            model.noun(),
+            model.describe_state(&needed)
         ),
     })
 }
@@ -162,14 +256,99 @@ enum Mode {
     Crashes { blocked: usize, from: usize },
 }
 
-/// A placed operation, to undo on backtracking, with the register's value before it.
+/// A placed operation, to undo on backtracking, with the state (its number) before it.
 enum Frame {
-    Completed { op: usize, before: Option<i64> },
-    Crashed { nth: usize, before: Option<i64>, blocked: usize },
+    Completed { op: usize, before: u32 },
+    Crashed { nth: usize, before: u32, blocked: usize },
 }
 
 fn is_subset(a: &[u64], b: &[u64]) -> bool {
     a.iter().zip(b).all(|(x, y)| x & !y == 0)
+}
+
+fn bit(set: &[u64], nth: usize) -> bool {
+    set[nth / 64] & (1 << (nth % 64)) != 0
+}
+
+fn set_bit(set: &mut [u64], nth: usize, on: bool) {
+    if on {
+        set[nth / 64] |= 1 << (nth % 64);
+    } else {
+        set[nth / 64] &= !(1 << (nth % 64));
+    }
+}
+
+/// States by number, so the search's tables index vectors rather than compare states.
+struct States<S: Ord + Clone> {
+    number: BTreeMap<S, u32>,
+    list: Vec<S>,
+}
+
+impl<S: Ord + Clone> States<S> {
+    fn id(&mut self, s: &S) -> u32 {
+        if let Some(&n) = self.number.get(s) {
+            return n;
+        }
+        let n = self.list.len() as u32;
+        self.number.insert(s.clone(), n);
+        self.list.push(s.clone());
+        n
+    }
+}
+
+/// What an operation needs of the state before it, by state number.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Nothing,
+    Exactly(u32),
+    Other,
+}
+
+/// Which crashed operations nothing left can observe. A crash that sets state `s` is *spent*
+/// once every operation needing exactly `s` has been placed and no operation depending on the
+/// state otherwise is left: placing it any later is pointless (the argument of
+/// `without_unobserved_crashes`). Spent crashes are not tried, and the memo counts them as placed.
+struct Observers {
+    /// Unplaced operations needing exactly each state, by state number.
+    exactly: Vec<usize>,
+    /// Unplaced operations that depend on the state otherwise.
+    other: usize,
+    /// The crashes setting each state, by state number, as ranks among crashes.
+    crashes_setting: Vec<Vec<usize>>,
+    spent: Vec<u64>,
+}
+
+impl Observers {
+    fn refresh(&mut self, s: u32) {
+        let now = self.other == 0 && self.exactly.get(s as usize).is_none_or(|n| *n == 0);
+        for &nth in self.crashes_setting.get(s as usize).into_iter().flatten() {
+            set_bit(&mut self.spent, nth, now);
+        }
+    }
+
+    fn refresh_all(&mut self) {
+        for s in 0..self.crashes_setting.len() {
+            self.refresh(s as u32);
+        }
+    }
+
+    /// An operation with `needs` is placed (`placing`) or taken back.
+    fn update(&mut self, needs: Needs, placing: bool) {
+        let bump = |n: &mut usize| if placing { *n -= 1 } else { *n += 1 };
+        match needs {
+            Needs::Exactly(s) => {
+                bump(&mut self.exactly[s as usize]);
+                self.refresh(s);
+            }
+            Needs::Other => {
+                bump(&mut self.other);
+                if self.other <= 1 {
+                    self.refresh_all();
+                }
+            }
+            Needs::Nothing => {}
+        }
+    }
 }
 
 /// Wing & Gong's search as Lowe made it just-in-time (the form Porcupine uses): the completed
@@ -183,23 +362,20 @@ fn is_subset(a: &[u64], b: &[u64]) -> bool {
 /// Left in the list they would be candidates at every step of the rest of the history, and each
 /// would double the states: that is how a long history with a few dozen crashes and a violation
 /// deep inside used to exhaust any budget. Here they are tried only once the completed
-/// candidates are exhausted, and the memo uses dominance: a state is (where the walk is, which
-/// completed operations are placed, the value) with a set of crashed operations placed, and a
-/// state whose crashed set contains one already explored is skipped, since leaving a crash
-/// unplaced can only allow more. A crash whose value nothing left can observe is "spent": not
-/// tried again and counted as placed (see `without_unobserved_crashes`).
+/// candidates are exhausted, and only where they can matter: never directly before a blind write
+/// (which would erase them), and, when they set a state outright, only if some candidate needs
+/// that state. The memo uses dominance: a state is (where the walk is, which completed
+/// operations are placed, the object's state) with a set of crashed operations placed, and one
+/// whose crashed set contains one already explored is skipped, since leaving a crash unplaced
+/// can only allow more.
 ///
 /// The memo's key is small: every completed operation returning before the first pending
 /// return is placed, so the placed set is that return's rank plus the placed operations among
 /// those in flight at it.
-fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
-    use std::collections::BTreeMap;
+fn search<M: Model>(model: &M, ops: &[&Event<M::Op>], initial: M::State, budget: u64) -> Verdict {
     let n = ops.len();
-    let crashed: Vec<usize> = {
-        let mut c: Vec<usize> = (0..n).filter(|&i| ops[i].complete.is_none()).collect();
-        c.sort_by_key(|&i| (ops[i].invoke, i));
-        c
-    };
+    let mut crashed: Vec<usize> = (0..n).filter(|&i| ops[i].complete.is_none()).collect();
+    crashed.sort_unstable_by_key(|&i| (ops[i].invoke, i));
     // Calls before returns at the same instant: an operation that completes exactly when another
     // begins is concurrent with it (real-time order needs strictly before).
     let mut entries: Vec<(u64, bool, usize)> = Vec::with_capacity(2 * n);
@@ -225,19 +401,20 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
     next[head] = 0;
     let mut call_at = vec![usize::MAX; n];
     let mut return_at = vec![usize::MAX; n];
-    // Each completed operation's rank among returns, and the operations in flight at each return.
+    // Each completed operation's rank among returns, and the operations in flight at each
+    // return (in a fixed order, so equal sets give equal keys).
     let mut rank = vec![u32::MAX; n];
     let mut in_flight_at: Vec<Vec<u32>> = Vec::with_capacity(returns_total);
-    let mut open: BTreeSet<usize> = BTreeSet::new();
+    let mut open: Vec<u32> = Vec::new();
     for (k, e) in list.iter().enumerate() {
         if e.is_call {
             call_at[e.op] = k;
-            open.insert(e.op);
+            open.push(e.op as u32);
         } else {
             return_at[e.op] = k;
-            open.remove(&e.op);
+            open.retain(|&o| o as usize != e.op);
             rank[e.op] = in_flight_at.len() as u32;
-            in_flight_at.push(open.iter().map(|&o| o as u32).collect());
+            in_flight_at.push(open.clone());
         }
     }
     let unlink = |next: &mut Vec<usize>, prev: &mut Vec<usize>, k: usize| {
@@ -254,60 +431,41 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
             prev[q] = k;
         }
     };
-    let observes = |o: &RegEvent| match o.op {
-        RegOp::Read(Some(v)) | RegOp::Cas { from: Some(v), .. } => Some(v),
-        _ => None,
-    };
-    let mut observers_left: BTreeMap<i64, usize> = BTreeMap::new();
-    for o in ops {
-        if let Some(v) = observes(o) {
-            *observers_left.entry(v).or_default() += 1;
-        }
-    }
-    let mut crashes_of: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    for (nth, &i) in crashed.iter().enumerate() {
-        if let RegOp::Write(v) | RegOp::Cas { to: v, .. } = ops[i].op {
-            crashes_of.entry(v).or_default().push(nth);
-        }
-    }
+    let mut states = States { number: BTreeMap::new(), list: Vec::new() };
+    let needs: Vec<Needs> = ops
+        .iter()
+        .map(|o| match model.reads(&o.op) {
+            Reads::Nothing => Needs::Nothing,
+            Reads::Exactly(s) => Needs::Exactly(states.id(&s)),
+            Reads::Other => Needs::Other,
+        })
+        .collect();
+    let crash_sets: Vec<Option<u32>> = crashed.iter().map(|&i| model.sets(&ops[i].op).map(|s| states.id(&s))).collect();
+    let known = states.list.len();
     let crash_words = crashed.len().div_ceil(64);
-    // Crashed operations placed, and those spent; the memo sees their union.
-    let mut placed = vec![0u64; crash_words];
-    let mut spent = vec![0u64; crash_words];
-    let bit = |set: &[u64], nth: usize| set[nth / 64] & (1 << (nth % 64)) != 0;
-    let set_bit = |set: &mut [u64], nth: usize, on: bool| {
-        if on {
-            set[nth / 64] |= 1 << (nth % 64);
-        } else {
-            set[nth / 64] &= !(1 << (nth % 64));
-        }
-    };
-    for (v, list) in &crashes_of {
-        if !observers_left.contains_key(v) {
-            list.iter().for_each(|&nth| set_bit(&mut spent, nth, true));
+    let mut observers =
+        Observers { exactly: vec![0; known], other: 0, crashes_setting: vec![Vec::new(); known], spent: vec![0u64; crash_words] };
+    for need in &needs {
+        match *need {
+            Needs::Exactly(s) => observers.exactly[s as usize] += 1,
+            Needs::Other => observers.other += 1,
+            Needs::Nothing => {}
         }
     }
-    // Placing an operation that observes `v` may spend the crashes writing `v`; undoing it
-    // revives them.
-    let mut observe = |spent: &mut [u64], v: Option<i64>, placing: bool| {
-        let Some(v) = v else { return };
-        let left = observers_left.get_mut(&v).expect("counted");
-        if placing {
-            *left -= 1;
-        } else {
-            *left += 1;
+    for (nth, set) in crash_sets.iter().enumerate() {
+        if let Some(s) = set {
+            observers.crashes_setting[*s as usize].push(nth);
         }
-        let now_spent = *left == 0;
-        if (placing && now_spent) || (!placing && *left == 1) {
-            for &nth in crashes_of.get(&v).into_iter().flatten() {
-                set_bit(spent, nth, now_spent);
-            }
-        }
-    };
+    }
+    observers.refresh_all();
+    // Crashed operations placed; the memo sees them together with the spent ones.
+    let mut placed = vec![0u64; crash_words];
     let mut linearized = vec![false; n];
-    let mut memo: BTreeMap<(u32, Vec<u32>, Option<i64>), Vec<Vec<u64>>> = BTreeMap::new();
+    // The memo: [rank of the first pending return, state, placed operations in flight] → the
+    // crashed sets explored there.
+    let mut memo: BTreeMap<Vec<u32>, Vec<Vec<u64>>> = BTreeMap::new();
     // The memo key of the current state, or None once every return is lifted.
-    let key_of = |next: &[usize], linearized: &[bool], value: Option<i64>| -> Option<(u32, Vec<u32>, Option<i64>)> {
+    let key_of = |next: &[usize], linearized: &[bool], state: u32| -> Option<Vec<u32>> {
         let mut j = next[head];
         while j != END && list[j].is_call {
             j = next[j];
@@ -316,11 +474,11 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
             return None;
         }
         let r = rank[list[j].op];
-        let placed_in_flight: Vec<u32> =
-            in_flight_at[r as usize].iter().copied().filter(|&o| linearized[o as usize]).collect();
-        Some((r, placed_in_flight, value))
+        let mut key = vec![r, state];
+        key.extend(in_flight_at[r as usize].iter().copied().filter(|&o| linearized[o as usize]));
+        Some(key)
     };
-    let mut visit = |key: (u32, Vec<u32>, Option<i64>), crashes: Vec<u64>| -> bool {
+    let mut visit = |key: Vec<u32>, crashes: Vec<u64>| -> bool {
         let seen = memo.entry(key).or_default();
         if seen.iter().any(|m| is_subset(m, &crashes)) {
             return false;
@@ -331,13 +489,16 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
     };
     let union = |placed: &[u64], spent: &[u64]| -> Vec<u64> { placed.iter().zip(spent).map(|(a, b)| a | b).collect() };
 
-    let mut state = initial;
+    let mut state: u32 = states.id(&initial);
     let mut returns_lifted = 0usize;
     let mut frames: Vec<Frame> = Vec::new();
     let mut explored = 0u64;
+    // Marks the states some candidate needs, for the crashes: stamp[s] == round.
+    let mut wanted_stamp: Vec<u64> = vec![0; known];
+    let mut round = 0u64;
     // The deepest point reached: completed operations placed, the calls then in flight, and
-    // the register's value.
-    let mut deepest: (usize, Vec<usize>, Option<i64>) = (0, Vec::new(), initial);
+    // the state.
+    let mut deepest: (usize, Vec<usize>, u32) = (0, Vec::new(), state);
     let mut mode = Mode::Walk(next[head]);
     loop {
         match mode {
@@ -349,19 +510,25 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
                     continue;
                 }
                 let i = e.op;
+                // Directly after a crash, a blind write would erase it: pointless.
                 let after_crash = matches!(frames.last(), Some(Frame::Crashed { .. }));
-                let after = step(state, &ops[i].op).filter(|_| !(after_crash && matches!(ops[i].op, RegOp::Write(_))));
+                let after = if after_crash && needs[i] == Needs::Nothing {
+                    None
+                } else {
+                    model.step(&states.list[state as usize], &ops[i].op)
+                };
                 let Some(after) = after else {
                     mode = Mode::Walk(next[k]);
                     continue;
                 };
+                let after = states.id(&after);
                 linearized[i] = true;
                 unlink(&mut next, &mut prev, call_at[i]);
                 unlink(&mut next, &mut prev, return_at[i]);
                 returns_lifted += 1;
-                observe(&mut spent, observes(ops[i]), true);
+                observers.update(needs[i], true);
                 let Some(key) = key_of(&next, &linearized, after) else { return Verdict::Linearizable };
-                if visit(key, union(&placed, &spent)) {
+                if visit(key, union(&placed, &observers.spent)) {
                     explored += 1;
                     if explored > budget {
                         return Verdict::Unknown { explored };
@@ -370,7 +537,7 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
                     state = after;
                     mode = Mode::Walk(next[head]);
                 } else {
-                    observe(&mut spent, observes(ops[i]), false);
+                    observers.update(needs[i], false);
                     returns_lifted -= 1;
                     relink(&mut next, &mut prev, return_at[i]);
                     relink(&mut next, &mut prev, call_at[i]);
@@ -381,13 +548,19 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
             Mode::Crashes { blocked, from } => {
                 let mut chosen = None;
                 let after_crash = matches!(frames.last(), Some(Frame::Crashed { .. }));
-                // A crash is placed only right before an operation that observes its value, so
-                // only values some candidate observes are worth writing.
+                // A crash that sets a state outright is worth placing only if some candidate
+                // (a completed call before the block, or another crash) needs that state.
                 let now = list[blocked].at;
-                let mut wanted: BTreeSet<i64> = BTreeSet::new();
+                round += 1;
+                let mut wants_any = false;
+                let mut want = |need: Needs| match need {
+                    Needs::Exactly(s) => wanted_stamp[s as usize] = round,
+                    Needs::Other => wants_any = true,
+                    Needs::Nothing => {}
+                };
                 let mut j = next[head];
                 while j != blocked && j != END {
-                    wanted.extend(observes(ops[list[j].op]));
+                    want(needs[list[j].op]);
                     j = next[j];
                 }
                 for (nth, &i) in crashed.iter().enumerate() {
@@ -395,33 +568,31 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
                         break;
                     }
                     if !bit(&placed, nth) {
-                        wanted.extend(observes(ops[i]));
+                        want(needs[i]);
                     }
                 }
                 for (nth, &i) in crashed.iter().enumerate().skip(from) {
                     if ops[i].invoke > now {
                         break;
                     }
-                    let writes_wanted = match ops[i].op {
-                        RegOp::Write(v) | RegOp::Cas { to: v, .. } => wanted.contains(&v),
-                        RegOp::Read(_) => false,
-                    };
-                    if !writes_wanted
+                    let useful = wants_any || crash_sets[nth].is_none_or(|s| wanted_stamp[s as usize] == round);
+                    if !useful
                         || bit(&placed, nth)
-                        || bit(&spent, nth)
-                        || (after_crash && matches!(ops[i].op, RegOp::Write(_)))
+                        || bit(&observers.spent, nth)
+                        || (after_crash && needs[i] == Needs::Nothing)
                     {
                         continue;
                     }
-                    let Some(after) = step(state, &ops[i].op) else { continue };
+                    let Some(after) = model.step(&states.list[state as usize], &ops[i].op) else { continue };
+                    let after = states.id(&after);
                     set_bit(&mut placed, nth, true);
-                    observe(&mut spent, observes(ops[i]), true);
+                    observers.update(needs[i], true);
                     let key = key_of(&next, &linearized, after).expect("crashes lift no return");
-                    if visit(key, union(&placed, &spent)) {
+                    if visit(key, union(&placed, &observers.spent)) {
                         chosen = Some((nth, after));
                         break;
                     }
-                    observe(&mut spent, observes(ops[i]), false);
+                    observers.update(needs[i], false);
                     set_bit(&mut placed, nth, false);
                 }
                 if let Some((nth, after)) = chosen {
@@ -450,7 +621,7 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
                 match frames.pop() {
                     None => break,
                     Some(Frame::Completed { op: i, before }) => {
-                        observe(&mut spent, observes(ops[i]), false);
+                        observers.update(needs[i], false);
                         state = before;
                         linearized[i] = false;
                         relink(&mut next, &mut prev, return_at[i]);
@@ -459,7 +630,7 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
                         mode = Mode::Walk(next[call_at[i]]);
                     }
                     Some(Frame::Crashed { nth, before, blocked }) => {
-                        observe(&mut spent, observes(ops[crashed[nth]]), false);
+                        observers.update(needs[crashed[nth]], false);
                         set_bit(&mut placed, nth, false);
                         state = before;
                         mode = Mode::Crashes { blocked, from: nth + 1 };
@@ -470,6 +641,7 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
     }
     // Not linearizable: report the window at the deepest point.
     let (_, blocked, state) = deepest;
+    let state = &states.list[state as usize];
     let mut window: Vec<usize> = blocked;
     window.sort_unstable_by_key(|&i| (ops[i].complete.unwrap_or(u64::MAX), i));
     window.dedup();
@@ -477,10 +649,11 @@ fn search(ops: &[&RegEvent], initial: Option<i64>, budget: u64) -> Verdict {
     let first = window.first().copied();
     let explanation = match first {
         Some(i) => format!(
-            "after every order the search could build, the register held {}; none of the concurrent operations ({}) can come next — in particular “{}” cannot happen at any moment between its start and its end",
-            state.map(|v| v.to_string()).unwrap_or_else(|| "nothing".into()),
-            window.iter().map(|&j| describe(&ops[j].op)).collect::<Vec<_>>().join(", "),
-            describe(&ops[i].op)
+            "after every order the search could build, {} held {}; none of the concurrent operations ({}) can come next — in particular “{}” cannot happen at any moment between its start and its end",
+            model.noun(),
+            model.describe_state(state),
+            window.iter().map(|&j| model.describe(&ops[j].op)).collect::<Vec<_>>().join(", "),
+            model.describe(&ops[i].op)
         ),
         None => "no operation can be placed first".into(),
     };

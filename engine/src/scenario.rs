@@ -376,6 +376,76 @@ pub struct Plan {
     pub topologies: TopologiesSpec,
 }
 
+/// The path (`workload.script[0].at`) of the JSON value at a 1-based line and column, as far
+/// as the text up to there shows it: found by scanning brackets, keys and commas, so that
+/// errors name the field without a path-tracking deserializer (which costs the page tens of KB
+/// of code monomorphised per type).
+pub fn json_path_at(text: &str, line: usize, column: usize) -> String {
+    enum Frame {
+        Object { key: Option<String>, expecting_key: bool },
+        Array { index: usize },
+    }
+    // Byte offset of the position: serde_json counts columns in bytes.
+    let mut offset = 0;
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == line {
+            offset += column.min(l.len());
+            break;
+        }
+        offset += l.len();
+    }
+    let bytes = &text.as_bytes()[..offset.min(text.len())];
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => stack.push(Frame::Object { key: None, expecting_key: true }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object { key, expecting_key }) => {
+                    *key = None;
+                    *expecting_key = true;
+                }
+                Some(Frame::Array { index }) => *index += 1,
+                None => {}
+            },
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Object { key, expecting_key }) = stack.last_mut() {
+                    if *expecting_key {
+                        let end = i.min(bytes.len());
+                        *key = Some(String::from_utf8_lossy(&bytes[start..end]).into_owned());
+                        *expecting_key = false;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object { key: Some(k), .. } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Frame::Object { key: None, .. } => {}
+            Frame::Array { index } => path.push_str(&format!("[{index}]")),
+        }
+    }
+    path
+}
+
 impl Scenario {
     /// Parses JSON, naming the field of any problem.
     pub fn from_json(text: &str) -> Result<Scenario, Problems> {
@@ -384,12 +454,24 @@ impl Scenario {
             p.push("", "scenario file is larger than 4 MB");
             return Err(p);
         }
-        let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        if let Some(first) = text.trim_start().chars().next().filter(|c| *c != '{') {
+            let line = text[..text.len() - text.trim_start().len()].matches('\n').count() + 1;
             let mut p = Problems::default();
-            let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            p.push(path, e.inner().to_string());
+            p.push("", format!("line {line}: a scenario is a JSON object ({{ … }}), not a value starting with {first:?}"));
+            return Err(p);
+        }
+        serde_json::from_str(text).map_err(|e| {
+            let mut p = Problems::default();
+            let message = e.to_string();
+            // serde_json ends its message with the position. For a value of the wrong shape the
+            // field's path says more; for broken syntax the position is what helps.
+            let message = match message.rfind(" at line ") {
+                Some(cut) if e.classify() == serde_json::error::Category::Data && e.line() > 0 => {
+                    message[..cut].to_string()
+                }
+                _ => message,
+            };
+            p.push(json_path_at(text, e.line(), e.column()), message);
             p
         })
     }
@@ -1125,6 +1207,30 @@ mod tests {
         assert!(err.contains("workload.sessions: 99 is out of range; allowed 1 to 32"), "{err}");
         assert!(err.contains("faults[0].fault"), "{err}");
         assert!(err.contains("workload.script[0].cl"), "{err}");
+    }
+
+    #[test]
+    fn errors_name_the_path_of_the_field_they_are_in() {
+        for (text, path) in [
+            (r#"{"workload": {"sesions": 3}}"#, "workload.sesions"),
+            (r#"{"seed": 1, "workload": {"sessions": "two"}}"#, "workload.sessions"),
+            (r#"{"workload": {"script": [{"at": "1s", "session": "c1", "op": "write x=1"}, {"at": "soon", "session": "c1", "op": "read x"}]}}"#, "workload.script[1].at"),
+            (r#"{"workload": {"script": [{"at": "1s", "op": "write x=1"}]}}"#, "workload.script[0]"),
+            ("{\n  \"duration\": \"5\",\n  \"seed\": 1\n}", "duration"),
+            (r#"{"topologies": {"leader_follower": {"nodes": 3, "mode": "eventually"}}}"#, "topologies.leader_follower.mode"),
+            (r#"{"network": {"latency": {"constant": {"ms": "x\"y"}}}}"#, "network.latency.constant.ms"),
+            (r#"{"network": {"latency": {"fixed": {"ms": 1}}}}"#, "network.latency.fixed"),
+        ] {
+            let problems = Scenario::from_json(text).unwrap_err();
+            let shown = problems.to_string();
+            assert!(shown.starts_with(&format!("{path}: ")), "{text}: {shown}");
+            assert!(!shown.contains(" at line "), "the position is replaced by the path: {shown}");
+        }
+        // Broken syntax keeps its position; a document that is not an object says so.
+        let shown = Scenario::from_json("{\n \"seed\": 1,\n \"name\": }").unwrap_err().to_string();
+        assert!(shown.contains("line 3"), "{shown}");
+        let shown = Scenario::from_json("\n [1, 2]").unwrap_err().to_string();
+        assert!(shown.contains("line 2: a scenario is a JSON object"), "{shown}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! hand-written Jepsen histories — so that the deep paths are reached. A failure prints the
 //! input that caused it. Runs a fixed number of inputs per generator from one seeded RNG.
 
-use replicascope_engine::jepsen::{check_imported, import_edn};
+use replicascope_engine::jepsen::{check_imported, check_model_edn, import_edn, Conventions, ModelKind};
 use replicascope_engine::rng::{SimRng, Stream};
 use replicascope_engine::scenario::Scenario;
 
@@ -24,6 +24,9 @@ const HISTORIES: &[&str] = &[
     "{:process 0, :type :invoke, :f :write, :value [:x 1]}\n{:process 0, :type :ok, :f :write, :value [:x 1]}\n{:process 1, :type :invoke, :f :read, :value [:x nil]}\n{:process 1, :type :ok, :f :read, :value [:x 1]}\n",
     "{:process 0 :type :invoke :f :cas :value [1 2]}\n{:process 0 :type :info :f :cas :value [1 2]}\n{:process 1 :type :invoke :f :read :value nil}\n{:process 1 :type :ok :f :read :value 2}\n",
     "{:type :invoke, :f :write, :value 3, :process 4, :time 100}\n{:type :fail, :f :write, :value 3, :process 4, :time 200}\n",
+    "{:process 0, :type :invoke, :f :append, :key \"0\", :value \"x 0 0 y\"}\n{:process 0, :type :ok, :f :append, :key \"0\", :value \"x 0 0 y\"}\n{:process 1, :type :invoke, :f :get, :key \"0\", :value nil}\n{:process 1, :type :ok, :f :get, :key \"0\", :value \"x 0 0 y\"}\n",
+    "[{:process 0, :type :invoke, :f :txn, :value [[:write :x 1] [:read :y nil]]}\n {:process 0, :type :ok, :f :txn, :value [[:write :x 1] [:read :y 2]]}]\n",
+    "({:process 0, :type :invoke, :f :acquire, :value nil}\n {:process 0, :type :info, :f :acquire, :value nil}\n {:process 1, :type :invoke, :f :release})\n",
 ];
 
 fn pick<'a>(rng: &mut SimRng, list: &[&'a str]) -> &'a str {
@@ -107,7 +110,8 @@ fn imported_histories_never_panic() {
         "{", "}", "[", "]", "(", ")", "#{", "#inst \"2020\"", ";comment\n", "\n", " ", ",", ":process", ":type",
         ":invoke", ":ok", ":fail", ":info", ":f", ":read", ":write", ":cas", ":value", "nil", "0", "1", "-1",
         "99999999999999999999", "\"s\"", "\\", "[:x 1]", "[1 2]", ":time", "1e5", "#_", "#jepsen.history.Op",
-        "#", "(\n", ")\n",
+        "#", "(\n", ")\n", ":get", ":put", ":append", ":key", ":txn", ":acquire", ":release",
+        "[[:read :x nil] [:write :y 2]]",
     ];
     let mut rng = SimRng::new(11, Stream::Workload);
     for case in 0..CASES {
@@ -125,6 +129,13 @@ fn imported_histories_never_panic() {
             Err(e) => assert!(e.contains("line"), "a refusal names the line: {e}"),
         });
         assert!(outcome.is_ok(), "case {case} panicked on:\n{text}");
+        for model in [ModelKind::Kv, ModelKind::MultiRegister, ModelKind::Mutex] {
+            let outcome = std::panic::catch_unwind(|| match check_model_edn(&text, model, Conventions::default(), 10_000) {
+                Ok(report) => assert!(report.operations <= text.len()),
+                Err(e) => assert!(e.contains("line"), "a refusal names the line: {e}"),
+            });
+            assert!(outcome.is_ok(), "case {case} panicked as a {} history on:\n{text}", model.name());
+        }
     }
 }
 

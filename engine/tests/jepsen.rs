@@ -2,7 +2,10 @@
 //! histories here are written for these tests, in the shapes Knossos' published corpus uses.
 
 use replicascope_engine::checker::AnomalyKind;
-use replicascope_engine::jepsen::{check_imported, import_edn, import_edn_with, Conventions, NilRead};
+use replicascope_engine::jepsen::{
+    check_imported, check_model_edn, import_edn, import_edn_with, Conventions, ModelKind, ModelReport, NilRead,
+};
+use replicascope_engine::linearizability::Verdict;
 
 const KNOSSOS: Conventions = Conventions { initial: Some(0), nil_read: NilRead::Any };
 
@@ -122,4 +125,112 @@ fn thousands_of_crashed_processes_fit_in_the_lanes_of_those_running_at_once() {
     at_once.push(']');
     let e = import_edn(&at_once).unwrap_err();
     assert!(e.contains("more than 256 live processes"), "{e}");
+}
+
+fn model_verdict(text: &str, model: ModelKind, c: Conventions) -> ModelReport {
+    check_model_edn(text, model, c, 1_000_000).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// Porcupine's key-value histories: one line per event, `:key` beside `:value`, strings.
+#[test]
+fn key_value_histories_in_porcupines_shape() {
+    let ok = r#"{:process 0, :type :invoke, :f :append, :key "0", :value "x 0 0 y"}
+{:process 1, :type :invoke, :f :append, :key "0", :value "x 1 0 y"}
+{:process 0, :type :ok, :f :append, :key "0", :value "x 0 0 y"}
+{:process 1, :type :ok, :f :append, :key "0", :value "x 1 0 y"}
+{:process 0, :type :invoke, :f :get, :key "0", :value nil}
+{:process 0, :type :ok, :f :get, :key "0", :value "x 1 0 yx 0 0 y"}
+{:process 1, :type :invoke, :f :get, :key "1", :value nil}
+{:process 1, :type :ok, :f :get, :key "1", :value ""}
+{:process 1, :type :invoke, :f :put, :key "1", :value "z"}
+{:process 1, :type :ok, :f :put, :key "1", :value "z"}
+{:process 0, :type :invoke, :f :append, :key "1", :value "w"}
+{:process 0, :type :info, :f :append, :key "1", :value "w"}
+{:process 1, :type :invoke, :f :get, :key "1", :value nil}
+{:process 1, :type :ok, :f :get, :key "1", :value "zw"}
+"#;
+    let report = model_verdict(ok, ModelKind::Kv, Conventions::default());
+    assert_eq!(report.linearizable, Some(true), "concurrent appends in either order, a crashed append seen: {report:#?}");
+    assert_eq!(report.linearizability.len(), 2, "checked key by key");
+    // One process appends twice, then reads back only the first: an append was lost.
+    let lost = r#"{:process 0, :type :invoke, :f :append, :key "7", :value "a"}
+{:process 0, :type :ok, :f :append, :key "7", :value "a"}
+{:process 0, :type :invoke, :f :append, :key "7", :value "b"}
+{:process 0, :type :ok, :f :append, :key "7", :value "b"}
+{:process 0, :type :invoke, :f :get, :key "7", :value nil}
+{:process 0, :type :ok, :f :get, :key "7", :value "a"}
+"#;
+    let report = model_verdict(lost, ModelKind::Kv, Conventions::default());
+    assert_eq!(report.linearizable, Some(false));
+    match &report.linearizability[0].1 {
+        Verdict::NotLinearizable { ops, explanation } => {
+            assert!(ops.contains(&5), "names the get by its invocation line: {ops:?}");
+            assert!(explanation.contains("get → \"a\""), "{explanation}");
+        }
+        v => panic!("{v:?}"),
+    }
+    // The register model refuses such a file with a pointer to --model.
+    let e = import_edn(lost).unwrap_err();
+    assert!(e.contains(":append is not a register operation") && e.contains("--model"), "{e}");
+    let e = check_model_edn("{:process 0, :type :invoke, :f :get, :value nil}", ModelKind::Kv, Conventions::default(), 10)
+        .unwrap_err();
+    assert!(e.contains("line 1") && e.contains(":key"), "{e}");
+}
+
+/// Knossos' multi-register: transactions over several registers; the invocation's reads are nil,
+/// the completion's carry the values read.
+#[test]
+fn multi_register_transactions_in_knossos_shape() {
+    let torn = "[{:process 0, :type :invoke, :f :txn, :value [[:write :x 1] [:write :y 1]]}
+ {:process 0, :type :ok, :f :txn, :value [[:write :x 1] [:write :y 1]]}
+ {:process 1, :type :invoke, :f :txn, :value [[:read :x nil] [:read :y nil]]}
+ {:process 1, :type :ok, :f :txn, :value [[:read :x 1] [:read :y 0]]}]";
+    // Registers start at 0 here: y read 0 after the transaction that wrote 1 completed.
+    let c = Conventions { initial: Some(0), nil_read: NilRead::Any };
+    let report = model_verdict(torn, ModelKind::MultiRegister, c);
+    assert_eq!(report.linearizable, Some(false), "{report:#?}");
+    let whole = torn.replace("[:read :y 0]", "[:read :y 1]");
+    assert_eq!(model_verdict(&whole, ModelKind::MultiRegister, c).linearizable, Some(true));
+    // A nil read step constrains nothing under Knossos' convention, and means "never written"
+    // under ReplicaScope's.
+    let nil = torn.replace("[:read :y 0]", "[:read :y nil]");
+    assert_eq!(model_verdict(&nil, ModelKind::MultiRegister, c).linearizable, Some(true));
+    assert_eq!(model_verdict(&nil, ModelKind::MultiRegister, Conventions::default()).linearizable, Some(false));
+    let e = check_model_edn(
+        "{:process 0, :type :invoke, :f :txn, :value [[:read :x]]}",
+        ModelKind::MultiRegister,
+        c,
+        10,
+    )
+    .unwrap_err();
+    assert!(e.contains("line 1") && e.contains("[:read k v]"), "{e}");
+}
+
+/// Knossos' mutex: two holders at once is the violation; a crashed acquire may or may not hold it.
+#[test]
+fn mutex_histories_in_knossos_shape() {
+    let two = "{:process 0, :type :invoke, :f :acquire, :value nil}
+{:process 0, :type :ok, :f :acquire, :value nil}
+{:process 1, :type :invoke, :f :acquire, :value nil}
+{:process 1, :type :ok, :f :acquire, :value nil}";
+    let report = model_verdict(two, ModelKind::Mutex, Conventions::default());
+    match &report.linearizability[0].1 {
+        Verdict::NotLinearizable { ops, explanation } => {
+            assert!(ops.contains(&3), "{ops:?}");
+            assert!(explanation.contains("held"), "{explanation}");
+        }
+        v => panic!("{v:?}"),
+    }
+    let handed_over = "{:process 0, :type :invoke, :f :acquire, :value nil}
+{:process 0, :type :ok, :f :acquire, :value nil}
+{:process 1, :type :invoke, :f :acquire, :value nil}
+{:process 0, :type :invoke, :f :release, :value nil}
+{:process 0, :type :info, :f :release, :value nil}
+{:process 1, :type :ok, :f :acquire, :value nil}";
+    assert_eq!(model_verdict(handed_over, ModelKind::Mutex, Conventions::default()).linearizable, Some(true));
+    let e = check_model_edn(two.replace(":acquire", ":lock").as_str(), ModelKind::Mutex, Conventions::default(), 10)
+        .unwrap_err();
+    assert!(e.contains(":lock is not a mutex operation"), "{e}");
+    assert_eq!(ModelKind::parse("cas-register"), Some(ModelKind::Register));
+    assert_eq!(ModelKind::parse("queue"), None);
 }
