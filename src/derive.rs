@@ -8,7 +8,8 @@ use replicascope_engine::metrics::{availability_between, availability_series, hi
 use replicascope_engine::model::{Endpoint, NodeId, OpId, OpResult};
 use replicascope_engine::network::DropReason;
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::{op_phrase, Names, Plan, TopologyKind};
+use replicascope_engine::scenario::Plan;
+use replicascope_engine::vocab::{op_phrase, Names, TopologyKind};
 use replicascope_engine::time::SimTime;
 use replicascope_engine::trace::{History, StepKind};
 use replicascope_engine::view::MsgKind;
@@ -347,7 +348,7 @@ pub fn fault_window(plan: &Plan) -> Option<(SimTime, SimTime)> {
 /// One row of the comparison table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
-    pub pane: replicascope_engine::scenario::TopologyKind,
+    pub pane: replicascope_engine::vocab::TopologyKind,
     pub write_p50: f64,
     pub write_p99: f64,
     pub read_p50: f64,
@@ -596,7 +597,7 @@ mod tests {
         assert!(pbs.iter().all(|s| s.points.last().unwrap().1 > 0.99), "every read is fresh given time");
         let ml = finished("lww-clock-skew");
         let (run, _) =
-            ml.iter().find(|(r, _)| r.kind() == replicascope_engine::scenario::TopologyKind::MultiLeader).unwrap();
+            ml.iter().find(|(r, _)| r.kind() == replicascope_engine::vocab::TopologyKind::MultiLeader).unwrap();
         let c = conflicts(run);
         assert!(!c.is_empty());
         let lost = c[0].1.discarded[0];

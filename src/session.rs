@@ -7,7 +7,8 @@ use replicascope_engine::link::{apply_override, decode, encode, LinkState, ViewO
 use replicascope_engine::metrics::{report, Report};
 use replicascope_engine::presets::{default_scenario, preset};
 use replicascope_engine::run::{AnyCursor, AnyRun, PaneView};
-use replicascope_engine::scenario::{Caption, Plan, Scenario, TopologyKind};
+use replicascope_engine::scenario::{Caption, Plan, Scenario};
+use replicascope_engine::vocab::TopologyKind;
 use replicascope_engine::time::SimTime;
 use replicascope_engine::trace::MsgRecord;
 use std::rc::Rc;

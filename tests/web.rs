@@ -149,7 +149,7 @@ impl LaneProbe {
     fn props(
         &self,
         view: &Shared<Feed<Rc<replicascope_engine::run::PaneView>>>,
-        pane: replicascope_engine::scenario::TopologyKind,
+        pane: replicascope_engine::vocab::TopologyKind,
         clock: &Shared<Clock>,
         live: bool,
     ) -> LanesProps {
@@ -403,7 +403,7 @@ async fn click(el: &Element) {
 async fn a_conflict_resolves_step_by_step_with_the_loser_struck_through() {
     use replicascope_app::app::views::{ConflictView, ConflictViewProps};
     let s = finished("lww-clock-skew");
-    let i = s.pane_index(replicascope_engine::scenario::TopologyKind::MultiLeader).unwrap();
+    let i = s.pane_index(replicascope_engine::vocab::TopologyKind::MultiLeader).unwrap();
     let (_, record) = replicascope_app::derive::conflicts(&s.panes[i].run).into_iter().next().expect("a conflict");
     let div = root();
     let props = ConflictViewProps {
@@ -515,7 +515,7 @@ async fn settings_emit_overrides() {
     let g = got.clone();
     let div = root();
     let props = SettingsProps {
-        kind: replicascope_engine::scenario::TopologyKind::LeaderFollower,
+        kind: replicascope_engine::vocab::TopologyKind::LeaderFollower,
         scenario: Rc::new(s.scenario.clone()),
         on_change: Callback::from(move |kv| g.borrow_mut().push(kv)),
     };
@@ -538,7 +538,7 @@ async fn settings_emit_overrides() {
     replicascope_engine::link::apply_override(&mut fenced, "lf.fencing", "true").unwrap();
     let div = root();
     let props = SettingsProps {
-        kind: replicascope_engine::scenario::TopologyKind::LeaderFollower,
+        kind: replicascope_engine::vocab::TopologyKind::LeaderFollower,
         scenario: Rc::new(fenced),
         on_change: Callback::noop(),
     };

@@ -232,7 +232,7 @@ pub enum Annotation {
 
 impl Annotation {
     /// One plain sentence for timelines and markers.
-    pub fn describe(&self, names: &crate::scenario::Names) -> String {
+    pub fn describe(&self, names: &crate::vocab::Names) -> String {
         use Annotation::*;
         let list = |v: &[NodeId]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
         match self {

@@ -7,11 +7,12 @@
 use crate::linearizability::{RegEvent, RegOp};
 use crate::rng::{SimRng, Stream};
 use crate::run::AnyRun;
-use crate::scenario::{GeneratorSpec, Scenario, TopologyKind};
+use crate::scenario::{GeneratorSpec, Scenario};
 use crate::time::Duration;
 use crate::topology::leader_follower::LfConfig;
 use crate::topology::leaderless::LlConfig;
 use crate::topology::multi_leader::MlConfig;
+use crate::vocab::TopologyKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -246,8 +247,11 @@ pub fn with_stale_read(history: &mut [(u32, RegEvent)]) -> Option<u64> {
             let same = |k: &u32| k == key;
             // Every writer of x invoked before the read ends must have completed, and before some
             // completed write of another value that itself completed before the read began.
-            let writers: Vec<&RegEvent> =
-                history.iter().filter(|(k, e)| same(k) && writes(e, x) && e.invoke < read_end).map(|(_, e)| e).collect();
+            let writers: Vec<&RegEvent> = history
+                .iter()
+                .filter(|(k, e)| same(k) && writes(e, x) && e.invoke < read_end)
+                .map(|(_, e)| e)
+                .collect();
             if writers.is_empty() || writers.iter().any(|w| w.complete.is_none()) {
                 continue;
             }

@@ -12,9 +12,9 @@
 
 use crate::annotate::Annotation;
 use crate::model::{ClientId, NodeId, Op, OpId, OpRecord, OpResult, ReadValue, Sym};
-use crate::scenario::Names;
 use crate::time::{human_duration, SimTime};
 use crate::trace::{History, Noted, Sample, Trace};
+use crate::vocab::Names;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -497,7 +497,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
     let describe = |rec: &OpRecord| match &rec.op {
         Op::Write { key, value } | Op::Bulk { key, value, .. } => format!("{} = {value}", name(names, *key)),
         Op::Increment { key, by } => format!("{} {by:+}", name(names, *key)),
-        other => names.map(|n| crate::scenario::op_phrase(other, n)).unwrap_or_else(|| "an update".into()),
+        other => names.map(|n| crate::vocab::op_phrase(other, n)).unwrap_or_else(|| "an update".into()),
     };
     // Leader-follower: a promotion makes the new leader's log the history. An acknowledged write
     // of an older epoch that it does not hold is lost at that moment (or, acknowledged later by
@@ -674,7 +674,10 @@ fn conflict_loss(
     use crate::time::human_duration;
     if !c.overwrite {
         // Two different things that collided (two rows given one id): not an overwrite.
-        return format!("{} on different leaders (a duplicate primary key), and {}: this one was discarded", c.comparison, c.result);
+        return format!(
+            "{} on different leaders (a duplicate primary key), and {}: this one was discarded",
+            c.comparison, c.result
+        );
     }
     let winner = c.kept.first().and_then(|i| c.versions.get(*i as usize));
     let loser = c

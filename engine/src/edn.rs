@@ -130,7 +130,7 @@ impl<'a> Reader<'a> {
                 self.pos += 1;
                 let tag = self.token();
                 if tag.is_empty() || !tag.as_bytes()[0].is_ascii_alphabetic() {
-                    return self.err(format!("\"#{}\" is not a tag (write #name value)", crate::scenario::truncate(&tag)));
+                    return self.err(format!("\"#{}\" is not a tag (write #name value)", crate::vocab::truncate(&tag)));
                 }
                 let value = self.value(depth + 1)?;
                 Ok(Edn::Tagged(tag, Box::new(value)))
@@ -163,7 +163,7 @@ impl<'a> Reader<'a> {
                             } else if let Ok(f) = num.parse::<f64>() {
                                 Edn::Float(f)
                             } else {
-                                return self.err(format!("\"{}\" is not a number", crate::scenario::truncate(&t)));
+                                return self.err(format!("\"{}\" is not a number", crate::vocab::truncate(&t)));
                             }
                         } else {
                             Edn::Symbol(t)

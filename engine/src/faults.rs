@@ -6,8 +6,8 @@
 
 use crate::model::{parse_endpoint, ClientId, Endpoint, MsgId, NodeId};
 use crate::protocol::Control;
-use crate::scenario::{truncate, TopologyKind};
 use crate::time::{format_duration, parse_duration};
+use crate::vocab::{truncate, TopologyKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -323,10 +323,10 @@ pub enum Action {
 }
 
 /// Parses an intervention: a fault phrase, or `"c1: write x=5"`.
-pub fn parse_action(text: &str, names: &mut crate::scenario::Names) -> Result<Action, String> {
+pub fn parse_action(text: &str, names: &mut crate::vocab::Names) -> Result<Action, String> {
     if let Some((who, op)) = text.split_once(':') {
         if let Some(Endpoint::Client(c)) = parse_endpoint(who) {
-            let op = crate::scenario::parse_op(op.trim(), names)?;
+            let op = crate::vocab::parse_op(op.trim(), names)?;
             return Ok(Action::ClientOp { session: c, op });
         }
     }

@@ -42,8 +42,10 @@ pub fn digests() -> Vec<(String, String, u64, String)> {
     for id in PRESETS {
         cases.push((format!("preset {id}"), crate::presets::preset(id).expect("pinned presets parse")));
     }
-    let interventions: Vec<crate::faults::Intervention> =
-        INTERVENTIONS.iter().map(|(at, action)| crate::faults::Intervention { at: *at, action: action.to_string() }).collect();
+    let interventions: Vec<crate::faults::Intervention> = INTERVENTIONS
+        .iter()
+        .map(|(at, action)| crate::faults::Intervention { at: *at, action: action.to_string() })
+        .collect();
     for (name, base) in cases {
         for seed in [1u64, 2, 3] {
             let mut s = base.clone();

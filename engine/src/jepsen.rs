@@ -15,8 +15,8 @@ use crate::checker::{check, Anomaly, AnomalyKind, Facts};
 use crate::edn::{read_history, write, Edn};
 use crate::linearizability::{check_with_budget, RegEvent, RegOp, Verdict};
 use crate::model::{ClientId, Op, OpId, OpRecord, OpResult, ReadValue, Seen, Sym};
-use crate::scenario::Names;
 use crate::trace::History;
+use crate::vocab::Names;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -85,7 +85,7 @@ fn int_or_nil(v: &Edn) -> Result<Option<i64>, String> {
     match v {
         Edn::Nil => Ok(None),
         Edn::Int(i) => Ok(Some(*i)),
-        other => Err(format!("expected an integer or nil, found {}", crate::scenario::truncate(&write(other)))),
+        other => Err(format!("expected an integer or nil, found {}", crate::vocab::truncate(&write(other)))),
     }
 }
 
@@ -175,7 +175,10 @@ fn pair_operations(text: &str) -> Result<PairedHistory, String> {
             }
             None => return Err(at("missing :process")),
         };
-        let ty = form.get("type").and_then(|t| t.keyword()).ok_or_else(|| at("missing :type (:invoke, :ok, :fail or :info)"))?;
+        let ty = form
+            .get("type")
+            .and_then(|t| t.keyword())
+            .ok_or_else(|| at("missing :type (:invoke, :ok, :fail or :info)"))?;
         let f = form.get("f").and_then(|f| f.keyword()).ok_or_else(|| at("missing :f"))?.to_string();
         let time = match form.get("time") {
             Some(Edn::Int(t)) if *t >= 0 => *t as u64 / 1000,
@@ -185,7 +188,9 @@ fn pair_operations(text: &str) -> Result<PairedHistory, String> {
         let outcome = match ty {
             "invoke" => {
                 if open.contains_key(&process) {
-                    return Err(at(&format!("process {process} invokes again before its previous operation completed")));
+                    return Err(at(&format!(
+                        "process {process} invokes again before its previous operation completed"
+                    )));
                 }
                 open.insert(
                     process,
@@ -209,7 +214,7 @@ fn pair_operations(text: &str) -> Result<PairedHistory, String> {
             other => {
                 return Err(at(&format!(
                     ":type :{} is not :invoke, :ok, :fail or :info",
-                    crate::scenario::truncate(other)
+                    crate::vocab::truncate(other)
                 )))
             }
         };
@@ -281,7 +286,7 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
                 return Err(format!(
                     "line {}: :f :{} is not a register operation (read, write, cas); for other objects see --model",
                     p.line,
-                    crate::scenario::truncate(other)
+                    crate::vocab::truncate(other)
                 ))
             }
         };
@@ -303,7 +308,7 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
                 )));
             }
         }
-        let key_text = crate::scenario::truncate(&key_name(&key_edn)).replace('…', "");
+        let key_text = crate::vocab::truncate(&key_name(&key_edn)).replace('…', "");
         let key = match interned.get(&key_text) {
             Some(k) => *k,
             None => {
@@ -345,7 +350,9 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
                         (next_lane - 1) as u8
                     }
                     None => {
-                        return Err(at("more than 256 live processes (a process keeps its lane until it crashes with :info)"))
+                        return Err(at(
+                            "more than 256 live processes (a process keeps its lane until it crashes with :info)",
+                        ))
                     }
                 };
                 sessions.insert(p.process, ClientId(lane));
@@ -378,7 +385,9 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
                     nil_reads += 1;
                 }
                 let result = match p.outcome {
-                    Outcome::Ok if unconstrained => OpResult::Info("read nil: matches any value (--nil-read any)".into()),
+                    Outcome::Ok if unconstrained => {
+                        OpResult::Info("read nil: matches any value (--nil-read any)".into())
+                    }
                     Outcome::Ok => OpResult::Read(ReadValue::Register(
                         v.map(|v| vec![Seen { write: u32::MAX, value: v }]).unwrap_or_default(),
                     )),
@@ -717,12 +726,17 @@ fn string_value(v: &Edn, what: &str) -> Result<String, String> {
     match v {
         Edn::Str(s) => Ok(s.clone()),
         Edn::Int(i) => Ok(i.to_string()),
-        other => Err(format!("{what} must be a string, found {}", crate::scenario::truncate(&write(other)))),
+        other => Err(format!("{what} must be a string, found {}", crate::vocab::truncate(&write(other)))),
     }
 }
 
 /// Checks a history file against `model` (not the register: see [`import_edn_with`]).
-pub fn check_model_edn(text: &str, model: ModelKind, conventions: Conventions, budget: u64) -> Result<ModelReport, String> {
+pub fn check_model_edn(
+    text: &str,
+    model: ModelKind,
+    conventions: Conventions,
+    budget: u64,
+) -> Result<ModelReport, String> {
     use crate::linearizability::{check_model, Event};
     use crate::models::{KvKey, KvOp, Micro, MultiRegister, Mutex, MutexOp, Txn};
     let paired = pair_operations(text)?;
@@ -734,7 +748,7 @@ pub fn check_model_edn(text: &str, model: ModelKind, conventions: Conventions, b
             Err(format!(
                 "line {}: :f :{} is not a {} operation ({})",
                 p.line,
-                crate::scenario::truncate(&p.f),
+                crate::vocab::truncate(&p.f),
                 model.name(),
                 allowed.join(", ")
             ))
@@ -774,8 +788,9 @@ pub fn check_model_edn(text: &str, model: ModelKind, conventions: Conventions, b
                         }
                     }
                     f => {
-                        let v = string_value(p.invocation.get("value").unwrap_or(&Edn::Nil), &format!("a {f}'s :value"))
-                            .map_err(|e| format!("line {}: {e}", p.line))?;
+                        let v =
+                            string_value(p.invocation.get("value").unwrap_or(&Edn::Nil), &format!("a {f}'s :value"))
+                                .map_err(|e| format!("line {}: {e}", p.line))?;
                         if f == "put" {
                             KvOp::Put(v)
                         } else {
@@ -838,7 +853,8 @@ pub fn check_model_edn(text: &str, model: ModelKind, conventions: Conventions, b
                 events.push(Event { id, op: Txn(micros), invoke, complete });
             }
             if nil_steps > 0 {
-                notes.push(format!("{nil_steps} read step(s) returned nil: with --nil-read any they constrain nothing"));
+                notes
+                    .push(format!("{nil_steps} read step(s) returned nil: with --nil-read any they constrain nothing"));
             }
             if let Some(v) = conventions.initial {
                 notes.push(format!("every register starts at {v} (--initial)"));

@@ -386,8 +386,7 @@ fn search<M: Model>(model: &M, ops: &[&Event<M::Op>], initial: M::State, budget:
         }
     }
     entries.sort_unstable();
-    let list: Vec<Entry> =
-        entries.iter().map(|&(at, is_return, op)| Entry { op, is_call: !is_return, at }).collect();
+    let list: Vec<Entry> = entries.iter().map(|&(at, is_return, op)| Entry { op, is_call: !is_return, at }).collect();
     let returns_total = list.len() / 2;
     if returns_total == 0 {
         return Verdict::Linearizable; // only crashed operations: none need happen
@@ -443,8 +442,12 @@ fn search<M: Model>(model: &M, ops: &[&Event<M::Op>], initial: M::State, budget:
     let crash_sets: Vec<Option<u32>> = crashed.iter().map(|&i| model.sets(&ops[i].op).map(|s| states.id(&s))).collect();
     let known = states.list.len();
     let crash_words = crashed.len().div_ceil(64);
-    let mut observers =
-        Observers { exactly: vec![0; known], other: 0, crashes_setting: vec![Vec::new(); known], spent: vec![0u64; crash_words] };
+    let mut observers = Observers {
+        exactly: vec![0; known],
+        other: 0,
+        crashes_setting: vec![Vec::new(); known],
+        spent: vec![0u64; crash_words],
+    };
     for need in &needs {
         match *need {
             Needs::Exactly(s) => observers.exactly[s as usize] += 1,

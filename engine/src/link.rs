@@ -15,8 +15,9 @@
 //! scenario does). Text fields end up as text in the page, never as markup or URLs.
 
 use crate::faults::Intervention;
-use crate::scenario::{truncate, Scenario, TopologyKind};
+use crate::scenario::Scenario;
 use crate::time::{format_duration, parse_duration};
+use crate::vocab::{truncate, TopologyKind};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
@@ -88,23 +89,6 @@ struct Compact {
     interventions: Vec<(TopologyKind, u64, String)>,
 }
 
-fn pane_code(k: TopologyKind) -> &'static str {
-    match k {
-        TopologyKind::LeaderFollower => "lf",
-        TopologyKind::MultiLeader => "ml",
-        TopologyKind::Leaderless => "ll",
-    }
-}
-
-pub fn pane_from_code(s: &str) -> Option<TopologyKind> {
-    match s {
-        "lf" => Some(TopologyKind::LeaderFollower),
-        "ml" => Some(TopologyKind::MultiLeader),
-        "ll" => Some(TopologyKind::Leaderless),
-        _ => TopologyKind::parse(s),
-    }
-}
-
 /// Percent-encodes everything but unreserved characters (and a few that read well in links).
 pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -149,7 +133,8 @@ pub fn percent_decode(s: &str) -> Result<String, String> {
 pub fn apply_override(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
     use serde_json::Value;
     let (pane, field) = key.split_once('.').ok_or_else(|| format!("\"{}\" is not a setting", truncate(key)))?;
-    let kind = pane_from_code(pane).ok_or_else(|| format!("\"{}\" is not a pane (lf, ml, ll)", truncate(pane)))?;
+    let kind =
+        TopologyKind::from_code(pane).ok_or_else(|| format!("\"{}\" is not a pane (lf, ml, ll)", truncate(pane)))?;
     // Values are JSON scalars when they parse as such (numbers, booleans, null), strings otherwise.
     let parsed: Value = match serde_json::from_str::<Value>(value) {
         Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
@@ -197,7 +182,7 @@ pub fn encode(state: &LinkState, preset_scenario: &dyn Fn(&str) -> Option<Scenar
         }
     }
     for (k, i) in &state.interventions {
-        parts.push(format!("i={}@{}@{}", pane_code(*k), format_duration(i.at), percent_encode(&i.action)));
+        parts.push(format!("i={}@{}@{}", k.code(), format_duration(i.at), percent_encode(&i.action)));
     }
     if state.time > 0 {
         parts.push(format!("t={}", format_duration(state.time)));
@@ -207,7 +192,7 @@ pub fn encode(state: &LinkState, preset_scenario: &dyn Fn(&str) -> Option<Scenar
     }
     if !state.hidden.is_empty() {
         let shown: Vec<&str> =
-            state.scenario.kinds().into_iter().filter(|k| !state.hidden.contains(k)).map(pane_code).collect();
+            state.scenario.kinds().into_iter().filter(|k| !state.hidden.contains(k)).map(TopologyKind::code).collect();
         parts.push(format!("panes={}", shown.join(",")));
     }
     let v = &state.view;
@@ -339,7 +324,7 @@ pub fn decode(
             problems.push(format!("Ignored the change \"{}\": write it as pane@time@action.", truncate(v)));
             continue;
         };
-        let Some(kind) = pane_from_code(pane) else {
+        let Some(kind) = TopologyKind::from_code(pane) else {
             problems.push(format!("Ignored the change \"{}\": \"{}\" is not a pane.", truncate(v), truncate(pane)));
             continue;
         };
@@ -406,7 +391,7 @@ pub fn decode(
         }
     }
     if let Some(p) = get("panes") {
-        let shown: Vec<TopologyKind> = p.split(',').filter_map(pane_from_code).collect();
+        let shown: Vec<TopologyKind> = p.split(',').filter_map(TopologyKind::from_code).collect();
         if shown.is_empty() {
             problems.push(format!("Ignored panes=\"{}\": name lf, ml or ll.", truncate(p)));
         } else {

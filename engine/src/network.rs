@@ -5,10 +5,24 @@
 //! flight catches it). Latency = the kind's distribution (or the base one) + the cross-region
 //! cost + any slow-link extra, scaled by the message's size for very large payloads.
 
+use crate::dist::Dist;
 use crate::model::Endpoint;
 use crate::rng::SimRng;
-use crate::scenario::NetworkPlan;
 use crate::view::MsgKind;
+use std::collections::BTreeMap;
+
+/// The network as the engine uses it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkPlan {
+    pub latency: Dist,
+    pub client_latency: Dist,
+    pub region_names: Vec<String>,
+    /// Extra one-way microseconds between regions.
+    pub region_latency_us: Vec<Vec<u64>>,
+    pub by_kind: BTreeMap<crate::view::MsgKind, Dist>,
+    pub drop: f64,
+    pub disk: Dist,
+}
 
 #[derive(Clone, Debug)]
 pub struct Network {

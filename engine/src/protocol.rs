@@ -278,7 +278,7 @@ pub trait Protocol: Clone + Debug + 'static {
     fn client_abandon(&self, _client: &mut Self::Client, _op: OpId) {}
 
     /// What the diagram shows of one node.
-    fn node_view(&self, node: &Self::Node, id: NodeId, names: &crate::scenario::Names) -> NodeView;
+    fn node_view(&self, node: &Self::Node, id: NodeId, names: &crate::vocab::Names) -> NodeView;
     /// An omniscient look at the whole cluster, for metrics and explanations (lag, leaders,
     /// divergence). Never used to make protocol decisions.
     fn observe(&self, nodes: &[&Self::Node], up: &[bool], now: SimTime) -> Observation;

@@ -11,7 +11,7 @@
 use crate::faults::{parse_action, Action, Intervention};
 use crate::model::{ClientId, Endpoint, NodeId};
 use crate::protocol::Protocol;
-use crate::scenario::{placement_indices, Plan, TopologyKind};
+use crate::scenario::{placement_indices, Plan};
 use crate::sim::Sim;
 use crate::time::SimTime;
 use crate::topology::leader_follower::LeaderFollower;
@@ -19,6 +19,7 @@ use crate::topology::leaderless::Leaderless;
 use crate::topology::multi_leader::MultiLeader;
 use crate::trace::{Mark, MsgRecord, Trace};
 use crate::view::{Liveness, NodeView, Observation};
+use crate::vocab::{key_kinds, TopologyKind};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -155,7 +156,7 @@ impl<P: Protocol> Run<P> {
             if names != self.head.plan().names {
                 return Err(format!(
                     "\"{}\" names a key this scenario does not have",
-                    crate::scenario::truncate(&i.action)
+                    crate::vocab::truncate(&i.action)
                 ));
             }
             check_action(&a, self.head.cluster.nodes, self.head.plan().sessions)?;
@@ -427,12 +428,12 @@ impl AnyRun {
                         None => leaders[i],
                     })
                     .collect();
-                AnyRun::MultiLeader(Run::new(MultiLeader::new(c, &plan), plan, place))
+                AnyRun::MultiLeader(Run::new(MultiLeader::new(c, &plan.names, key_kinds(&plan.ops)), plan, place))
             }
             TopologyKind::Leaderless => {
                 let c = t.leaderless?;
                 let place = placement_indices(&c.placement, c.nodes as usize, &regions);
-                AnyRun::Leaderless(Run::new(Leaderless::new(c, &plan, &place), plan, place))
+                AnyRun::Leaderless(Run::new(Leaderless::new(c, &plan.names, key_kinds(&plan.ops), &place), plan, place))
             }
         })
     }

@@ -13,26 +13,18 @@
 use crate::dist::Dist;
 use crate::faults::{parse_fault, Fault};
 use crate::model::{ClientId, ClientOp, ConsistencyLevel, NodeId, Op, OpId, Sym};
+use crate::network::NetworkPlan;
 use crate::rng::{SimRng, Stream};
 use crate::time::{Duration, SimTime, MICROS_PER_S};
 use crate::topology::leader_follower::LfConfig;
 use crate::topology::leaderless::LlConfig;
 use crate::topology::multi_leader::MlConfig;
 use crate::validate::{join, Problems, Validate};
+use crate::vocab::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const SCENARIO_VERSION: u32 = 1;
-pub const MAX_NODES: usize = 16;
-pub const MAX_SESSIONS: usize = 32;
-pub const MAX_OPS: u64 = 100_000;
-pub const MAX_FAULTS: usize = 1_000;
-pub const MAX_DURATION: u64 = 600 * MICROS_PER_S;
-pub const MAX_NAMES: usize = 64;
-pub const MAX_NAME_LEN: usize = 32;
-pub const MAX_TEXT: usize = 600;
-pub const MAX_CAPTIONS: usize = 64;
-pub const MAX_REGIONS: usize = 6;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -246,7 +238,7 @@ impl Scenario {
     /// The current value of a setting (`lf.fencing`) as link text (`true`, `async`, `2s`).
     pub fn setting(&self, key: &str) -> Option<String> {
         let (pane, field) = key.split_once('.')?;
-        let kind = crate::link::pane_from_code(pane)?;
+        let kind = TopologyKind::from_code(pane)?;
         let tops = serde_json::to_value(&self.topologies).ok()?;
         let v = tops.get(kind.name())?.get(field)?;
         Some(match v {
@@ -275,90 +267,6 @@ fn parse_condition(s: &str) -> Result<(&str, bool, &str), String> {
         }
     };
     Ok((key.trim(), negated, value.trim()))
-}
-
-/// The interned names of a scenario (keys, set elements, tables).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Names {
-    pub names: Vec<String>,
-}
-
-impl Names {
-    pub fn get(&self, s: Sym) -> &str {
-        self.names.get(s.0 as usize).map(String::as_str).unwrap_or("?")
-    }
-    pub fn lookup(&self, name: &str) -> Option<Sym> {
-        self.names.iter().position(|n| n == name).map(|i| Sym(i as u16))
-    }
-    pub fn intern(&mut self, name: &str) -> Result<Sym, String> {
-        self.intern_up_to(name, MAX_NAMES)
-    }
-
-    /// Like `intern`, with another bound (an imported history may name many more keys than a
-    /// scenario; a `Sym` holds at most 65,536).
-    pub fn intern_up_to(&mut self, name: &str, max: usize) -> Result<Sym, String> {
-        if let Some(s) = self.lookup(name) {
-            return Ok(s);
-        }
-        let max = max.min(u16::MAX as usize + 1);
-        if self.names.len() >= max {
-            return Err(format!("too many distinct names (at most {max})"));
-        }
-        self.names.push(name.to_string());
-        Ok(Sym((self.names.len() - 1) as u16))
-    }
-}
-
-/// Which topology a pane runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TopologyKind {
-    LeaderFollower,
-    MultiLeader,
-    Leaderless,
-}
-
-impl TopologyKind {
-    pub const ALL: [TopologyKind; 3] =
-        [TopologyKind::LeaderFollower, TopologyKind::MultiLeader, TopologyKind::Leaderless];
-    pub fn name(self) -> &'static str {
-        match self {
-            TopologyKind::LeaderFollower => "leader_follower",
-            TopologyKind::MultiLeader => "multi_leader",
-            TopologyKind::Leaderless => "leaderless",
-        }
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            TopologyKind::LeaderFollower => "Leader-follower",
-            TopologyKind::MultiLeader => "Multi-leader",
-            TopologyKind::Leaderless => "Leaderless",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.name() == s)
-    }
-}
-
-/// An operation placed in time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScheduledOp {
-    pub at: SimTime,
-    pub session: ClientId,
-    pub op: ClientOp,
-}
-
-/// The network as the engine uses it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NetworkPlan {
-    pub latency: Dist,
-    pub client_latency: Dist,
-    pub region_names: Vec<String>,
-    /// Extra one-way microseconds between regions.
-    pub region_latency_us: Vec<Vec<u64>>,
-    pub by_kind: BTreeMap<crate::view::MsgKind, Dist>,
-    pub drop: f64,
-    pub disk: Dist,
 }
 
 /// A validated scenario, ready to run.
@@ -457,7 +365,10 @@ impl Scenario {
         if let Some(first) = text.trim_start().chars().next().filter(|c| *c != '{') {
             let line = text[..text.len() - text.trim_start().len()].matches('\n').count() + 1;
             let mut p = Problems::default();
-            p.push("", format!("line {line}: a scenario is a JSON object ({{ … }}), not a value starting with {first:?}"));
+            p.push(
+                "",
+                format!("line {line}: a scenario is a JSON object ({{ … }}), not a value starting with {first:?}"),
+            );
             return Err(p);
         }
         serde_json::from_str(text).map_err(|e| {
@@ -889,152 +800,6 @@ fn text_field(p: &mut Problems, path: &str, s: &str, max: usize) {
     }
 }
 
-/// Shortens untrusted text before quoting it back in a message.
-pub fn truncate(s: &str) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(24).collect();
-    if s.chars().count() > 24 {
-        out.push('…');
-    }
-    out
-}
-
-pub fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_NAME_LEN
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
-}
-
-/// Parses an operation phrase: `read x`, `write x=5`, `write x 5`, `bulk x=5 rows=1000`,
-/// `incr likes`, `incr likes 3`, `decr likes 2`, `add cart milk`, `remove cart milk`,
-/// `insert orders`, `delete_all`.
-pub fn parse_op(text: &str, names: &mut Names) -> Result<Op, String> {
-    if text.len() > 120 {
-        return Err("operation text is longer than 120 characters".into());
-    }
-    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == '=').filter(|w| !w.is_empty()).collect();
-    let verb = words.first().copied().unwrap_or("");
-    let name = |i: usize, what: &str, names: &mut Names| -> Result<Sym, String> {
-        let w = words.get(i).ok_or_else(|| format!("\"{verb}\" needs a {what}"))?;
-        if !valid_name(w) {
-            return Err(format!("\"{}\" is not a valid {what} name (1–32 letters, digits, _ - . :)", truncate(w)));
-        }
-        names.intern(w)
-    };
-    let int = |i: usize, what: &str| -> Result<i64, String> {
-        let w = words.get(i).ok_or_else(|| format!("\"{verb}\" needs a {what}"))?;
-        let v: i64 = w.parse().map_err(|_| format!("\"{}\" is not a whole number", truncate(w)))?;
-        if v.unsigned_abs() > 1_000_000_000_000 {
-            return Err(format!("{what} {v} is out of range (±10^12)"));
-        }
-        Ok(v)
-    };
-    let arity = |n: usize| -> Result<(), String> {
-        if words.len() > n {
-            Err(format!("unexpected \"{}\" after \"{verb}\"", truncate(words[n])))
-        } else {
-            Ok(())
-        }
-    };
-    let op = match verb {
-        "read" | "get" => {
-            arity(2)?;
-            Op::Read { key: name(1, "key", names)? }
-        }
-        "write" | "set" | "put" => {
-            arity(3)?;
-            Op::Write { key: name(1, "key", names)?, value: int(2, "value")? }
-        }
-        "bulk" => {
-            let key = name(1, "key", names)?;
-            let value = int(2, "value")?;
-            if words.get(3) != Some(&"rows") {
-                return Err("write bulk as \"bulk KEY=VALUE rows=N\"".into());
-            }
-            let rows = int(4, "rows")?;
-            arity(5)?;
-            if !(1..=10_000_000).contains(&rows) {
-                return Err(format!("rows {rows} is out of range; allowed 1 to 10000000"));
-            }
-            Op::Bulk { key, value, rows: rows as u32 }
-        }
-        "incr" | "decr" => {
-            arity(3)?;
-            let key = name(1, "key", names)?;
-            let by = if words.len() > 2 { int(2, "amount")? } else { 1 };
-            Op::Increment { key, by: if verb == "decr" { -by } else { by } }
-        }
-        "add" => {
-            arity(3)?;
-            Op::SetAdd { key: name(1, "key", names)?, elem: name(2, "element", names)? }
-        }
-        "remove" => {
-            arity(3)?;
-            Op::SetRemove { key: name(1, "key", names)?, elem: name(2, "element", names)? }
-        }
-        "insert" => {
-            arity(2)?;
-            Op::Insert { table: name(1, "table", names)? }
-        }
-        "delete_all" => {
-            arity(1)?;
-            Op::DeleteAll
-        }
-        "" => return Err("empty operation".into()),
-        other => {
-            return Err(format!(
-                "unknown operation \"{}\"; use read, write, bulk, incr, decr, add, remove, insert or delete_all",
-                truncate(other)
-            ))
-        }
-    };
-    Ok(op)
-}
-
-/// Formats an operation back into its phrase.
-pub fn op_phrase(op: &Op, names: &Names) -> String {
-    match op {
-        Op::Read { key } => format!("read {}", names.get(*key)),
-        Op::Write { key, value } => format!("write {}={value}", names.get(*key)),
-        Op::Bulk { key, value, rows } => format!("bulk {}={value} rows={rows}", names.get(*key)),
-        Op::Increment { key, by } if *by < 0 => format!("decr {} {}", names.get(*key), -by),
-        Op::Increment { key, by } => format!("incr {} {by}", names.get(*key)),
-        Op::SetAdd { key, elem } => format!("add {} {}", names.get(*key), names.get(*elem)),
-        Op::SetRemove { key, elem } => format!("remove {} {}", names.get(*key), names.get(*elem)),
-        Op::Insert { table } => format!("insert {}", names.get(*table)),
-        Op::DeleteAll => "delete_all".into(),
-    }
-}
-
-/// The kind of data a key holds, inferred from the operations that touch it.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum KeyKind {
-    Register,
-    Counter,
-    Set,
-    Table,
-}
-
-impl KeyKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            KeyKind::Register => "register",
-            KeyKind::Counter => "counter",
-            KeyKind::Set => "set",
-            KeyKind::Table => "table",
-        }
-    }
-}
-
-pub fn key_kind(op: &Op) -> Option<KeyKind> {
-    match op {
-        Op::Write { .. } | Op::Bulk { .. } => Some(KeyKind::Register),
-        Op::Increment { .. } => Some(KeyKind::Counter),
-        Op::SetAdd { .. } | Op::SetRemove { .. } => Some(KeyKind::Set),
-        Op::Insert { .. } => Some(KeyKind::Table),
-        Op::Read { .. } | Op::DeleteAll => None,
-    }
-}
-
 fn check_key_kinds(ops: &[(SimTime, ClientId, Op, Option<ConsistencyLevel>)], names: &Names, p: &mut Problems) {
     let mut kinds: BTreeMap<Sym, KeyKind> = BTreeMap::new();
     for (_, _, op, _) in ops {
@@ -1053,17 +818,6 @@ fn check_key_kinds(ops: &[(SimTime, ClientId, Op, Option<ConsistencyLevel>)], na
             }
         }
     }
-}
-
-/// Key kinds of a plan's operations (registers where nothing but reads touch a key).
-pub fn key_kinds(ops: &[ScheduledOp]) -> BTreeMap<Sym, KeyKind> {
-    let mut kinds = BTreeMap::new();
-    for s in ops {
-        if let (Some(k), Some(kind)) = (s.op.op.key(), key_kind(&s.op.op)) {
-            kinds.entry(k).or_insert(kind);
-        }
-    }
-    kinds
 }
 
 impl Validate for GeneratorSpec {
@@ -1214,10 +968,16 @@ mod tests {
         for (text, path) in [
             (r#"{"workload": {"sesions": 3}}"#, "workload.sesions"),
             (r#"{"seed": 1, "workload": {"sessions": "two"}}"#, "workload.sessions"),
-            (r#"{"workload": {"script": [{"at": "1s", "session": "c1", "op": "write x=1"}, {"at": "soon", "session": "c1", "op": "read x"}]}}"#, "workload.script[1].at"),
+            (
+                r#"{"workload": {"script": [{"at": "1s", "session": "c1", "op": "write x=1"}, {"at": "soon", "session": "c1", "op": "read x"}]}}"#,
+                "workload.script[1].at",
+            ),
             (r#"{"workload": {"script": [{"at": "1s", "op": "write x=1"}]}}"#, "workload.script[0]"),
             ("{\n  \"duration\": \"5\",\n  \"seed\": 1\n}", "duration"),
-            (r#"{"topologies": {"leader_follower": {"nodes": 3, "mode": "eventually"}}}"#, "topologies.leader_follower.mode"),
+            (
+                r#"{"topologies": {"leader_follower": {"nodes": 3, "mode": "eventually"}}}"#,
+                "topologies.leader_follower.mode",
+            ),
             (r#"{"network": {"latency": {"constant": {"ms": "x\"y"}}}}"#, "network.latency.constant.ms"),
             (r#"{"network": {"latency": {"fixed": {"ms": 1}}}}"#, "network.latency.fixed"),
         ] {

@@ -14,9 +14,10 @@ use crate::model::{ClientId, ClientOp, Completion, Endpoint, MsgId, NodeId, OpId
 use crate::network::{DropReason, Network};
 use crate::protocol::{Cluster, Command, Control, Ctx, MessageMeta, Protocol, TimerId};
 use crate::rng::{Entropy, SimRng, Stream};
-use crate::scenario::{Plan, ScheduledOp};
+use crate::scenario::Plan;
 use crate::time::{SimTime, MICROS_PER_MS};
 use crate::trace::{HistEvent, MsgRecord, Sample, StepKind, Trace};
+use crate::vocab::ScheduledOp;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 use std::rc::Rc;

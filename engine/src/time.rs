@@ -173,10 +173,14 @@ impl<'de> Deserialize<'de> for Duration {
                 Err(E::custom(format!("{v} has no unit; write it as a string with one, such as \"{v}ms\" or \"{v}s\"")))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Duration, E> {
-                Err(E::custom(format!("{v} has no unit; write a duration as a string with one, such as \"250ms\" or \"3.5s\"")))
+                Err(E::custom(format!(
+                    "{v} has no unit; write a duration as a string with one, such as \"250ms\" or \"3.5s\""
+                )))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Duration, E> {
-                Err(E::custom(format!("{v} has no unit; write a duration as a string with one, such as \"250ms\" or \"3.5s\"")))
+                Err(E::custom(format!(
+                    "{v} has no unit; write a duration as a string with one, such as \"250ms\" or \"3.5s\""
+                )))
             }
         }
         /// Compact binary links store plain microseconds.

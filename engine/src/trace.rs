@@ -9,75 +9,11 @@ use crate::annotate::Annotation;
 use crate::chunked::ChunkedVec;
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, MsgId, NodeId, OpId, OpRecord};
 use crate::network::DropReason;
+use crate::rng::StableHasher;
 use crate::time::SimTime;
 use crate::view::{MsgKind, Observation};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
-
-/// A fast, platform-independent 64-bit hasher (FxHash's mixing, lengths always 64-bit), so
-/// `derive(Hash)` gives the same digest on 64-bit native and 32-bit WebAssembly.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StableHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl StableHasher {
-    pub fn new() -> Self {
-        StableHasher { hash: 0xcbf2_9ce4_8422_2325 }
-    }
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for StableHasher {
-    fn finish(&self) -> u64 {
-        // A final avalanche so that similar inputs give unrelated digests.
-        crate::rng::splitmix(self.hash)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 56));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    fn write_u16(&mut self, i: u16) {
-        self.add(i as u64);
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.add(i as u64);
-    }
-    fn write_isize(&mut self, i: isize) {
-        self.add(i as i64 as u64);
-    }
-}
-
-pub fn stable_hash<T: Hash + ?Sized>(v: &T) -> u64 {
-    let mut h = StableHasher::new();
-    v.hash(&mut h);
-    h.finish()
-}
 
 /// What one step of the run did.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -350,7 +286,7 @@ impl History {
                         version: None,
                         assigned_id: None,
                         epoch: None,
-                    lsn: None,
+                        lsn: None,
                         contacted: Vec::new(),
                     });
                 }
@@ -392,17 +328,6 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hasher_is_width_independent() {
-        // A slice's length is hashed as 64 bits whatever usize is.
-        let mut a = StableHasher::new();
-        a.write_usize(3);
-        let mut b = StableHasher::new();
-        b.write_u64(3);
-        assert_eq!(a.finish(), b.finish());
-        assert_ne!(stable_hash(&[1u32, 2]), stable_hash(&[2u32, 1]));
-    }
 
     fn msg(id: u64, sent: u64, deliver: u64) -> MsgRecord {
         MsgRecord {

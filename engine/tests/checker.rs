@@ -196,14 +196,16 @@ fn lost_writes_split_brain_and_divergence_come_from_recorded_facts() {
         time: 500,
         annotation: Annotation::TailDiscarded { node: NodeId(0), from_lsn: 2, to_lsn: 2, writes: vec![1] },
     }];
-    let promoted =
-        vec![Noted { time: 50, annotation: Annotation::Promoted {
+    let promoted = vec![Noted {
+        time: 50,
+        annotation: Annotation::Promoted {
             node: NodeId(1),
             epoch: 2,
             reason: "test".into(),
             // n2's log holds write 0 (LSN 1 of epoch 1), not write 1.
             held: LogHeld { start: 0, runs: vec![(1, 1, 1)] },
-        } }];
+        },
+    }];
     let kinds = |facts: &Facts| check(&history, facts).iter().map(|a| a.kind).collect::<BTreeSet<_>>();
 
     // Lost write: acknowledged, discarded, gone everywhere.
@@ -337,7 +339,16 @@ fn write(id: u32, session: u8, key: Sym, value: i64, t: u64) -> OpRecord {
 
 fn read(id: u32, session: u8, key: Sym, seen: &[(u32, i64)], t: u64) -> OpRecord {
     let v = seen.iter().map(|(w, value)| Seen { write: *w, value: *value }).collect();
-    record(id, session, Op::Read { key }, t, t + 10, OpResult::Read(replicascope_engine::model::ReadValue::Register(v)), 0, None)
+    record(
+        id,
+        session,
+        Op::Read { key },
+        t,
+        t + 10,
+        OpResult::Read(replicascope_engine::model::ReadValue::Register(v)),
+        0,
+        None,
+    )
 }
 
 /// Going back after a reset on purpose is not a monotonic-reads violation: an acknowledged
@@ -346,17 +357,16 @@ fn read(id: u32, session: u8, key: Sym, seen: &[(u32, i64)], t: u64) -> OpRecord
 fn a_read_after_a_legal_reset_is_not_flagged() {
     let x = Sym(0);
     let delete = record(2, 0, Op::DeleteAll, 40, 50, OpResult::Written, 0, None);
-    let history = History { ops: vec![write(0, 0, x, 1, 0), read(1, 0, x, &[(0, 1)], 20), delete, read(3, 0, x, &[], 60)] };
+    let history =
+        History { ops: vec![write(0, 0, x, 1, 0), read(1, 0, x, &[(0, 1)], 20), delete, read(3, 0, x, &[], 60)] };
     let found = check(&history, &Facts::default());
     assert!(!found.iter().any(|a| a.is(MonotonicReads) || a.is(ReadYourWrites)), "{found:#?}");
     // Negative: without the delete the same reads go back in time.
     let history = History { ops: vec![write(0, 0, x, 1, 0), read(1, 0, x, &[(0, 1)], 20), read(3, 0, x, &[], 60)] };
     assert!(check(&history, &Facts::default()).iter().any(|a| a.is(MonotonicReads)));
     // A restore from a backup taken before the write: the value read first is undone.
-    let restored = vec![Noted {
-        time: 45,
-        annotation: Annotation::BackupRestored { lsn: 0, node: NodeId(0), lost: vec![0] },
-    }];
+    let restored =
+        vec![Noted { time: 45, annotation: Annotation::BackupRestored { lsn: 0, node: NodeId(0), lost: vec![0] } }];
     let f = Facts { annotations: &restored, ..Facts::default() };
     assert!(!check(&history, &f).iter().any(|a| a.is(MonotonicReads)));
 }
@@ -385,8 +395,14 @@ fn sticky_reads_across_a_delete_all_and_a_restore_are_monotonic() {
     s.workload.script.push(op(2_500, "c1", "delete_all"));
     s.workload.script.push(op(3_000, "c1", "write k1=99"));
     s.faults = vec![
-        replicascope_engine::scenario::FaultSpec { at: replicascope_engine::time::Duration::from_ms(1_500), fault: "backup".into() },
-        replicascope_engine::scenario::FaultSpec { at: replicascope_engine::time::Duration::from_ms(4_000), fault: "restore".into() },
+        replicascope_engine::scenario::FaultSpec {
+            at: replicascope_engine::time::Duration::from_ms(1_500),
+            fault: "backup".into(),
+        },
+        replicascope_engine::scenario::FaultSpec {
+            at: replicascope_engine::time::Duration::from_ms(4_000),
+            fault: "restore".into(),
+        },
     ];
     s.topologies.leader_follower = Some(LfConfig { read_routing: ReadRouting::Sticky, ..LfConfig::default() });
     for seed in 0..200 {
@@ -405,7 +421,7 @@ fn leaderless_run(s: &Scenario, seed: u64) -> (AnyRun, replicascope_engine::metr
     let mut s = s.clone();
     s.seed = seed;
     let plan = Rc::new(s.compile().unwrap());
-    let mut run = AnyRun::new(replicascope_engine::scenario::TopologyKind::Leaderless, plan).unwrap();
+    let mut run = AnyRun::new(replicascope_engine::vocab::TopologyKind::Leaderless, plan).unwrap();
     run.run_to_end();
     let r = report(&run);
     (run, r)
@@ -479,7 +495,8 @@ fn divergence_is_judged_once_the_run_is_quiet() {
     assert!(r.anomalies.iter().any(|a| a.kind == Divergence), "{:#?}", r.metrics.convergence);
     // With anti-entropy the same replica is repaired, after the end if need be.
     let mut repaired = lonely.clone();
-    repaired.topologies.leaderless.as_mut().unwrap().anti_entropy = Some(replicascope_engine::time::Duration::from_secs(5));
+    repaired.topologies.leaderless.as_mut().unwrap().anti_entropy =
+        Some(replicascope_engine::time::Duration::from_secs(5));
     let (_, r) = leaderless_run(&repaired, 1);
     assert!(!r.anomalies.iter().any(|a| a.kind == Divergence), "{:#?}", r.metrics.convergence);
 }

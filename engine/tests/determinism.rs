@@ -37,7 +37,7 @@ fn runs_are_reproducible_and_match_the_golden_digests() {
 fn the_pinned_runs_cover_faults_in_every_pane_and_interventions() {
     use replicascope_engine::golden::INTERVENED;
     use replicascope_engine::run::AnyRun;
-    use replicascope_engine::scenario::TopologyKind;
+    use replicascope_engine::vocab::TopologyKind;
     use std::rc::Rc;
     let a = digests();
     let s = replicascope_engine::presets::preset(INTERVENED).unwrap();
@@ -48,7 +48,10 @@ fn the_pinned_runs_cover_faults_in_every_pane_and_interventions() {
                 && replicascope_engine::presets::preset(name.trim_start_matches("preset ").split(" + ").next().unwrap())
                     .is_some_and(|p| !p.faults.is_empty() && p.kinds().contains(&kind))
         };
-        assert!(a.iter().any(|(name, k, ..)| faulty(name) && k == kind.name()), "no preset with faults pinned for {kind:?}");
+        assert!(
+            a.iter().any(|(name, k, ..)| faulty(name) && k == kind.name()),
+            "no preset with faults pinned for {kind:?}"
+        );
         // Interventions are pinned in every pane, and they change the run.
         let with = a
             .iter()

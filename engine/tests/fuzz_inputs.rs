@@ -53,7 +53,18 @@ fn mutate(rng: &mut SimRng, text: &str, others: &[&str]) -> String {
                 bytes.splice(at..at, piece);
             }
             3 => {
-                let n = ["-1", "0", "1e309", "18446744073709551616", "-9223372036854775809", "NaN", "\"\"", "null", "[]", "{}"];
+                let n = [
+                    "-1",
+                    "0",
+                    "1e309",
+                    "18446744073709551616",
+                    "-9223372036854775809",
+                    "NaN",
+                    "\"\"",
+                    "null",
+                    "[]",
+                    "{}",
+                ];
                 let n = n[rng.below(n.len() as u64) as usize].as_bytes();
                 let end = (at + 1 + rng.below(8) as usize).min(bytes.len());
                 bytes.splice(at..end, n.iter().copied());
@@ -78,10 +89,42 @@ fn random_from(rng: &mut SimRng, alphabet: &[&str], max: u64) -> String {
 #[test]
 fn scenario_files_never_panic() {
     const JSON: &[&str] = &[
-        "{", "}", "[", "]", ",", ":", "\"", "\"duration\"", "\"seed\"", "\"faults\"", "\"topologies\"",
-        "\"leader_follower\"", "\"leaderless\"", "\"multi_leader\"", "\"workload\"", "\"script\"", "\"at\"",
-        "\"op\"", "\"fault\"", "\"5s\"", "\"-1s\"", "\"2h\"", "1", "-1", "1e400", "true", "null", "\"crash n1\"",
-        "\"write x=1\"", "\"partition n1 | n2\"", " ", "\"w\"", "\"n\"", "\"nodes\"", "\"session\"", "\"c1\"",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "\"",
+        "\"duration\"",
+        "\"seed\"",
+        "\"faults\"",
+        "\"topologies\"",
+        "\"leader_follower\"",
+        "\"leaderless\"",
+        "\"multi_leader\"",
+        "\"workload\"",
+        "\"script\"",
+        "\"at\"",
+        "\"op\"",
+        "\"fault\"",
+        "\"5s\"",
+        "\"-1s\"",
+        "\"2h\"",
+        "1",
+        "-1",
+        "1e400",
+        "true",
+        "null",
+        "\"crash n1\"",
+        "\"write x=1\"",
+        "\"partition n1 | n2\"",
+        " ",
+        "\"w\"",
+        "\"n\"",
+        "\"nodes\"",
+        "\"session\"",
+        "\"c1\"",
     ];
     let mut rng = SimRng::new(7, Stream::Workload);
     for case in 0..CASES {
@@ -107,10 +150,52 @@ fn scenario_files_never_panic() {
 #[test]
 fn imported_histories_never_panic() {
     const EDN: &[&str] = &[
-        "{", "}", "[", "]", "(", ")", "#{", "#inst \"2020\"", ";comment\n", "\n", " ", ",", ":process", ":type",
-        ":invoke", ":ok", ":fail", ":info", ":f", ":read", ":write", ":cas", ":value", "nil", "0", "1", "-1",
-        "99999999999999999999", "\"s\"", "\\", "[:x 1]", "[1 2]", ":time", "1e5", "#_", "#jepsen.history.Op",
-        "#", "(\n", ")\n", ":get", ":put", ":append", ":key", ":txn", ":acquire", ":release",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "#{",
+        "#inst \"2020\"",
+        ";comment\n",
+        "\n",
+        " ",
+        ",",
+        ":process",
+        ":type",
+        ":invoke",
+        ":ok",
+        ":fail",
+        ":info",
+        ":f",
+        ":read",
+        ":write",
+        ":cas",
+        ":value",
+        "nil",
+        "0",
+        "1",
+        "-1",
+        "99999999999999999999",
+        "\"s\"",
+        "\\",
+        "[:x 1]",
+        "[1 2]",
+        ":time",
+        "1e5",
+        "#_",
+        "#jepsen.history.Op",
+        "#",
+        "(\n",
+        ")\n",
+        ":get",
+        ":put",
+        ":append",
+        ":key",
+        ":txn",
+        ":acquire",
+        ":release",
         "[[:read :x nil] [:write :y 2]]",
     ];
     let mut rng = SimRng::new(11, Stream::Workload);
@@ -130,10 +215,11 @@ fn imported_histories_never_panic() {
         });
         assert!(outcome.is_ok(), "case {case} panicked on:\n{text}");
         for model in [ModelKind::Kv, ModelKind::MultiRegister, ModelKind::Mutex] {
-            let outcome = std::panic::catch_unwind(|| match check_model_edn(&text, model, Conventions::default(), 10_000) {
-                Ok(report) => assert!(report.operations <= text.len()),
-                Err(e) => assert!(e.contains("line"), "a refusal names the line: {e}"),
-            });
+            let outcome =
+                std::panic::catch_unwind(|| match check_model_edn(&text, model, Conventions::default(), 10_000) {
+                    Ok(report) => assert!(report.operations <= text.len()),
+                    Err(e) => assert!(e.contains("line"), "a refusal names the line: {e}"),
+                });
             assert!(outcome.is_ok(), "case {case} panicked as a {} history on:\n{text}", model.name());
         }
     }

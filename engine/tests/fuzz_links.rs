@@ -147,7 +147,7 @@ fn a_million_hostile_links_never_panic() {
     let mut custom = LinkState::new(default());
     custom.scenario.name = "custom".into();
     custom.interventions.push((
-        replicascope_engine::scenario::TopologyKind::Leaderless,
+        replicascope_engine::vocab::TopologyKind::Leaderless,
         replicascope_engine::faults::Intervention { at: 1_000_000, action: "crash n2".into() },
     ));
     let seeds = [encode(&readable, &preset), encode(&custom, &preset)];

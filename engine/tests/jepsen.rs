@@ -109,7 +109,9 @@ fn thousands_of_crashed_processes_fit_in_the_lanes_of_those_running_at_once() {
         text.push_str(&format!("{{:process {p} :type :invoke :f :write :value {p}}}\n"));
         text.push_str(&format!("{{:process {p} :type :info :f :write :value {p}}}\n"));
     }
-    text.push_str("{:process 5000 :type :invoke :f :read :value nil}\n{:process 5000 :type :ok :f :read :value 2999}\n]");
+    text.push_str(
+        "{:process 5000 :type :invoke :f :read :value nil}\n{:process 5000 :type :ok :f :read :value 2999}\n]",
+    );
     let imported = import_edn(&text).unwrap_or_else(|e| panic!("{e}"));
     let lanes: std::collections::BTreeSet<u8> = imported.history.ops.iter().map(|o| o.session.0).collect();
     assert_eq!(lanes.len(), 1, "one process at a time needs one lane: {lanes:?}");
@@ -150,7 +152,11 @@ fn key_value_histories_in_porcupines_shape() {
 {:process 1, :type :ok, :f :get, :key "1", :value "zw"}
 "#;
     let report = model_verdict(ok, ModelKind::Kv, Conventions::default());
-    assert_eq!(report.linearizable, Some(true), "concurrent appends in either order, a crashed append seen: {report:#?}");
+    assert_eq!(
+        report.linearizable,
+        Some(true),
+        "concurrent appends in either order, a crashed append seen: {report:#?}"
+    );
     assert_eq!(report.linearizability.len(), 2, "checked key by key");
     // One process appends twice, then reads back only the first: an append was lost.
     let lost = r#"{:process 0, :type :invoke, :f :append, :key "7", :value "a"}
@@ -172,8 +178,9 @@ fn key_value_histories_in_porcupines_shape() {
     // The register model refuses such a file with a pointer to --model.
     let e = import_edn(lost).unwrap_err();
     assert!(e.contains(":append is not a register operation") && e.contains("--model"), "{e}");
-    let e = check_model_edn("{:process 0, :type :invoke, :f :get, :value nil}", ModelKind::Kv, Conventions::default(), 10)
-        .unwrap_err();
+    let e =
+        check_model_edn("{:process 0, :type :invoke, :f :get, :value nil}", ModelKind::Kv, Conventions::default(), 10)
+            .unwrap_err();
     assert!(e.contains("line 1") && e.contains(":key"), "{e}");
 }
 
@@ -196,13 +203,9 @@ fn multi_register_transactions_in_knossos_shape() {
     let nil = torn.replace("[:read :y 0]", "[:read :y nil]");
     assert_eq!(model_verdict(&nil, ModelKind::MultiRegister, c).linearizable, Some(true));
     assert_eq!(model_verdict(&nil, ModelKind::MultiRegister, Conventions::default()).linearizable, Some(false));
-    let e = check_model_edn(
-        "{:process 0, :type :invoke, :f :txn, :value [[:read :x]]}",
-        ModelKind::MultiRegister,
-        c,
-        10,
-    )
-    .unwrap_err();
+    let e =
+        check_model_edn("{:process 0, :type :invoke, :f :txn, :value [[:read :x]]}", ModelKind::MultiRegister, c, 10)
+            .unwrap_err();
     assert!(e.contains("line 1") && e.contains("[:read k v]"), "{e}");
 }
 

@@ -6,11 +6,12 @@ use replicascope_engine::checker::AnomalyKind;
 use replicascope_engine::metrics::{history_of, report, Report};
 use replicascope_engine::model::NodeId;
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::{GeneratorSpec, Scenario, TopologyKind};
+use replicascope_engine::scenario::{GeneratorSpec, Scenario};
 use replicascope_engine::time::Duration;
 use replicascope_engine::topology::leader_follower::{
     FailoverMode, LfConfig, PromotionRule, ReadRouting, ReplicationMode,
 };
+use replicascope_engine::vocab::TopologyKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 const SEEDS: u64 = 200;
@@ -133,11 +134,16 @@ fn fencing_costs_failover_time_not_write_latency_and_does_not_save_the_async_tai
             "seed {seed}: promoted at {tf} with fencing, {tp} without"
         );
         assert!(
-            run_f.trace().annotations.iter().any(|n| matches!(n.annotation, Annotation::PoweredOff { node, .. } if node.0 == 0)),
+            run_f
+                .trace()
+                .annotations
+                .iter()
+                .any(|n| matches!(n.annotation, Annotation::PoweredOff { node, .. } if node.0 == 0)),
             "seed {seed}: the old leader was powered off"
         );
         // Writes are acknowledged from the leader's disk, as without fencing.
-        let (lp, lf, ls) = (p.metrics.write_latency.p50_ms, f.metrics.write_latency.p50_ms, sm.metrics.write_latency.p50_ms);
+        let (lp, lf, ls) =
+            (p.metrics.write_latency.p50_ms, f.metrics.write_latency.p50_ms, sm.metrics.write_latency.p50_ms);
         assert!((lf - lp).abs() <= 0.5, "seed {seed}: p50 {lf} ms with fencing, {lp} ms without");
         assert!(ls > lf + 1.0, "seed {seed}: semi-sync p50 {ls} ms should exceed async + fencing {lf} ms");
     }
@@ -300,7 +306,11 @@ fn a_synchronous_failover_restores_writes_without_the_former_leader() {
         assert!(after > 50, "seed {seed}: {after} writes completed after the promotion");
         // The outage is the failure timeout plus the requests already waiting on n1, not the
         // rest of the run.
-        assert!(r.metrics.write_availability.longest_outage_ms < 6_000.0, "seed {seed}: {:?}", r.metrics.write_availability);
+        assert!(
+            r.metrics.write_availability.longest_outage_ms < 6_000.0,
+            "seed {seed}: {:?}",
+            r.metrics.write_availability
+        );
         assert_eq!(count(&r, AnomalyKind::LostWrite), 0, "seed {seed}");
     }
     // When it returns it rejoins the synchronous set once caught up.
@@ -336,15 +346,20 @@ fn reads_meant_for_the_leader_are_never_answered_by_a_follower() {
                     // With read-your-writes, only reads after the session's first write go to the
                     // leader (a 60 s window covers the rest of the run).
                     if routing == ReadRouting::ReadYourWrites
-                        && !history_of(&run).ops.iter().any(|w| {
-                            w.session == o.session && w.op.is_write() && w.ok() && w.complete_at < o.invoke_at
-                        })
+                        && !history_of(&run)
+                            .ops
+                            .iter()
+                            .any(|w| w.session == o.session && w.op.is_write() && w.ok() && w.complete_at < o.invoke_at)
                     {
                         continue;
                     }
                     reads += 1;
                     let leader = leader_at(&run, done);
-                    assert_eq!(by, leader, "{routing:?}/{failover:?}, seed {seed}: read #{} at {done} answered by {by}", o.id);
+                    assert_eq!(
+                        by, leader,
+                        "{routing:?}/{failover:?}, seed {seed}: read #{} at {done} answered by {by}",
+                        o.id
+                    );
                 }
             }
             assert!(reads > 1_000, "{routing:?}/{failover:?}: {reads} reads checked");

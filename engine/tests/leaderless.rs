@@ -7,10 +7,11 @@ use replicascope_engine::checker::AnomalyKind;
 use replicascope_engine::metrics::Report;
 use replicascope_engine::model::NodeId;
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::{GeneratorSpec, Scenario, ScriptOp, TopologyKind};
+use replicascope_engine::scenario::{GeneratorSpec, Scenario, ScriptOp};
 use replicascope_engine::staleness::{closed_form_stale, explore, StalenessSpec};
 use replicascope_engine::time::Duration;
 use replicascope_engine::topology::leaderless::{LlConfig, ReadRepair, Ring};
+use replicascope_engine::vocab::TopologyKind;
 
 mod common;
 use common::{fault, ms, op};
@@ -349,7 +350,11 @@ fn lww_versioning_keeps_the_highest_timestamp_whatever_the_order() {
         let (run, r) = simulate(&scenario(Versioning::Lww, skew), seed);
         let lost: Vec<_> = r.anomalies.iter().filter(|a| a.kind == AnomalyKind::LostWrite).collect();
         assert_eq!(lost.len(), 1, "lww, seed {seed}: {:#?}", r.anomalies);
-        assert!(lost[0].explanation.contains("x = 2") && lost[0].explanation.contains("behind"), "{}", lost[0].explanation);
+        assert!(
+            lost[0].explanation.contains("x = 2") && lost[0].explanation.contains("behind"),
+            "{}",
+            lost[0].explanation
+        );
         assert_eq!(finals(&run), vec![vec![1], vec![1]], "lww, seed {seed}");
         for v in [Versioning::CausalLww, Versioning::VersionVectors] {
             let (run, r) = simulate(&scenario(v, skew), seed);
@@ -374,7 +379,11 @@ fn merkle_trees_find_exactly_the_key_that_differs() {
         s.workload.script.push(all(10 + 15 * i, &format!("write k{i}={i}")));
     }
     // n3 misses one write while it is cut off; W = 2 lets it complete.
-    s.workload.script.push(ScriptOp { cl: Some("two".into()), via: Some("n1".into()), ..op(5_500, "c1", "write k5=99") });
+    s.workload.script.push(ScriptOp {
+        cl: Some("two".into()),
+        via: Some("n1".into()),
+        ..op(5_500, "c1", "write k5=99")
+    });
     s.faults = vec![fault(5_000, "partition n3 | n1,n2,c1"), fault(6_000, "heal")];
     s.topologies.leaderless = Some(LlConfig {
         nodes: 3,

@@ -114,7 +114,9 @@ fn histories_full_of_crashes_agree_with_trying_every_order() {
         match (check_register(&h, initial), expected) {
             (Verdict::Linearizable, true) => yes += 1,
             (Verdict::NotLinearizable { .. }, false) => no += 1,
-            (got, _) => panic!("case {case}: search says {got:?}, every order says {expected}\n{h:#?} initial {initial:?}"),
+            (got, _) => {
+                panic!("case {case}: search says {got:?}, every order says {expected}\n{h:#?} initial {initial:?}")
+            }
         }
     }
     assert!(yes > 2_000 && no > 2_000, "both verdicts are exercised: {yes} linearizable, {no} not");
@@ -158,7 +160,9 @@ fn a_long_generated_history_is_decided_quickly_and_its_prefixes_agree_with_the_o
     let r = bad.iter().position(|e| matches!(e.op, RegOp::Read(Some(_))) && e.complete.is_some()).unwrap();
     bad[r].op = RegOp::Read(Some(77));
     let id = bad[r].id;
-    assert!(matches!(check_with_budget(&bad, Some(0), 1_000), Verdict::NotLinearizable { ref ops, .. } if ops == &vec![id]));
+    assert!(
+        matches!(check_with_budget(&bad, Some(0), 1_000), Verdict::NotLinearizable { ref ops, .. } if ops == &vec![id])
+    );
 }
 
 /// A stale read deep inside a long history with crashes: its value was written, so only the

@@ -9,12 +9,13 @@ use replicascope_engine::metrics::{history_of, Report};
 use replicascope_engine::model::{NodeId, Op, OpResult, ReadValue, Sym};
 use replicascope_engine::rng::Entropy;
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::{GeneratorSpec, Names, Scenario, ScriptOp, TopologyKind};
+use replicascope_engine::scenario::{GeneratorSpec, Scenario, ScriptOp};
 use replicascope_engine::time::Duration;
 use replicascope_engine::topology::multi_leader::{MlConfig, MlReadFrom, MlTopology};
 use replicascope_engine::topology::versions::{
     canonical, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
 };
+use replicascope_engine::vocab::{Names, TopologyKind};
 
 const SEEDS: u64 = 200;
 
@@ -66,7 +67,13 @@ fn replicas(rules: &Rules, steps: &[(u8, u8, u8)], body: impl Fn(u8) -> Op) -> V
             // merging A with (B, C) keeps C; replicas still converge through vector dominance,
             // which the simulation tests check.)
             let skew = if a == 2 && rules.register.timestamps_alone() { 20_000 } else { 0 };
-            let stamp = Stamp { me: NodeId(a as u8), ts: clock * 1000 - skew.min(clock * 1000), at: clock * 1000, tag, floor: 0 };
+            let stamp = Stamp {
+                me: NodeId(a as u8),
+                ts: clock * 1000 - skew.min(clock * 1000),
+                at: clock * 1000,
+                tag,
+                floor: 0,
+            };
             let op = body(kind);
             let (item, _, _) = rules.write_item(states[a].as_ref(), i as u32, &op, &stamp, &mut e);
             states[a] = match &states[a] {
@@ -470,7 +477,11 @@ fn lww_at_the_edges_one_millisecond_apart_and_the_same_timestamp() {
             assert_eq!(run.final_observation().divergent_nodes(), 0, "{rule:?} seed {seed}");
             let lost: Vec<_> = r.anomalies.iter().filter(|a| a.kind == AnomalyKind::LostWrite).collect();
             assert_eq!(lost.len(), 1, "{rule:?} seed {seed}: {:#?}", r.anomalies);
-            assert!(lost[0].explanation.contains("x = 1") && lost[0].explanation.contains("concurrent"), "{}", lost[0].explanation);
+            assert!(
+                lost[0].explanation.contains("x = 1") && lost[0].explanation.contains("concurrent"),
+                "{}",
+                lost[0].explanation
+            );
         }
         // The same timestamp.
         let (run, r) = simulate(&base(RegisterRule::Lww, 0), seed);

@@ -7,7 +7,8 @@ use replicascope_engine::link::apply_override;
 use replicascope_engine::metrics::{report, Report};
 use replicascope_engine::presets::{preset, PRESETS};
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::{Scenario, TopologyKind};
+use replicascope_engine::scenario::Scenario;
+use replicascope_engine::vocab::TopologyKind;
 use std::rc::Rc;
 
 use TopologyKind::{LeaderFollower as LF, Leaderless as LL, MultiLeader as ML};
@@ -212,13 +213,14 @@ fn real_system_presets_show_their_documented_defaults() {
     let runs = run_all(&s);
     let (_, r) = pane(&runs, LL);
     assert!(
-        r.anomalies.iter().any(|a| a.kind == LostWrite && a.explanation.contains("balance = 150") && a.explanation.contains("500 ms behind")),
+        r.anomalies.iter().any(|a| a.kind == LostWrite
+            && a.explanation.contains("balance = 150")
+            && a.explanation.contains("500 ms behind")),
         "cassandra: {:#?}",
         r.anomalies
     );
-    let status_stale = |r: &Report| {
-        r.anomalies.iter().filter(|a| a.is(StaleRead) && a.explanation.contains("status from n2")).count()
-    };
+    let status_stale =
+        |r: &Report| r.anomalies.iter().filter(|a| a.is(StaleRead) && a.explanation.contains("status from n2")).count();
     assert!(status_stale(r) >= 3, "cassandra: reads at ONE through n2 are stale: {:#?}", r.anomalies);
     let mut two = s.clone();
     apply_override(&mut two, "ll.r", "2").unwrap();
@@ -241,7 +243,10 @@ fn real_system_presets_show_their_documented_defaults() {
     let (run, _) = pane(&runs, LL);
     let history = replicascope_engine::metrics::history_of(run);
     use replicascope_engine::model::{OpResult, ReadValue};
-    assert!(history.ops.iter().any(|o| matches!(&o.result, Some(OpResult::Read(ReadValue::Register(v))) if v.len() == 2)));
+    assert!(history
+        .ops
+        .iter()
+        .any(|o| matches!(&o.result, Some(OpResult::Read(ReadValue::Register(v))) if v.len() == 2)));
     assert!(history.ops.iter().any(|o| o.result == Some(OpResult::Read(ReadValue::Counter(3)))));
 }
 

@@ -3,7 +3,7 @@
 
 use super::shared::Shared;
 use crate::derive::{Charts, Row, Series};
-use replicascope_engine::scenario::TopologyKind;
+use replicascope_engine::vocab::TopologyKind;
 use replicascope_engine::time::human_duration;
 use yew::prelude::*;
 

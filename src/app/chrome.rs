@@ -4,7 +4,7 @@
 use super::icons;
 use replicascope_engine::link::{encode, Controls, LinkState};
 use replicascope_engine::presets::{preset, Group, PRESETS};
-use replicascope_engine::scenario::TopologyKind;
+use replicascope_engine::vocab::TopologyKind;
 use replicascope_engine::time::human_duration;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;

@@ -12,7 +12,7 @@ use crate::geometry::{lerp, node_position, progress};
 use replicascope_engine::model::{ClientId, Endpoint, NodeId};
 use replicascope_engine::network::DropReason;
 use replicascope_engine::run::PaneView;
-use replicascope_engine::scenario::TopologyKind;
+use replicascope_engine::vocab::TopologyKind;
 use replicascope_engine::time::human_duration;
 use replicascope_engine::trace::MsgRecord;
 use replicascope_engine::view::{Liveness, MsgKind, Role};

@@ -30,7 +30,7 @@ pub struct LanesProps {
     /// The pane's view. A feed: while playing, the page hands the lanes a new view a frame
     /// after the diagram got it, and only the lanes render for it.
     pub view: Shared<Feed<Rc<PaneView>>>,
-    pub pane: replicascope_engine::scenario::TopologyKind,
+    pub pane: replicascope_engine::vocab::TopologyKind,
     pub on_select: Callback<Selection>,
     /// The client operation whose entries are highlighted (hovered here or in another view).
     #[prop_or_default]
@@ -154,7 +154,7 @@ pub fn lanes(p: &LanesProps) -> Html {
 pub struct LaneProps {
     pub view: Shared<PaneView>,
     pub index: usize,
-    pub pane: replicascope_engine::scenario::TopologyKind,
+    pub pane: replicascope_engine::vocab::TopologyKind,
     pub on_select: Callback<Selection>,
     pub highlight_op: Option<u64>,
     pub on_hover: Callback<Option<Highlight>>,

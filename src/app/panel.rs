@@ -7,7 +7,7 @@ use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::checker::Anomaly;
 use replicascope_engine::model::NodeId;
 use replicascope_engine::run::NodeInfo;
-use replicascope_engine::scenario::{Names, TopologyKind};
+use replicascope_engine::vocab::{Names, TopologyKind};
 use replicascope_engine::time::human_duration;
 use replicascope_engine::trace::MsgRecord;
 use replicascope_engine::view::{EntryView, Liveness, MsgKind};

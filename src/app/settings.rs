@@ -2,7 +2,8 @@
 //! restarts at the same moment with the same interventions, and the link records it. Under each
 //! control, one line says what the chosen option does and what it costs.
 
-use replicascope_engine::scenario::{Scenario, TopologyKind};
+use replicascope_engine::scenario::Scenario;
+use replicascope_engine::vocab::TopologyKind;
 use replicascope_engine::topology::leader_follower::{FailoverMode, LfConfig, ReplicationMode};
 use replicascope_engine::topology::leaderless::LlConfig;
 use replicascope_engine::topology::multi_leader::MlConfig;

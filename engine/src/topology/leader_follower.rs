@@ -88,11 +88,11 @@ use crate::annotate::{Annotation, LogHeld};
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Seen, Sym};
 use crate::plog::PLog;
 use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol, TimerId};
-use crate::scenario::Names;
+use crate::rng::stable_hash;
 use crate::time::{human_duration, Duration, SimTime};
-use crate::trace::stable_hash;
 use crate::validate::{join, Problems, Validate};
 use crate::view::{divergent_from_digests, EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
+use crate::vocab::Names;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -225,7 +225,7 @@ impl Default for LfConfig {
 
 impl Validate for LfConfig {
     fn validate(&self, path: &str, p: &mut Problems) {
-        p.range_u64(&join(path, "nodes"), self.nodes as u64, 1, crate::scenario::MAX_NODES as u64);
+        p.range_u64(&join(path, "nodes"), self.nodes as u64, 1, crate::vocab::MAX_NODES as u64);
         if self.mode == ReplicationMode::SemiSync {
             p.range_u64(&join(path, "sync_replicas"), self.sync_replicas as u64, 1, (self.nodes.max(2) - 1) as u64);
         }
@@ -432,24 +432,86 @@ pub struct Backup {
 
 #[derive(Clone, Debug)]
 pub enum LfMsg {
-    ClientWrite { op: OpId, cmd: Cmd },
+    ClientWrite {
+        op: OpId,
+        cmd: Cmd,
+    },
     /// `leader_only`: the client meant the leader (leader routing, read-your-writes, the token
     /// read's fallback); a follower refuses it rather than answer from its own, older data.
-    ClientRead { op: OpId, key: Sym, min_lsn: u64, leader_only: bool },
-    WriteOk { op: OpId, lsn: u64, epoch: u64 },
-    ReadOk { op: OpId, value: ReadValue, applied: u64 },
-    NotLeader { op: OpId, leader: Option<NodeId>, epoch: u64 },
-    Rejected { op: OpId, reason: String },
-    Append { epoch: u64, prev_lsn: u64, prev_epoch: u64, entries: Vec<Entry>, commit: u64, sent_local: SimTime },
-    AppendAck { epoch: u64, flushed: u64, echo: SimTime },
-    AppendNack { epoch: u64, need_from: u64 },
-    Snapshot { epoch: u64, lsn: u64, last_epoch: u64, data: Rc<Data>, sent_local: SimTime },
-    StatusQuery { epoch: u64 },
-    StatusReply { epoch: u64, last_lsn: u64, last_epoch: u64, is_leader: bool },
-    Promote { epoch: u64, reason: String },
-    NewLeader { epoch: u64 },
-    RequestVote { epoch: u64, last_lsn: u64, last_epoch: u64 },
-    Vote { epoch: u64, granted: bool },
+    ClientRead {
+        op: OpId,
+        key: Sym,
+        min_lsn: u64,
+        leader_only: bool,
+    },
+    WriteOk {
+        op: OpId,
+        lsn: u64,
+        epoch: u64,
+    },
+    ReadOk {
+        op: OpId,
+        value: ReadValue,
+        applied: u64,
+    },
+    NotLeader {
+        op: OpId,
+        leader: Option<NodeId>,
+        epoch: u64,
+    },
+    Rejected {
+        op: OpId,
+        reason: String,
+    },
+    Append {
+        epoch: u64,
+        prev_lsn: u64,
+        prev_epoch: u64,
+        entries: Vec<Entry>,
+        commit: u64,
+        sent_local: SimTime,
+    },
+    AppendAck {
+        epoch: u64,
+        flushed: u64,
+        echo: SimTime,
+    },
+    AppendNack {
+        epoch: u64,
+        need_from: u64,
+    },
+    Snapshot {
+        epoch: u64,
+        lsn: u64,
+        last_epoch: u64,
+        data: Rc<Data>,
+        sent_local: SimTime,
+    },
+    StatusQuery {
+        epoch: u64,
+    },
+    StatusReply {
+        epoch: u64,
+        last_lsn: u64,
+        last_epoch: u64,
+        is_leader: bool,
+    },
+    Promote {
+        epoch: u64,
+        reason: String,
+    },
+    NewLeader {
+        epoch: u64,
+    },
+    RequestVote {
+        epoch: u64,
+        last_lsn: u64,
+        last_epoch: u64,
+    },
+    Vote {
+        epoch: u64,
+        granted: bool,
+    },
 }
 
 impl MessageMeta for LfMsg {
@@ -531,14 +593,24 @@ pub enum LfTimer {
     Heartbeat,
     Ship,
     FailureCheck,
-    Persisted { upto: u64 },
+    Persisted {
+        upto: u64,
+    },
     Apply,
     FailoverCollect,
     ElectionTimeout,
-    SemiSyncTimeout { lsn: u64 },
-    ReadWait { op: OpId },
+    SemiSyncTimeout {
+        lsn: u64,
+    },
+    ReadWait {
+        op: OpId,
+    },
     /// The fence's power-off is confirmed: promote `chosen` for `epoch`.
-    FenceConfirmed { chosen: NodeId, epoch: u64, reason: String },
+    FenceConfirmed {
+        chosen: NodeId,
+        epoch: u64,
+        reason: String,
+    },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -961,13 +1033,9 @@ impl LeaderFollower {
             match self.cfg.mode {
                 ReplicationMode::Async => flushed,
                 // Every follower in the synchronous set (not a former leader still away).
-                ReplicationMode::Sync => node
-                    .progress
-                    .values()
-                    .filter(|p| p.sync)
-                    .map(|p| p.matched.min(flushed))
-                    .min()
-                    .unwrap_or(flushed),
+                ReplicationMode::Sync => {
+                    node.progress.values().filter(|p| p.sync).map(|p| p.matched.min(flushed)).min().unwrap_or(flushed)
+                }
                 ReplicationMode::SemiSync => {
                     let k = (self.cfg.sync_replicas as usize).min(followers);
                     if node.degraded {

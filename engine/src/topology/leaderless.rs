@@ -61,15 +61,15 @@ use crate::model::{
 };
 use crate::plog::PLog;
 use crate::protocol::{Label, MessageMeta, NodeCtx, Protocol};
-use crate::scenario::{key_kinds, KeyKind, Names, Plan};
+use crate::rng::stable_hash;
 use crate::time::{Duration, SimTime};
 use crate::topology::versions::{
     canonical, compare, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, Order, RegisterRule, Rules,
     SetRule, Stamp,
 };
-use crate::trace::stable_hash;
 use crate::validate::{join, Problems, Validate};
 use crate::view::{EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
+use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -151,7 +151,7 @@ impl Default for LlConfig {
 
 impl Validate for LlConfig {
     fn validate(&self, path: &str, p: &mut Problems) {
-        p.range_u64(&join(path, "nodes"), self.nodes as u64, 1, crate::scenario::MAX_NODES as u64);
+        p.range_u64(&join(path, "nodes"), self.nodes as u64, 1, crate::vocab::MAX_NODES as u64);
         let nodes = (self.nodes as u64).max(1);
         p.range_u64(&join(path, "n"), self.n as u64, 1, nodes);
         let n = (self.n as u64).clamp(1, nodes);
@@ -437,10 +437,11 @@ pub struct Leaderless {
 }
 
 impl Leaderless {
-    pub fn new(cfg: LlConfig, plan: &Plan, node_region: &[usize]) -> Self {
+    /// A cluster for the keys `names` interns, each holding the kind of data `kinds` says, with
+    /// its nodes placed in the regions `node_region` gives.
+    pub fn new(cfg: LlConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>, node_region: &[usize]) -> Self {
         let ring = Ring::new(cfg.nodes as usize, cfg.vnodes as usize);
-        let pref = plan
-            .names
+        let pref = names
             .names
             .iter()
             .enumerate()
@@ -456,9 +457,9 @@ impl Leaderless {
             set: SetRule::OrSet,
             ids: IdScheme::Uuid,
             n: cfg.nodes as usize,
-            names: plan.names.clone(),
+            names: names.clone(),
         };
-        Leaderless { cfg, rules, kinds: key_kinds(&plan.ops), pref, node_region: node_region.to_vec(), ring }
+        Leaderless { cfg, rules, kinds, pref, node_region: node_region.to_vec(), ring }
     }
 
     fn n(&self) -> usize {
@@ -793,7 +794,8 @@ impl Leaderless {
         // timestamps): a clock running behind stamps writes that lose to earlier ones.
         let ts = ctx.local_clock.max(node.last_ts + 1);
         node.last_ts = ts;
-        let stamp = Stamp { me: node.id, ts, at: ctx.now, tag: (node.writes << 8) | node.id.0 as u64, floor: node.writes };
+        let stamp =
+            Stamp { me: node.id, ts, at: ctx.now, tag: (node.writes << 8) | node.id.0 as u64, floor: node.writes };
         let (item, version, _) =
             self.rules.write_item(node.store.get(&key).map(|i| &**i), op, &body, &stamp, &mut ctx.entropy);
         let item = Rc::new(item);

@@ -77,14 +77,14 @@ use crate::annotate::Annotation;
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym};
 use crate::plog::PLog;
 use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol};
-use crate::scenario::{key_kinds, KeyKind, Names, Plan};
+use crate::rng::stable_hash;
 use crate::time::{Duration, SimTime};
 use crate::topology::versions::{
     canonical, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
 };
-use crate::trace::stable_hash;
 use crate::validate::{join, Problems, Validate};
 use crate::view::{divergent_from_digests, EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
+use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -191,7 +191,7 @@ impl Validate for MlConfig {
     fn validate(&self, path: &str, p: &mut Problems) {
         p.range_u64(&join(path, "leaders"), self.leaders as u64, 2, 5);
         p.range_u64(&join(path, "followers"), self.followers as u64, 0, 3);
-        if self.node_count() > crate::scenario::MAX_NODES {
+        if self.node_count() > crate::vocab::MAX_NODES {
             p.push(
                 &join(path, "followers"),
                 format!(
@@ -199,7 +199,7 @@ impl Validate for MlConfig {
                     self.leaders,
                     self.followers,
                     self.node_count(),
-                    crate::scenario::MAX_NODES
+                    crate::vocab::MAX_NODES
                 ),
             );
         }
@@ -419,8 +419,8 @@ pub struct MultiLeader {
 }
 
 impl MultiLeader {
-    pub fn new(cfg: MlConfig, plan: &Plan) -> Self {
-        let names = &plan.names;
+    /// A cluster for the keys `names` interns, each holding the kind of data `kinds` says.
+    pub fn new(cfg: MlConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>) -> Self {
         let mut unit = BTreeMap::new();
         let mut unit_names = BTreeMap::new();
         for (i, n) in names.names.iter().enumerate() {
@@ -449,7 +449,7 @@ impl MultiLeader {
             n: cfg.leaders as usize,
             names: names.clone(),
         };
-        MultiLeader { cfg, unit, kinds: key_kinds(&plan.ops), unit_names, rules }
+        MultiLeader { cfg, unit, kinds, unit_names, rules }
     }
 
     fn n(&self) -> usize {
@@ -743,13 +743,13 @@ impl Protocol for MultiLeader {
                 }
                 if let (Op::Increment { by, .. }, CounterRule::GCounter) = (&op_body, self.cfg.counter) {
                     if *by < 0 {
-                        let reason = "a G-counter only grows: decrements are refused (use pn_counter to count both ways)";
+                        let reason =
+                            "a G-counter only grows: decrements are refused (use pn_counter to count both ways)";
                         ctx.send(c, MlMsg::Rejected { op, reason: reason.into() });
                         return;
                     }
                 }
-                let LocalWrite { version, assigned, unit, item, lost_here } =
-                    self.local_write(node, ctx, op, &op_body);
+                let LocalWrite { version, assigned, unit, item, lost_here } = self.local_write(node, ctx, op, &op_body);
                 node.own_seq += 1;
                 let seq = node.own_seq;
                 node.own_times.push(ctx.now);

@@ -21,8 +21,8 @@
 use crate::annotate::{ConflictRecord, ConflictVersion};
 use crate::model::{NodeId, Op, OpId, ReadValue, Seen, Sym};
 use crate::rng::Entropy;
-use crate::scenario::{KeyKind, Names};
 use crate::time::{human_duration, SimTime};
+use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -534,7 +534,8 @@ impl Rules {
                 }
             }
             (Item::NaiveCounter(l), Item::NaiveCounter(i)) => {
-                let rule = "naive counter: the number is a register, the higher timestamp wins (ties to the higher node id)";
+                let rule =
+                    "naive counter: the number is a register, the higher timestamp wins (ties to the higher node id)";
                 let (merged, record) = self.stamped_by_timestamp(me, unit, l, i, |v| v.value.to_string(), rule);
                 (Item::NaiveCounter(merged), record)
             }
@@ -858,8 +859,14 @@ impl Rules {
             return (incoming_wins, None);
         }
         let (winner, loser) = if incoming_wins { (&incoming, &stored) } else { (&stored, &incoming) };
-        let discarded: Vec<OpId> =
-            loser.writes.iter().filter(|w| !winner.writes.contains(w)).copied().collect::<BTreeSet<_>>().into_iter().collect();
+        let discarded: Vec<OpId> = loser
+            .writes
+            .iter()
+            .filter(|w| !winner.writes.contains(w))
+            .copied()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let (a, b) = (vv_label(&stored.vector), vv_label(&incoming.vector));
         let comparison = match order {
             Order::After => format!("{a} vs {b}: the arriving version was written after the stored one"),
@@ -1010,7 +1017,7 @@ pub fn ts_label(ts: u64) -> String {
 /// A digest of what a reader can observe of an item, ignoring bookkeeping (for convergence
 /// checks and Merkle trees): equal digests mean a read would return the same thing.
 pub fn canonical(item: &Item) -> u64 {
-    use crate::trace::stable_hash;
+    use crate::rng::stable_hash;
     match item {
         Item::Register(v) => {
             let mut vals: Vec<Vec<(Sym, Seen)>> =

@@ -4,8 +4,9 @@
 
 use replicascope_engine::metrics::{report, Report};
 use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::{FaultSpec, Scenario, ScriptOp, TopologyKind};
+use replicascope_engine::scenario::{FaultSpec, Scenario, ScriptOp};
 use replicascope_engine::time::Duration;
+use replicascope_engine::vocab::TopologyKind;
 use std::rc::Rc;
 
 pub fn ms(v: u64) -> Duration {
