@@ -9,10 +9,10 @@ use replicascope_engine::model::{Endpoint, NodeId, OpId, OpResult};
 use replicascope_engine::network::DropReason;
 use replicascope_engine::run::AnyRun;
 use replicascope_engine::scenario::Plan;
-use replicascope_engine::vocab::{op_phrase, Names, TopologyKind};
 use replicascope_engine::time::SimTime;
 use replicascope_engine::trace::{History, StepKind};
 use replicascope_engine::view::MsgKind;
+use replicascope_engine::vocab::{op_phrase, Names, TopologyKind};
 
 /// A message drawn in the space-time diagram.
 #[derive(Clone, Debug, PartialEq)]

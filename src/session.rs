@@ -8,9 +8,9 @@ use replicascope_engine::metrics::{report, Report};
 use replicascope_engine::presets::{default_scenario, preset};
 use replicascope_engine::run::{AnyCursor, AnyRun, PaneView};
 use replicascope_engine::scenario::{Caption, Plan, Scenario};
-use replicascope_engine::vocab::TopologyKind;
 use replicascope_engine::time::SimTime;
 use replicascope_engine::trace::MsgRecord;
+use replicascope_engine::vocab::TopologyKind;
 use std::rc::Rc;
 
 /// Simulated seconds per wall-clock second, on a log scale.

@@ -41,11 +41,12 @@ fn incompressible(len: usize) -> Vec<u8> {
 
 #[test]
 fn the_size_check_fails_over_the_budget_and_passes_under_it() {
-    let budget_kb: usize = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("size-budget-kb.txt"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let budget_kb: usize =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("size-budget-kb.txt"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
     let over = staging("over", &[("app_bg.wasm", incompressible((budget_kb + 8) * 1024)), ("app.js", b"x".to_vec())]);
     let out = report(&over, true);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));

@@ -314,7 +314,9 @@ fn cmd_link(path: &std::path::Path, time: Option<f64>, embed: bool) -> Outcome {
     state.view.embed = embed;
     let fragment = encode(&state, &replicascope_engine::presets::preset);
     if fragment.len() > MAX_LINK {
-        return Err(format!("the link would be {} characters; the page reads at most {MAX_LINK}", fragment.len()).into());
+        return Err(
+            format!("the link would be {} characters; the page reads at most {MAX_LINK}", fragment.len()).into()
+        );
     }
     emit(&fragment)
 }
@@ -346,9 +348,9 @@ fn cmd_run(args: RunArgs) -> Outcome {
     result.insert("scenario".into(), scenario.name.clone().into());
     result.insert("seed".into(), scenario.seed.into());
     let mut trace_file = match &args.trace {
-        Some(p) => Some(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
-        )),
+        Some(p) => {
+            Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?))
+        }
         None => None,
     };
     for kind in scenario.kinds() {

@@ -70,8 +70,7 @@ fn run_prints_one_json_object_with_every_pane() {
 fn run_with_seeds_prints_a_line_per_seed_and_a_trace_file() {
     let out = cli().args(["run"]).arg(repo(EXAMPLE)).args(["--seeds", "4..7"]).output().unwrap();
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> =
-        stdout_of(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout_of(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.iter().map(|l| l["seed"].as_u64().unwrap()).collect::<Vec<_>>(), vec![4, 5, 6]);
     assert!(lines.iter().all(|l| l["leader_follower"]["writes"]["invoked"].as_u64().unwrap() > 0));
 
@@ -215,7 +214,10 @@ fn link_prints_a_fragment_that_opens_the_same_scenario() {
 
 #[test]
 fn staleness_prints_the_curve_and_refuses_impossible_quorums() {
-    let out = cli().args(["staleness", "--n", "3", "--r", "1", "--w", "1", "--trials", "2000", "--no-propagation"]).output().unwrap();
+    let out = cli()
+        .args(["staleness", "--n", "3", "--r", "1", "--w", "1", "--trials", "2000", "--no-propagation"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert!(v.as_object().unwrap().keys().any(|k| k.contains("closed")), "{v}");

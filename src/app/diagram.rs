@@ -6,16 +6,16 @@
 //! interpolated from its `sent_at` and `deliver_at`; nothing is simulated here.
 
 use super::canvas::{context_2d, media, pixel_ratio, RootStyle, Surface};
-use super::panel::Selection;
+use super::selection::Selection;
 use super::shared::{Highlight, Shared};
 use crate::geometry::{lerp, node_position, progress};
 use replicascope_engine::model::{ClientId, Endpoint, NodeId};
 use replicascope_engine::network::DropReason;
 use replicascope_engine::run::PaneView;
-use replicascope_engine::vocab::TopologyKind;
 use replicascope_engine::time::human_duration;
 use replicascope_engine::trace::MsgRecord;
 use replicascope_engine::view::{Liveness, MsgKind, Role};
+use replicascope_engine::vocab::TopologyKind;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;

@@ -14,7 +14,7 @@
 //! entries can be focused, read by a screen reader and opened with the keyboard.
 
 use super::canvas::{media, pixel_ratio, RootStyle, Surface};
-use super::panel::Selection;
+use super::selection::Selection;
 use super::shared::{use_feed, Clock, Feed, Highlight, Shared};
 use replicascope_engine::model::NodeId;
 use replicascope_engine::run::PaneView;

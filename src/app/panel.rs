@@ -2,57 +2,13 @@
 //! conflicts, quorums and Merkle exchanges) and the legend.
 
 use super::diagram::kind_letter;
+use super::selection::Selection;
 use super::views::{ConflictView, MerkleView, QuorumView};
-use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
-use replicascope_engine::checker::Anomaly;
-use replicascope_engine::model::NodeId;
-use replicascope_engine::run::NodeInfo;
-use replicascope_engine::vocab::{Names, TopologyKind};
 use replicascope_engine::time::human_duration;
-use replicascope_engine::trace::MsgRecord;
-use replicascope_engine::view::{EntryView, Liveness, MsgKind};
+use replicascope_engine::view::{Liveness, MsgKind};
+use replicascope_engine::vocab::Names;
 use std::rc::Rc;
 use yew::prelude::*;
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Selection {
-    Node {
-        pane: TopologyKind,
-        info: Box<NodeInfo>,
-    },
-    Message {
-        pane: TopologyKind,
-        record: Box<MsgRecord>,
-    },
-    Entry {
-        pane: TopologyKind,
-        node: NodeId,
-        entry: Box<EntryView>,
-    },
-    Conflict {
-        pane: TopologyKind,
-        time: u64,
-        record: Box<ConflictRecord>,
-        clock_offsets: Vec<i64>,
-    },
-    Quorum {
-        pane: TopologyKind,
-        time: u64,
-        record: Box<QuorumRecord>,
-        last_write: Option<Box<QuorumRecord>>,
-        /// The read repair that followed a read: when, and which replicas.
-        repair: Option<(u64, Vec<NodeId>)>,
-    },
-    Merkle {
-        pane: TopologyKind,
-        time: u64,
-        record: Box<MerkleRecord>,
-    },
-    Anomaly {
-        pane: TopologyKind,
-        anomaly: Box<Anomaly>,
-    },
-}
 
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {

@@ -3,10 +3,10 @@
 //! control, one line says what the chosen option does and what it costs.
 
 use replicascope_engine::scenario::Scenario;
-use replicascope_engine::vocab::TopologyKind;
 use replicascope_engine::topology::leader_follower::{FailoverMode, LfConfig, ReplicationMode};
 use replicascope_engine::topology::leaderless::LlConfig;
 use replicascope_engine::topology::multi_leader::MlConfig;
+use replicascope_engine::vocab::TopologyKind;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -219,7 +219,11 @@ fn multi_leader(c: &MlConfig, cb: &Callback<(String, String)>) -> Html {
 
 fn leaderless(c: &LlConfig, cb: &Callback<(String, String)>) -> Html {
     let overlap = if c.w + c.r > c.n {
-        format!("W + R = {} > N = {}: every read meets a replica with the last completed write (still not linearizable).", c.w + c.r, c.n)
+        format!(
+            "W + R = {} > N = {}: every read meets a replica with the last completed write (still not linearizable).",
+            c.w + c.r,
+            c.n
+        )
     } else {
         format!("W + R = {} ≤ N = {}: a read can miss a write that has completed.", c.w + c.r, c.n)
     };

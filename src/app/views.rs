@@ -7,8 +7,8 @@ use crate::derive::{Failover, SpaceTime};
 use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::checker::Anomaly;
 use replicascope_engine::model::{Endpoint, NodeId};
-use replicascope_engine::vocab::Names;
 use replicascope_engine::time::human_duration;
+use replicascope_engine::vocab::Names;
 use std::rc::Rc;
 use yew::prelude::*;
 
