@@ -292,7 +292,7 @@ pub fn run(events: u64, now_ms: impl Fn() -> f64) -> BenchReport {
 }
 
 pub fn run_with_memory(events: u64, now_ms: impl Fn() -> f64, memory: impl Fn() -> Option<u64>) -> BenchReport {
-    run_some(events, &TopologyKind::ALL, true, now_ms, memory)
+    run_some(events, TopologyKind::ALL, true, now_ms, memory)
 }
 
 /// Benchmarks the given topologies (and the checker, if asked).

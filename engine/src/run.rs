@@ -11,15 +11,13 @@
 use crate::faults::{parse_action, Action, Intervention};
 use crate::model::{ClientId, Endpoint, NodeId};
 use crate::protocol::Protocol;
-use crate::scenario::{placement_indices, Plan};
+use crate::scenario::Plan;
 use crate::sim::Sim;
 use crate::time::SimTime;
-use crate::topology::leader_follower::LeaderFollower;
-use crate::topology::leaderless::Leaderless;
-use crate::topology::multi_leader::MultiLeader;
+use crate::topology::Topology;
 use crate::trace::{Mark, MsgRecord, Trace};
 use crate::view::{Liveness, NodeView, Observation};
-use crate::vocab::{key_kinds, TopologyKind};
+use crate::vocab::{key_kinds, topologies, TopologyKind};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -343,31 +341,162 @@ pub struct PaneView {
     pub observation: Observation,
 }
 
-/// A run of whichever topology, behind one interface.
-#[derive(Clone, Debug)]
-pub enum AnyRun {
-    LeaderFollower(Run<LeaderFollower>),
-    MultiLeader(Run<MultiLeader>),
-    Leaderless(Run<Leaderless>),
+/// What every run answers whatever its topology, for [`AnyRun`] to hand out behind one type.
+trait DynRun {
+    fn advance(&mut self, max_steps: u64) -> bool;
+    fn run_to_end(&mut self);
+    fn finished(&self) -> bool;
+    fn computed_until(&self) -> SimTime;
+    fn trace(&self) -> &Trace;
+    fn plan(&self) -> &Plan;
+    fn intervene(&mut self, at: SimTime, action: &str) -> Result<(), String>;
+    fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String>;
+    fn interventions(&self) -> &[Intervention];
+    fn checkpoint_count(&self) -> usize;
+    fn cluster(&self) -> &crate::protocol::Cluster;
+    fn final_observation(&self) -> Observation;
+    fn final_up(&self) -> Vec<bool>;
+    fn settle(&self) -> Convergence;
+    fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId>;
 }
 
-/// A display cursor of whichever topology.
-#[derive(Clone, Debug)]
-pub enum AnyCursor {
-    LeaderFollower(Sim<LeaderFollower>),
-    MultiLeader(Sim<MultiLeader>),
-    Leaderless(Sim<Leaderless>),
+impl<P: Protocol> DynRun for Run<P> {
+    fn advance(&mut self, max_steps: u64) -> bool {
+        Run::advance(self, max_steps)
+    }
+    fn run_to_end(&mut self) {
+        Run::run_to_end(self)
+    }
+    fn finished(&self) -> bool {
+        Run::finished(self)
+    }
+    fn computed_until(&self) -> SimTime {
+        Run::computed_until(self)
+    }
+    fn trace(&self) -> &Trace {
+        &self.trace
+    }
+    fn plan(&self) -> &Plan {
+        Run::plan(self)
+    }
+    fn intervene(&mut self, at: SimTime, action: &str) -> Result<(), String> {
+        Run::intervene(self, at, action)
+    }
+    fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String> {
+        Run::set_interventions(self, list)
+    }
+    fn interventions(&self) -> &[Intervention] {
+        Run::interventions(self)
+    }
+    fn checkpoint_count(&self) -> usize {
+        Run::checkpoint_count(self)
+    }
+    fn cluster(&self) -> &crate::protocol::Cluster {
+        &self.head().cluster
+    }
+    fn final_observation(&self) -> Observation {
+        self.head().observe()
+    }
+    fn final_up(&self) -> Vec<bool> {
+        self.head().nodes().iter().map(|n| n.up).collect()
+    }
+    fn settle(&self) -> Convergence {
+        Run::settle(self)
+    }
+    fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId> {
+        let states: Vec<_> = self.head().nodes().iter().map(|n| &n.state).collect();
+        let up: Vec<bool> = self.head().nodes().iter().map(|n| n.up).collect();
+        self.head().proto.surviving_writes(&states, &up)
+    }
 }
 
-macro_rules! each {
-    ($self:expr, $r:ident => $e:expr) => {
-        match $self {
-            AnyRun::LeaderFollower($r) => $e,
-            AnyRun::MultiLeader($r) => $e,
-            AnyRun::Leaderless($r) => $e,
+/// `AnyRun` and `AnyCursor`, with a variant per row of the registry (`vocab::topologies!`).
+macro_rules! define_any_run {
+    ($($kind:ident, $module:ident, $code:literal, $title:literal;)*) => {
+        /// A run of whichever topology, behind one interface.
+        #[derive(Clone, Debug)]
+        pub enum AnyRun {
+            $($kind(Run<crate::topology::$module::$kind>),)*
+        }
+
+        /// A display cursor of whichever topology.
+        #[derive(Clone, Debug)]
+        pub enum AnyCursor {
+            $($kind(Sim<crate::topology::$module::$kind>),)*
+        }
+
+        impl AnyRun {
+            /// Builds the run of one topology of a compiled scenario (None if the scenario does
+            /// not configure it).
+            pub fn new(kind: TopologyKind, plan: Rc<Plan>) -> Option<AnyRun> {
+                let regions = plan.network.region_names.clone();
+                match kind {
+                    $(TopologyKind::$kind => {
+                        type This = crate::topology::$module::$kind;
+                        let config = plan.topologies.$module.clone()?;
+                        let place = <This as Topology>::node_regions(&config, &regions);
+                        let proto = <This as Topology>::build(config, &plan.names, key_kinds(&plan.ops), &place);
+                        Some(AnyRun::$kind(Run::new(proto, plan, place)))
+                    })*
+                }
+            }
+
+            pub fn kind(&self) -> TopologyKind {
+                match self {
+                    $(AnyRun::$kind(_) => TopologyKind::$kind,)*
+                }
+            }
+
+            fn inner(&self) -> &dyn DynRun {
+                match self {
+                    $(AnyRun::$kind(r) => r,)*
+                }
+            }
+
+            fn inner_mut(&mut self) -> &mut dyn DynRun {
+                match self {
+                    $(AnyRun::$kind(r) => r,)*
+                }
+            }
+
+            /// A fresh cursor at time zero.
+            pub fn cursor(&self) -> AnyCursor {
+                match self {
+                    $(AnyRun::$kind(r) => AnyCursor::$kind(r.state_at(0)),)*
+                }
+            }
+
+            /// Moves `cursor` to `t`; returns true if what it shows changed.
+            pub fn seek(&self, cursor: &mut AnyCursor, t: SimTime) -> bool {
+                #[allow(unreachable_patterns)]
+                match (self, cursor) {
+                    $((AnyRun::$kind(r), AnyCursor::$kind(c)) => r.seek(c, t),)*
+                    (run, cursor) => {
+                        *cursor = run.cursor();
+                        run.seek(cursor, t)
+                    }
+                }
+            }
+
+            pub fn pane_view(&self, cursor: &AnyCursor) -> Option<PaneView> {
+                #[allow(unreachable_patterns)]
+                match (self, cursor) {
+                    $((AnyRun::$kind(r), AnyCursor::$kind(c)) => Some(r.pane_view(c)),)*
+                    _ => None,
+                }
+            }
+        }
+
+        impl AnyCursor {
+            pub fn now(&self) -> SimTime {
+                match self {
+                    $(AnyCursor::$kind(c) => c.now(),)*
+                }
+            }
         }
     };
 }
+topologies!(define_any_run);
 
 impl AnyRun {
     /// The trace as JSON lines (steps, messages, annotations, history events), each tagged with
@@ -408,147 +537,64 @@ impl AnyRun {
         out
     }
 
-    /// Builds the run of one topology of a compiled scenario.
-    pub fn new(kind: TopologyKind, plan: Rc<Plan>) -> Option<AnyRun> {
-        let regions = plan.network.region_names.clone();
-        let t = plan.topologies.clone();
-        Some(match kind {
-            TopologyKind::LeaderFollower => {
-                let c = t.leader_follower?;
-                let place = placement_indices(&c.placement, c.nodes as usize, &regions);
-                AnyRun::LeaderFollower(Run::new(LeaderFollower::new(c), plan, place))
-            }
-            TopologyKind::MultiLeader => {
-                let c = t.multi_leader?;
-                // Followers live in their leader's region.
-                let leaders = placement_indices(&c.placement, c.leaders as usize, &regions);
-                let place = (0..c.node_count())
-                    .map(|i| match c.leader_of(NodeId(i as u8)) {
-                        Some(l) => leaders[l.0 as usize],
-                        None => leaders[i],
-                    })
-                    .collect();
-                AnyRun::MultiLeader(Run::new(MultiLeader::new(c, &plan.names, key_kinds(&plan.ops)), plan, place))
-            }
-            TopologyKind::Leaderless => {
-                let c = t.leaderless?;
-                let place = placement_indices(&c.placement, c.nodes as usize, &regions);
-                AnyRun::Leaderless(Run::new(Leaderless::new(c, &plan.names, key_kinds(&plan.ops), &place), plan, place))
-            }
-        })
-    }
-
-    pub fn kind(&self) -> TopologyKind {
-        match self {
-            AnyRun::LeaderFollower(_) => TopologyKind::LeaderFollower,
-            AnyRun::MultiLeader(_) => TopologyKind::MultiLeader,
-            AnyRun::Leaderless(_) => TopologyKind::Leaderless,
-        }
-    }
-
     pub fn advance(&mut self, max_steps: u64) -> bool {
-        each!(self, r => r.advance(max_steps))
+        self.inner_mut().advance(max_steps)
     }
     pub fn run_to_end(&mut self) {
-        each!(self, r => r.run_to_end())
+        self.inner_mut().run_to_end()
     }
     pub fn finished(&self) -> bool {
-        each!(self, r => r.finished())
+        self.inner().finished()
     }
     pub fn computed_until(&self) -> SimTime {
-        each!(self, r => r.computed_until())
+        self.inner().computed_until()
     }
     pub fn trace(&self) -> &Trace {
-        each!(self, r => &r.trace)
+        self.inner().trace()
     }
     pub fn plan(&self) -> &Plan {
-        each!(self, r => r.plan())
+        self.inner().plan()
     }
     pub fn digest(&self) -> u64 {
         self.trace().digest()
     }
     pub fn intervene(&mut self, at: SimTime, action: &str) -> Result<(), String> {
-        each!(self, r => r.intervene(at, action))
+        self.inner_mut().intervene(at, action)
     }
     pub fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String> {
-        each!(self, r => r.set_interventions(list))
+        self.inner_mut().set_interventions(list)
     }
     pub fn interventions(&self) -> &[Intervention] {
-        each!(self, r => r.interventions())
+        self.inner().interventions()
     }
     pub fn checkpoint_count(&self) -> usize {
-        each!(self, r => r.checkpoint_count())
+        self.inner().checkpoint_count()
     }
     /// Where the topology's nodes and the sessions are.
     pub fn cluster(&self) -> &crate::protocol::Cluster {
-        each!(self, r => &r.head().cluster)
+        self.inner().cluster()
     }
     pub fn node_count(&self) -> usize {
-        each!(self, r => r.head().cluster.nodes)
-    }
-
-    /// A fresh cursor at time zero.
-    pub fn cursor(&self) -> AnyCursor {
-        match self {
-            AnyRun::LeaderFollower(r) => AnyCursor::LeaderFollower(r.state_at(0)),
-            AnyRun::MultiLeader(r) => AnyCursor::MultiLeader(r.state_at(0)),
-            AnyRun::Leaderless(r) => AnyCursor::Leaderless(r.state_at(0)),
-        }
-    }
-
-    /// Moves `cursor` to `t`; returns true if what it shows changed.
-    pub fn seek(&self, cursor: &mut AnyCursor, t: SimTime) -> bool {
-        match (self, cursor) {
-            (AnyRun::LeaderFollower(r), AnyCursor::LeaderFollower(c)) => r.seek(c, t),
-            (AnyRun::MultiLeader(r), AnyCursor::MultiLeader(c)) => r.seek(c, t),
-            (AnyRun::Leaderless(r), AnyCursor::Leaderless(c)) => r.seek(c, t),
-            (run, cursor) => {
-                *cursor = run.cursor();
-                run.seek(cursor, t)
-            }
-        }
-    }
-
-    pub fn pane_view(&self, cursor: &AnyCursor) -> Option<PaneView> {
-        Some(match (self, cursor) {
-            (AnyRun::LeaderFollower(r), AnyCursor::LeaderFollower(c)) => r.pane_view(c),
-            (AnyRun::MultiLeader(r), AnyCursor::MultiLeader(c)) => r.pane_view(c),
-            (AnyRun::Leaderless(r), AnyCursor::Leaderless(c)) => r.pane_view(c),
-            _ => return None,
-        })
+        self.cluster().nodes
     }
 
     /// The observation at the end of the computed run.
     pub fn final_observation(&self) -> Observation {
-        each!(self, r => r.head().observe())
+        self.inner().final_observation()
     }
 
     /// Whether every node is up at the end.
     pub fn final_up(&self) -> Vec<bool> {
-        each!(self, r => r.head().nodes().iter().map(|n| n.up).collect())
+        self.inner().final_up()
     }
 
     /// See [`Run::settle`].
     pub fn settle(&self) -> Convergence {
-        each!(self, r => r.settle())
+        self.inner().settle()
     }
 
     /// Writes whose effect the cluster still holds at the end (for lost-write accounting).
     pub fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId> {
-        each!(self, r => {
-            let states: Vec<_> = r.head().nodes().iter().map(|n| &n.state).collect();
-            let up: Vec<bool> = r.head().nodes().iter().map(|n| n.up).collect();
-            r.head().proto.surviving_writes(&states, &up)
-        })
-    }
-}
-
-impl AnyCursor {
-    pub fn now(&self) -> SimTime {
-        match self {
-            AnyCursor::LeaderFollower(c) => c.now(),
-            AnyCursor::MultiLeader(c) => c.now(),
-            AnyCursor::Leaderless(c) => c.now(),
-        }
+        self.inner().surviving_writes()
     }
 }

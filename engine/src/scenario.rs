@@ -16,10 +16,9 @@ use crate::model::{ClientId, ClientOp, ConsistencyLevel, NodeId, Op, OpId, Sym};
 use crate::network::NetworkPlan;
 use crate::rng::{SimRng, Stream};
 use crate::time::{Duration, SimTime, MICROS_PER_S};
-use crate::topology::leader_follower::LfConfig;
-use crate::topology::leaderless::LlConfig;
-use crate::topology::multi_leader::MlConfig;
+use crate::topology::Topology;
 use crate::validate::{join, Problems, Validate};
+use crate::vocab::topologies;
 use crate::vocab::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -207,13 +206,58 @@ pub struct FaultSpec {
     pub fault: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct TopologiesSpec {
-    pub leader_follower: Option<LfConfig>,
-    pub multi_leader: Option<MlConfig>,
-    pub leaderless: Option<LlConfig>,
+/// `TopologiesSpec`, with a field per row of the registry (`vocab::topologies!`).
+macro_rules! define_topologies_spec {
+    ($($kind:ident, $module:ident, $code:literal, $title:literal;)*) => {
+        /// The topologies a scenario runs side by side, each with its settings; a field per
+        /// topology, named as the topology is (`leader_follower`).
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct TopologiesSpec {
+            $(pub $module: Option<<crate::topology::$module::$kind as Topology>::Config>,)*
+        }
+
+        impl TopologiesSpec {
+            /// The topologies configured, in display order.
+            pub fn kinds(&self) -> Vec<TopologyKind> {
+                let mut kinds = Vec::new();
+                $(if self.$module.is_some() {
+                    kinds.push(TopologyKind::$kind);
+                })*
+                kinds
+            }
+
+            /// Nodes of a configured topology.
+            pub fn node_count(&self, kind: TopologyKind) -> Option<usize> {
+                match kind {
+                    $(TopologyKind::$kind => {
+                        self.$module.as_ref().map(<crate::topology::$module::$kind as Topology>::node_count)
+                    })*
+                }
+            }
+
+            /// Each node's region of a configured topology.
+            pub fn node_regions(&self, kind: TopologyKind, regions: &[String]) -> Option<Vec<usize>> {
+                match kind {
+                    $(TopologyKind::$kind => self.$module.as_ref().map(|c| {
+                        <crate::topology::$module::$kind as Topology>::node_regions(c, regions)
+                    }),)*
+                }
+            }
+
+            /// Validates each configured topology and its placement.
+            fn validate_each(&self, regions: &[String], p: &mut Problems) {
+                $(if let Some(config) = &self.$module {
+                    let path = concat!("topologies.", stringify!($module));
+                    config.validate(path, p);
+                    let (placement, count) = <crate::topology::$module::$kind as Topology>::placement(config);
+                    check_placement(p, &join(path, "placement"), placement, count, regions);
+                })*
+            }
+        }
+    };
 }
+topologies!(define_topologies_spec);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -393,27 +437,11 @@ impl Scenario {
 
     /// The topologies this scenario runs, in display order.
     pub fn kinds(&self) -> Vec<TopologyKind> {
-        let t = &self.topologies;
-        let mut v = Vec::new();
-        if t.leader_follower.is_some() {
-            v.push(TopologyKind::LeaderFollower);
-        }
-        if t.multi_leader.is_some() {
-            v.push(TopologyKind::MultiLeader);
-        }
-        if t.leaderless.is_some() {
-            v.push(TopologyKind::Leaderless);
-        }
-        v
+        self.topologies.kinds()
     }
 
     pub fn node_count(&self, kind: TopologyKind) -> Option<usize> {
-        let t = &self.topologies;
-        match kind {
-            TopologyKind::LeaderFollower => t.leader_follower.as_ref().map(|c| c.nodes as usize),
-            TopologyKind::MultiLeader => t.multi_leader.as_ref().map(|c| c.node_count()),
-            TopologyKind::Leaderless => t.leaderless.as_ref().map(|c| c.nodes as usize),
-        }
+        self.topologies.node_count(kind)
     }
 
     /// Validates everything and produces the plan the engine runs.
@@ -438,39 +466,10 @@ impl Scenario {
         // Topologies.
         let kinds = self.kinds();
         if kinds.is_empty() {
-            p.push("topologies", "name at least one of leader_follower, multi_leader, leaderless");
+            p.push("topologies", format!("name at least one of {}", TopologyKind::names_listed()));
         }
         let t = &self.topologies;
-        if let Some(c) = &t.leader_follower {
-            c.validate("topologies.leader_follower", &mut p);
-            check_placement(
-                &mut p,
-                "topologies.leader_follower.placement",
-                &c.placement,
-                c.nodes as usize,
-                &network.region_names,
-            );
-        }
-        if let Some(c) = &t.multi_leader {
-            c.validate("topologies.multi_leader", &mut p);
-            check_placement(
-                &mut p,
-                "topologies.multi_leader.placement",
-                &c.placement,
-                c.leaders as usize,
-                &network.region_names,
-            );
-        }
-        if let Some(c) = &t.leaderless {
-            c.validate("topologies.leaderless", &mut p);
-            check_placement(
-                &mut p,
-                "topologies.leaderless.placement",
-                &c.placement,
-                c.nodes as usize,
-                &network.region_names,
-            );
-        }
+        t.validate_each(&network.region_names, &mut p);
         let node_counts: Vec<(TopologyKind, usize)> =
             kinds.iter().filter_map(|k| self.node_count(*k).map(|n| (*k, n))).collect();
 
@@ -782,11 +781,6 @@ fn check_placement(p: &mut Problems, path: &str, placement: &[String], nodes: us
     }
 }
 
-/// Region index of each node of a topology.
-pub fn placement_indices(placement: &[String], nodes: usize, regions: &[String]) -> Vec<usize> {
-    (0..nodes).map(|i| placement.get(i).and_then(|r| regions.iter().position(|x| x == r)).unwrap_or(0)).collect()
-}
-
 fn unknown_region(r: &str, regions: &[String]) -> String {
     format!("\"{}\" is not one of the regions ({})", truncate(r), regions.join(", "))
 }
@@ -909,6 +903,7 @@ fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::topology::leader_follower::LfConfig;
 
     fn base() -> Scenario {
         let mut s = Scenario::default();

@@ -52,46 +52,83 @@ impl Names {
     }
 }
 
-/// Which topology a pane runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TopologyKind {
-    LeaderFollower,
-    MultiLeader,
-    Leaderless,
+/// The registry of topologies: one row each, in display order — the kind's name, the module
+/// under `topology/` that implements it (its `Config` and `Protocol`, see
+/// `topology::Topology`), the short code links use, and the title panes show. Every list of
+/// topologies in the engine (`TopologyKind`, the scenario's `topologies` fields, `AnyRun`) is
+/// generated from these rows by a macro given to `topologies!`; the page takes its panes from
+/// `TopologyKind::ALL`. Adding a topology is a module under `topology/` and a row here.
+macro_rules! topologies {
+    ($make:ident) => {
+        $make! {
+            LeaderFollower, leader_follower, "lf", "Leader-follower";
+            MultiLeader, multi_leader, "ml", "Multi-leader";
+            Leaderless, leaderless, "ll", "Leaderless";
+        }
+    };
 }
+pub(crate) use topologies;
+
+macro_rules! define_topology_kind {
+    ($($kind:ident, $module:ident, $code:literal, $title:literal;)*) => {
+        /// Which topology a pane runs.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum TopologyKind {
+            $($kind,)*
+        }
+
+        impl TopologyKind {
+            /// Every topology, in display order.
+            pub const ALL: &'static [TopologyKind] = &[$(TopologyKind::$kind,)*];
+
+            /// The name scenario files and the CLI use: `leader_follower`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(TopologyKind::$kind => stringify!($module),)*
+                }
+            }
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(TopologyKind::$kind => $title,)*
+                }
+            }
+            /// The short code links and settings use: `lf`.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(TopologyKind::$kind => $code,)*
+                }
+            }
+        }
+    };
+}
+topologies!(define_topology_kind);
 
 impl TopologyKind {
-    pub const ALL: [TopologyKind; 3] =
-        [TopologyKind::LeaderFollower, TopologyKind::MultiLeader, TopologyKind::Leaderless];
-    pub fn name(self) -> &'static str {
-        match self {
-            TopologyKind::LeaderFollower => "leader_follower",
-            TopologyKind::MultiLeader => "multi_leader",
-            TopologyKind::Leaderless => "leaderless",
-        }
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            TopologyKind::LeaderFollower => "Leader-follower",
-            TopologyKind::MultiLeader => "Multi-leader",
-            TopologyKind::Leaderless => "Leaderless",
-        }
-    }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.name() == s)
-    }
-    /// The short code links and settings use: `lf`, `ml`, `ll`.
-    pub fn code(self) -> &'static str {
-        match self {
-            TopologyKind::LeaderFollower => "lf",
-            TopologyKind::MultiLeader => "ml",
-            TopologyKind::Leaderless => "ll",
-        }
     }
     /// A kind from its code, or from its name.
     pub fn from_code(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.code() == s).or_else(|| Self::parse(s))
+    }
+    /// The names, for messages: "leader_follower, multi_leader or leaderless".
+    pub fn names_listed() -> String {
+        listed(Self::ALL.iter().map(|k| k.name()))
+    }
+    /// The codes, for messages: "lf, ml or ll".
+    pub fn codes_listed() -> String {
+        listed(Self::ALL.iter().map(|k| k.code()))
+    }
+}
+
+/// "a, b or c".
+fn listed<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<&str> = items.collect();
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
 }
 

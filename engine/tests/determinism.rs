@@ -42,7 +42,7 @@ fn the_pinned_runs_cover_faults_in_every_pane_and_interventions() {
     let a = digests();
     let s = replicascope_engine::presets::preset(INTERVENED).unwrap();
     let plan = Rc::new(s.compile().unwrap());
-    for kind in TopologyKind::ALL {
+    for kind in TopologyKind::ALL.iter().copied() {
         let faulty = |name: &str| {
             name.starts_with("preset")
                 && replicascope_engine::presets::preset(name.trim_start_matches("preset ").split(" + ").next().unwrap())

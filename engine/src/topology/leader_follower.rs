@@ -92,7 +92,7 @@ use crate::rng::stable_hash;
 use crate::time::{human_duration, Duration, SimTime};
 use crate::validate::{join, Problems, Validate};
 use crate::view::{divergent_from_digests, EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
-use crate::vocab::Names;
+use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -2189,4 +2189,18 @@ impl LeaderFollower {
 /// Time a follower needs to apply `rows` rows, for labels.
 pub fn apply_time_label(cfg: &LfConfig, rows: u64) -> String {
     human_duration(cfg.apply_cost.0 * rows)
+}
+
+impl crate::topology::Topology for LeaderFollower {
+    type Config = LfConfig;
+
+    fn node_count(config: &LfConfig) -> usize {
+        config.nodes as usize
+    }
+    fn placement(config: &LfConfig) -> (&[String], usize) {
+        (&config.placement, config.nodes as usize)
+    }
+    fn build(config: LfConfig, _: &Names, _: BTreeMap<Sym, KeyKind>, _: &[usize]) -> Self {
+        LeaderFollower::new(config)
+    }
 }

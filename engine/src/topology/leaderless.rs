@@ -1409,6 +1409,20 @@ impl Leaderless {
     }
 }
 
+impl crate::topology::Topology for Leaderless {
+    type Config = LlConfig;
+
+    fn node_count(config: &LlConfig) -> usize {
+        config.nodes as usize
+    }
+    fn placement(config: &LlConfig) -> (&[String], usize) {
+        (&config.placement, config.nodes as usize)
+    }
+    fn build(config: LlConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>, node_regions: &[usize]) -> Self {
+        Leaderless::new(config, names, kinds, node_regions)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

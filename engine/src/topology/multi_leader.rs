@@ -1112,6 +1112,30 @@ impl Protocol for MultiLeader {
     }
 }
 
+impl crate::topology::Topology for MultiLeader {
+    type Config = MlConfig;
+
+    fn node_count(config: &MlConfig) -> usize {
+        config.node_count()
+    }
+    fn placement(config: &MlConfig) -> (&[String], usize) {
+        (&config.placement, config.leaders as usize)
+    }
+    /// Followers live in their leader's region.
+    fn node_regions(config: &MlConfig, regions: &[String]) -> Vec<usize> {
+        let leaders = crate::topology::placement_indices(&config.placement, config.leaders as usize, regions);
+        (0..config.node_count())
+            .map(|i| match config.leader_of(NodeId(i as u8)) {
+                Some(l) => leaders[l.0 as usize],
+                None => leaders[i],
+            })
+            .collect()
+    }
+    fn build(config: MlConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>, _: &[usize]) -> Self {
+        MultiLeader::new(config, names, kinds)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
