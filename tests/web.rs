@@ -5,7 +5,8 @@
 use replicascope_app::app::controls::{Controls, ControlsProps};
 use replicascope_app::app::diagram::{Diagram, DiagramProps, Flying, MessageLayer};
 use replicascope_app::app::lanes::{Lanes, LanesProps};
-use replicascope_app::app::panel::{Inspector, InspectorProps, Legend, Selection};
+use replicascope_app::app::panel::{Inspector, InspectorProps, Legend};
+use replicascope_app::app::selection::Selection;
 use replicascope_app::app::shared::{Clock, Feed, Highlight, Shared};
 use replicascope_app::app::App;
 use replicascope_app::sample::default_scenario;
