@@ -209,7 +209,7 @@ pub fn failover(run: &AnyRun, report: Option<&Report>) -> Failover {
             }
         }
     }
-    events.sort_unstable_by(|a, b| (a.time, a.stage).cmp(&(b.time, b.stage)));
+    replicascope_engine::sort::sort_by(&mut events, |a, b| (a.time, a.stage).cmp(&(b.time, b.stage)));
     let mut lost = Vec::new();
     let mut split = Vec::new();
     if let Some(r) = report {
@@ -302,7 +302,7 @@ pub fn latencies(history: &History, writes: bool) -> Vec<f64> {
         .filter_map(|o| o.latency())
         .map(|l| l as f64 / 1000.0)
         .collect();
-    v.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    replicascope_engine::sort::sort_by(&mut v, |a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     v
 }
 

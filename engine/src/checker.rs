@@ -213,7 +213,7 @@ fn index<'h>(history: &'h History, facts: &Facts) -> Index<'h> {
             _ => {}
         }
     }
-    reads.sort_unstable_by_key(|r| (r.invoke_at, r.id));
+    crate::sort::sort_by_key(&mut reads, |r| (r.invoke_at, r.id));
     Index { writes, reads, resets }
 }
 
@@ -264,7 +264,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
         }
     }
     for v in acks_by_key.values_mut() {
-        v.sort_unstable_by_key(|w| (w.acked, w.id));
+        crate::sort::sort_by_key(v, |w| (w.acked, w.id));
     }
 
     // Per session: last read result per key (monotonic reads), causal past (consistent prefix).
@@ -275,7 +275,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
 
     // Walk every operation in invocation order to build causal pasts.
     let mut ops: Vec<&OpRecord> = history.ops.iter().filter(|o| o.invoke_at.is_some()).collect();
-    ops.sort_unstable_by_key(|o| (o.invoke_at, o.id));
+    crate::sort::sort_by_key(&mut ops, |o| (o.invoke_at, o.id));
     let newer = |idx: &Index, a: OpId, b: OpId| -> OpId {
         match (idx.writes.get(&a), idx.writes.get(&b)) {
             (Some(x), Some(y)) if precedes(x, y) => b,
@@ -448,7 +448,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
     // showed w1 again — the writes took effect there out of order. When the history does not say
     // which replica answered (an imported history), any reader counts as "the replica".
     let mut by_completion: Vec<&OpRecord> = idx.reads.clone();
-    by_completion.sort_unstable_by_key(|r| (r.complete_at, r.id));
+    crate::sort::sort_by_key(&mut by_completion, |r| (r.complete_at, r.id));
     let mut seen: BTreeMap<(Option<NodeId>, ClientId, Sym), &WriteInfo> = BTreeMap::new();
     let mut next = 0;
     let mut reported_mw: BTreeSet<(OpId, OpId)> = BTreeSet::new();
@@ -512,7 +512,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             _ => None,
         })
         .collect();
-    new_leaders.sort_unstable_by_key(|(t, n, e, _)| (*t, *e, *n));
+    crate::sort::sort_by_key(&mut new_leaders, |(t, n, e, _)| (*t, *e, *n));
     for rec in acked.values() {
         let (Some(epoch), Some(lsn), Some(acked_at)) = (rec.epoch, rec.lsn, rec.complete_at) else { continue };
         let Some((t, node, e, _)) = new_leaders.iter().find(|(_, _, e, held)| *e > epoch && !held.holds(epoch, lsn))
@@ -618,7 +618,7 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             _ => None,
         })
         .collect();
-    promotions.sort_unstable();
+    crate::sort::sort(&mut promotions);
     let mut split: BTreeMap<(NodeId, u64, NodeId, u64), Vec<OpId>> = BTreeMap::new();
     for rec in acked.values() {
         let (Some(epoch), Some(node), Some(done)) = (rec.epoch, rec.served_by, rec.complete_at) else { continue };
@@ -741,7 +741,7 @@ fn conflict_loss(
 
 /// Orders anomalies by time, kind and operations: a total order, so any sort gives the same.
 pub fn sort_anomalies(a: &mut [Anomaly]) {
-    a.sort_unstable_by(|x, y| (x.time, x.kind, &x.ops, &x.nodes).cmp(&(y.time, y.kind, &y.ops, &y.nodes)));
+    crate::sort::sort_by(a, |x, y| (x.time, x.kind, &x.ops, &x.nodes).cmp(&(y.time, y.kind, &y.ops, &y.nodes)));
 }
 
 /// Fills in the messages each anomaly's operations sent or received.
@@ -754,7 +754,7 @@ pub fn link_messages(anomalies: &mut [Anomaly], trace: &Trace) {
     }
     for a in anomalies {
         let mut ids: Vec<u64> = a.ops.iter().filter_map(|o| by_op.get(o)).flatten().copied().collect();
-        ids.sort_unstable();
+        crate::sort::sort(&mut ids);
         ids.dedup();
         ids.truncate(64);
         a.messages = ids;

@@ -536,7 +536,7 @@ pub fn export_edn(history: &History, names: &Names) -> String {
         events.push((done, 0, o.id, line(ty, v, done)));
     }
     // Completions before invocations at the same instant keep real-time order on re-import.
-    events.sort_unstable_by_key(|(t, kind, id, _)| (*t, *kind, *id));
+    crate::sort::sort_by_key(&mut events, |(t, kind, id, _)| (*t, *kind, *id));
     let mut out = String::new();
     if skipped > 0 {
         out.push_str(&format!("; {skipped} non-register operation(s) omitted\n"));

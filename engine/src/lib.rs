@@ -29,6 +29,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod sort;
 pub mod staleness;
 pub mod time;
 pub mod topology;

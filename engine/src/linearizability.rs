@@ -375,7 +375,7 @@ impl Observers {
 fn search<M: Model>(model: &M, ops: &[&Event<M::Op>], initial: M::State, budget: u64) -> Verdict {
     let n = ops.len();
     let mut crashed: Vec<usize> = (0..n).filter(|&i| ops[i].complete.is_none()).collect();
-    crashed.sort_unstable_by_key(|&i| (ops[i].invoke, i));
+    crate::sort::sort_by_key(&mut crashed, |&i| (ops[i].invoke, i));
     // Calls before returns at the same instant: an operation that completes exactly when another
     // begins is concurrent with it (real-time order needs strictly before).
     let mut entries: Vec<(u64, bool, usize)> = Vec::with_capacity(2 * n);
@@ -385,7 +385,7 @@ fn search<M: Model>(model: &M, ops: &[&Event<M::Op>], initial: M::State, budget:
             entries.push((c, true, i));
         }
     }
-    entries.sort_unstable();
+    crate::sort::sort(&mut entries);
     let list: Vec<Entry> = entries.iter().map(|&(at, is_return, op)| Entry { op, is_call: !is_return, at }).collect();
     let returns_total = list.len() / 2;
     if returns_total == 0 {
@@ -646,7 +646,7 @@ fn search<M: Model>(model: &M, ops: &[&Event<M::Op>], initial: M::State, budget:
     let (_, blocked, state) = deepest;
     let state = &states.list[state as usize];
     let mut window: Vec<usize> = blocked;
-    window.sort_unstable_by_key(|&i| (ops[i].complete.unwrap_or(u64::MAX), i));
+    crate::sort::sort_by_key(&mut window, |&i| (ops[i].complete.unwrap_or(u64::MAX), i));
     window.dedup();
     window.truncate(8);
     let first = window.first().copied();

@@ -21,7 +21,7 @@ impl Percentiles {
         if us.is_empty() {
             return Percentiles::default();
         }
-        us.sort_unstable();
+        crate::sort::sort(&mut us);
         let at = |q: f64| {
             let i = ((us.len() as f64 - 1.0) * q).round() as usize;
             us[i.min(us.len() - 1)] as f64 / 1000.0
@@ -95,7 +95,9 @@ pub struct Availability {
     /// Share of attempted operations that succeeded (timeouts and unfinished ones count against).
     pub attempts: f64,
     /// The longest stretch in which operations of this kind were tried and none succeeded
-    /// anywhere, in milliseconds, and when it began.
+    /// anywhere, in milliseconds, and when it began. It runs from a failed (or slow) attempt to
+    /// the first success of an operation sent no earlier than that attempt: an operation already
+    /// in flight that completes just after a crash says nothing about the requests that follow.
     pub longest_outage_ms: f64,
     pub longest_outage_from: Option<SimTime>,
 }
@@ -151,7 +153,7 @@ pub fn availability_slices(history: &History, filter: OpFilter, end: SimTime) ->
         by_session.entry(o.session).or_default().push(o);
     }
     for ops in by_session.values_mut() {
-        ops.sort_unstable_by_key(|o| (o.invoke_at, o.id));
+        crate::sort::sort_by_key(ops, |o| (o.invoke_at, o.id));
         for (k, o) in ops.iter().enumerate() {
             if !filter.admits(o) {
                 continue;
@@ -189,9 +191,16 @@ fn share(slices: &[(u64, u64)]) -> f64 {
 pub fn availability(history: &History, filter: OpFilter, end: SimTime) -> Availability {
     let ops: Vec<&OpRecord> = history.ops.iter().filter(|o| filter.admits(o) && o.invoke_at.is_some()).collect();
     let attempts = if ops.is_empty() { 1.0 } else { ops.iter().filter(|o| o.ok()).count() as f64 / ops.len() as f64 };
-    // Outages: from a failed or slow attempt to the next success anywhere.
-    let mut successes: Vec<SimTime> = ops.iter().filter(|o| o.ok()).filter_map(|o| o.complete_at).collect();
-    successes.sort_unstable();
+    // Outages: from a failed or slow attempt to the first success of an operation invoked at or
+    // after it, anywhere. `first_done[i]` is the earliest completion among the successes from
+    // the i-th (by invocation) on.
+    let mut successes: Vec<(SimTime, SimTime)> =
+        ops.iter().filter(|o| o.ok()).filter_map(|o| Some((o.invoke_at?, o.complete_at?))).collect();
+    crate::sort::sort(&mut successes);
+    let mut first_done = vec![SimTime::MAX; successes.len() + 1];
+    for i in (0..successes.len()).rev() {
+        first_done[i] = first_done[i + 1].min(successes[i].1);
+    }
     let mut spans: Vec<(SimTime, SimTime)> = Vec::new();
     for o in &ops {
         let invoke = o.invoke_at.unwrap_or(0);
@@ -199,11 +208,11 @@ pub fn availability(history: &History, filter: OpFilter, end: SimTime) -> Availa
         if o.ok() && !slow {
             continue;
         }
-        let next = successes.partition_point(|t| *t <= invoke);
-        let until = successes.get(next).copied().unwrap_or(end).max(invoke);
+        let next = successes.partition_point(|(t, _)| *t < invoke);
+        let until = first_done[next].min(end).max(invoke);
         spans.push((invoke, until));
     }
-    spans.sort_unstable();
+    crate::sort::sort(&mut spans);
     let mut longest: Option<(SimTime, SimTime)> = None;
     let mut current: Option<(SimTime, SimTime)> = None;
     for (a, b) in spans {
@@ -346,7 +355,7 @@ pub fn metrics(run: &AnyRun, history: &History, anomalies: &[Anomaly]) -> Metric
     for n in &trace.annotations {
         if let crate::annotate::Annotation::Conflict(c) = &n.annotation {
             let mut writes: Vec<Option<u32>> = c.versions.iter().map(|v| v.write).collect();
-            writes.sort_unstable();
+            crate::sort::sort(&mut writes);
             conflict_keys.insert((c.key, writes));
             resolved += 1;
         }
@@ -423,4 +432,50 @@ pub fn availability_series(history: &History, window: SimTime, end: SimTime) -> 
             (up + down > 0).then(|| up as f64 / (up + down) as f64)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClientId, Op, OpRecord, OpResult, Sym};
+    use crate::trace::History;
+
+    fn write(id: u32, session: u8, invoke: SimTime, complete: SimTime, ok: bool) -> OpRecord {
+        OpRecord {
+            id,
+            session: ClientId(session),
+            op: Op::Write { key: Sym(0), value: id as i64 },
+            consistency: None,
+            scheduled_at: invoke,
+            invoke_at: Some(invoke),
+            complete_at: Some(complete),
+            result: Some(if ok { OpResult::Written } else { OpResult::Fail("timed out".into()) }),
+            served_by: None,
+            version: None,
+            assigned_id: None,
+            epoch: None,
+            lsn: None,
+            contacted: Vec::new(),
+        }
+    }
+
+    /// An outage runs from a failed attempt to the first success of an operation sent no earlier:
+    /// a write already in flight that lands just after the crash does not end it.
+    #[test]
+    fn an_outage_is_not_ended_by_an_operation_sent_before_it() {
+        const S: SimTime = 1_000_000;
+        let history = History {
+            ops: vec![
+                // In flight when the node fails at 2 s; acknowledged at 2.01 s.
+                write(1, 0, 2 * S - 5_000, 2 * S + 10_000, true),
+                // Sent at 2 s, times out at 7 s.
+                write(2, 1, 2 * S, 7 * S, false),
+                // The first write sent after the failure that succeeds, at 9 s.
+                write(3, 1, 7 * S, 9 * S, true),
+            ],
+        };
+        let a = availability(&history, OpFilter::Writes, 10 * S);
+        assert_eq!(a.longest_outage_from, Some(2 * S));
+        assert_eq!(a.longest_outage_ms, 7_000.0, "{a:?}");
+    }
 }

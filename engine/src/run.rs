@@ -145,7 +145,7 @@ impl<P: Protocol> Run<P> {
     pub fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String> {
         // By time, then in the order given (interventions at one instant keep their order).
         let mut sorted: Vec<(usize, Intervention)> = list.iter().cloned().enumerate().collect();
-        sorted.sort_unstable_by_key(|(i, x)| (x.at, *i));
+        crate::sort::sort_by_key(&mut sorted, |(i, x)| (x.at, *i));
         let sorted: Vec<Intervention> = sorted.into_iter().map(|(_, x)| x).collect();
         let mut parsed = Vec::new();
         for i in &sorted {

@@ -642,7 +642,7 @@ impl Scenario {
 
         // Stable order: by time, then by position in the script (generated ops follow).
         let mut order: Vec<usize> = (0..ops.len()).collect();
-        order.sort_unstable_by_key(|&i| (ops[i].0, i));
+        crate::sort::sort_by_key(&mut order, |&i| (ops[i].0, i));
         let ops = order
             .into_iter()
             .enumerate()
@@ -654,7 +654,7 @@ impl Scenario {
             .collect();
         // By time; faults at the same instant keep their order in the script.
         let mut indexed: Vec<(usize, (SimTime, Fault))> = faults.into_iter().enumerate().collect();
-        indexed.sort_unstable_by_key(|(i, (t, _))| (*t, *i));
+        crate::sort::sort_by_key(&mut indexed, |(i, (t, _))| (*t, *i));
         let faults: Vec<(SimTime, Fault)> = indexed.into_iter().map(|(_, f)| f).collect();
 
         Ok(Plan {

@@ -785,7 +785,7 @@ impl<P: Protocol> Sim<P> {
                 _ => None,
             })
             .collect();
-        v.sort_unstable();
+        crate::sort::sort(&mut v);
         v
     }
 }

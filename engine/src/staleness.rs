@@ -142,14 +142,14 @@ pub fn explore(spec: &StalenessSpec) -> StalenessResult {
             resp[i] = ri[i] + spec.read_response.sample_us(&mut rng);
         }
         // Commit: the W-th earliest acknowledgement. Ties broken by index, deterministically.
-        order.sort_unstable_by_key(|&i| (write_done[i], i));
+        crate::sort::sort_by_key(&mut order, |&i| (write_done[i], i));
         let commit = write_done[order[w - 1]];
         let mut has_write = [false; 16];
         for (k, &i) in order.iter().enumerate() {
             has_write[i] = spec.propagate || k < w;
         }
         // Read set: the R earliest responses.
-        order.sort_unstable_by_key(|&i| (resp[i], i));
+        crate::sort::sort_by_key(&mut order, |&i| (resp[i], i));
         let mut tau = i64::MAX;
         for &i in order.iter().take(r) {
             if has_write[i] {
@@ -159,7 +159,7 @@ pub fn explore(spec: &StalenessSpec) -> StalenessResult {
         }
         taus.push(tau);
     }
-    taus.sort_unstable();
+    crate::sort::sort(&mut taus);
     let p_at = |t_us: i64| taus.partition_point(|x| *x <= t_us) as f64 / taus.len() as f64;
     let points = (0..spec.points.max(2))
         .map(|k| {

@@ -316,7 +316,7 @@ impl History {
                 }
             }
         }
-        ops.sort_unstable_by_key(|o| o.id);
+        crate::sort::sort_by_key(&mut ops, |o| o.id);
         History { ops }
     }
 

@@ -114,3 +114,33 @@ fn digest_types_hold_no_usize() {
         }
     }
 }
+
+/// Sorting goes through `crate::sort`: one copy of the algorithm in the page's wasm rather than
+/// one per element type and closure (see `engine/src/sort.rs`). The app's sources are checked too.
+#[test]
+fn sorting_goes_through_the_one_sort() {
+    let banned =
+        [".sort()", ".sort_unstable(", ".sort_by(", ".sort_by_key(", ".sort_unstable_by", ".sort_by_cached_key("];
+    let mut all = sources();
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src");
+    let mut stack = vec![app];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                all.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    assert!(all.len() > 30, "the sources were found");
+    for (path, code) in all {
+        if path.ends_with("sort.rs") {
+            continue;
+        }
+        for b in banned {
+            assert!(!code.contains(b), "{path} calls {b}: use replicascope_engine::sort instead");
+        }
+    }
+}

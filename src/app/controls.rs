@@ -77,7 +77,9 @@ pub fn markers(s: &Session) -> Vec<Marker> {
             }
         }
     }
-    out.sort_by(|a, b| (a.time, a.class, a.pane, &a.label).cmp(&(b.time, b.class, b.pane, &b.label)));
+    replicascope_engine::sort::sort_by(&mut out, |a, b| {
+        (a.time, a.class, a.pane, &a.label).cmp(&(b.time, b.class, b.pane, &b.label))
+    });
     let gap = s.duration() / 200;
     let mut kept: Vec<Marker> = Vec::with_capacity(out.len());
     for m in out {

@@ -559,7 +559,7 @@ fn auto_window(run: &replicascope_engine::run::AnyRun) -> u64 {
         return 1_000_000;
     }
     let mut lat: Vec<u64> = msgs.iter().take(400).map(|m| m.deliver_at - m.sent_at).collect();
-    lat.sort_unstable();
+    replicascope_engine::sort::sort(&mut lat);
     let want = lat[lat.len() / 2] * 40;
     WINDOWS.iter().map(|(w, _)| *w).find(|w| *w >= want).unwrap_or(WINDOWS[WINDOWS.len() - 1].0)
 }

@@ -992,7 +992,7 @@ impl LeaderFollower {
         }
         let mut echoes: Vec<SimTime> = node.progress.values().map(|p| p.echo).collect();
         echoes.push(ctx.local_clock); // the leader counts itself
-        echoes.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sort::sort_by(&mut echoes, |a, b| b.cmp(a));
         let majority_echo = echoes[self.majority() - 1];
         let valid = ctx.local_clock < majority_echo + lease.0;
         if !valid && !node.lease_expired {
@@ -1009,7 +1009,7 @@ impl LeaderFollower {
             return;
         }
         let mut acked: Vec<u64> = node.progress.values().map(|p| p.matched).collect();
-        acked.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sort::sort_by(&mut acked, |a, b| b.cmp(a));
         let followers = acked.len();
         let flushed = node.flushed;
         let kth = |k: usize| -> u64 {

@@ -187,7 +187,7 @@ impl Ring {
         let mut tokens: Vec<(u64, NodeId)> = (0..nodes)
             .flat_map(|n| (0..vnodes).map(move |v| (stable_hash(&("vnode", n as u64, v as u64)), NodeId(n as u8))))
             .collect();
-        tokens.sort_unstable();
+        crate::sort::sort(&mut tokens);
         Ring { tokens }
     }
 
@@ -717,7 +717,7 @@ impl Leaderless {
     fn merkle_keys(&self, a: NodeId, b: NodeId) -> Vec<Sym> {
         let mut keys: Vec<Sym> =
             self.pref.keys().copied().filter(|k| self.is_home(*k, a) && self.is_home(*k, b)).collect();
-        keys.sort_unstable();
+        crate::sort::sort(&mut keys);
         keys
     }
 
@@ -762,8 +762,8 @@ impl Leaderless {
                 stack.push(2 * i + 1);
             }
         }
-        differing.sort_unstable();
-        leaf_hits.sort_unstable();
+        crate::sort::sort(&mut differing);
+        crate::sort::sort(&mut leaf_hits);
         (differing, leaf_hits)
     }
 
@@ -1433,7 +1433,7 @@ mod tests {
         for name in ["a", "b", "profile", "k0", "k17"] {
             let p = ring.preference(Ring::key_position(name));
             let mut sorted = p.clone();
-            sorted.sort();
+            crate::sort::sort(&mut sorted);
             assert_eq!(sorted, (0..5).map(NodeId).collect::<Vec<_>>(), "{name}");
         }
         // Different keys start at different nodes.

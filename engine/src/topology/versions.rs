@@ -676,7 +676,7 @@ impl Rules {
                         steps.push(format!("{} tagged {}:{} → {fate}", self.names.get(*e), tag.0, tag.1));
                     }
                 }
-                steps.sort_unstable();
+                crate::sort::sort(&mut steps);
                 steps.dedup();
                 let r = record(
                     vec![
@@ -971,7 +971,7 @@ pub fn read_item(item: Option<&Item>, key: Sym, kind: KeyKind) -> ReadValue {
         },
         Some(Item::Register(v)) => {
             let mut seen: Vec<Seen> = v.iter().filter_map(|r| r.fields.get(&key).copied()).collect();
-            seen.sort_unstable();
+            crate::sort::sort(&mut seen);
             seen.dedup();
             ReadValue::Register(seen)
         }
@@ -1022,7 +1022,7 @@ pub fn canonical(item: &Item) -> u64 {
         Item::Register(v) => {
             let mut vals: Vec<Vec<(Sym, Seen)>> =
                 v.iter().map(|r| r.fields.iter().map(|(k, s)| (*k, *s)).collect()).collect();
-            vals.sort_unstable();
+            crate::sort::sort(&mut vals);
             stable_hash(&(0u8, vals))
         }
         Item::NaiveCounter(c) => stable_hash(&(1u8, c.value)),
