@@ -570,3 +570,29 @@ async fn a_hostile_link_shows_a_message_as_text_and_a_working_page() {
     assert_eq!(count(&div, ".link-problems img"), 0, "nothing from a link becomes markup");
     assert_eq!(count(&div, ".pane"), 3, "and the default scenario runs");
 }
+
+/// A fourth topology is one more pane: the single-node baseline beside the three replicated
+/// designs, with its one node, its summary, and no replication links.
+#[wasm_bindgen_test]
+async fn the_single_node_baseline_is_a_fourth_pane() {
+    let w = web_sys::window().unwrap();
+    w.history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("#preset=what-replication-buys&t=12s"))
+        .unwrap();
+    let div = root();
+    yew::Renderer::<App>::with_root(div.clone()).render();
+    yew::scheduler::flush().await;
+    sleep(300).await;
+    yew::scheduler::flush().await;
+    w.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("#")).unwrap();
+    assert_eq!(count(&div, ".link-problems"), 0);
+    assert_eq!(count(&div, ".pane"), 4);
+    assert_eq!(count(&div, ".pane .node"), 3 + 3 + 3 + 1);
+    let text = div.text_content().unwrap();
+    assert!(text.contains("Single node") && text.contains("1 node · no replication"), "{text}");
+    // Links are drawn from the engine's view: the lone node has none.
+    let last = div.query_selector_all(".pane").unwrap().item(3).unwrap();
+    let last: Element = last.dyn_into().unwrap();
+    assert_eq!(count(&last, ".link"), 0);
+}

@@ -66,6 +66,34 @@ fn run_prints_one_json_object_with_every_pane() {
     assert_eq!(v["seed"], 3);
 }
 
+/// A scenario with the single-node baseline has a fourth pane in the output, and its link (a
+/// custom scenario with narration and all four panes) opens the same scenario.
+#[test]
+fn the_single_node_pane_runs_and_links() {
+    use replicascope_engine::link::decode;
+    use replicascope_engine::presets::{default_scenario, preset};
+    let mut file =
+        Scenario::from_json(&std::fs::read_to_string(repo("scenarios/presets/what-replication-buys.json")).unwrap())
+            .unwrap();
+    let out = cli().args(["run"]).arg(repo("scenarios/presets/what-replication-buys.json")).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    let single = &v["single_node"];
+    assert!(single["metrics"]["writes"]["ok"].as_u64().unwrap() > 100);
+    assert_eq!(single["metrics"]["lost_acknowledged_writes"], 0);
+    assert!(single["anomalies"].as_array().unwrap().is_empty());
+    // Not the preset any more: the compact form, narration and all.
+    file.name = "My baseline".into();
+    let f = temp("baseline.json", serde_json::to_string(&file).unwrap().as_bytes());
+    let out = cli().arg("link").arg(&f).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let fragment = stdout_of(&out).trim().to_string();
+    assert!(fragment.starts_with("c="), "{fragment}");
+    let (state, problems) = decode(&fragment, &default_scenario, &preset);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(state.scenario, file);
+}
+
 #[test]
 fn run_with_seeds_prints_a_line_per_seed_and_a_trace_file() {
     let out = cli().args(["run"]).arg(repo(EXAMPLE)).args(["--seeds", "4..7"]).output().unwrap();

@@ -15,7 +15,7 @@
 //! scenario does). Text fields end up as text in the page, never as markup or URLs.
 
 use crate::faults::Intervention;
-use crate::scenario::Scenario;
+use crate::scenario::{Caption, Scenario};
 use crate::time::{format_duration, parse_duration};
 use crate::vocab::{truncate, TopologyKind};
 use base64::Engine as _;
@@ -23,8 +23,9 @@ use serde::{Deserialize, Serialize};
 
 /// Fragments longer than this are refused outright.
 pub const MAX_LINK: usize = 8 * 1024;
-/// Current version of the compact form.
-pub const LINK_VERSION: u8 = 1;
+/// Current version of the compact form. Version 1 (three topologies) is still read: see
+/// [`v1`].
+pub const LINK_VERSION: u8 = 2;
 pub const MAX_INTERVENTIONS: usize = 200;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,8 +134,8 @@ pub fn percent_decode(s: &str) -> Result<String, String> {
 pub fn apply_override(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
     use serde_json::Value;
     let (pane, field) = key.split_once('.').ok_or_else(|| format!("\"{}\" is not a setting", truncate(key)))?;
-    let kind =
-        TopologyKind::from_code(pane).ok_or_else(|| format!("\"{}\" is not a pane (lf, ml, ll)", truncate(pane)))?;
+    let kind = TopologyKind::from_code(pane)
+        .ok_or_else(|| format!("\"{}\" is not a pane ({})", truncate(pane), TopologyKind::codes_listed()))?;
     // Values are JSON scalars when they parse as such (numbers, booleans, null), strings otherwise.
     let parsed: Value = match serde_json::from_str::<Value>(value) {
         Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
@@ -447,15 +448,106 @@ fn decode_compact(c: &str) -> Result<Compact, String> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c.trim_end_matches('='))
         .map_err(|_| "it is not base64url text".to_string())?;
-    let compact: Compact =
-        postcard::from_bytes(&bytes).map_err(|_| "it is damaged or from another version".to_string())?;
-    if compact.version != LINK_VERSION {
-        return Err(format!(
-            "it was made by version {} of ReplicaScope; this is version {LINK_VERSION}",
-            compact.version
-        ));
+    let damaged = |_: postcard::Error| "it is damaged or from another version".to_string();
+    let (version, _) = postcard::take_from_bytes::<u8>(&bytes).map_err(damaged)?;
+    match version {
+        LINK_VERSION => postcard::from_bytes(&bytes).map_err(damaged),
+        // Version 1 wrote a caption's `when` only when it was set.
+        1 => postcard::from_bytes::<v1::Compact<v1::Caption>>(&bytes)
+            .map(Compact::from)
+            .or_else(|_| postcard::from_bytes::<v1::Compact<Caption>>(&bytes).map(Compact::from))
+            .map_err(damaged),
+        v if v > LINK_VERSION => {
+            Err(format!("it was made by version {v} of ReplicaScope, newer than this one (version {LINK_VERSION})"))
+        }
+        _ => Err(damaged(postcard::Error::DeserializeBadEncoding)),
     }
-    Ok(compact)
+}
+
+/// Compact links made before the single-node pane existed: the same scenario with three
+/// topologies, and captions whose `when` was left out when unset. Links are shared in course
+/// material and must keep opening; postcard is not self-describing, so the old shape is kept
+/// here, field for field, and converted.
+mod v1 {
+    use crate::scenario::{FaultSpec, NetworkSpec, WorkloadSpec};
+    use crate::time::Duration;
+    use crate::topology::{leader_follower::LfConfig, leaderless::LlConfig, multi_leader::MlConfig};
+    use crate::vocab::TopologyKind;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Compact<C> {
+        version: u8,
+        scenario: Scenario<C>,
+        interventions: Vec<(TopologyKind, u64, String)>,
+    }
+
+    /// A caption without a condition.
+    #[derive(Deserialize)]
+    pub struct Caption {
+        at: Duration,
+        until: Option<Duration>,
+        text: String,
+        pane: Option<String>,
+        speed: Option<f64>,
+    }
+
+    impl From<Caption> for crate::scenario::Caption {
+        fn from(c: Caption) -> Self {
+            crate::scenario::Caption {
+                at: c.at,
+                until: c.until,
+                text: c.text,
+                pane: c.pane,
+                speed: c.speed,
+                when: None,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Scenario<C> {
+        version: u32,
+        name: String,
+        description: String,
+        seed: u64,
+        duration: Duration,
+        network: NetworkSpec,
+        workload: WorkloadSpec,
+        faults: Vec<FaultSpec>,
+        topologies: Topologies,
+        narration: Vec<C>,
+    }
+
+    #[derive(Deserialize)]
+    struct Topologies {
+        leader_follower: Option<LfConfig>,
+        multi_leader: Option<MlConfig>,
+        leaderless: Option<LlConfig>,
+    }
+
+    impl<C: Into<crate::scenario::Caption>> From<Compact<C>> for super::Compact {
+        fn from(c: Compact<C>) -> Self {
+            let s = c.scenario;
+            let mut topologies = crate::scenario::TopologiesSpec::default();
+            topologies.leader_follower = s.topologies.leader_follower;
+            topologies.multi_leader = s.topologies.multi_leader;
+            topologies.leaderless = s.topologies.leaderless;
+            let scenario = crate::scenario::Scenario {
+                version: s.version,
+                name: s.name,
+                description: s.description,
+                seed: s.seed,
+                duration: s.duration,
+                network: s.network,
+                workload: s.workload,
+                faults: s.faults,
+                topologies,
+                narration: s.narration.into_iter().map(Into::into).collect(),
+            };
+            super::Compact { version: c.version, scenario, interventions: c.interventions }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -496,6 +588,18 @@ mod tests {
         let mut st = LinkState::new(default());
         st.scenario.name = "My own".into();
         st.scenario.topologies.leaderless = Some(Default::default());
+        st.scenario.topologies.single_node = Some(Default::default());
+        // Captions with and without a condition (postcard cannot skip an unset field).
+        for when in [None, Some("lf.fencing=true".to_string())] {
+            st.scenario.narration.push(crate::scenario::Caption {
+                at: crate::time::Duration::from_secs(1),
+                until: None,
+                text: "n1 crashes".into(),
+                pane: Some("single_node".into()),
+                speed: Some(0.5),
+                when,
+            });
+        }
         st.scenario
             .faults
             .push(crate::scenario::FaultSpec { at: crate::time::Duration::from_secs(2), fault: "crash n1".into() });
@@ -542,6 +646,22 @@ mod tests {
         );
         let (_, problems) = decode(&link, &default, &presets);
         assert!(problems[0].contains("version 9"), "{problems:?}");
+    }
+
+    /// A compact link made by the version before the single-node pane (link version 1) still
+    /// opens, as the scenario it was made from.
+    #[test]
+    fn version_one_compact_links_still_open() {
+        const V1: &str = "c=AQEYVGhyZWUgZGVzaWducywgb25lIGNyYXNoAAmAttwFAwAAAAAAAABAAAAAAAAA4D8AAQVsb2NhbAAAAAAAAAAAAAAAMzMzMzMz0z8CAAABAAAAAAAAAAA0QDMzMzMzM9M_AwAAwJaxAgKAkvQBCGNyYXNoIG4ygKToAwpyZXN0YXJ0IG4yAQMAAgGAreIEAaDCHsCNtwEAAICJegAAwJaxApBOMognAQMAAQECAgAAAMCEPegHAAABBQADAgEIAgAAAQDAhD3AmgzAhD0IAQGAkvQBAAtuMiBjcmFzaGVzLgAAAA";
+        let want = Scenario::from_json(include_str!("../tests/golden/link-v1-scenario.json")).unwrap();
+        let (state, problems) = decode(V1, &default, &presets);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(state.scenario, want);
+        assert_eq!(state.scenario.kinds().len(), 3);
+        // Re-encoded, it is a version 2 link that opens the same scenario.
+        let again = encode(&state, &presets);
+        assert_ne!(again, V1);
+        assert_eq!(decode(&again, &default, &presets).0.scenario, want);
     }
 
     #[test]

@@ -27,6 +27,7 @@ macro_rules! preset {
 }
 
 pub const PRESETS: &[Preset] = &[
+    preset!("what-replication-buys", Lesson),
     preset!("two-am-failover", Lesson),
     preset!("async-vs-semi-sync", Lesson),
     preset!("profile-update", Lesson),

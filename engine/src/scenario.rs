@@ -245,6 +245,31 @@ macro_rules! define_topologies_spec {
                 }
             }
 
+            /// The one-line summary of a configured topology.
+            pub fn summary(&self, kind: TopologyKind) -> Option<String> {
+                match kind {
+                    $(TopologyKind::$kind => self.$module.as_ref().map(<crate::topology::$module::$kind as Topology>::summary),)*
+                }
+            }
+
+            /// The settings the page offers for a configured topology.
+            pub fn settings(&self, kind: TopologyKind) -> Vec<crate::topology::Setting> {
+                match kind {
+                    $(TopologyKind::$kind => self
+                        .$module
+                        .as_ref()
+                        .map(<crate::topology::$module::$kind as Topology>::settings)
+                        .unwrap_or_default(),)*
+                }
+            }
+
+            /// What a topology's explanation tab shows, if it has one.
+            pub fn explain(kind: TopologyKind) -> Option<crate::topology::Explain> {
+                match kind {
+                    $(TopologyKind::$kind => <crate::topology::$module::$kind as Topology>::EXPLAIN,)*
+                }
+            }
+
             /// Validates each configured topology and its placement.
             fn validate_each(&self, regions: &[String], p: &mut Problems) {
                 $(if let Some(config) = &self.$module {
@@ -266,15 +291,16 @@ pub struct Caption {
     #[serde(default)]
     pub until: Option<Duration>,
     pub text: String,
-    /// Which pane it is about: leader_follower, multi_leader, leaderless (all if absent).
+    /// Which pane it is about: leader_follower, multi_leader, leaderless, single_node (all if absent).
     #[serde(default)]
     pub pane: Option<String>,
     /// Playback speed to switch to when the caption appears (simulated seconds per second).
     #[serde(default)]
     pub speed: Option<f64>,
     /// Shown only while a setting has a value: `"lf.fencing=true"`, `"ll.versioning!=lww"`. A
-    /// caption about what fencing does is then never shown with fencing off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// caption about what fencing does is then never shown with fencing off. (Always written,
+    /// even as `null`: compact links are postcard, which cannot skip a field.)
+    #[serde(default)]
     pub when: Option<String>,
 }
 

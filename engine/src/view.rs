@@ -172,6 +172,10 @@ pub struct NodeView {
     pub data: Vec<(String, String)>,
     /// Everything else the inspector lists.
     pub detail: Vec<(String, String)>,
+    /// The nodes this one sends its writes to, or takes them from: the lines the diagram draws
+    /// (a leader to its followers, a follower to its leader, leaders by their replication
+    /// topology, neighbours on a hash ring).
+    pub links: Vec<NodeId>,
 }
 
 /// How far a replica is behind the freshest state it should have.

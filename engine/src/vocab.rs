@@ -64,6 +64,7 @@ macro_rules! topologies {
             LeaderFollower, leader_follower, "lf", "Leader-follower";
             MultiLeader, multi_leader, "ml", "Multi-leader";
             Leaderless, leaderless, "ll", "Leaderless";
+            SingleNode, single_node, "sn", "Single node";
         }
     };
 }

@@ -52,6 +52,7 @@ const WORDS: &[&str] = &[
     "lf",
     "ml",
     "ll",
+    "sn",
     "crash n1",
     "restart n2",
     "partition n1 | n2",
@@ -100,7 +101,7 @@ fn grammar(rng: &mut SimRng) -> String {
             0 => pick(rng, WORDS).to_string(),
             1 => format!(
                 "{}@{}@{}",
-                pick(rng, &["lf", "ml", "ll", "zz"]),
+                pick(rng, &["lf", "ml", "ll", "sn", "zz"]),
                 pick(rng, &["1s", "0s", "9999m", "x"]),
                 pick(rng, WORDS)
             ),

@@ -288,3 +288,48 @@ fn split_brain_captions_follow_the_fencing_setting() {
     assert_eq!(count(&runs, LF, SplitBrain), 0);
     assert!(count(&runs, LF, LostWrite) > 0, "the writes acknowledged before the fence are lost");
 }
+
+/// "What replication buys": the single node is down for the whole crash and loses nothing; the
+/// leader-follower pane stops writing until a promotion (about 14 s) and the clients' own
+/// timeouts; multi-leader and leaderless keep serving. Over ten seeds, as the narration says.
+#[test]
+fn what_replication_buys_holds_over_seeds() {
+    use replicascope_engine::metrics::history_of;
+    use TopologyKind::SingleNode as SN;
+    let base = preset("what-replication-buys").unwrap();
+    assert_eq!(base.kinds(), TopologyKind::ALL.to_vec(), "all four designs side by side");
+    for seed in 1..=10 {
+        let mut s = base.clone();
+        s.seed = seed;
+        let runs = run_all(&s);
+        let (run, r) = pane(&runs, SN);
+        assert!(r.anomalies.is_empty(), "seed {seed}: one node shows no anomaly: {:?}", r.anomalies);
+        assert_eq!(r.metrics.lost_acknowledged_writes, 0);
+        let history = history_of(run);
+        let during = history
+            .ops
+            .iter()
+            .filter(|o| o.ok() && o.complete_at.is_some_and(|t| (8 * S + 50_000..23 * S).contains(&t)))
+            .count();
+        assert_eq!(during, 0, "seed {seed}: nothing succeeds while n1 is down");
+        let after = history.ops.iter().filter(|o| o.ok() && o.complete_at.is_some_and(|t| t > 23 * S)).count();
+        assert!(after > 20, "seed {seed}: n1 serves again after its restart ({after} ops)");
+        assert!(r.metrics.write_availability.longest_outage_ms >= 14_000.0, "{:?}", r.metrics.write_availability);
+
+        let (run, r) = pane(&runs, LF);
+        let promoted = first(run, |a| matches!(a, Annotation::Promoted { .. })).unwrap();
+        assert!((13 * S..=15 * S).contains(&promoted), "seed {seed}: promoted at {promoted}");
+        let outage = r.metrics.write_availability.longest_outage_ms;
+        assert!((5_000.0..=11_000.0).contains(&outage), "seed {seed}: 'up to about 10 s': {outage}");
+        // Multi-leader and leaderless keep serving: a request sent to n1 waits out its timeout
+        // and goes elsewhere, so operations slow down for a moment but never stop for long.
+        let lf_availability = r.metrics.availability;
+        for (k, longest) in [(ML, 1_500.0), (LL, 7_000.0)] {
+            let (_, r) = pane(&runs, k);
+            let outage = r.metrics.write_availability.longest_outage_ms;
+            assert!(outage < longest, "seed {seed}: {k:?} keeps serving, yet wrote nothing for {outage} ms");
+            assert!(r.metrics.availability > 0.85, "seed {seed}: {k:?} {}", r.metrics.availability);
+            assert!(r.metrics.availability > lf_availability + 0.1, "seed {seed}: {k:?} vs leader-follower");
+        }
+    }
+}

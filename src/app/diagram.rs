@@ -411,43 +411,19 @@ struct StaticProps {
     on_select: Callback<Selection>,
 }
 
-fn links(kind: TopologyKind, view: &PaneView) -> Vec<(usize, usize)> {
+/// The lines between nodes: each node's replication links, as its view gives them, once per
+/// pair.
+fn links(view: &PaneView) -> Vec<(usize, usize)> {
     let n = view.nodes.len();
-    let leader = view.nodes.iter().position(|x| x.view.role == Role::Leader);
-    match kind {
-        TopologyKind::LeaderFollower => match leader {
-            Some(l) => (0..n).filter(|i| *i != l).map(|i| (l, i)).collect(),
-            None => Vec::new(),
-        },
-        TopologyKind::MultiLeader => {
-            // Leaders connect by the replication topology; each follower to its leader.
-            let leaders: Vec<usize> =
-                (0..n).filter(|i| matches!(view.nodes[*i].view.role, Role::Leader | Role::Hub)).collect();
-            let hub = view.nodes.iter().position(|x| x.view.role == Role::Hub);
-            let mut out: Vec<(usize, usize)> = if let Some(h) = hub {
-                leaders.iter().filter(|i| **i != h).map(|i| (h, *i)).collect()
-            } else if leaders.len() > 2 && ring_hint(view) {
-                (0..leaders.len()).map(|k| (leaders[k], leaders[(k + 1) % leaders.len()])).collect()
-            } else {
-                leaders.iter().enumerate().flat_map(|(k, a)| leaders[k + 1..].iter().map(move |b| (*a, *b))).collect()
-            };
-            for (i, node) in view.nodes.iter().enumerate() {
-                let leader = node.view.detail.iter().find(|(k, _)| k == "follows").and_then(|(_, v)| {
-                    v.strip_prefix('n').and_then(|d| d.parse::<usize>().ok()).map(|d| d.saturating_sub(1))
-                });
-                if let Some(l) = leader.filter(|l| *l < n) {
-                    out.push((l, i));
-                }
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for (i, node) in view.nodes.iter().enumerate() {
+        for to in node.view.links.iter().map(|t| t.0 as usize).filter(|t| *t < n && *t != i) {
+            if !out.iter().any(|&(a, b)| (a, b) == (i, to) || (a, b) == (to, i)) {
+                out.push((i, to));
             }
-            out
         }
-        TopologyKind::Leaderless => (0..n).map(|i| (i, (i + 1) % n)).filter(|(a, b)| a != b).collect(),
     }
-}
-
-/// Multi-leader views mark ring topologies in their detail list.
-fn ring_hint(view: &PaneView) -> bool {
-    view.nodes.first().is_some_and(|n| n.view.detail.iter().any(|(k, v)| k == "topology" && v == "ring"))
+    out
 }
 
 #[function_component(StaticLayer)]
@@ -456,7 +432,7 @@ fn static_layer(p: &StaticProps) -> Html {
     let clients = v.clients.len();
     let geo = Geo::of(v, p.kind);
     let pos = |e: Endpoint| place(e, geo);
-    let link_lines = links(p.kind, v).into_iter().map(|(a, b)| {
+    let link_lines = links(v).into_iter().map(|(a, b)| {
         let (x1, y1) = pos(Endpoint::Node(NodeId(a as u8)));
         let (x2, y2) = pos(Endpoint::Node(NodeId(b as u8)));
         html! { <line class="link" x1={f(x1)} y1={f(y1)} x2={f(x2)} y2={f(y2)} /> }

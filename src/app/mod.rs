@@ -35,9 +35,9 @@ use replicascope_engine::checker::Anomaly;
 use replicascope_engine::link::Controls as ControlMode;
 use replicascope_engine::metrics::Report;
 use replicascope_engine::run::PaneView;
-use replicascope_engine::scenario::Scenario;
+use replicascope_engine::scenario::{Scenario, TopologiesSpec};
 use replicascope_engine::time::human_duration;
-use replicascope_engine::topology::leader_follower::FailoverMode;
+use replicascope_engine::topology::Explain;
 use replicascope_engine::vocab::{Names, TopologyKind};
 use selection::Selection;
 use settings::Settings;
@@ -73,11 +73,7 @@ impl Tab {
         match self {
             Tab::Logs => "Logs",
             Tab::SpaceTime => "Space-time",
-            Tab::Explain => match kind {
-                TopologyKind::LeaderFollower => "Failover",
-                TopologyKind::MultiLeader => "Conflicts",
-                TopologyKind::Leaderless => "Quorums",
-            },
+            Tab::Explain => TopologiesSpec::explain(kind).map(Explain::label).unwrap_or("Explain"),
             Tab::Anomalies => "Anomalies",
         }
     }
@@ -204,7 +200,8 @@ struct Cbs {
 
 impl Cbs {
     fn new(link: &yew::html::Scope<App>) -> Cbs {
-        const PANES: usize = 3;
+        // One set per topology the registry knows; a scenario shows those it configures.
+        let panes = TopologyKind::ALL.len();
         Cbs {
             select: link.callback(Msg::Select),
             jump: link.callback(Msg::Jump),
@@ -220,15 +217,15 @@ impl Cbs {
             reset: link.callback(|_| Msg::Reset),
             marker: link.callback(Msg::Marker),
             new_seed: link.callback(|_| Msg::NewSeed),
-            intervene: (0..PANES)
+            intervene: (0..panes)
                 .map(|i| link.callback(move |action: String| Msg::Intervene { pane: i, action }))
                 .collect(),
-            hover: (0..PANES).map(|i| link.callback(move |h: Option<Highlight>| Msg::Hover(i, h))).collect(),
-            pick_message: (0..PANES).map(|i| link.callback(move |id| Msg::PickMessage(i, id))).collect(),
-            pick_anomaly: (0..PANES).map(|i| link.callback(move |a| Msg::PickAnomaly(i, a))).collect(),
-            pick_conflict: (0..PANES).map(|i| link.callback(move |k| Msg::PickConflict(i, k))).collect(),
-            pick_quorum: (0..PANES).map(|i| link.callback(move |k| Msg::PickQuorum(i, k))).collect(),
-            pick_merkle: (0..PANES).map(|i| link.callback(move |k| Msg::PickMerkle(i, k))).collect(),
+            hover: (0..panes).map(|i| link.callback(move |h: Option<Highlight>| Msg::Hover(i, h))).collect(),
+            pick_message: (0..panes).map(|i| link.callback(move |id| Msg::PickMessage(i, id))).collect(),
+            pick_anomaly: (0..panes).map(|i| link.callback(move |a| Msg::PickAnomaly(i, a))).collect(),
+            pick_conflict: (0..panes).map(|i| link.callback(move |k| Msg::PickConflict(i, k))).collect(),
+            pick_quorum: (0..panes).map(|i| link.callback(move |k| Msg::PickQuorum(i, k))).collect(),
+            pick_merkle: (0..panes).map(|i| link.callback(move |k| Msg::PickMerkle(i, k))).collect(),
         }
     }
 }
@@ -1185,9 +1182,7 @@ impl Component for App {
                 .into_iter()
                 .map(|(_, c)| {
                     let pane = c.pane.as_deref().and_then(|p| {
-                        [TopologyKind::LeaderFollower, TopologyKind::MultiLeader, TopologyKind::Leaderless]
-                            .into_iter()
-                            .find(|k| k.name() == p || k.title() == p || (p == "lf" && *k == TopologyKind::LeaderFollower) || (p == "ml" && *k == TopologyKind::MultiLeader) || (p == "ll" && *k == TopologyKind::Leaderless))
+                        TopologyKind::from_code(p).or_else(|| TopologyKind::ALL.iter().copied().find(|k| k.title() == p))
                     });
                     html! {
                         <p class="caption">
@@ -1404,17 +1399,20 @@ impl App {
                 if p.report.is_none() {
                     html! { <p class="muted">{"Computing the run…"}</p> }
                 } else {
-                    match kind {
-                        TopologyKind::LeaderFollower => {
+                    match TopologiesSpec::explain(kind) {
+                        None => {
+                            html! { <p class="muted">{"Nothing to explain: this topology keeps one copy of the data."}</p> }
+                        }
+                        Some(Explain::Failover) => {
                             html! { <FailoverView data={u.failover.clone()} now={now} on_jump={self.cb.jump.clone()} /> }
                         }
-                        TopologyKind::MultiLeader => html! {
+                        Some(Explain::Conflicts) => html! {
                             <>
                                 <p class="muted small">{"Each time concurrent writes met on a node. Open one to see the resolution step by step."}</p>
                                 <RecordList items={u.conflict_items.clone()} empty="No conflicts in this run." on_pick={self.cb.pick_conflict[i].clone()} />
                             </>
                         },
-                        TopologyKind::Leaderless => html! {
+                        Some(Explain::Quorums) => html! {
                             <>
                                 <h4>{"Quorums"}</h4>
                                 <RecordList items={u.quorum_items.clone()} empty="No reads or writes yet." on_pick={self.cb.pick_quorum[i].clone()} />
@@ -1432,6 +1430,7 @@ impl App {
                 }
             },
         };
+        let has_settings = !self.scenario.topologies.settings(kind).is_empty();
         let settings = u.settings.then(|| {
             html! { <Settings kind={kind} scenario={self.scenario.clone()} on_change={self.cb.set.clone()} /> }
         });
@@ -1442,8 +1441,11 @@ impl App {
                     <span class="pane-summary">{ summary(s, kind) }</span>
                     if !embed {
                         <div class="pane-actions">
-                            <button class={classes!("icon-button", u.settings.then_some("active"))} title="Settings of this pane" aria-label={format!("{} settings", kind.title())}
-                                aria-expanded={u.settings.to_string()} onclick={link.callback(move |_| Msg::ToggleSettings(i))}>{ icons::settings() }</button>
+                            // A topology with nothing to set (the single node) gets no gear.
+                            if has_settings {
+                                <button class={classes!("icon-button", u.settings.then_some("active"))} title="Settings of this pane" aria-label={format!("{} settings", kind.title())}
+                                    aria-expanded={u.settings.to_string()} onclick={link.callback(move |_| Msg::ToggleSettings(i))}>{ icons::settings() }</button>
+                            }
                             <button class="icon-button" title={if maximized {"Show all panes"} else {"Maximise this pane"}} aria-label={if maximized {"Show all panes"} else {"Maximise this pane"}}
                                 onclick={link.callback(move |_| Msg::Maximize(if maximized { None } else { Some(i) }))}>
                                 { if maximized { icons::restore() } else { icons::maximize() } }
@@ -1464,34 +1466,7 @@ impl App {
 }
 
 fn summary(s: &Session, kind: TopologyKind) -> String {
-    let t = &s.scenario.topologies;
-    match kind {
-        TopologyKind::LeaderFollower => t
-            .leader_follower
-            .as_ref()
-            .map(|c| {
-                let mode = if c.failover == FailoverMode::Consensus { "majority commit" } else { c.mode.label() };
-                format!("{} nodes · {mode} · {} · {}", c.nodes, c.failover.label(), c.read_routing.label())
-            })
-            .unwrap_or_default(),
-        TopologyKind::MultiLeader => t
-            .multi_leader
-            .as_ref()
-            .map(|c| {
-                let followers = match c.followers {
-                    0 => String::new(),
-                    1 => " with a follower each".to_string(),
-                    f => format!(" with {f} followers each"),
-                };
-                format!("{} leaders{followers} · {} · {}", c.leaders, c.topology.label(), c.register.label())
-            })
-            .unwrap_or_default(),
-        TopologyKind::Leaderless => t
-            .leaderless
-            .as_ref()
-            .map(|c| format!("{} nodes · N={} W={} R={}", c.nodes, c.n, c.w, c.r))
-            .unwrap_or_default(),
-    }
+    s.scenario.topologies.summary(kind).unwrap_or_default()
 }
 
 thread_local! {

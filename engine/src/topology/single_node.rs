@@ -1,0 +1,272 @@
+//! # One node, no replication: the baseline
+//!
+//! Every client sends every operation to the only node, `n1`, which applies it to its data and
+//! answers. There is nothing to replicate, so nothing to lag, conflict or diverge: while the node
+//! is up every read returns the latest acknowledged write (the history is linearizable), and
+//! every acknowledged write survives a crash, since the node keeps its data on disk and finds it
+//! again when it restarts. What it gives up is availability: while `n1` is down or cut off,
+//! nothing succeeds, reads included; and its capacity, which no second machine shares.
+//!
+//! Side by side with the replicated topologies it answers the question each of them is asked:
+//! what did replication buy, and what did it cost?
+
+use crate::annotate::Annotation;
+use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym};
+use crate::protocol::{Label, MessageMeta, NodeCtx, Protocol};
+use crate::rng::stable_hash;
+use crate::time::SimTime;
+use crate::topology::versions::{
+    canonical, item_writes, read_item, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
+};
+use crate::validate::{join, Problems, Validate};
+use crate::view::{EntryState, EntryView, MsgKind, NodeView, Observation, Role};
+use crate::vocab::{op_phrase, KeyKind, Names};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `topologies.single_node` in a scenario file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SingleConfig {
+    /// The node's region (defaults to the first region).
+    pub placement: Vec<String>,
+}
+
+impl Validate for SingleConfig {
+    fn validate(&self, path: &str, p: &mut Problems) {
+        if self.placement.len() > 1 {
+            p.push(join(path, "placement"), "one node: name one region at most");
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SingleMsg {
+    Request { op: OpId, body: Op },
+    Done { op: OpId, result: OpResult, version: String, assigned: Option<String> },
+}
+
+impl MessageMeta for SingleMsg {
+    fn kind(&self) -> MsgKind {
+        match self {
+            SingleMsg::Request { body: Op::Read { .. }, .. } => MsgKind::Read,
+            SingleMsg::Request { .. } => MsgKind::Write,
+            SingleMsg::Done { result: OpResult::Read(_), .. } => MsgKind::ReadReply,
+            SingleMsg::Done { .. } => MsgKind::Ack,
+        }
+    }
+    fn label(&self) -> Label {
+        match self {
+            SingleMsg::Request { body: Op::Read { .. }, .. } => Label::Static("read"),
+            SingleMsg::Request { .. } => Label::Static("write"),
+            SingleMsg::Done { result: OpResult::Read(_), .. } => Label::Static("value"),
+            SingleMsg::Done { result: OpResult::Fail(_), .. } => Label::Static("refused"),
+            SingleMsg::Done { .. } => Label::Static("ok"),
+        }
+    }
+    fn op(&self) -> Option<OpId> {
+        match self {
+            SingleMsg::Request { op, .. } | SingleMsg::Done { op, .. } => Some(*op),
+        }
+    }
+}
+
+/// The node has no timers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SingleTimer {}
+
+/// One write in the node's log, for the lane.
+#[derive(Clone, Debug, PartialEq)]
+struct Applied {
+    write: OpId,
+    label: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SingleNodeState {
+    id: NodeId,
+    /// The data, on disk: kept across a crash.
+    store: BTreeMap<Sym, Item>,
+    /// Writes applied, oldest first.
+    log: Vec<Applied>,
+    last_ts: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SingleClient {
+    pending: Option<ClientOp>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SingleNode {
+    rules: Rules,
+    kinds: BTreeMap<Sym, KeyKind>,
+}
+
+impl SingleNode {
+    pub fn new(names: &Names, kinds: BTreeMap<Sym, KeyKind>) -> Self {
+        let rules = Rules {
+            register: RegisterRule::LwwNodeId,
+            counter: CounterRule::PnCounter,
+            set: SetRule::OrSet,
+            ids: IdScheme::AutoIncrement,
+            n: 1,
+            names: names.clone(),
+        };
+        SingleNode { rules, kinds }
+    }
+
+    fn apply(&self, node: &mut SingleNodeState, ctx: &mut NodeCtx<Self>, op: OpId, body: &Op) -> SingleMsg {
+        if let Op::Read { key } = body {
+            let kind = self.kinds.get(key).copied().unwrap_or(KeyKind::Register);
+            let value: ReadValue = read_item(node.store.get(key), *key, kind);
+            return SingleMsg::Done { op, result: OpResult::Read(value), version: String::new(), assigned: None };
+        }
+        let Some(key) = body.key() else {
+            let reason = "delete_all is modelled in the leader-follower pane only".to_string();
+            return SingleMsg::Done { op, result: OpResult::Fail(reason), version: String::new(), assigned: None };
+        };
+        // One writer: its own clock, never repeating, orders every version.
+        let ts = ctx.local_clock.max(node.last_ts + 1);
+        node.last_ts = ts;
+        let stamp = Stamp { me: node.id, ts, at: ctx.now, tag: node.log.len() as u64 + 1, floor: 0 };
+        let (item, version, assigned) = self.rules.write_item(node.store.get(&key), op, body, &stamp, &mut ctx.entropy);
+        node.store.insert(key, item);
+        node.log.push(Applied { write: op, label: op_phrase(body, &self.rules.names) });
+        SingleMsg::Done { op, result: OpResult::Written, version, assigned }
+    }
+}
+
+impl Protocol for SingleNode {
+    type Node = SingleNodeState;
+    type Client = SingleClient;
+    type Msg = SingleMsg;
+    type Timer = SingleTimer;
+
+    fn init_node(&self, id: NodeId, _: &mut NodeCtx<Self>) -> SingleNodeState {
+        SingleNodeState { id, store: BTreeMap::new(), log: Vec::new(), last_ts: 0 }
+    }
+
+    fn init_client(&self, _: ClientId, _: &mut NodeCtx<Self>) -> SingleClient {
+        SingleClient { pending: None }
+    }
+
+    fn on_message(&self, node: &mut SingleNodeState, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: SingleMsg) {
+        if let (Endpoint::Client(c), SingleMsg::Request { op, body }) = (from, msg) {
+            ctx.contacted(op, node.id);
+            let reply = self.apply(node, ctx, op, &body);
+            ctx.send(c, reply);
+        }
+    }
+
+    fn on_timer(&self, _: &mut SingleNodeState, _: &mut NodeCtx<Self>, timer: SingleTimer) {
+        match timer {}
+    }
+
+    /// The data is on disk: a crash loses nothing acknowledged.
+    fn on_crash(&self, _: &mut SingleNodeState) {}
+
+    fn on_restart(&self, node: &mut SingleNodeState, ctx: &mut NodeCtx<Self>) {
+        ctx.annotate(Annotation::Note(format!("{} is back with its data; the cluster is available again", node.id)));
+    }
+
+    fn client_invoke(&self, client: &mut SingleClient, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
+        client.pending = Some(op.clone());
+        ctx.send(NodeId(0), SingleMsg::Request { op: op.id, body: op.op.clone() });
+    }
+
+    fn client_on_message(&self, client: &mut SingleClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: SingleMsg) {
+        let (Some(n), SingleMsg::Done { op, result, version, assigned }) = (from.node(), msg) else { return };
+        if client.pending.as_ref().is_none_or(|p| p.id != op) {
+            return;
+        }
+        client.pending = None;
+        let mut c = Completion::new(op, result).by(n);
+        if !version.is_empty() {
+            c = c.version(version);
+        }
+        c.assigned_id = assigned;
+        ctx.complete(c);
+    }
+
+    fn client_on_timer(&self, _: &mut SingleClient, _: &mut NodeCtx<Self>, timer: SingleTimer) {
+        match timer {}
+    }
+
+    fn client_abandon(&self, client: &mut SingleClient, op: OpId) {
+        if client.pending.as_ref().is_some_and(|p| p.id == op) {
+            client.pending = None;
+        }
+    }
+
+    fn node_view(&self, node: &SingleNodeState, id: NodeId, names: &Names) -> NodeView {
+        let len = node.log.len();
+        let log = node.log[len.saturating_sub(12)..]
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let n = len.saturating_sub(12) + i + 1;
+                EntryView {
+                    id: n.to_string(),
+                    label: a.label.clone(),
+                    version: format!("#{n}"),
+                    state: EntryState::Committed,
+                    write: Some(a.write),
+                }
+            })
+            .collect();
+        NodeView {
+            id,
+            role: Role::Leader,
+            epoch: None,
+            badges: vec!["no replicas".into()],
+            log,
+            log_len: len as u64,
+            markers: Vec::new(),
+            data: node
+                .store
+                .iter()
+                .map(|(k, item)| (names.get(*k).to_string(), self.rules.item_label(item, names)))
+                .collect(),
+            detail: vec![
+                ("topology".into(), "one node, no replication".into()),
+                ("writes applied".into(), len.to_string()),
+            ],
+            links: Vec::new(),
+        }
+    }
+
+    fn observe(&self, nodes: &[&SingleNodeState], up: &[bool], _: SimTime) -> Observation {
+        let digest =
+            |n: &SingleNodeState| stable_hash(&n.store.iter().map(|(k, i)| (*k, canonical(i))).collect::<Vec<_>>());
+        Observation {
+            leaders: nodes.iter().zip(up).filter(|(_, u)| **u).map(|(n, _)| (n.id, 0)).collect(),
+            lag: vec![None; nodes.len()],
+            data_digest: nodes.iter().map(|n| digest(n)).collect(),
+            backlog: vec![0; nodes.len()],
+            divergent: vec![false; nodes.len()],
+        }
+    }
+
+    fn surviving_writes(&self, nodes: &[&SingleNodeState], _: &[bool]) -> BTreeSet<OpId> {
+        nodes.iter().flat_map(|n| n.store.values().flat_map(item_writes)).collect()
+    }
+}
+
+impl crate::topology::Topology for SingleNode {
+    type Config = SingleConfig;
+
+    fn node_count(_: &SingleConfig) -> usize {
+        1
+    }
+    fn placement(config: &SingleConfig) -> (&[String], usize) {
+        (&config.placement, 1)
+    }
+    fn build(_: SingleConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>, _: &[usize]) -> Self {
+        SingleNode::new(names, kinds)
+    }
+
+    fn summary(_: &SingleConfig) -> String {
+        "1 node · no replication".into()
+    }
+}
