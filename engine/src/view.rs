@@ -103,6 +103,8 @@ pub enum Role {
     Replica,
     /// Hub of a star topology.
     Hub,
+    /// The only node: no leader, no replicas (the single-node baseline).
+    Standalone,
 }
 
 impl Role {
@@ -114,6 +116,7 @@ impl Role {
             Role::DeposedLeader => "old leader",
             Role::Replica => "replica",
             Role::Hub => "hub leader",
+            Role::Standalone => "the only copy",
         }
     }
 }

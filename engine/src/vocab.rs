@@ -257,6 +257,20 @@ pub fn op_phrase(op: &Op, names: &Names) -> String {
     }
 }
 
+/// What a write does, as a log entry shows it: `k1 = 5`, `hits +1`, `cart += milk`.
+pub fn effect_label(op: &Op, names: &Names) -> String {
+    match op {
+        Op::Read { key } => format!("read {}", names.get(*key)),
+        Op::Write { key, value } => format!("{} = {value}", names.get(*key)),
+        Op::Bulk { key, value, rows } => format!("{} = {value} ({rows} rows)", names.get(*key)),
+        Op::Increment { key, by } => format!("{} {by:+}", names.get(*key)),
+        Op::SetAdd { key, elem } => format!("{} += {}", names.get(*key), names.get(*elem)),
+        Op::SetRemove { key, elem } => format!("{} -= {}", names.get(*key), names.get(*elem)),
+        Op::Insert { table } => format!("insert into {}", names.get(*table)),
+        Op::DeleteAll => "DELETE ALL".into(),
+    }
+}
+
 /// The kind of data a key holds, inferred from the operations that touch it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeyKind {

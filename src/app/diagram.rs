@@ -481,7 +481,7 @@ fn static_layer(p: &StaticProps) -> Html {
             && leaders.iter().any(|(n, e)| *n == id && *e < max_epoch);
         let role = if deposed { Role::DeposedLeader } else { info.view.role };
         let role_class = match role {
-            Role::Leader | Role::Hub => "leader",
+            Role::Leader | Role::Hub | Role::Standalone => "leader",
             Role::DeposedLeader => "deposed",
             Role::Candidate => "candidate",
             Role::Follower | Role::Replica => "follower",

@@ -20,7 +20,7 @@ use crate::topology::versions::{
 };
 use crate::validate::{join, Problems, Validate};
 use crate::view::{EntryState, EntryView, MsgKind, NodeView, Observation, Role};
-use crate::vocab::{op_phrase, KeyKind, Names};
+use crate::vocab::{effect_label, KeyKind, Names};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -132,7 +132,7 @@ impl SingleNode {
         let stamp = Stamp { me: node.id, ts, at: ctx.now, tag: node.log.len() as u64 + 1, floor: 0 };
         let (item, version, assigned) = self.rules.write_item(node.store.get(&key), op, body, &stamp, &mut ctx.entropy);
         node.store.insert(key, item);
-        node.log.push(Applied { write: op, label: op_phrase(body, &self.rules.names) });
+        node.log.push(Applied { write: op, label: effect_label(body, &self.rules.names) });
         SingleMsg::Done { op, result: OpResult::Written, version, assigned }
     }
 }
@@ -217,7 +217,7 @@ impl Protocol for SingleNode {
             .collect();
         NodeView {
             id,
-            role: Role::Leader,
+            role: Role::Standalone,
             epoch: None,
             badges: vec!["no replicas".into()],
             log,
