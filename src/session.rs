@@ -384,6 +384,33 @@ impl Session {
             .max()
     }
 
+    /// Starts playing, from the beginning if the run is over.
+    pub fn play(&mut self) {
+        if self.now() >= self.duration() {
+            self.set_time(0.0);
+        }
+        self.playing = true;
+    }
+
+    /// Plays if paused, pauses if playing (the play button, the space bar).
+    pub fn toggle_play(&mut self) {
+        if self.playing {
+            self.playing = false;
+        } else {
+            self.play();
+        }
+    }
+
+    /// Pauses and moves to the next (`forward`) or the previous moment anything happens in a
+    /// visible pane; stays put when there is none.
+    pub fn step(&mut self, forward: bool) {
+        self.playing = false;
+        let t = if forward { self.next_event_time() } else { self.previous_event_time() };
+        if let Some(t) = t {
+            self.set_time(t as f64);
+        }
+    }
+
     /// Shows simulated time `t` (microseconds), paused, computing the runs that far first.
     pub fn seek(&mut self, t: f64) {
         self.playing = false;
@@ -395,12 +422,7 @@ impl Session {
     /// whole session, which the page does (`Session::from_link`), so it is refused here.
     pub fn apply_host(&mut self, cmd: &HostCommand) -> Result<(), String> {
         match cmd {
-            HostCommand::Play => {
-                if self.now() >= self.duration() {
-                    self.set_time(0.0);
-                }
-                self.playing = true;
-            }
+            HostCommand::Play => self.play(),
             HostCommand::Pause => self.playing = false,
             HostCommand::Seek { t } => {
                 if !t.is_finite() || *t < 0.0 {
@@ -546,6 +568,36 @@ mod tests {
         }
         let huge = format!(r#"{{"type": "load", "link": "{}"}}"#, "A".repeat(MAX_HOST_MESSAGE));
         assert!(matches!(host_command_text(&huge), Some(Err(e)) if e.contains("longer")));
+    }
+
+    /// The play button, the space bar and the host's `play` share one rule (a finished run
+    /// starts again from 0), and stepping pauses and moves between the moments something happens.
+    #[test]
+    fn play_restarts_a_finished_run_and_steps_move_between_events() {
+        let mut s = Session::new(scenario()).unwrap();
+        s.compute(u64::MAX);
+        s.set_time(s.duration() as f64);
+        s.toggle_play();
+        assert!(s.playing);
+        assert_eq!(s.now(), 0, "a finished run plays again from the start");
+        s.toggle_play();
+        assert!(!s.playing);
+        s.set_time(2_000_000.0);
+        s.playing = true;
+        s.step(true);
+        assert!(!s.playing, "stepping pauses");
+        let next = s.now();
+        assert!(next > 2_000_000);
+        let steps = &s.panes[0].run.trace().steps;
+        assert!(steps.iter().all(|st| st.time <= 2_000_000 || st.time >= next), "no event is skipped");
+        s.step(false);
+        assert!(s.now() <= 2_000_000);
+        s.step(false);
+        assert!(s.now() < 2_000_000, "back again moves further back");
+        // At the very start there is nothing before: stepping back stays.
+        s.set_time(0.0);
+        s.step(false);
+        assert_eq!(s.now(), 0);
     }
 
     #[test]

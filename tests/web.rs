@@ -595,4 +595,9 @@ async fn the_single_node_baseline_is_a_fourth_pane() {
     let last = div.query_selector_all(".pane").unwrap().item(3).unwrap();
     let last: Element = last.dyn_into().unwrap();
     assert_eq!(count(&last, ".link"), 0);
+    // Nothing to set and nothing to explain: no gear, no explanation tab; the others keep theirs.
+    assert_eq!(count(&last, ".pane-actions .icon-button"), 2, "maximise and hide only");
+    assert_eq!(count(&last, "[data-tab=explain]"), 0);
+    assert_eq!(count(&div, "[data-tab=explain]"), 3);
+    assert!(last.text_content().unwrap().contains("the only copy"));
 }

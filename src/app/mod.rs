@@ -7,15 +7,21 @@
 //! The session opens from the URL fragment (a link) and writes it back whenever playback is
 //! paused, so the address bar always reproduces what is on screen.
 
+mod callbacks;
 mod canvas;
 pub mod charts;
 pub mod chrome;
 pub mod controls;
 pub mod diagram;
+mod edges;
+mod frame;
 pub mod host;
 mod icons;
 pub mod lanes;
+mod page;
+mod pane;
 pub mod panel;
+mod picks;
 pub mod selection;
 pub mod settings;
 pub mod shared;
@@ -23,12 +29,15 @@ pub mod views;
 
 use crate::derive::{self, Charts, Failover, Row, SpaceTime};
 use crate::session::Session;
+use callbacks::Cbs;
 use charts::Compare;
 use chrome::{Dialog, EmbedDialog, Export, ExportDialog, Header, HelpDialog, ShareDialog};
 use controls::{Controls, Marker, Target};
 use diagram::{Diagram, MessageLayer};
 use host::{HostCommand, HostEvent};
 use lanes::Lanes;
+use pane::PaneUi;
+pub use pane::Tab;
 use panel::{Inspector, Legend};
 use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::checker::Anomaly;
@@ -58,34 +67,6 @@ const VIEW_REFRESH_MS: f64 = 100.0;
 
 /// Space-time windows a reader can choose, microseconds.
 const WINDOWS: [(u64, &str); 4] = [(200_000, "0.2 s"), (1_000_000, "1 s"), (5_000_000, "5 s"), (20_000_000, "20 s")];
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Tab {
-    Logs,
-    SpaceTime,
-    /// Failover (leader-follower), conflicts (multi-leader), quorums and Merkle (leaderless).
-    Explain,
-    Anomalies,
-}
-
-impl Tab {
-    fn label(self, kind: TopologyKind) -> &'static str {
-        match self {
-            Tab::Logs => "Logs",
-            Tab::SpaceTime => "Space-time",
-            Tab::Explain => TopologiesSpec::explain(kind).map(Explain::label).unwrap_or("Explain"),
-            Tab::Anomalies => "Anomalies",
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Tab::Logs => "logs",
-            Tab::SpaceTime => "space-time",
-            Tab::Explain => "explain",
-            Tab::Anomalies => "anomalies",
-        }
-    }
-}
 
 pub enum Msg {
     Frame(f64),
@@ -125,109 +106,6 @@ pub enum Msg {
     DismissError,
     DismissProblems,
     CloseInspector,
-}
-
-/// What each pane's views need beyond the session, derived once per report.
-struct PaneUi {
-    kind: TopologyKind,
-    tab: Tab,
-    settings: bool,
-    window: u64,
-    /// The reader picked the window (otherwise it follows the run's message latencies).
-    window_chosen: bool,
-    /// The report the lists below were derived from.
-    report: Option<Rc<Report>>,
-    anomalies: Shared<Vec<Anomaly>>,
-    failover: Shared<Failover>,
-    conflicts: Rc<Vec<(u64, ConflictRecord)>>,
-    conflict_items: Shared<Vec<(u64, String)>>,
-    quorums: Rc<Vec<(u64, QuorumRecord)>>,
-    quorum_items: Shared<Vec<(u64, String)>>,
-    merkle: Rc<Vec<(u64, MerkleRecord)>>,
-    merkle_items: Shared<Vec<(u64, String)>>,
-    /// Space-time data: (bucket, window, complete, data).
-    space_time: Option<(u64, u64, bool, Shared<SpaceTime>)>,
-}
-
-impl PaneUi {
-    fn new(kind: TopologyKind) -> Self {
-        PaneUi {
-            kind,
-            tab: Tab::Logs,
-            settings: false,
-            window: 1_000_000,
-            window_chosen: false,
-            report: None,
-            anomalies: Shared::new(Vec::new()),
-            failover: Shared::new(Failover::default()),
-            conflicts: Rc::new(Vec::new()),
-            conflict_items: Shared::new(Vec::new()),
-            quorums: Rc::new(Vec::new()),
-            quorum_items: Shared::new(Vec::new()),
-            merkle: Rc::new(Vec::new()),
-            merkle_items: Shared::new(Vec::new()),
-            space_time: None,
-        }
-    }
-}
-
-/// Callbacks made once, so that components whose data did not change are not re-rendered
-/// every frame just because they were handed a new closure.
-struct Cbs {
-    select: Callback<Selection>,
-    jump: Callback<u64>,
-    show_pane: Callback<TopologyKind>,
-    preset: Callback<String>,
-    dialog: Callback<Dialog>,
-    set: Callback<(String, String)>,
-    toggle: Callback<()>,
-    seek: Callback<f64>,
-    step_forward: Callback<()>,
-    step_back: Callback<()>,
-    speed: Callback<f64>,
-    reset: Callback<()>,
-    marker: Callback<usize>,
-    new_seed: Callback<()>,
-    /// Per pane index.
-    intervene: Vec<Callback<String>>,
-    hover: Vec<Callback<Option<Highlight>>>,
-    pick_message: Vec<Callback<u64>>,
-    pick_anomaly: Vec<Callback<Anomaly>>,
-    pick_conflict: Vec<Callback<usize>>,
-    pick_quorum: Vec<Callback<usize>>,
-    pick_merkle: Vec<Callback<usize>>,
-}
-
-impl Cbs {
-    fn new(link: &yew::html::Scope<App>) -> Cbs {
-        // One set per topology the registry knows; a scenario shows those it configures.
-        let panes = TopologyKind::ALL.len();
-        Cbs {
-            select: link.callback(Msg::Select),
-            jump: link.callback(Msg::Jump),
-            show_pane: link.callback(Msg::ShowPane),
-            preset: link.callback(Msg::LoadPreset),
-            dialog: link.callback(|d| Msg::Dialog(Some(d))),
-            set: link.callback(|(k, v)| Msg::Override(k, v)),
-            toggle: link.callback(|_| Msg::TogglePlay),
-            seek: link.callback(Msg::Seek),
-            step_forward: link.callback(|_| Msg::StepForward),
-            step_back: link.callback(|_| Msg::StepBack),
-            speed: link.callback(Msg::Speed),
-            reset: link.callback(|_| Msg::Reset),
-            marker: link.callback(Msg::Marker),
-            new_seed: link.callback(|_| Msg::NewSeed),
-            intervene: (0..panes)
-                .map(|i| link.callback(move |action: String| Msg::Intervene { pane: i, action }))
-                .collect(),
-            hover: (0..panes).map(|i| link.callback(move |h: Option<Highlight>| Msg::Hover(i, h))).collect(),
-            pick_message: (0..panes).map(|i| link.callback(move |id| Msg::PickMessage(i, id))).collect(),
-            pick_anomaly: (0..panes).map(|i| link.callback(move |a| Msg::PickAnomaly(i, a))).collect(),
-            pick_conflict: (0..panes).map(|i| link.callback(move |k| Msg::PickConflict(i, k))).collect(),
-            pick_quorum: (0..panes).map(|i| link.callback(move |k| Msg::PickQuorum(i, k))).collect(),
-            pick_merkle: (0..panes).map(|i| link.callback(move |k| Msg::PickMerkle(i, k))).collect(),
-        }
-    }
 }
 
 pub struct App {
@@ -674,52 +552,9 @@ impl Component for App {
         }
         let s = &mut self.session;
         let rerender = match msg {
-            Msg::Frame(ts) => {
-                self.frame_requested = false;
-                let dt = self.last_frame.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
-                self.last_frame = Some(ts);
-                let finished_now = s.compute(STEPS_PER_FRAME);
-                s.tick(dt);
-                // Node and log views follow a few times a second, one pane per frame; messages
-                // move every frame, painted outside the render (below, or after the render).
-                let panes = s.panes.len().max(1);
-                let mut render = false;
-                if let Some(j) = self.lanes_due.take() {
-                    // The lanes of the pane whose turn was last frame catch up (through their
-                    // feed, below: only they render).
-                    if let Some(h) = self.held.get_mut(j) {
-                        *h = None;
-                    }
-                } else if ts - self.last_view_refresh >= VIEW_REFRESH_MS / panes as f64 {
-                    self.last_view_refresh = ts;
-                    self.next_refresh = (self.next_refresh + 1) % panes;
-                    let i = self.next_refresh;
-                    // These tabs mark what is past, so they follow the time at the same pace.
-                    let follows_time = self.ui.get(i).is_some_and(|u| matches!(u.tab, Tab::Explain | Tab::Anomalies));
-                    let before = s.panes.get(i).map(|p| p.view.clone());
-                    if s.refresh_view(i) || follows_time {
-                        if let Some(g) = self.pane_gen.get_mut(i) {
-                            *g += 1;
-                        }
-                        if s.playing && self.ui.get(i).is_some_and(|u| u.tab == Tab::Logs) {
-                            if let Some(h) = self.held.get_mut(i) {
-                                *h = before;
-                                self.lanes_due = Some(i);
-                            }
-                        }
-                        render = true;
-                    }
-                }
-                if finished_now {
-                    render |= self.sync();
-                }
-                render || finished_now || self.shown != self.shown_now()
-            }
+            Msg::Frame(ts) => self.on_frame(ts),
             Msg::TogglePlay => {
-                if s.now() >= s.duration() {
-                    s.set_time(0.0);
-                }
-                s.playing = !s.playing;
+                s.toggle_play();
                 true
             }
             Msg::Seek(t) => {
@@ -730,19 +565,8 @@ impl Component for App {
                 self.seek(t as f64);
                 true
             }
-            Msg::StepForward => {
-                s.playing = false;
-                if let Some(t) = s.next_event_time() {
-                    s.set_time(t as f64);
-                }
-                self.hash_dirty = true;
-                true
-            }
-            Msg::StepBack => {
-                s.playing = false;
-                if let Some(t) = s.previous_event_time() {
-                    s.set_time(t as f64);
-                }
+            Msg::StepForward | Msg::StepBack => {
+                s.step(matches!(msg, Msg::StepForward));
                 self.hash_dirty = true;
                 true
             }
@@ -775,92 +599,13 @@ impl Component for App {
                 self.hash_dirty = true;
                 true
             }
-            Msg::Select(sel) => {
-                // A log entry of a write that met a conflict opens the conflict.
-                let conflict = match &sel {
-                    Selection::Entry { pane, entry, .. } if *pane == TopologyKind::MultiLeader => {
-                        entry.write.and_then(|w| {
-                            let i = self.session.pane_index(*pane)?;
-                            let idx = self.ui[i].conflicts.iter().position(|(_, c)| {
-                                c.discarded.contains(&w) || c.versions.iter().any(|v| v.write == Some(w))
-                            })?;
-                            Some((i, idx))
-                        })
-                    }
-                    _ => None,
-                };
-                match conflict {
-                    Some((i, idx)) => self.select_conflict(i, idx),
-                    None => self.selection = Some(sel),
-                }
-                true
-            }
-            Msg::Marker(i) => {
-                let Some(m) = self.markers.get(i).cloned() else { return false };
-                self.seek(m.time as f64);
-                match (m.pane, m.target) {
-                    (Some(p), Target::Conflict(c)) => {
-                        self.sync();
-                        self.select_conflict(p, c);
-                    }
-                    (Some(p), Target::Anomaly(a)) => {
-                        if let Some(an) = self.session.panes[p].report.as_ref().and_then(|r| r.anomalies.get(a)) {
-                            self.selection = Some(Selection::Anomaly {
-                                pane: self.session.panes[p].kind,
-                                anomaly: Box::new(an.clone()),
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-                true
-            }
-            Msg::PickAnomaly(pane, a) => {
-                self.seek(a.time as f64);
-                let kind = self.session.panes[pane].kind;
-                // Highlight the anomaly's first message in the space-time view.
-                if let Some(m) = a.messages.first() {
-                    self.highlight = Some((pane, Highlight::Msg(*m)));
-                }
-                self.selection = Some(Selection::Anomaly { pane: kind, anomaly: Box::new(a) });
-                true
-            }
-            Msg::PickConflict(pane, i) => {
-                if let Some((t, _)) = self.ui.get(pane).and_then(|u| u.conflicts.get(i)) {
-                    let t = *t;
-                    self.seek(t as f64);
-                }
-                self.select_conflict(pane, i);
-                true
-            }
-            Msg::PickQuorum(pane, i) => {
-                let Some((t, q)) = self.ui.get(pane).and_then(|u| u.quorums.get(i)).cloned() else { return false };
-                let run = &self.session.panes[pane].run;
-                let last = if q.write { None } else { derive::last_write_quorum(run, q.key, t) };
-                let repair = if q.write { None } else { derive::repair_after(run, q.op) };
-                self.seek(t as f64);
-                self.selection = Some(Selection::Quorum {
-                    pane: self.ui[pane].kind,
-                    time: t,
-                    record: Box::new(q),
-                    last_write: last.map(Box::new),
-                    repair,
-                });
-                true
-            }
-            Msg::PickMerkle(pane, i) => {
-                let Some((t, m)) = self.ui.get(pane).and_then(|u| u.merkle.get(i)).cloned() else { return false };
-                self.seek(t as f64);
-                self.selection = Some(Selection::Merkle { pane: self.ui[pane].kind, time: t, record: Box::new(m) });
-                true
-            }
-            Msg::PickMessage(pane, id) => {
-                let Some(p) = self.session.panes.get(pane) else { return false };
-                if let Some(m) = p.run.trace().messages.get(id as usize) {
-                    self.selection = Some(Selection::Message { pane: p.kind, record: Box::new(m.clone()) });
-                }
-                true
-            }
+            m @ (Msg::Select(_)
+            | Msg::Marker(_)
+            | Msg::PickAnomaly(..)
+            | Msg::PickConflict(..)
+            | Msg::PickQuorum(..)
+            | Msg::PickMerkle(..)
+            | Msg::PickMessage(..)) => self.on_pick(m),
             Msg::Hover(pane, h) => {
                 let next = h.map(|h| (pane, h));
                 if self.highlight == next {
@@ -955,113 +700,7 @@ impl Component for App {
                 self.dialog = d;
                 true
             }
-            Msg::Export(e) => {
-                match e {
-                    Export::Svg { selector, name, png, messages } => {
-                        match host::svg_document(&selector, &messages.map(|i| self.messages_svg(i)).unwrap_or_default())
-                        {
-                            Some(svg) if png => host::download_png(name, svg),
-                            Some(svg) => host::download(&name, "image/svg+xml", &svg),
-                            None => self.error = Some("That diagram is not on the page right now.".into()),
-                        }
-                    }
-                    Export::Trace(i) => {
-                        if let Some(p) = s.panes.get(i) {
-                            host::download(
-                                &format!("{}-trace.jsonl", p.kind.name().replace('_', "-")),
-                                "application/x-ndjson",
-                                &p.run.trace_jsonl(),
-                            );
-                        }
-                    }
-                    Export::History(i) => {
-                        if let Some(p) = s.panes.get(i) {
-                            let h = replicascope_engine::metrics::history_of(&p.run);
-                            let edn = replicascope_engine::jepsen::export_edn(&h, &s.plan.names);
-                            host::download(
-                                &format!("{}-history.edn", p.kind.name().replace('_', "-")),
-                                "application/edn",
-                                &edn,
-                            );
-                        }
-                    }
-                }
-                false
-            }
-            Msg::Key(e) => {
-                let target_is_input = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
-                if e.ctrl_key() || e.meta_key() || e.alt_key() {
-                    return false;
-                }
-                match e.key().as_str() {
-                    "Escape" => {
-                        self.dialog = None;
-                        self.selection = None;
-                    }
-                    _ if self.dialog.is_some() => return false,
-                    " " if !target_is_input => {
-                        e.prevent_default();
-                        if s.now() >= s.duration() {
-                            s.set_time(0.0);
-                        }
-                        s.playing = !s.playing;
-                    }
-                    "ArrowRight" if !target_is_input => {
-                        e.prevent_default();
-                        s.playing = false;
-                        if let Some(t) = s.next_event_time() {
-                            s.set_time(t as f64);
-                        }
-                        self.hash_dirty = true;
-                    }
-                    "ArrowLeft" if !target_is_input => {
-                        e.prevent_default();
-                        s.playing = false;
-                        if let Some(t) = s.previous_event_time() {
-                            s.set_time(t as f64);
-                        }
-                        self.hash_dirty = true;
-                    }
-                    "]" if !target_is_input => s.set_speed(s.speed * 2.0),
-                    "[" if !target_is_input => s.set_speed(s.speed / 2.0),
-                    _ => return false,
-                }
-                true
-            }
-            Msg::HashChanged => {
-                let fragment = host::read_hash();
-                if fragment != self.session.link() {
-                    self.load_fragment(&fragment);
-                }
-                true
-            }
-            Msg::Host(Ok(HostCommand::Load { link })) => {
-                let fragment = link.strip_prefix('#').unwrap_or(&link).to_string();
-                self.load_fragment(&fragment);
-                for p in &self.problems {
-                    host::post(&HostEvent::Error { message: p.clone() });
-                }
-                true
-            }
-            Msg::Host(Ok(cmd)) => match s.apply_host(&cmd) {
-                Ok(()) => {
-                    self.hash_dirty |= matches!(cmd, HostCommand::Seek { .. });
-                    // The host hears where things stand after each command it sent.
-                    host::post(&HostEvent::Time { t: s.time / 1e6, playing: s.playing, speed: s.speed });
-                    true
-                }
-                Err(message) => {
-                    host::post(&HostEvent::Error { message });
-                    false
-                }
-            },
-            Msg::Host(Err(e)) => {
-                host::post(&HostEvent::Error { message: e });
-                false
-            }
+            m @ (Msg::Export(_) | Msg::Key(_) | Msg::HashChanged | Msg::Host(_)) => self.on_outside(m),
             Msg::Resized => true,
             Msg::DismissError => {
                 self.error = None;
@@ -1076,56 +715,7 @@ impl Component for App {
                 true
             }
         };
-        if was_playing != self.session.playing {
-            self.hash_dirty = true;
-        }
-        let mut rerender = rerender;
-        if !is_frame || !self.session.playing {
-            // Only playback spreads a pane's turn over two frames.
-            self.lanes_due = None;
-            for h in &mut self.held {
-                *h = None;
-            }
-        }
-        if !is_frame || was_playing != self.session.playing {
-            // Anything but a frame may change any pane (selection, highlight, settings, time), and
-            // the lanes are drawn differently while playing.
-            self.touch_panes();
-        }
-        if !self.session.playing {
-            if self.session.refresh_views() {
-                self.touch_panes();
-                rerender = true;
-            }
-            rerender |= self.sync();
-            if self.hash_dirty {
-                self.hash_dirty = false;
-                host::write_hash(&self.session.link());
-            }
-        } else if self.ui.iter().any(|u| u.tab == Tab::SpaceTime) {
-            // Keep the space-time windows moving while playing.
-            rerender |= self.sync();
-        }
-        self.post_events();
-        self.clock.set(self.session.time, self.session.computed_until() as f64);
-        for ((p, held), feed) in self.session.panes.iter().zip(&self.held).zip(&self.lane_feeds) {
-            let shown = held.as_ref().unwrap_or(&p.view);
-            if !Rc::ptr_eq(&feed.get(), shown) {
-                feed.set(shown.clone());
-            }
-        }
-        if rerender {
-            self.shown = self.shown_now();
-        } else if is_frame {
-            // The render paints after it; a frame that renders nothing paints here.
-            self.paint();
-        }
-        if self.busy() {
-            self.request_frame();
-        } else {
-            self.last_frame = None;
-        }
-        rerender
+        self.settle(was_playing, is_frame, rerender)
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
@@ -1136,337 +726,8 @@ impl Component for App {
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
-        let s = &self.session;
-        let embed = s.view.embed;
-        let error = self.error.as_ref().map(|e| {
-            html! {
-                <div class="banner error" role="alert">
-                    <span>{ e.clone() }</span>
-                    <button class="link-button" onclick={link.callback(|_| Msg::DismissError)}>{"Dismiss"}</button>
-                </div>
-            }
-        });
-        let problems = (!self.problems.is_empty()).then(|| {
-            html! {
-                <div class="banner warn link-problems" role="alert">
-                    <div>
-                        <strong>{"This link could not be opened exactly as written."}</strong>
-                        <ul>{ for self.problems.iter().take(8).map(|p| html! { <li>{ p.clone() }</li> }) }</ul>
-                        if self.problems.len() > 8 { <p>{ format!("… and {} more.", self.problems.len() - 8) }</p> }
-                    </div>
-                    <button class="link-button" onclick={link.callback(|_| Msg::DismissProblems)}>{"Dismiss"}</button>
-                </div>
-            }
-        });
-        let visible = s.panes.iter().filter(|p| !p.hidden).count();
-        let panes = s
-            .panes
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| !p.hidden && self.maximized.is_none_or(|m| m == *i))
-            .map(|(i, _)| {
-                // A pane renders again only when it changed (see `pane_gen`), not because
-                // the time moved: the animation loop paints its messages directly.
-                html! { <Keep key={i} version={(self.layout_gen, self.pane_gen[i])}>{ self.pane_html(ctx, i) }</Keep> }
-            });
-        let hidden: Vec<Html> = s
-            .panes
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.hidden)
-            .map(|(i, p)| html! { <button class="chip" onclick={link.callback(move |_| Msg::TogglePane(i))}>{ format!("Show {}", p.kind.title()) }</button> })
-            .collect();
-        let captions: Vec<Html> = if s.view.narration {
-            s.captions()
-                .into_iter()
-                .map(|(_, c)| {
-                    let pane = c.pane.as_deref().and_then(|p| {
-                        TopologyKind::from_code(p).or_else(|| TopologyKind::ALL.iter().copied().find(|k| k.title() == p))
-                    });
-                    html! {
-                        <p class="caption">
-                            if let Some(k) = pane.filter(|k| !c.text.starts_with(k.title())) { <span class="caption-pane">{ k.title() }</span> }
-                            { c.text.clone() }
-                        </p>
-                    }
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let has_narration = !s.scenario.narration.is_empty();
-        let narration = (has_narration && (s.view.narration || !embed)).then(|| {
-            html! {
-                <div class={classes!("narration", (!s.view.narration).then_some("off"))} aria-live="polite">
-                    <div class="captions">
-                        if !s.view.narration { <p class="muted">{"Narration is off."}</p> }
-                        else if captions.is_empty() { <p class="muted caption">{"Play to follow the story; captions appear at the moments that matter."}</p> }
-                        else { { for captions } }
-                    </div>
-                    if !embed {
-                        <button class="link-button" onclick={link.callback(|_| Msg::ToggleNarration)}>
-                            { if s.view.narration { "Hide narration" } else { "Show narration" } }
-                        </button>
-                    }
-                </div>
-            }
-        });
-        let controls = (!embed || s.view.controls != ControlMode::None).then(|| {
-            html! {
-                <Controls
-                    clock={self.clock.clone()} duration={s.duration() as f64}
-                    playing={s.playing} speed={s.speed} markers={self.markers.clone()}
-                    full={!embed || s.view.controls == ControlMode::Full}
-                    seed={s.scenario.seed}
-                    on_new_seed={self.cb.new_seed.clone()}
-                    on_toggle={self.cb.toggle.clone()}
-                    on_seek={self.cb.seek.clone()}
-                    on_step_forward={self.cb.step_forward.clone()}
-                    on_step_back={self.cb.step_back.clone()}
-                    on_speed={self.cb.speed.clone()}
-                    on_reset={self.cb.reset.clone()}
-                    on_marker={self.cb.marker.clone()} />
-            }
-        });
-        let dialog = self.dialog.as_ref().map(|d| {
-            let close = link.callback(|_| Msg::Dialog(None));
-            match d {
-                Dialog::Share => html! { <ShareDialog url={format!("{}#{}", host::base_url(), s.link())} on_close={close} /> },
-                Dialog::Help => html! { <HelpDialog url="" on_close={close} /> },
-                Dialog::Embed => html! {
-                    <EmbedDialog state={Rc::new(s.link_state())} base={host::base_url()} kinds={s.panes.iter().map(|p| p.kind).collect::<Vec<_>>()} on_close={close} />
-                },
-                Dialog::Export => html! {
-                    <ExportDialog panes={s.panes.iter().enumerate().filter(|(_, p)| !p.hidden).map(|(i, p)| (i, p.kind, self.ui[i].tab == Tab::SpaceTime)).collect::<Vec<_>>()}
-                        on_export={link.callback(Msg::Export)} on_close={close} />
-                },
-            }
-        });
-        let inspector = html! {
-            <Inspector selection={self.selection.clone()} names={self.names.clone()} on_jump={self.cb.jump.clone()} />
-        };
-        let compare = self.compare.as_ref().map(|(rows, charts)| {
-            html! { <Compare rows={rows.clone()} charts={charts.clone()} on_jump={self.cb.jump.clone()} on_pane={self.cb.show_pane.clone()} /> }
-        });
-        let compare = compare.unwrap_or_else(|| html! {
-            <section class="compare" aria-label="Comparison"><h2>{"The same run, compared"}</h2><p class="muted">{"Computing the runs…"}</p></section>
-        });
-        if embed {
-            let full_link = {
-                let mut st = s.link_state();
-                st.view = Default::default();
-                format!(
-                    "{}#{}",
-                    host::base_url(),
-                    replicascope_engine::link::encode(&st, &replicascope_engine::presets::preset)
-                )
-            };
-            return html! {
-                <div class="app embed">
-                    <div class="embed-bar">
-                        <span class="embed-title">{ s.scenario.name.clone() }</span>
-                        <a class="embed-open" href={full_link} target="_blank" rel="noopener">{"Open in ReplicaScope ↗"}</a>
-                    </div>
-                    { problems }
-                    { error }
-                    { narration }
-                    { controls }
-                    <main class={classes!("panes", format!("count-{}", visible.max(1)))}>{ for panes }</main>
-                    if self.selection.is_some() {
-                        <div class="drawer">
-                            <button class="icon-button close-inspector" aria-label="Close the inspector" title="Close (Esc)" onclick={link.callback(|_| Msg::CloseInspector)}>{ icons::close() }</button>
-                            { inspector }
-                        </div>
-                    }
-                </div>
-            };
-        }
-        html! {
-            <div class={classes!("app", self.selection.is_some().then_some("inspecting"))}>
-                <Header preset={s.preset.clone()} title={s.scenario.name.clone()} description={s.scenario.description.clone()}
-                    on_preset={self.cb.preset.clone()} on_dialog={self.cb.dialog.clone()} />
-                { problems }
-                { error }
-                { narration }
-                { controls }
-                if !hidden.is_empty() { <div class="hidden-panes">{ hidden }</div> }
-                <main class={classes!("panes", format!("count-{}", if self.maximized.is_some() { 1 } else { visible }))}>
-                    { for panes }
-                </main>
-                if self.selection.is_some() {
-                    <div class="drawer">
-                        <button class="icon-button close-inspector" aria-label="Close the inspector" title="Close (Esc)" onclick={link.callback(|_| Msg::CloseInspector)}>{ icons::close() }</button>
-                        { inspector }
-                    </div>
-                }
-                <Legend />
-                { compare }
-                <footer class="footer">
-                    { format!("{} of simulated time, seed {}. ", human_duration(s.duration()), s.scenario.seed) }
-                    {"Every run is deterministic: the same link replays the same messages in the same order."}
-                </footer>
-                { dialog.unwrap_or_default() }
-            </div>
-        }
+        self.page_html(ctx)
     }
-}
-
-impl App {
-    /// The messages in flight in pane `i`, as SVG elements (the page draws them on a canvas).
-    fn messages_svg(&self, i: usize) -> String {
-        let s = &self.session;
-        let Some(p) = s.panes.get(i) else { return String::new() };
-        let geo = diagram::Geo::of(&p.view, p.kind);
-        let mut out = String::new();
-        for m in p.in_flight(s.now()) {
-            let ((x, y), faded) = diagram::dot(m, s.time, geo, false);
-            out.push_str(&format!(
-                "<g class=\"msg {}{}\" transform=\"translate({x:.1} {y:.1})\"><circle r=\"6.5\"></circle><text y=\"0.5\">{}</text></g>",
-                m.kind.name(),
-                if faded { " dropped" } else { "" },
-                if faded { "✕" } else { diagram::kind_letter(m.kind) }
-            ));
-        }
-        out
-    }
-
-    fn pane_html(&self, ctx: &Context<Self>, i: usize) -> Html {
-        let link = ctx.link();
-        let s = &self.session;
-        let p = &s.panes[i];
-        let u = &self.ui[i];
-        let kind = p.kind;
-        let now = s.now();
-        let on_select = self.cb.select.clone();
-        let on_intervene = self.cb.intervene[i].clone();
-        let on_hover = self.cb.hover[i].clone();
-        let highlight = self.highlight.filter(|(pi, _)| *pi == i).map(|(_, h)| h);
-        let lane_op = highlight.and_then(|h| match h {
-            Highlight::Op(o) => Some(o),
-            Highlight::Msg(m) => p.run.trace().messages.get(m as usize).and_then(|r| r.op).map(u64::from),
-        });
-        let maximized = self.maximized == Some(i);
-        let embed = s.view.embed;
-        let interventions = p.run.interventions();
-        let changes = (!interventions.is_empty()).then(|| {
-            html! {
-                <ul class="interventions" aria-label="Your changes to this pane">
-                    { for interventions.iter().enumerate().map(|(k, iv)| html! {
-                        <li class="intervention" data-intervention={iv.action.clone()}>
-                            <button class="link-button" title="Go to this moment" onclick={link.callback({ let t = iv.at; move |_| Msg::Jump(t) })}>{ human_duration(iv.at) }</button>
-                            <span>{ iv.action.clone() }</span>
-                            <button class="icon-button tiny" aria-label={format!("Undo “{}”", iv.action)} title="Remove this change"
-                                onclick={link.callback(move |_| Msg::RemoveIntervention { pane: i, index: k })}>{ icons::close() }</button>
-                        </li>
-                    }) }
-                </ul>
-            }
-        });
-        let tabs = [Tab::Logs, Tab::SpaceTime, Tab::Explain, Tab::Anomalies].map(|t| {
-            let count = match t {
-                Tab::Anomalies => p.report.as_ref().map(|r| r.anomalies.len()),
-                _ => None,
-            };
-            html! {
-                <button role="tab" class={classes!("tab", (u.tab == t).then_some("active"))} aria-selected={(u.tab == t).to_string()}
-                    data-tab={t.name()} onclick={link.callback(move |_| Msg::Tab(i, t))}>
-                    { t.label(kind) }
-                    if let Some(n) = count { if n > 0 { <span class="count">{ n }</span> } }
-                </button>
-            }
-        });
-        let body = match u.tab {
-            Tab::Logs => html! {
-                <Lanes view={self.lane_feeds[i].clone()} pane={kind} on_select={self.cb.select.clone()} highlight_op={lane_op} on_hover={on_hover.clone()} live={s.playing} clock={self.clock.clone()} />
-            },
-            Tab::SpaceTime => match &u.space_time {
-                Some((_, w, _, data)) => html! {
-                    <>
-                        <div class="window-pick" role="group" aria-label="Time window">
-                            { for WINDOWS.iter().map(|(v, label)| {
-                                let v = *v;
-                                html! { <button class={classes!("chip", (*w == v).then_some("active"))} onclick={link.callback(move |_| Msg::Window(i, v))}>{ *label }</button> }
-                            }) }
-                        </div>
-                        <SpaceTimeView data={data.clone()} clock={self.clock.clone()} window={*w} highlight={highlight}
-                            on_hover={on_hover.clone()} on_pick={self.cb.pick_message[i].clone()} />
-                    </>
-                },
-                None => html! { <p class="muted">{"Computing…"}</p> },
-            },
-            Tab::Explain => {
-                if p.report.is_none() {
-                    html! { <p class="muted">{"Computing the run…"}</p> }
-                } else {
-                    match TopologiesSpec::explain(kind) {
-                        None => {
-                            html! { <p class="muted">{"Nothing to explain: this topology keeps one copy of the data."}</p> }
-                        }
-                        Some(Explain::Failover) => {
-                            html! { <FailoverView data={u.failover.clone()} now={now} on_jump={self.cb.jump.clone()} /> }
-                        }
-                        Some(Explain::Conflicts) => html! {
-                            <>
-                                <p class="muted small">{"Each time concurrent writes met on a node. Open one to see the resolution step by step."}</p>
-                                <RecordList items={u.conflict_items.clone()} empty="No conflicts in this run." on_pick={self.cb.pick_conflict[i].clone()} />
-                            </>
-                        },
-                        Some(Explain::Quorums) => html! {
-                            <>
-                                <h4>{"Quorums"}</h4>
-                                <RecordList items={u.quorum_items.clone()} empty="No reads or writes yet." on_pick={self.cb.pick_quorum[i].clone()} />
-                                <h4>{"Anti-entropy (Merkle trees)"}</h4>
-                                <RecordList items={u.merkle_items.clone()} empty="Anti-entropy is off, or has not run yet." on_pick={self.cb.pick_merkle[i].clone()} />
-                            </>
-                        },
-                    }
-                }
-            }
-            Tab::Anomalies => match &p.report {
-                None => html! { <p class="muted">{"Checking the history…"}</p> },
-                Some(_) => {
-                    html! { <AnomalyList anomalies={u.anomalies.clone()} now={now} on_pick={self.cb.pick_anomaly[i].clone()} /> }
-                }
-            },
-        };
-        let has_settings = !self.scenario.topologies.settings(kind).is_empty();
-        let settings = u.settings.then(|| {
-            html! { <Settings kind={kind} scenario={self.scenario.clone()} on_change={self.cb.set.clone()} /> }
-        });
-        html! {
-            <section class={classes!("pane", maximized.then_some("maximized"))} aria-label={kind.title()} data-pane={kind.name()}>
-                <header class="pane-head">
-                    <h2>{ kind.title() }</h2>
-                    <span class="pane-summary">{ summary(s, kind) }</span>
-                    if !embed {
-                        <div class="pane-actions">
-                            // A topology with nothing to set (the single node) gets no gear.
-                            if has_settings {
-                                <button class={classes!("icon-button", u.settings.then_some("active"))} title="Settings of this pane" aria-label={format!("{} settings", kind.title())}
-                                    aria-expanded={u.settings.to_string()} onclick={link.callback(move |_| Msg::ToggleSettings(i))}>{ icons::settings() }</button>
-                            }
-                            <button class="icon-button" title={if maximized {"Show all panes"} else {"Maximise this pane"}} aria-label={if maximized {"Show all panes"} else {"Maximise this pane"}}
-                                onclick={link.callback(move |_| Msg::Maximize(if maximized { None } else { Some(i) }))}>
-                                { if maximized { icons::restore() } else { icons::maximize() } }
-                            </button>
-                            <button class="icon-button" title="Hide this pane" aria-label="Hide this pane" onclick={link.callback(move |_| Msg::TogglePane(i))}>{ icons::close() }</button>
-                        </div>
-                    }
-                </header>
-                { settings.unwrap_or_default() }
-                { changes.unwrap_or_default() }
-                <Diagram view={Shared::from(p.view.clone())} messages={self.layers[i].clone()} kind={kind} reduced_motion={self.reduced_motion}
-                    {on_select} {on_intervene} highlight={highlight} on_hover={on_hover} keys={self.keys.clone()} />
-                <div class="tabs" role="tablist" aria-label={format!("{} views", kind.title())}>{ for tabs }</div>
-                <div class="tab-body" data-view={u.tab.name()}>{ body }</div>
-            </section>
-        }
-    }
-}
-
-fn summary(s: &Session, kind: TopologyKind) -> String {
-    s.scenario.topologies.summary(kind).unwrap_or_default()
 }
 
 thread_local! {
