@@ -74,6 +74,22 @@ test('play, pause, scrub back, crash a node: marked down and recorded in the lin
   await context.close();
 });
 
+test('a crash made from the node menu: the comparison comes back at once, the inspector says down', async () => {
+  // Issue 18: the table stayed on "Computing the runs…" for 40 s and the inspector kept "up".
+  const { page, problems, context } = await open('preset=two-am-failover&t=4s');
+  await complete(page);
+  const lf = page.locator('section[data-pane=leader_follower]');
+  await lf.locator('[data-node=n2]').click();
+  await lf.getByRole('menuitem', { name: 'Crash n2' }).click();
+  await lf.locator('[data-node=n2][data-liveness=down]').waitFor({ timeout: 5000 });
+  const t0 = Date.now();
+  await page.waitForSelector('table.comparison tbody tr', { timeout: 10000 });
+  assert.ok(Date.now() - t0 < 10000);
+  await page.locator('.inspector', { hasText: 'down' }).waitFor({ timeout: 2000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a client sends a write, a partition is cut by choosing groups', async () => {
   const { page, problems, context } = await open('preset=two-am-failover&t=2s');
   const ll = page.locator('section[data-pane=leaderless]');

@@ -276,8 +276,10 @@ impl Session {
         self.panes.iter().map(|p| p.run.computed_until()).min().unwrap_or(0)
     }
 
+    /// Every pane computed to its end and checked (an intervention can leave a run finished
+    /// but its report to be made: the next [`Session::compute`] makes it).
     pub fn all_finished(&self) -> bool {
-        self.panes.iter().all(|p| p.finished())
+        self.panes.iter().all(|p| p.finished() && p.report.is_some())
     }
 
     /// Runs the engines ahead by at most `steps` events each. Returns true if any pane finished
@@ -287,10 +289,10 @@ impl Session {
         for p in &mut self.panes {
             if !p.run.finished() {
                 p.run.advance(steps);
-                if p.run.finished() {
-                    p.report = Some(Rc::new(report(&p.run)));
-                    newly = true;
-                }
+            }
+            if p.run.finished() && p.report.is_none() {
+                p.report = Some(Rc::new(report(&p.run)));
+                newly = true;
             }
         }
         newly
@@ -674,6 +676,32 @@ mod tests {
         assert!(s.intervene(0, "<script>").is_err());
         s.remove_intervention(0, 0).unwrap();
         assert_eq!(s.panes[0].view.nodes[1].liveness, replicascope_engine::view::Liveness::Up);
+    }
+
+    /// A crash made at 4 s on the default preset: the pane recomputes to its end in as many
+    /// frames' work as the first run took (issue 18: the comparison table waited 40 s).
+    #[test]
+    fn an_intervention_recomputes_the_pane_to_its_end_promptly() {
+        let mut s = Session::new(replicascope_engine::presets::default_scenario()).unwrap();
+        let mut first = 0;
+        while !s.all_finished() {
+            s.compute(3000);
+            first += 1;
+        }
+        s.set_time(4_000_000.0);
+        s.intervene(0, "crash n2").unwrap();
+        let mut frames = 0;
+        while !s.all_finished() {
+            s.compute(3000);
+            frames += 1;
+            assert!(
+                frames <= 2 * first + 5,
+                "after {frames} frames pane 0 is at {} of {}",
+                s.panes[0].run.computed_until(),
+                s.duration()
+            );
+        }
+        assert!(s.panes[0].report.is_some());
     }
 
     #[test]

@@ -84,6 +84,7 @@ impl App {
             // Keep the space-time windows moving while playing.
             rerender |= self.sync();
         }
+        self.refresh_selected_node();
         self.post_events();
         self.clock.set(self.session.time, self.session.computed_until() as f64);
         for ((p, held), feed) in self.session.panes.iter().zip(&self.held).zip(&self.lane_feeds) {
@@ -104,5 +105,17 @@ impl App {
             self.last_frame = None;
         }
         rerender
+    }
+
+    /// A selected node is shown as it is now, not as it was when clicked: crashed from its own
+    /// menu, it says "down" at once; moved in time, it shows that moment's log and data.
+    fn refresh_selected_node(&mut self) {
+        let Some(Selection::Node { pane, info }) = &self.selection else { return };
+        let Some(i) = self.session.pane_index(*pane) else { return };
+        let id = info.view.id;
+        let Some(now) = self.session.panes[i].view.nodes.iter().find(|n| n.view.id == id) else { return };
+        if **info != *now {
+            self.selection = Some(Selection::Node { pane: *pane, info: Box::new(now.clone()) });
+        }
     }
 }
