@@ -2,17 +2,17 @@
 //! window, the failover timeline, conflicts, quorums, Merkle exchanges, chart series and the
 //! comparison table. Plain Rust, tested natively.
 
-use replicascope_engine::annotate::{Annotation, ConflictRecord, MerkleRecord, QuorumRecord};
-use replicascope_engine::checker::{Anomaly, AnomalyKind};
-use replicascope_engine::metrics::{availability_between, availability_series, history_of, Report};
-use replicascope_engine::model::{Endpoint, NodeId, OpId, OpResult};
-use replicascope_engine::network::DropReason;
-use replicascope_engine::run::AnyRun;
-use replicascope_engine::scenario::Plan;
-use replicascope_engine::time::SimTime;
-use replicascope_engine::trace::{History, StepKind};
-use replicascope_engine::view::MsgKind;
-use replicascope_engine::vocab::{op_phrase, Names, TopologyKind};
+use replicascope_engine::page::AnyRun;
+use replicascope_engine::page::DropReason;
+use replicascope_engine::page::MsgKind;
+use replicascope_engine::page::Plan;
+use replicascope_engine::page::SimTime;
+use replicascope_engine::page::{availability_between, availability_series, history_of, Report};
+use replicascope_engine::page::{op_phrase, Names, TopologyKind};
+use replicascope_engine::page::{Annotation, ConflictRecord, MerkleRecord, QuorumRecord};
+use replicascope_engine::page::{Anomaly, AnomalyKind};
+use replicascope_engine::page::{Endpoint, NodeId, OpId, OpResult};
+use replicascope_engine::page::{History, StepKind};
 
 /// A message drawn in the space-time diagram.
 #[derive(Clone, Debug, PartialEq)]
@@ -209,7 +209,7 @@ pub fn failover(run: &AnyRun, report: Option<&Report>) -> Failover {
             }
         }
     }
-    replicascope_engine::sort::sort_by(&mut events, |a, b| (a.time, a.stage).cmp(&(b.time, b.stage)));
+    replicascope_engine::page::sort_by(&mut events, |a, b| (a.time, a.stage).cmp(&(b.time, b.stage)));
     let mut lost = Vec::new();
     let mut split = Vec::new();
     if let Some(r) = report {
@@ -260,7 +260,7 @@ pub fn repair_after(run: &AnyRun, op: OpId) -> Option<(SimTime, Vec<NodeId>)> {
 }
 
 /// The last write quorum of `key` that completed before `before`.
-pub fn last_write_quorum(run: &AnyRun, key: replicascope_engine::model::Sym, before: SimTime) -> Option<QuorumRecord> {
+pub fn last_write_quorum(run: &AnyRun, key: replicascope_engine::page::Sym, before: SimTime) -> Option<QuorumRecord> {
     quorums(run).into_iter().rev().find(|(t, q)| q.write && q.key == key && *t < before).map(|(_, q)| q)
 }
 
@@ -302,7 +302,7 @@ pub fn latencies(history: &History, writes: bool) -> Vec<f64> {
         .filter_map(|o| o.latency())
         .map(|l| l as f64 / 1000.0)
         .collect();
-    replicascope_engine::sort::sort_by(&mut v, |a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    replicascope_engine::page::sort_by(&mut v, |a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     v
 }
 
@@ -348,7 +348,7 @@ pub fn fault_window(plan: &Plan) -> Option<(SimTime, SimTime)> {
 /// One row of the comparison table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
-    pub pane: replicascope_engine::vocab::TopologyKind,
+    pub pane: replicascope_engine::page::TopologyKind,
     pub write_p50: f64,
     pub write_p99: f64,
     pub read_p50: f64,
@@ -488,7 +488,7 @@ pub fn charts(runs: &[(&AnyRun, &Report)]) -> Charts {
 
 /// Probability that a read sees the latest write, against time since the write committed.
 pub fn pbs_curves(n: u32, r: u32, w: u32) -> (String, Vec<Series>) {
-    use replicascope_engine::staleness::{explore, StalenessSpec};
+    use replicascope_engine::page::{explore, StalenessSpec};
     let run = |r: u32, w: u32| {
         let spec = StalenessSpec { n, r, w, trials: 20_000, points: 41, max_ms: 50.0, ..StalenessSpec::default() };
         let res = explore(&spec);
@@ -537,7 +537,7 @@ pub fn events_at(run: &AnyRun, t: SimTime, names: &Names) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use replicascope_engine::presets::preset;
+    use replicascope_engine::page::preset;
     use std::rc::Rc;
 
     fn finished(id: &str) -> Vec<(AnyRun, Report)> {
@@ -548,7 +548,7 @@ mod tests {
             .map(|k| {
                 let mut r = AnyRun::new(k, plan.clone()).unwrap();
                 r.run_to_end();
-                let rep = replicascope_engine::metrics::report(&r);
+                let rep = replicascope_engine::page::report(&r);
                 (r, rep)
             })
             .collect()
@@ -597,7 +597,7 @@ mod tests {
         assert!(pbs.iter().all(|s| s.points.last().unwrap().1 > 0.99), "every read is fresh given time");
         let ml = finished("lww-clock-skew");
         let (run, _) =
-            ml.iter().find(|(r, _)| r.kind() == replicascope_engine::vocab::TopologyKind::MultiLeader).unwrap();
+            ml.iter().find(|(r, _)| r.kind() == replicascope_engine::page::TopologyKind::MultiLeader).unwrap();
         let c = conflicts(run);
         assert!(!c.is_empty());
         let lost = c[0].1.discarded[0];

@@ -1,10 +1,7 @@
-//! The scenario the page opens with when a link names none.
+//! A small scenario the component tests draw (`tests/web.rs`): a scripted workload and one
+//! crash, small enough to reason about node by node.
 
-use replicascope_engine::scenario::{FaultSpec, Scenario, ScriptOp};
-use replicascope_engine::time::Duration;
-use replicascope_engine::topology::leader_follower::LfConfig;
-use replicascope_engine::topology::leaderless::LlConfig;
-use replicascope_engine::topology::multi_leader::MlConfig;
+use replicascope_engine::page::{Duration, FaultSpec, Scenario, ScriptOp};
 
 fn op(at_ms: u64, session: &str, op: &str) -> ScriptOp {
     ScriptOp { at: Duration::from_ms(at_ms), session: session.into(), op: op.into(), cl: None, via: None }
@@ -41,9 +38,10 @@ pub fn default_scenario() -> Scenario {
         FaultSpec { at: Duration::from_ms(3000), fault: "crash n1".into() },
         FaultSpec { at: Duration::from_ms(9000), fault: "restart n1".into() },
     ];
-    s.topologies.leader_follower = Some(LfConfig { failure_timeout: Duration::from_secs(2), ..LfConfig::default() });
-    s.topologies.multi_leader = Some(MlConfig::default());
-    s.topologies.leaderless = Some(LlConfig::default());
+    // Three nodes in each topology, their defaults but a 2 s failure timeout.
+    s.topologies =
+        serde_json::from_str(r#"{"leader_follower": {"failure_timeout": "2s"}, "multi_leader": {}, "leaderless": {}}"#)
+            .expect("the sample's topologies parse");
     s
 }
 

@@ -2,15 +2,15 @@
 //! and pause, seeking, interventions, the link that reproduces it all, narration. Plain Rust
 //! over the engine, tested natively; the Yew components only draw it and forward clicks.
 
-use replicascope_engine::faults::Intervention;
-use replicascope_engine::link::{apply_override, decode, encode, LinkState, ViewOptions};
-use replicascope_engine::metrics::{report, Report};
-use replicascope_engine::presets::{default_scenario, preset};
-use replicascope_engine::run::{AnyCursor, AnyRun, PaneView};
-use replicascope_engine::scenario::{Caption, Plan, Scenario};
-use replicascope_engine::time::SimTime;
-use replicascope_engine::trace::MsgRecord;
-use replicascope_engine::vocab::TopologyKind;
+use replicascope_engine::page::Intervention;
+use replicascope_engine::page::MsgRecord;
+use replicascope_engine::page::SimTime;
+use replicascope_engine::page::TopologyKind;
+use replicascope_engine::page::{apply_override, decode, encode, LinkState, ViewOptions};
+use replicascope_engine::page::{default_scenario, preset};
+use replicascope_engine::page::{report, Report};
+use replicascope_engine::page::{AnyCursor, AnyRun, PaneView};
+use replicascope_engine::page::{Caption, Plan, Scenario};
 use std::rc::Rc;
 
 /// Simulated seconds per wall-clock second, on a log scale.
@@ -39,7 +39,7 @@ pub enum HostCommand {
 }
 
 /// Messages longer than a link may be are refused before they are parsed.
-pub const MAX_HOST_MESSAGE: usize = replicascope_engine::link::MAX_LINK + 1024;
+pub const MAX_HOST_MESSAGE: usize = replicascope_engine::page::MAX_LINK + 1024;
 
 /// Reads a message as a command. `None`: not meant for us (pages and extensions post all sorts of
 /// things; ours have a string `type`); `Some(Err)`: ours, but malformed, with the reason to send
@@ -169,7 +169,7 @@ impl Session {
         let (mut state, mut problems) = decode(fragment, &default_scenario, &preset_scenario);
         if state.preset.is_none() && state.scenario == default_scenario() {
             // The default scenario is a preset: say so, so that its link stays readable.
-            state.preset = Some(replicascope_engine::presets::DEFAULT_PRESET.to_string());
+            state.preset = Some(replicascope_engine::page::DEFAULT_PRESET.to_string());
         }
         match Session::from_state(state) {
             Ok((s, mut more)) => {
@@ -530,7 +530,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use replicascope_engine::scenario::{GeneratorSpec, Scenario};
+    use replicascope_engine::page::{GeneratorSpec, Scenario};
     use replicascope_engine::topology::leader_follower::LfConfig;
     use replicascope_engine::topology::leaderless::LlConfig;
     use replicascope_engine::topology::multi_leader::MlConfig;
@@ -670,19 +670,19 @@ mod tests {
         s.set_time(2_000_000.0);
         s.intervene(0, "crash n2").unwrap();
         let v = &s.panes[0].view;
-        assert_eq!(v.nodes[1].liveness, replicascope_engine::view::Liveness::Down);
+        assert_eq!(v.nodes[1].liveness, replicascope_engine::page::Liveness::Down);
         assert_eq!(s.interventions().len(), 1);
         assert!(s.intervene(0, "crash n9").is_err());
         assert!(s.intervene(0, "<script>").is_err());
         s.remove_intervention(0, 0).unwrap();
-        assert_eq!(s.panes[0].view.nodes[1].liveness, replicascope_engine::view::Liveness::Up);
+        assert_eq!(s.panes[0].view.nodes[1].liveness, replicascope_engine::page::Liveness::Up);
     }
 
     /// A crash made at 4 s on the default preset: the pane recomputes to its end in as many
     /// frames' work as the first run took (issue 18: the comparison table waited 40 s).
     #[test]
     fn an_intervention_recomputes_the_pane_to_its_end_promptly() {
-        let mut s = Session::new(replicascope_engine::presets::default_scenario()).unwrap();
+        let mut s = Session::new(replicascope_engine::page::default_scenario()).unwrap();
         let mut first = 0;
         while !s.all_finished() {
             s.compute(3000);
@@ -714,7 +714,7 @@ mod tests {
         let (t, problems) = Session::from_link(&link);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(t.now(), 1_000_000);
-        assert_eq!(t.panes[0].view.nodes[1].liveness, replicascope_engine::view::Liveness::Down, "{link}");
+        assert_eq!(t.panes[0].view.nodes[1].liveness, replicascope_engine::page::Liveness::Down, "{link}");
         assert_eq!(*t.panes[0].view, *s.panes[0].view);
     }
 
@@ -736,7 +736,7 @@ mod tests {
             ("ll.hinted_handoff", "true"),
             ("ll.anti_entropy", "5s"),
         ];
-        for p in replicascope_engine::presets::PRESETS {
+        for p in replicascope_engine::page::PRESETS {
             let (mut s, problems) = Session::from_link(&format!("preset={}", p.id));
             assert!(problems.is_empty(), "{}: {problems:?}", p.id);
             for (k, v) in settings {

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod model;
 pub mod models;
 pub mod network;
+pub mod page;
 pub mod plog;
 pub mod presets;
 pub mod protocol;

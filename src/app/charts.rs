@@ -3,8 +3,8 @@
 
 use super::shared::Shared;
 use crate::derive::{Charts, Row, Series};
-use replicascope_engine::time::human_duration;
-use replicascope_engine::vocab::TopologyKind;
+use replicascope_engine::page::human_duration;
+use replicascope_engine::page::TopologyKind;
 use yew::prelude::*;
 
 /// A name for a chart in file names and selectors: lower-case letters, digits and dashes.

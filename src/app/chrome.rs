@@ -2,10 +2,10 @@
 //! dialogs.
 
 use super::icons;
-use replicascope_engine::link::{encode, Controls, LinkState};
-use replicascope_engine::presets::{preset, Group, PRESETS};
-use replicascope_engine::time::human_duration;
-use replicascope_engine::vocab::TopologyKind;
+use replicascope_engine::page::human_duration;
+use replicascope_engine::page::TopologyKind;
+use replicascope_engine::page::{encode, Controls, LinkState};
+use replicascope_engine::page::{preset, Group, PRESETS};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};

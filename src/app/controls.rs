@@ -4,8 +4,8 @@
 use super::icons;
 use super::shared::{use_clock, Clock, Shared};
 use crate::session::{Session, MAX_SPEED, MIN_SPEED};
-use replicascope_engine::annotate::Annotation;
-use replicascope_engine::time::human_duration;
+use replicascope_engine::page::human_duration;
+use replicascope_engine::page::Annotation;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -77,7 +77,7 @@ pub fn markers(s: &Session) -> Vec<Marker> {
             }
         }
     }
-    replicascope_engine::sort::sort_by(&mut out, |a, b| {
+    replicascope_engine::page::sort_by(&mut out, |a, b| {
         (a.time, a.class, a.pane, &a.label).cmp(&(b.time, b.class, b.pane, &b.label))
     });
     let gap = s.duration() / 200;

@@ -28,8 +28,8 @@ impl App {
                     }
                     Export::History(i) => {
                         if let Some(p) = s.panes.get(i) {
-                            let h = replicascope_engine::metrics::history_of(&p.run);
-                            let edn = replicascope_engine::jepsen::export_edn(&h, &s.plan.names);
+                            let h = replicascope_engine::page::history_of(&p.run);
+                            let edn = replicascope_engine::page::export_edn(&h, &s.plan.names);
                             host::download(
                                 &format!("{}-history.edn", p.kind.name().replace('_', "-")),
                                 "application/edn",

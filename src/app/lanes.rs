@@ -16,9 +16,9 @@
 use super::canvas::{media, pixel_ratio, RootStyle, Surface};
 use super::selection::Selection;
 use super::shared::{use_feed, Clock, Feed, Highlight, Shared};
-use replicascope_engine::model::NodeId;
-use replicascope_engine::run::PaneView;
-use replicascope_engine::view::{EntryState, EntryView, Liveness};
+use replicascope_engine::page::NodeId;
+use replicascope_engine::page::PaneView;
+use replicascope_engine::page::{EntryState, EntryView, Liveness};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -30,7 +30,7 @@ pub struct LanesProps {
     /// The pane's view. A feed: while playing, the page hands the lanes a new view a frame
     /// after the diagram got it, and only the lanes render for it.
     pub view: Shared<Feed<Rc<PaneView>>>,
-    pub pane: replicascope_engine::vocab::TopologyKind,
+    pub pane: replicascope_engine::page::TopologyKind,
     pub on_select: Callback<Selection>,
     /// The client operation whose entries are highlighted (hovered here or in another view).
     #[prop_or_default]
@@ -154,7 +154,7 @@ pub fn lanes(p: &LanesProps) -> Html {
 pub struct LaneProps {
     pub view: Shared<PaneView>,
     pub index: usize,
-    pub pane: replicascope_engine::vocab::TopologyKind,
+    pub pane: replicascope_engine::page::TopologyKind,
     pub on_select: Callback<Selection>,
     pub highlight_op: Option<u64>,
     pub on_hover: Callback<Option<Highlight>>,

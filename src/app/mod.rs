@@ -39,15 +39,15 @@ use lanes::Lanes;
 use pane::PaneUi;
 pub use pane::Tab;
 use panel::{Inspector, Legend};
-use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
-use replicascope_engine::checker::Anomaly;
-use replicascope_engine::link::Controls as ControlMode;
-use replicascope_engine::metrics::Report;
-use replicascope_engine::run::PaneView;
-use replicascope_engine::scenario::{Scenario, TopologiesSpec};
-use replicascope_engine::time::human_duration;
-use replicascope_engine::topology::Explain;
-use replicascope_engine::vocab::{Names, TopologyKind};
+use replicascope_engine::page::human_duration;
+use replicascope_engine::page::Anomaly;
+use replicascope_engine::page::Controls as ControlMode;
+use replicascope_engine::page::Explain;
+use replicascope_engine::page::PaneView;
+use replicascope_engine::page::Report;
+use replicascope_engine::page::{ConflictRecord, MerkleRecord, QuorumRecord};
+use replicascope_engine::page::{Names, TopologyKind};
+use replicascope_engine::page::{Scenario, TopologiesSpec};
 use selection::Selection;
 use settings::Settings;
 use shared::{Clock, Feed, Highlight, Keep, Shared};
@@ -299,7 +299,7 @@ impl App {
         }
         if self.compare.is_none() && self.session.panes.iter().all(|p| p.report.is_some()) {
             changed = true;
-            let pairs: Vec<(&replicascope_engine::run::AnyRun, &Report)> =
+            let pairs: Vec<(&replicascope_engine::page::AnyRun, &Report)> =
                 self.session.panes.iter().filter_map(|p| p.report.as_deref().map(|r| (&p.run, r))).collect();
             let rows = pairs.iter().map(|(run, r)| derive::row(run, r)).collect();
             self.compare = Some((Shared::new(rows), Shared::new(derive::charts(&pairs))));
@@ -428,13 +428,13 @@ impl App {
 
 /// A space-time window in which the run's typical message is drawn with a visible slope: about
 /// forty median one-way latencies, rounded to one of the offered windows.
-fn auto_window(run: &replicascope_engine::run::AnyRun) -> u64 {
+fn auto_window(run: &replicascope_engine::page::AnyRun) -> u64 {
     let msgs = &run.trace().messages;
     if msgs.len() < 20 {
         return 1_000_000;
     }
     let mut lat: Vec<u64> = msgs.iter().take(400).map(|m| m.deliver_at - m.sent_at).collect();
-    replicascope_engine::sort::sort(&mut lat);
+    replicascope_engine::page::sort(&mut lat);
     let want = lat[lat.len() / 2] * 40;
     WINDOWS.iter().map(|(w, _)| *w).find(|w| *w >= want).unwrap_or(WINDOWS[WINDOWS.len() - 1].0)
 }
@@ -595,7 +595,7 @@ impl Component for App {
                 true
             }
             Msg::LoadPreset(id) => {
-                self.load_fragment(&format!("preset={}", replicascope_engine::link::percent_encode(&id)));
+                self.load_fragment(&format!("preset={}", replicascope_engine::page::percent_encode(&id)));
                 self.hash_dirty = true;
                 true
             }

@@ -129,7 +129,7 @@ impl App {
                 format!(
                     "{}#{}",
                     host::base_url(),
-                    replicascope_engine::link::encode(&st, &replicascope_engine::presets::preset)
+                    replicascope_engine::page::encode(&st, &replicascope_engine::page::preset)
                 )
             };
             return html! {

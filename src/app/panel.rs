@@ -4,9 +4,9 @@
 use super::diagram::kind_letter;
 use super::selection::Selection;
 use super::views::{ConflictView, MerkleView, QuorumView};
-use replicascope_engine::time::human_duration;
-use replicascope_engine::view::{Liveness, MsgKind};
-use replicascope_engine::vocab::Names;
+use replicascope_engine::page::human_duration;
+use replicascope_engine::page::Names;
+use replicascope_engine::page::{Liveness, MsgKind};
 use std::rc::Rc;
 use yew::prelude::*;
 

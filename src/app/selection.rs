@@ -2,13 +2,13 @@
 //! exchange or an anomaly, with what the inspector needs to show it. The diagram, the lanes and
 //! the views produce selections; the inspector (`panel.rs`) shows them.
 
-use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
-use replicascope_engine::checker::Anomaly;
-use replicascope_engine::model::NodeId;
-use replicascope_engine::run::NodeInfo;
-use replicascope_engine::trace::MsgRecord;
-use replicascope_engine::view::EntryView;
-use replicascope_engine::vocab::TopologyKind;
+use replicascope_engine::page::Anomaly;
+use replicascope_engine::page::EntryView;
+use replicascope_engine::page::MsgRecord;
+use replicascope_engine::page::NodeId;
+use replicascope_engine::page::NodeInfo;
+use replicascope_engine::page::TopologyKind;
+use replicascope_engine::page::{ConflictRecord, MerkleRecord, QuorumRecord};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Selection {

@@ -3,9 +3,9 @@
 //! change is an override (`lf.mode=sync`): the run restarts at the same moment with the same
 //! interventions, and the link records it.
 
-use replicascope_engine::scenario::Scenario;
-use replicascope_engine::topology::{Setting, SettingControl};
-use replicascope_engine::vocab::TopologyKind;
+use replicascope_engine::page::Scenario;
+use replicascope_engine::page::TopologyKind;
+use replicascope_engine::page::{Setting, SettingControl};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;

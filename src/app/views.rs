@@ -4,11 +4,11 @@
 use super::diagram::kind_letter;
 use super::shared::{use_clock, Clock, Highlight, Shared};
 use crate::derive::{Failover, SpaceTime};
-use replicascope_engine::annotate::{ConflictRecord, MerkleRecord, QuorumRecord};
-use replicascope_engine::checker::Anomaly;
-use replicascope_engine::model::{Endpoint, NodeId};
-use replicascope_engine::time::human_duration;
-use replicascope_engine::vocab::Names;
+use replicascope_engine::page::human_duration;
+use replicascope_engine::page::Anomaly;
+use replicascope_engine::page::Names;
+use replicascope_engine::page::{ConflictRecord, MerkleRecord, QuorumRecord};
+use replicascope_engine::page::{Endpoint, NodeId};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -54,7 +54,7 @@ pub fn space_time(p: &SpaceTimeProps) -> Html {
         let e = if i < d.nodes {
             Endpoint::Node(NodeId(i as u8))
         } else {
-            Endpoint::Client(replicascope_engine::model::ClientId((i - d.nodes) as u8))
+            Endpoint::Client(replicascope_engine::page::ClientId((i - d.nodes) as u8))
         };
         let x = st_x(d, e);
         html! {
@@ -130,7 +130,7 @@ fn st_content(p: &StContentProps) -> Html {
         }
     });
     let ops = d.ops.iter().map(|o| {
-        let x = st_x(d, Endpoint::Client(replicascope_engine::model::ClientId(o.session)));
+        let x = st_x(d, Endpoint::Client(replicascope_engine::page::ClientId(o.session)));
         let y1 = y_of(o.start);
         let y2 = o.end.map(y_of).unwrap_or(bottom);
         let class = match o.ok {
@@ -537,6 +537,6 @@ pub fn record_list(p: &RecordListProps) -> Html {
     html! { <ul class="record-list">{ for rows }</ul> }
 }
 
-pub fn letter(k: replicascope_engine::view::MsgKind) -> &'static str {
+pub fn letter(k: replicascope_engine::page::MsgKind) -> &'static str {
     kind_letter(k)
 }

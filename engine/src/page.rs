@@ -1,0 +1,38 @@
+//! The engine as the page sees it: everything the front end (`src/`) uses, and nothing else.
+//! The page imports from here only (`tests/layers.rs` fails on any other `replicascope_engine::`
+//! path in `src/`), so this list is the contract between the two: what a change to the engine
+//! can break in the page, and what the page can rely on. Grouped by what it is for.
+
+// Runs: a scenario's plan run per topology, seeked and intervened on, and what a moment looks
+// like (the view the diagram and the lanes draw).
+pub use crate::run::{AnyCursor, AnyRun, NodeInfo, PaneView};
+pub use crate::scenario::{Caption, FaultSpec, GeneratorSpec, Plan, Scenario, ScriptOp, TopologiesSpec};
+pub use crate::view::{EntryState, EntryView, Liveness, MsgKind, Role};
+
+// What happened: the trace's records, the annotations the explanation views are built from,
+// the history and its checks, the numbers the comparison shows.
+pub use crate::annotate::{Annotation, ConflictRecord, MerkleRecord, QuorumRecord};
+pub use crate::checker::{Anomaly, AnomalyKind};
+pub use crate::faults::Intervention;
+pub use crate::metrics::{availability_between, availability_series, history_of, report, Report};
+pub use crate::network::DropReason;
+pub use crate::staleness::{explore, StalenessSpec};
+pub use crate::trace::{History, MsgRecord, StepKind};
+
+// Each topology's description for the page: its settings and which explanation it has.
+pub use crate::topology::{Explain, Setting, SettingControl};
+
+// Links and presets: the inputs a page opens with, and what it writes back.
+pub use crate::link::{apply_override, decode, encode, percent_encode, Controls, LinkState, ViewOptions, MAX_LINK};
+pub use crate::presets::{default_scenario, preset, Group, DEFAULT_PRESET, PRESETS};
+
+// Exports.
+pub use crate::jepsen::export_edn;
+
+// Words, ids and time.
+pub use crate::model::{ClientId, Endpoint, NodeId, OpId, OpResult, Sym};
+pub use crate::time::{human_duration, Duration, SimTime};
+pub use crate::vocab::{op_phrase, Names, TopologyKind};
+
+// One sort in the page's wasm (see `sort.rs`).
+pub use crate::sort::{sort, sort_by};
