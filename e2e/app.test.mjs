@@ -90,6 +90,21 @@ test('a crash made from the node menu: the comparison comes back at once, the in
   await context.close();
 });
 
+test('a node menu closes on Esc and on a click outside it', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover&t=2s');
+  const lf = page.locator('section[data-pane=leader_follower]');
+  await lf.locator('[data-node=n2]').click();
+  await lf.locator('.node-menu').waitFor({ timeout: 5000 });
+  await page.keyboard.press('Escape');
+  await lf.locator('.node-menu').waitFor({ state: 'detached', timeout: 2000 });
+  await lf.locator('[data-node=n2]').click();
+  await lf.locator('.node-menu').waitFor({ timeout: 5000 });
+  await page.mouse.click(5, 5);
+  await lf.locator('.node-menu').waitFor({ state: 'detached', timeout: 2000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a client sends a write, a partition is cut by choosing groups', async () => {
   const { page, problems, context } = await open('preset=two-am-failover&t=2s');
   const ll = page.locator('section[data-pane=leaderless]');

@@ -601,3 +601,21 @@ async fn the_single_node_baseline_is_a_fourth_pane() {
     assert_eq!(count(&div, "[data-tab=explain]"), 3);
     assert!(last.text_content().unwrap().contains("the only copy"));
 }
+
+/// A click on a node is for the node even when a message is passing over it: the message layer
+/// answers only between nodes and clients (issue 18).
+#[wasm_bindgen_test]
+fn nodes_and_clients_win_over_messages_passing_over_them() {
+    use replicascope_app::app::diagram::{on_endpoint, place, Geo};
+    use replicascope_engine::page::{ClientId, Endpoint, NodeId};
+    let s = session_at(1_000_000.0);
+    let view = &s.panes[0].view;
+    let geo = Geo::of(view, s.panes[0].kind);
+    let (n, c) = (view.nodes.len(), view.clients.len());
+    let (x1, y1) = place(Endpoint::Node(NodeId(0)), geo);
+    let (x2, y2) = place(Endpoint::Node(NodeId(1)), geo);
+    assert!(on_endpoint(x1, y1, geo, n, c) && on_endpoint(x1 + 15.0, y1, geo, n, c));
+    assert!(!on_endpoint((x1 + x2) / 2.0, (y1 + y2) / 2.0, geo, n, c), "halfway between two nodes is a message's");
+    let (cx, cy) = place(Endpoint::Client(ClientId(0)), geo);
+    assert!(on_endpoint(cx, cy, geo, n, c));
+}

@@ -50,7 +50,7 @@ use replicascope_engine::page::{Names, TopologyKind};
 use replicascope_engine::page::{Scenario, TopologiesSpec};
 use selection::Selection;
 use settings::Settings;
-use shared::{Clock, Feed, Highlight, Keep, Shared};
+use shared::{listen, Clock, Feed, Highlight, Keep, Shared};
 use std::cell::RefCell;
 use std::rc::Rc;
 use views::{AnomalyList, FailoverView, RecordList, SpaceTimeView};
@@ -159,16 +159,6 @@ pub struct App {
     /// page's life, so asked once.
     framed: bool,
     _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
-}
-
-fn listen(
-    target: &web_sys::EventTarget,
-    event: &str,
-    f: impl FnMut(web_sys::Event) + 'static,
-) -> Closure<dyn FnMut(web_sys::Event)> {
-    let c = Closure::wrap(Box::new(f) as Box<dyn FnMut(web_sys::Event)>);
-    let _ = target.add_event_listener_with_callback(event, c.as_ref().unchecked_ref());
-    c
 }
 
 impl App {

@@ -229,3 +229,16 @@ pub fn use_feed<T: Clone + 'static>(feed: &Shared<Feed<T>>) -> T {
     });
     feed.get()
 }
+
+/// Adds a listener for `event` to `target`. The returned closure is the listener: keep it as
+/// long as it should run, and remove it with it (dropping it alone leaves a dead listener).
+pub fn listen(
+    target: &web_sys::EventTarget,
+    event: &str,
+    f: impl FnMut(web_sys::Event) + 'static,
+) -> wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)> {
+    use wasm_bindgen::JsCast;
+    let c = wasm_bindgen::closure::Closure::wrap(Box::new(f) as Box<dyn FnMut(web_sys::Event)>);
+    let _ = target.add_event_listener_with_callback(event, c.as_ref().unchecked_ref());
+    c
+}

@@ -7,7 +7,7 @@
 
 use super::canvas::{context_2d, media, pixel_ratio, RootStyle, Surface};
 use super::selection::Selection;
-use super::shared::{Highlight, Shared};
+use super::shared::{listen, Highlight, Shared};
 use crate::geometry::{lerp, node_position, progress};
 use replicascope_engine::page::human_duration;
 use replicascope_engine::page::DropReason;
@@ -157,7 +157,7 @@ enum Menu {
 #[function_component(Diagram)]
 pub fn diagram(p: &DiagramProps) -> Html {
     let menu = use_state(|| None::<Menu>);
-    // The message under the pointer: a click there is for the message, not the node beneath.
+    // The message under the pointer (hovered: highlighted here and in the space-time view).
     let over = use_state_eq(|| None::<u64>);
     let key = use_state(String::new);
     let value = use_state(|| 1i64);
@@ -170,11 +170,8 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let setter = menu.setter();
         let open = (*menu).clone();
         use_callback(
-            (p.view.clone(), p.kind, p.on_select.clone(), open, *over),
-            move |n: NodeId, (view, kind, on_select, open, over)| {
-                if over.is_some() {
-                    return;
-                }
+            (p.view.clone(), p.kind, p.on_select.clone(), open),
+            move |n: NodeId, (view, kind, on_select, open)| {
                 setter.set(if *open == Some(Menu::Node(n)) { None } else { Some(Menu::Node(n)) });
                 if let Some(info) = view.nodes.get(n.0 as usize) {
                     on_select.emit(Selection::Node { pane: *kind, info: Box::new(info.clone()) });
@@ -184,10 +181,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
     };
     let on_client = {
         let setter = menu.setter();
-        use_callback(((*menu).clone(), *over), move |c: ClientId, (open, over)| {
-            if over.is_some() {
-                return;
-            }
+        use_callback((*menu).clone(), move |c: ClientId, open| {
             setter.set(if *open == Some(Menu::Client(c)) { None } else { Some(Menu::Client(c)) });
         })
     };
@@ -195,6 +189,45 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let menu = menu.clone();
         Callback::from(move |_| menu.set(None))
     };
+    // An open menu closes on Esc and on a press anywhere outside it (as the Keys dialog says),
+    // through listeners on the document that live as long as the menu is open.
+    {
+        let menu = menu.clone();
+        use_effect_with(menu.is_some(), move |open| {
+            let mut listeners = Vec::new();
+            if let (true, Some(doc)) = (*open, web_sys::window().and_then(|w| w.document())) {
+                let on_key = {
+                    let menu = menu.clone();
+                    listen(doc.as_ref(), "keydown", move |e| {
+                        if e.dyn_ref::<KeyboardEvent>().is_some_and(|k| k.key() == "Escape") {
+                            menu.set(None);
+                        }
+                    })
+                };
+                let on_press = listen(doc.as_ref(), "pointerdown", move |e| {
+                    let inside = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .and_then(|el| el.closest(".node-menu, .node, .client").ok().flatten())
+                        .is_some();
+                    if !inside {
+                        menu.set(None);
+                    }
+                });
+                listeners.push((doc, on_key, "keydown"));
+                listeners.push((
+                    web_sys::window().and_then(|w| w.document()).expect("the document"),
+                    on_press,
+                    "pointerdown",
+                ));
+            }
+            move || {
+                for (doc, c, event) in listeners {
+                    let _ = doc.remove_event_listener_with_callback(event, c.as_ref().unchecked_ref());
+                }
+            }
+        });
+    }
     let act = |label: String, action: String| {
         let cb = p.on_intervene.clone();
         let menu = menu.clone();
@@ -331,17 +364,18 @@ pub fn diagram(p: &DiagramProps) -> Html {
     let at_pointer = {
         let layer = layer.clone();
         let reduced = p.reduced_motion;
-        move |e: &MouseEvent| -> Option<u64> {
-            let c = layer.canvas.cast::<web_sys::Element>()?;
+        // The message under the pointer, and whether a node or a client is there too.
+        move |e: &MouseEvent| -> (Option<u64>, bool) {
+            let Some(c) = layer.canvas.cast::<web_sys::Element>() else { return (None, false) };
             let r = c.get_bounding_client_rect();
             let scale = (r.width() / W).min(r.height() / H);
             if scale <= 0.0 {
-                return None;
+                return (None, false);
             }
             let (ox, oy) = ((r.width() - W * scale) / 2.0, (r.height() - H * scale) / 2.0);
             let x = (e.client_x() as f64 - r.left() - ox) / scale;
             let y = (e.client_y() as f64 - r.top() - oy) / scale;
-            message_at(&layer.drawn.borrow(), x, y, geo, reduced)
+            (message_at(&layer.drawn.borrow(), x, y, geo, reduced), on_endpoint(x, y, geo, nodes, clients))
         }
     };
     let onmousemove = {
@@ -350,7 +384,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let cb = p.on_hover.clone();
         let layer = layer.clone();
         Callback::from(move |e: MouseEvent| {
-            let id = at(&e);
+            let (id, _) = at(&e);
             if id != *over {
                 over.set(id);
                 layer.hover(id);
@@ -375,8 +409,10 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let layer = layer.clone();
         let on_select = p.on_select.clone();
         let kind = p.kind;
+        // A click on a node or a client is theirs even with a message passing over it (issue
+        // 18): only a click between them picks the message.
         Callback::from(move |e: MouseEvent| {
-            if let Some(id) = at(&e) {
+            if let (Some(id), false) = at(&e) {
                 if let Some(f) = layer.drawn.borrow().iter().find(|f| f.record.id == id) {
                     on_select.emit(Selection::Message { pane: kind, record: Box::new(f.record.clone()) });
                 }
@@ -387,7 +423,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
         let at = at_pointer;
         let cb = p.on_intervene.clone();
         Callback::from(move |e: MouseEvent| {
-            if let Some(id) = at(&e) {
+            if let (Some(id), false) = at(&e) {
                 cb.emit(format!("drop msg {id}"));
             }
         })
@@ -580,4 +616,18 @@ fn static_layer(p: &StaticProps) -> Html {
 
 fn f(v: f64) -> String {
     format!("{v:.1}")
+}
+
+/// Whether `(x, y)` (diagram units) is on a node's circle or a client's box.
+pub fn on_endpoint(x: f64, y: f64, geo: Geo, nodes: usize, clients: usize) -> bool {
+    let near_node = (0..nodes).any(|i| {
+        let (nx, ny) = place(Endpoint::Node(NodeId(i as u8)), geo);
+        (nx - x).hypot(ny - y) <= NODE_R + 2.0
+    });
+    let half_w = (client_step(clients) - 4.0).clamp(8.0, 32.0) / 2.0;
+    let near_client = (0..clients).any(|i| {
+        let (cx, cy) = place(Endpoint::Client(ClientId(i as u8)), geo);
+        (cx - x).abs() <= half_w && (cy - y).abs() <= 11.0
+    });
+    near_node || near_client
 }
