@@ -515,9 +515,9 @@ impl LanePainter {
                 }
                 let lit = highlight_op.is_some() && e.write.map(u64::from) == highlight_op;
                 if i == newest && slide < 1.0 {
-                    paint_entry(&ctx, &st, x + 12.0 * (1.0 - slide), top, w, e, lit, slide);
+                    paint_entry(&ctx, &st, Slot { x: x + 12.0 * (1.0 - slide), y: top, w }, e, lit, slide);
                 } else {
-                    paint_entry(&ctx, &st, x, top, w, e, lit, 1.0);
+                    paint_entry(&ctx, &st, Slot { x, y: top, w }, e, lit, 1.0);
                 }
                 self.boxes.push(([x.max(left), top, x + w, top + ENTRY_H], lane, i));
                 x -= ENTRY_GAP;
@@ -544,18 +544,23 @@ impl LanePainter {
     }
 }
 
-/// One entry's box at `(x, y)`, `w` wide, at opacity `alpha` (below 1 while it slides in).
-#[allow(clippy::too_many_arguments)]
-fn paint_entry(
-    ctx: &web_sys::CanvasRenderingContext2d,
-    st: &LaneStyle,
+/// Where an entry's box goes on a lane canvas: its left and top edge and its width.
+struct Slot {
     x: f64,
     y: f64,
     w: f64,
+}
+
+/// One entry's box in `slot`, at opacity `alpha` (below 1 while it slides in).
+fn paint_entry(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    st: &LaneStyle,
+    slot: Slot,
     e: &EntryView,
     highlight: bool,
     alpha: f64,
 ) {
+    let Slot { x, y, w } = slot;
     let (border, fill, text) = match e.state {
         EntryState::Pending => (&st.line, None, &st.muted),
         EntryState::Flushed => (&st.replicate, None, &st.ink),

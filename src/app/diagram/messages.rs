@@ -75,7 +75,6 @@ impl MessageLayer {
     /// Paints `in_flight` (false if the canvas is not in the page). `layout_gen` changes
     /// whenever the page's layout may have changed: the canvas then measures itself again.
     /// `live`: the run is playing.
-    #[allow(clippy::too_many_arguments)]
     pub fn paint(
         &self,
         in_flight: Vec<Flying>,
@@ -217,7 +216,6 @@ impl Painter {
     /// Draws the messages in flight onto the canvas over the diagram. Hundreds of messages
     /// move every frame; on a canvas each is one image copy, where an SVG element each would
     /// cost the browser a style, layout and paint pass over all of them.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn draw(
         &mut self,
         canvas: &web_sys::HtmlCanvasElement,

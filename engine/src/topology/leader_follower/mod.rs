@@ -592,6 +592,18 @@ impl MessageMeta for LfMsg {
     }
 }
 
+/// What an `Append` message carries, as the follower's handler takes it: entries after
+/// (`prev_lsn`, `prev_epoch`) from a leader of `epoch`, its commit point, and when it sent them
+/// by its own clock.
+pub(super) struct Append {
+    pub epoch: u64,
+    pub prev_lsn: u64,
+    pub prev_epoch: u64,
+    pub entries: Vec<Entry>,
+    pub commit: u64,
+    pub sent_local: SimTime,
+}
+
 #[derive(Clone, Debug)]
 pub enum LfTimer {
     Heartbeat,

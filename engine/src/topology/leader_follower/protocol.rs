@@ -109,7 +109,8 @@ impl Protocol for LeaderFollower {
                 }
             }
             (Endpoint::Node(f), LfMsg::Append { epoch, prev_lsn, prev_epoch, entries, commit, sent_local }) => {
-                self.on_append(node, ctx, f, epoch, prev_lsn, prev_epoch, entries, commit, sent_local);
+                let append = Append { epoch, prev_lsn, prev_epoch, entries, commit, sent_local };
+                self.on_append(node, ctx, f, append);
             }
             (Endpoint::Node(f), LfMsg::Snapshot { epoch, lsn, last_epoch, data, sent_local }) => {
                 if epoch < node.epoch {

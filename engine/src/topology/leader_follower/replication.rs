@@ -358,18 +358,9 @@ impl LeaderFollower {
         node.coordinating = None;
     }
 
-    pub(super) fn on_append(
-        &self,
-        node: &mut LfNode,
-        ctx: &mut NodeCtx<Self>,
-        from: NodeId,
-        epoch: u64,
-        prev_lsn: u64,
-        prev_epoch: u64,
-        entries: Vec<Entry>,
-        commit: u64,
-        sent_local: SimTime,
-    ) {
+    /// A follower receives entries from `from`, claiming to lead `append.epoch`.
+    pub(super) fn on_append(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>, from: NodeId, append: Append) {
+        let Append { epoch, prev_lsn, prev_epoch, entries, commit, sent_local } = append;
         if epoch < node.epoch {
             // A deposed leader: refuse, and tell it the epoch it has missed.
             if self.cfg.fencing || self.consensus() {

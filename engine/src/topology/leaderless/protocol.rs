@@ -144,7 +144,7 @@ impl Protocol for Leaderless {
             LlTimer::RequestTimeout { req } => {
                 let Some(r) = node.requests.get(&req) else { return };
                 if !r.done {
-                    let got = if r.write { r.answered.len() } else { r.answered.len() };
+                    let got = r.answered.len();
                     let needed = Self::need_label(&r.need);
                     let what = if r.write { "acknowledged" } else { "answered" };
                     ctx.annotate(Annotation::QuorumFailed {

@@ -137,7 +137,6 @@ impl MultiLeader {
     }
 
     /// Merges an incoming item into the local one, recording a conflict if they were concurrent.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn merge(
         &self,
         node: &mut MlNode,

@@ -8,7 +8,6 @@ use super::*;
 impl Rules {
     /// The heart of conflict handling: returns the merged item and, for concurrent versions, a
     /// record of what was compared, the rule, the winner and what was discarded.
-    #[allow(clippy::too_many_arguments)]
     pub fn resolve(
         &self,
         me: NodeId,
