@@ -751,3 +751,37 @@ fn replication_is_not_a_backup() {
         assert_eq!(run.final_observation().divergent_nodes(), 0);
     }
 }
+
+/// "Diverged" is for a log that disagrees with the leader's, not one merely behind or ahead on
+/// the same history: in a run with no fault no node ever diverges (a leader one entry ahead of
+/// its followers used to be flagged), while in split-brain the old leader, writing alone on its
+/// side of the partition, is flagged once a new leader exists.
+#[test]
+fn diverged_means_a_different_history_not_lag() {
+    let mut quiet = Scenario::default();
+    quiet.duration = Duration::from_secs(6);
+    quiet.workload.sessions = 3;
+    quiet.workload.generator = Some(GeneratorSpec { rate: 80.0, read_fraction: 0.2, ..GeneratorSpec::default() });
+    quiet.topologies.leader_follower = Some(LfConfig::default());
+    for seed in 0..20 {
+        let (run, _) = simulate(&quiet, seed);
+        let mut cursor = run.cursor();
+        let mut behind_seen = false;
+        for step in 1..600 {
+            let t = step * 10_000;
+            run.seek(&mut cursor, t);
+            let view = run.pane_view(&cursor).unwrap();
+            assert_eq!(view.observation.divergent_nodes(), 0, "seed {seed} at {t} µs: {:?}", view.observation);
+            behind_seen |= view.observation.lag.iter().flatten().any(|l| l.entries > 0);
+        }
+        assert!(behind_seen, "seed {seed}: followers were behind at some sampled moment");
+    }
+    let s = replicascope_engine::presets::preset("split-brain").unwrap();
+    let (run, _) = simulate(&s, s.seed);
+    let mut cursor = run.cursor();
+    let flagged = (1..(s.duration.0 / 100_000)).any(|k| {
+        run.seek(&mut cursor, k * 100_000);
+        run.pane_view(&cursor).unwrap().observation.divergent.first().copied().unwrap_or(false)
+    });
+    assert!(flagged, "the old leader's lone writes make its history differ");
+}

@@ -91,7 +91,7 @@ use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol, TimerId};
 use crate::rng::stable_hash;
 use crate::time::{Duration, SimTime};
 use crate::validate::{join, Problems, Validate};
-use crate::view::{divergent_from_digests, EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
+use crate::view::{EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
 use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

@@ -701,7 +701,25 @@ impl Protocol for LeaderFollower {
             })
             .collect();
         let data_digest: Vec<u64> = nodes.iter().map(|n| stable_hash(&n.data.values)).collect();
-        let divergent = divergent_from_digests(&data_digest, up);
+        // Diverged: a node whose log disagrees with the reference's, not one merely behind or
+        // ahead on the same history. By log matching, one comparison says it: the epoch of the
+        // node's last entry against the reference's entry at that position; a node holding
+        // entries past the reference's end holds a history the reference does not have.
+        let divergent = nodes
+            .iter()
+            .zip(up)
+            .map(|(n, u)| {
+                let Some(r) = reference else { return false };
+                let last = n.last_lsn();
+                if !*u || std::ptr::eq(*n, r) || last == 0 {
+                    return false;
+                }
+                if last > r.last_lsn() {
+                    return true;
+                }
+                matches!((n.entry(last), r.entry(last)), (Some(a), Some(b)) if a.epoch != b.epoch)
+            })
+            .collect();
         Observation { leaders, lag, data_digest, backlog: vec![0; nodes.len()], divergent }
     }
 
