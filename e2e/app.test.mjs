@@ -105,6 +105,24 @@ test('a node menu closes on Esc and on a click outside it', async () => {
   await context.close();
 });
 
+test('the open tab is part of the link', async () => {
+  const { page, problems, context, newPage } = await open('preset=two-am-failover&t=12s');
+  const lf = page.locator('section[data-pane=leader_follower]');
+  await lf.locator('[data-tab=explain]').click();
+  await page.waitForFunction(() => location.hash.includes('tab=lf:explain'));
+  const again = await newPage();
+  await again.goto(page.url());
+  await ready(again);
+  const tab = again.locator('section[data-pane=leader_follower] [data-tab=explain]');
+  assert.equal(await tab.getAttribute('aria-selected'), 'true');
+  assert.equal(await again.locator('section[data-pane=multi_leader] [data-tab=logs]').getAttribute('aria-selected'), 'true');
+  // Back to the logs: the link forgets the tab.
+  await lf.locator('[data-tab=logs]').click();
+  await page.waitForFunction(() => !location.hash.includes('tab='));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a client sends a write, a partition is cut by choosing groups', async () => {
   const { page, problems, context } = await open('preset=two-am-failover&t=2s');
   const ll = page.locator('section[data-pane=leaderless]');

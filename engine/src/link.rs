@@ -43,11 +43,39 @@ pub struct ViewOptions {
     pub controls: Controls,
     pub narration: bool,
     pub autoplay: bool,
+    /// Panes showing another view than their logs (`tab=lf:explain,ll:space-time`).
+    #[serde(default)]
+    pub tabs: Vec<(TopologyKind, PaneTab)>,
 }
 
 impl Default for ViewOptions {
     fn default() -> Self {
-        ViewOptions { embed: false, controls: Controls::Full, narration: true, autoplay: false }
+        ViewOptions { embed: false, controls: Controls::Full, narration: true, autoplay: false, tabs: Vec::new() }
+    }
+}
+
+/// The view a pane shows under its diagram, as links name it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaneTab {
+    Logs,
+    SpaceTime,
+    /// The topology's explanation (failover, conflicts, quorums).
+    Explain,
+    Anomalies,
+}
+
+impl PaneTab {
+    pub const ALL: [PaneTab; 4] = [PaneTab::Logs, PaneTab::SpaceTime, PaneTab::Explain, PaneTab::Anomalies];
+    pub fn code(self) -> &'static str {
+        match self {
+            PaneTab::Logs => "logs",
+            PaneTab::SpaceTime => "space-time",
+            PaneTab::Explain => "explain",
+            PaneTab::Anomalies => "anomalies",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<PaneTab> {
+        PaneTab::ALL.into_iter().find(|t| t.code() == code)
     }
 }
 
@@ -211,6 +239,15 @@ pub fn encode(state: &LinkState, preset_scenario: &dyn Fn(&str) -> Option<Scenar
     if v.autoplay {
         parts.push("autoplay=1".into());
     }
+    let tabs: Vec<String> = v
+        .tabs
+        .iter()
+        .filter(|(k, t)| *t != PaneTab::Logs && state.scenario.kinds().contains(k))
+        .map(|(k, t)| format!("{}:{}", k.code(), t.code()))
+        .collect();
+    if !tabs.is_empty() {
+        parts.push(format!("tab={}", tabs.join(",")));
+    }
     parts.join("&")
 }
 
@@ -292,7 +329,8 @@ pub fn decode(
         }
     }
     // Overrides: `lf.mode=sync` and the like, applied one by one; a bad one is dropped alone.
-    let known = ["c", "preset", "seed", "i", "t", "speed", "panes", "embed", "controls", "narration", "autoplay", "v"];
+    let known =
+        ["c", "preset", "seed", "i", "t", "speed", "panes", "embed", "controls", "narration", "autoplay", "tab", "v"];
     for (k, v) in &params {
         if known.contains(&k.as_str()) {
             continue;
@@ -394,7 +432,7 @@ pub fn decode(
     if let Some(p) = get("panes") {
         let shown: Vec<TopologyKind> = p.split(',').filter_map(TopologyKind::from_code).collect();
         if shown.is_empty() {
-            problems.push(format!("Ignored panes=\"{}\": name lf, ml or ll.", truncate(p)));
+            problems.push(format!("Ignored panes=\"{}\": name {}.", truncate(p), TopologyKind::codes_listed()));
         } else {
             state.hidden = kinds.iter().copied().filter(|k| !shown.contains(k)).collect();
         }
@@ -417,6 +455,25 @@ pub fn decode(
     }
     if let Some(v) = flag("autoplay", &mut problems) {
         state.view.autoplay = v;
+    }
+    if let Some(list) = get("tab") {
+        for item in list.split(',').take(TopologyKind::ALL.len() + 4) {
+            let parsed =
+                item.split_once(':').and_then(|(k, t)| Some((TopologyKind::from_code(k)?, PaneTab::from_code(t)?)));
+            match parsed {
+                Some((k, t)) if kinds.contains(&k) => {
+                    state.view.tabs.retain(|(x, _)| *x != k);
+                    if t != PaneTab::Logs {
+                        state.view.tabs.push((k, t));
+                    }
+                }
+                _ => problems.push(format!(
+                    "Ignored tab \"{}\": write a pane of this scenario ({}) and a view (logs, space-time, explain or anomalies), as in lf:explain.",
+                    truncate(item),
+                    TopologyKind::codes_listed()
+                )),
+            }
+        }
     }
     if let Some(c) = get("controls") {
         state.view.controls = match c {
@@ -576,8 +633,9 @@ mod tests {
             .push((TopologyKind::LeaderFollower, Intervention { at: 3_500_000, action: "crash n2".into() }));
         st.time = 3_500_000;
         st.speed = 0.5;
+        st.view.tabs = vec![(TopologyKind::LeaderFollower, PaneTab::Explain)];
         let link = encode(&st, &presets);
-        assert_eq!(link, "preset=demo&seed=7&lf.mode=semi_sync&i=lf@3.5s@crash%20n2&t=3.5s&speed=0.5");
+        assert_eq!(link, "preset=demo&seed=7&lf.mode=semi_sync&i=lf@3.5s@crash%20n2&t=3.5s&speed=0.5&tab=lf:explain");
         let (back, problems) = decode(&link, &default, &presets);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(back, st);
@@ -630,6 +688,9 @@ mod tests {
             ("i=lf@1s@crash n9", "does not exist"),
             ("%ZZ=1", "could not be read"),
             ("embed=maybe", "use 1 or 0"),
+            ("tab=lf:nowhere", "Ignored tab"),
+            ("tab=ll:explain", "Ignored tab"),
+            ("tab=<b>x</b>", "Ignored tab"),
         ] {
             let (state, problems) = decode(link, &default, &presets);
             assert!(problems.iter().any(|p| p.contains(want)), "{link}: {problems:?}");

@@ -186,8 +186,11 @@ impl App {
             .iter()
             .map(|p| {
                 let mut u = PaneUi::new(p.kind);
+                // The tab is part of the link (kept in the session's view options).
+                if let Some((_, t)) = self.session.view.tabs.iter().find(|(k, _)| *k == p.kind) {
+                    u.tab = Tab::from_link(*t, p.kind);
+                }
                 if let Some(o) = old.iter().find(|o| o.kind == p.kind) {
-                    u.tab = o.tab;
                     u.settings = o.settings;
                     u.window = o.window;
                     u.window_chosen = o.window_chosen;
@@ -585,7 +588,13 @@ impl Component for App {
                 true
             }
             Msg::LoadPreset(id) => {
-                self.load_fragment(&format!("preset={}", replicascope_engine::page::percent_encode(&id)));
+                // Another preset keeps the views the reader chose for each kind of pane.
+                let tabs = self.session.view.tabs.clone();
+                let (mut next, problems) =
+                    Session::from_link(&format!("preset={}", replicascope_engine::page::percent_encode(&id)));
+                next.view.tabs = tabs;
+                self.session = next;
+                self.after_load(problems);
                 self.hash_dirty = true;
                 true
             }
@@ -660,6 +669,12 @@ impl Component for App {
             Msg::Tab(i, tab) => {
                 if let Some(u) = self.ui.get_mut(i) {
                     u.tab = tab;
+                    let tabs = &mut self.session.view.tabs;
+                    tabs.retain(|(k, _)| *k != u.kind);
+                    if tab != Tab::Logs {
+                        tabs.push((u.kind, tab.to_link()));
+                    }
+                    self.hash_dirty = true;
                 }
                 self.sync();
                 true

@@ -22,6 +22,26 @@ impl Tab {
             Tab::Anomalies => "Anomalies",
         }
     }
+    /// The tab a link names (`tab=lf:explain`); a pane with nothing to explain shows its logs.
+    pub(super) fn from_link(t: replicascope_engine::page::PaneTab, kind: TopologyKind) -> Tab {
+        use replicascope_engine::page::PaneTab;
+        match t {
+            PaneTab::Logs => Tab::Logs,
+            PaneTab::SpaceTime => Tab::SpaceTime,
+            PaneTab::Explain if TopologiesSpec::explain(kind).is_some() => Tab::Explain,
+            PaneTab::Explain => Tab::Logs,
+            PaneTab::Anomalies => Tab::Anomalies,
+        }
+    }
+    pub(super) fn to_link(self) -> replicascope_engine::page::PaneTab {
+        use replicascope_engine::page::PaneTab;
+        match self {
+            Tab::Logs => PaneTab::Logs,
+            Tab::SpaceTime => PaneTab::SpaceTime,
+            Tab::Explain => PaneTab::Explain,
+            Tab::Anomalies => PaneTab::Anomalies,
+        }
+    }
     pub(super) fn name(self) -> &'static str {
         match self {
             Tab::Logs => "logs",
