@@ -123,6 +123,19 @@ test('the open tab is part of the link', async () => {
   await context.close();
 });
 
+test('the anomaly badge counts what the playhead has reached', async () => {
+  // The 2 AM preset's multi-leader pane loses a write to last-write-wins at about 4 s.
+  const { page, problems, context } = await open('preset=two-am-failover&t=1s');
+  await complete(page);
+  const badge = page.locator('section[data-pane=multi_leader] [data-tab=anomalies] .count');
+  assert.equal(await badge.count(), 0, 'nothing has gone wrong at 1 s');
+  await scrubTo(page, 12);
+  await badge.waitFor({ timeout: 5000 });
+  assert.ok(Number(await badge.innerText()) >= 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a client sends a write, a partition is cut by choosing groups', async () => {
   const { page, problems, context } = await open('preset=two-am-failover&t=2s');
   const ll = page.locator('section[data-pane=leaderless]');

@@ -151,7 +151,8 @@ impl App {
         let has_explain = TopologiesSpec::explain(kind).is_some();
         let tabs = [Tab::Logs, Tab::SpaceTime, Tab::Explain, Tab::Anomalies].into_iter().filter(|t| *t != Tab::Explain || has_explain).map(|t| {
             let count = match t {
-                Tab::Anomalies => p.report.as_ref().map(|r| r.anomalies.len()),
+                // What the playhead has reached, not the whole run: at 0 s nothing has gone wrong.
+                Tab::Anomalies => p.report.as_ref().map(|r| r.anomalies.iter().filter(|a| a.time <= now).count()),
                 _ => None,
             };
             html! {
