@@ -84,7 +84,10 @@ impl App {
             // Keep the space-time windows moving while playing.
             rerender |= self.sync();
         }
-        self.refresh_selected_node();
+        // Views change only where something renders: a frame that renders nothing skips this.
+        if rerender || !is_frame {
+            self.refresh_selected_node();
+        }
         self.post_events();
         self.clock.set(self.session.time, self.session.computed_until() as f64);
         for ((p, held), feed) in self.session.panes.iter().zip(&self.held).zip(&self.lane_feeds) {

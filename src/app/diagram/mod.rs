@@ -585,7 +585,7 @@ fn static_layer(p: &StaticProps) -> Html {
             </g>
         }
     });
-    let box_w = (client_step(clients) - 4.0).clamp(8.0, 32.0);
+    let box_w = client_box_w(clients);
     let client_label = box_w >= 24.0;
     let client_els = v.clients.iter().map(|c| {
         let (x, y) = pos(Endpoint::Client(c.id));
@@ -618,13 +618,18 @@ fn f(v: f64) -> String {
     format!("{v:.1}")
 }
 
+/// Width of a client's box when `clients` share the row.
+fn client_box_w(clients: usize) -> f64 {
+    (client_step(clients) - 4.0).clamp(8.0, 32.0)
+}
+
 /// Whether `(x, y)` (diagram units) is on a node's circle or a client's box.
 pub fn on_endpoint(x: f64, y: f64, geo: Geo, nodes: usize, clients: usize) -> bool {
     let near_node = (0..nodes).any(|i| {
         let (nx, ny) = place(Endpoint::Node(NodeId(i as u8)), geo);
         (nx - x).hypot(ny - y) <= NODE_R + 2.0
     });
-    let half_w = (client_step(clients) - 4.0).clamp(8.0, 32.0) / 2.0;
+    let half_w = client_box_w(clients) / 2.0;
     let near_client = (0..clients).any(|i| {
         let (cx, cy) = place(Endpoint::Client(ClientId(i as u8)), geo);
         (cx - x).abs() <= half_w && (cy - y).abs() <= 11.0

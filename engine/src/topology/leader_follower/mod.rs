@@ -667,6 +667,14 @@ pub struct Progress {
     pub sync: bool,
 }
 
+impl Progress {
+    /// What a new leader knows of a follower: nothing acknowledged yet, next to send the entry
+    /// after `last`, heard from `now` (by the leader's clock), with `link` as its state.
+    pub fn fresh(last: u64, now: SimTime, link: FollowerLink, sync: bool) -> Progress {
+        Progress { matched: 0, next: last + 1, last_ack_local: now, last_sent_local: 0, link, echo: now, sync }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Waiting {
     client: ClientId,

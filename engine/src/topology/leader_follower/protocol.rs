@@ -55,18 +55,7 @@ impl Protocol for LeaderFollower {
             node.was_leader = true;
             node.voted_for = Some(id);
             for f in self.others(id) {
-                node.progress.insert(
-                    f,
-                    Progress {
-                        matched: 0,
-                        next: 1,
-                        last_ack_local: 0,
-                        last_sent_local: 0,
-                        link: FollowerLink::Streaming,
-                        echo: 0,
-                        sync: true,
-                    },
-                );
+                node.progress.insert(f, Progress::fresh(0, 0, FollowerLink::Streaming, true));
             }
             node.heartbeat_timer = Some(ctx.set_timer(self.cfg.heartbeat_interval.0, LfTimer::Heartbeat));
         } else {
@@ -404,18 +393,7 @@ impl Protocol for LeaderFollower {
             node.leader = Some(node.id);
             let last = node.last_lsn();
             for f in self.others(node.id) {
-                node.progress.insert(
-                    f,
-                    Progress {
-                        matched: 0,
-                        next: last + 1,
-                        last_ack_local: ctx.local_clock,
-                        last_sent_local: 0,
-                        link: FollowerLink::CatchingUp,
-                        echo: ctx.local_clock,
-                        sync: true,
-                    },
-                );
+                node.progress.insert(f, Progress::fresh(last, ctx.local_clock, FollowerLink::CatchingUp, true));
             }
             self.start_heartbeats(node, ctx);
         } else {

@@ -44,18 +44,7 @@ impl LeaderFollower {
         let last = node.last_lsn();
         for f in self.others(node.id) {
             let sync = Some(f) != former;
-            node.progress.insert(
-                f,
-                Progress {
-                    matched: 0,
-                    next: last + 1,
-                    last_ack_local: ctx.local_clock,
-                    last_sent_local: 0,
-                    link: FollowerLink::CatchingUp,
-                    echo: ctx.local_clock,
-                    sync,
-                },
-            );
+            node.progress.insert(f, Progress::fresh(last, ctx.local_clock, FollowerLink::CatchingUp, sync));
             if !sync && self.cfg.mode == ReplicationMode::Sync && !self.consensus() {
                 ctx.annotate(Annotation::FollowerState {
                     leader: node.id,
