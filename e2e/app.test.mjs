@@ -247,7 +247,11 @@ test('failover, quorum and Merkle views, anomalies, and the comparison table', a
   const stages = await lf.locator('.fo-stage').allTextContents();
   assert.ok(stages.includes('detection') && stages.includes('promotion'), stages.join(','));
   await lf.locator('[data-tab=anomalies]').click();
-  assert.ok((await lf.locator('.anomaly').count()) > 0);
+  // At 0 s nothing has happened yet: the list says how many are to come, and lists none.
+  assert.equal(await lf.locator('.anomaly').count(), 0, 'no anomaly listed before it happens');
+  assert.match(await lf.locator('.later').innerText(), /None yet\. Later in this run: \d+ more/);
+  await scrubTo(page, 22);
+  await lf.locator('.anomaly').first().waitFor({ timeout: 5000 });
   await lf.locator('.anomaly-button').first().click();
   assert.match(await page.locator('.drawer .lesson').innerText(), /What to do about it/);
   await page.keyboard.press('Escape');
@@ -260,6 +264,9 @@ test('failover, quorum and Merkle views, anomalies, and the comparison table', a
   await complete(o.page);
   const ll = o.page.locator('section[data-pane=leaderless]');
   await ll.locator('[data-tab=explain]').click();
+  assert.equal(await ll.locator('.record-button').count(), 0, 'at 0 s no quorum or exchange is listed yet');
+  assert.equal(await ll.locator('.later').count(), 2, 'both lists say what is to come');
+  await scrubTo(o.page, 20);
   await ll.locator('.record-list').first().locator('.record-button').first().click();
   await o.page.locator('.drawer .quorum-view').waitFor();
   await o.page.keyboard.press('Escape');
@@ -468,4 +475,56 @@ test('the postMessage API: a host page plays, seeks, loads, and hears time and a
   await screenshot(page, 'embed-host-page');
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('adaptive playback (the default): messages on screen in most frames, the rate beside the clock, a fixed speed on demand', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover');
+  await complete(page);
+  assert.equal(await page.locator('.speed .adaptive input').isChecked(), true, 'adaptive is the default');
+  await page.click('button[aria-label=Play]');
+  await page.locator('.clock .rate').waitFor({ timeout: 5000 });
+  // Sample what the message canvases hold, one frame at a time, for about four seconds.
+  const samples = await page.evaluate(async () => {
+    const out = [];
+    for (let i = 0; i < 240; i++) {
+      await new Promise((r) => requestAnimationFrame(r));
+      const n = [...document.querySelectorAll('canvas.diagram-messages')].reduce((a, c) => a + Number(c.dataset.count || 0), 0);
+      const t = Number(document.querySelector('.clock .now').dataset.timeUs);
+      const rate = document.querySelector('.clock .rate')?.textContent;
+      out.push({ n, t, rate });
+    }
+    return out;
+  });
+  const seen = samples.filter((s) => s.n > 0).length / samples.length;
+  assert.ok(seen >= 0.8, `a message was on screen in ${(seen * 100).toFixed(0)} % of ${samples.length} frames`);
+  assert.ok(samples.at(-1).t > samples[0].t, 'the time moved');
+  assert.ok(new Set(samples.map((s) => s.rate)).size > 1, `the rate changes as it plays: ${samples.map((s) => s.rate).join(' ')}`);
+  assert.ok(!page.url().includes('speed='), 'adaptive playback writes no speed in the link');
+  await screenshot(page, 'adaptive-playback');
+  // Unticking it plays at the fixed speed, which the link keeps.
+  await page.click('button[aria-label=Pause]');
+  await page.locator('.speed .adaptive input').uncheck();
+  await page.click('button[aria-label=Play]');
+  await page.waitForFunction(() => document.querySelector('.clock .rate')?.textContent === '0.10×', null, { timeout: 5000 });
+  await page.click('button[aria-label=Pause]');
+  await page.waitForFunction(() => location.hash.includes('speed=0.1'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('captions follow the settings: split-brain with fencing off and on', async () => {
+  const texts = {};
+  for (const fencing of ['false', 'true']) {
+    const { page, problems, context } = await open(`preset=split-brain&lf.fencing=${fencing}&t=12s`);
+    const narration = await page.locator('.narration').innerText();
+    const n1 = await page.locator('section[data-pane=leader_follower] [data-node=n1]').getAttribute('data-liveness');
+    texts[fencing] = { narration, n1 };
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+  assert.match(texts.false.narration, /Two leaders/);
+  assert.equal(texts.false.n1, 'up', 'without fencing the old leader is alive, as the caption says');
+  assert.doesNotMatch(texts.true.narration, /Two leaders/);
+  assert.match(texts.true.narration, /powers n1 off/);
+  assert.equal(texts.true.n1, 'down', 'with fencing the old leader is off, as the caption says');
 });

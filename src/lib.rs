@@ -5,6 +5,7 @@
 
 pub mod derive;
 pub mod geometry;
+pub mod pace;
 pub mod sample;
 pub mod session;
 

@@ -11,11 +11,14 @@ use replicascope_engine::page::{default_scenario, preset};
 use replicascope_engine::page::{report, Report};
 use replicascope_engine::page::{AnyCursor, AnyRun, PaneView};
 use replicascope_engine::page::{Caption, Plan, Scenario};
+use crate::pace::Pace;
 use std::rc::Rc;
 
 /// Simulated seconds per wall-clock second, on a log scale.
 pub const MIN_SPEED: f64 = 0.01;
 pub const MAX_SPEED: f64 = 100.0;
+/// Adaptive playback's speed while the runs are still being computed (before the pace is known).
+pub const PROVISIONAL_SPEED: f64 = 0.1;
 
 /// A command from a page that embeds us (`postMessage`): plain data, parsed and applied here so
 /// that it is tested natively; `app::host` only turns the browser's message into JSON.
@@ -132,7 +135,15 @@ pub struct Session {
     /// Displayed simulated time, microseconds (fractional while animating).
     pub time: f64,
     pub playing: bool,
+    /// The fixed speed (simulated seconds per second), used when `adaptive` is off.
     pub speed: f64,
+    /// Adaptive playback (the default): the displayed time follows the run's [`Pace`].
+    pub adaptive: bool,
+    /// The pace of the runs as computed, once they all are (None while they compute, or after
+    /// a change until they are again: playback then moves at [`PROVISIONAL_SPEED`]).
+    pace: Option<Rc<Pace>>,
+    /// Where adaptive playback is, in play-time milliseconds (see [`Pace`]).
+    play_ms: f64,
     /// Where the scenario came from (a preset and its overrides), for readable links.
     pub preset: Option<String>,
     pub overrides: Vec<(String, String)>,
@@ -156,6 +167,9 @@ impl Session {
             time: 0.0,
             playing: false,
             speed: 0.1,
+            adaptive: true,
+            pace: None,
+            play_ms: 0.0,
             preset: None,
             overrides: Vec::new(),
             view: ViewOptions::default(),
@@ -190,7 +204,10 @@ impl Session {
         s.preset = state.preset.clone();
         s.overrides = state.overrides.clone();
         s.view = state.view.clone();
-        s.set_speed(state.speed);
+        match state.speed {
+            Some(v) => s.choose_speed(v),
+            None => s.adaptive = true,
+        }
         for p in &mut s.panes {
             p.hidden = state.hidden.contains(&p.kind);
             let mine: Vec<Intervention> =
@@ -221,7 +238,7 @@ impl Session {
             overrides: self.overrides.clone(),
             interventions: self.interventions(),
             time: self.now(),
-            speed: self.speed,
+            speed: (!self.adaptive).then_some(self.speed),
             hidden: self.panes.iter().filter(|p| p.hidden).map(|p| p.kind).collect(),
             view: self.view.clone(),
         }
@@ -295,7 +312,50 @@ impl Session {
                 newly = true;
             }
         }
+        if self.pace.is_none() && self.all_finished() {
+            let pace = Pace::new(&self.pace_input());
+            self.play_ms = pace.wall_at(self.time);
+            self.pace = Some(Rc::new(pace));
+        }
         newly
+    }
+
+    /// The adaptive pace, once every pane is computed.
+    pub fn pace(&self) -> Option<&Pace> {
+        self.pace.as_deref()
+    }
+
+    /// The runs or what is shown of them changed: the pace is made again once they are computed.
+    fn pace_changed(&mut self) {
+        self.pace = None;
+    }
+
+    /// Shows or hides a pane (a hidden pane's messages no longer set the pace).
+    pub fn set_hidden(&mut self, pane: usize, hidden: bool) {
+        if let Some(p) = self.panes.get_mut(pane) {
+            if p.hidden != hidden {
+                p.hidden = hidden;
+                self.pace_changed();
+            }
+        }
+    }
+
+    /// Narration on or off (captions starting are moments the pace holds on).
+    pub fn set_narration(&mut self, on: bool) {
+        if self.view.narration != on {
+            self.view.narration = on;
+            self.pace_changed();
+        }
+    }
+
+    /// Simulated seconds per second at the displayed time: the fixed speed, or adaptive
+    /// playback's current rate (0 while it holds on a moment).
+    pub fn rate(&self) -> f64 {
+        match (self.adaptive, &self.pace) {
+            (false, _) => self.speed,
+            (true, Some(p)) => p.rate_at(self.play_ms) / 1000.0,
+            (true, None) => PROVISIONAL_SPEED,
+        }
     }
 
     /// Computes every pane at least up to `t` (used when a link opens at a given moment).
@@ -315,7 +375,19 @@ impl Session {
             return false;
         }
         let limit = self.computed_until() as f64;
-        let next = (self.time + wall_ms * 1000.0 * self.speed).min(limit);
+        let next = match (self.adaptive, &self.pace) {
+            (true, Some(pace)) => {
+                self.play_ms += wall_ms;
+                let t = pace.time_at(self.play_ms);
+                if t > limit {
+                    self.play_ms = pace.wall_at(limit);
+                }
+                t
+            }
+            (true, None) => self.time + wall_ms * 1000.0 * PROVISIONAL_SPEED,
+            (false, _) => self.time + wall_ms * 1000.0 * self.speed,
+        }
+        .min(limit);
         if next >= self.duration() as f64 {
             self.playing = false;
         }
@@ -351,6 +423,9 @@ impl Session {
     pub fn set_time(&mut self, t: f64) -> bool {
         let t = if t.is_finite() { t.clamp(0.0, self.duration() as f64) } else { 0.0 };
         self.time = t;
+        if let Some(pace) = &self.pace {
+            self.play_ms = pace.wall_at(t);
+        }
         let mut changed = false;
         for p in &mut self.panes {
             changed |= p.seek(t as SimTime);
@@ -438,7 +513,7 @@ impl Session {
                         "speed needs a positive number of simulated seconds per second ({MIN_SPEED} to {MAX_SPEED}), not {speed}"
                     ));
                 }
-                self.set_speed(*speed);
+                self.choose_speed(*speed);
             }
             HostCommand::Load { .. } => return Err("load replaces the session: the page handles it".into()),
         }
@@ -449,12 +524,35 @@ impl Session {
         self.speed = if speed.is_finite() { speed.clamp(MIN_SPEED, MAX_SPEED) } else { 0.1 };
     }
 
+    /// A person (or a host page) chose a fixed speed: adaptive playback ends.
+    pub fn choose_speed(&mut self, speed: f64) {
+        self.adaptive = false;
+        self.set_speed(speed);
+    }
+
+    /// Faster (`factor` > 1) or slower than what plays now: from adaptive playback, the fixed
+    /// speed starts from its current rate.
+    pub fn scale_speed(&mut self, factor: f64) {
+        let now = if self.adaptive { self.rate() } else { self.speed };
+        let now = if now > 0.0 { now } else { PROVISIONAL_SPEED };
+        self.choose_speed(now * factor);
+    }
+
+    /// Adaptive playback on (from where the time is) or off (at the fixed speed).
+    pub fn set_adaptive(&mut self, on: bool) {
+        self.adaptive = on;
+        if let Some(pace) = &self.pace {
+            self.play_ms = pace.wall_at(self.time);
+        }
+    }
+
     /// Records a user's action in one pane at the displayed time and recomputes from there.
     pub fn intervene(&mut self, pane: usize, action: &str) -> Result<(), String> {
         let t = self.now();
         let p = self.panes.get_mut(pane).ok_or("no such pane")?;
         p.run.intervene(t, action)?;
         p.report = None;
+        self.pace = None;
         // Recompute up to the displayed moment at once, so the change shows immediately.
         while p.run.computed_until() < t && !p.run.finished() {
             p.run.advance(4096);
@@ -474,6 +572,7 @@ impl Session {
         list.remove(index);
         p.run.set_interventions(&list)?;
         p.report = None;
+        self.pace = None;
         while p.run.computed_until() < t && !p.run.finished() {
             p.run.advance(4096);
         }
@@ -512,9 +611,40 @@ impl Session {
             .collect()
     }
 
+    /// What the adaptive pace is built from: every visible pane's message flights, and the
+    /// moments to hold on (faults, interventions, failovers, lost tails, conflicts, semi-sync
+    /// falling back, anomalies, captions starting).
+    pub fn pace_input(&self) -> crate::pace::PaceInput {
+        use replicascope_engine::page::Annotation;
+        let mut flights = Vec::new();
+        let mut moments: Vec<SimTime> = self.plan.faults.iter().map(|(t, _)| *t).filter(|t| *t > 0).collect();
+        for p in self.panes.iter().filter(|p| !p.hidden) {
+            let trace = p.run.trace();
+            flights.extend(trace.messages.iter().map(|m| (m.sent_at, m.deliver_at)));
+            moments.extend(p.run.interventions().iter().map(|i| i.at));
+            moments.extend(trace.annotations.iter().filter_map(|n| match n.annotation {
+                Annotation::Promoted { .. }
+                | Annotation::Elected { .. }
+                | Annotation::TailDiscarded { .. }
+                | Annotation::Conflict(_)
+                | Annotation::SemiSyncFallback { .. } => Some(n.time),
+                _ => None,
+            }));
+            if let Some(r) = &p.report {
+                moments.extend(r.anomalies.iter().map(|a| a.time));
+            }
+        }
+        if self.view.narration {
+            moments.extend(
+                self.scenario.narration.iter().filter(|c| self.scenario.caption_applies(c)).map(|c| c.at.0),
+            );
+        }
+        crate::pace::PaceInput { duration: self.duration(), flights, moments }
+    }
+
     /// When playing into a caption that sets a speed, switch to it (once per caption).
     fn follow_narration_speed(&mut self) {
-        if !self.view.narration {
+        if !self.view.narration || self.adaptive {
             return;
         }
         let hit = self.captions().into_iter().rev().find_map(|(i, c)| c.speed.map(|s| (i, s)));
@@ -640,7 +770,7 @@ mod tests {
     fn plays_within_what_is_computed() {
         let mut s = Session::new(scenario()).unwrap();
         s.playing = true;
-        s.set_speed(1.0);
+        s.choose_speed(1.0);
         s.tick(1000.0);
         assert_eq!(s.now(), 0, "nothing computed yet, so time cannot move");
         s.compute(u64::MAX);
@@ -803,7 +933,8 @@ mod tests {
 
     #[test]
     fn narration_follows_the_clock_and_sets_the_speed() {
-        let (mut s, _) = Session::from_link("preset=two-am-failover");
+        // At a fixed speed, a caption with a speed sets it.
+        let (mut s, _) = Session::from_link("preset=two-am-failover&speed=0.1");
         s.compute(u64::MAX);
         s.set_time(10_500_000.0);
         let caps: Vec<String> = s.captions().iter().map(|(_, c)| c.text.clone()).collect();
@@ -811,5 +942,167 @@ mod tests {
         s.playing = true;
         s.tick(1.0);
         assert!((s.speed - 0.5).abs() < 1e-9, "the caption slowed playback to {}", s.speed);
+        // Adaptive playback paces itself (it holds on the caption instead).
+        let (mut s, _) = Session::from_link("preset=two-am-failover");
+        s.compute(u64::MAX);
+        s.set_time(10_500_000.0);
+        s.playing = true;
+        s.tick(1.0);
+        assert!(s.adaptive);
+        assert_eq!(s.speed, 0.1);
+    }
+}
+
+/// Adaptive playback over every preset, as a learner meets it: the figures the issue sets.
+#[cfg(test)]
+mod adaptive_playback {
+    use super::*;
+
+    const FRAME_MS: f64 = 1000.0 / 60.0;
+
+    fn computed(id: &str) -> Session {
+        let mut s = Session::new(preset(id).unwrap()).unwrap();
+        s.preset = Some(id.to_string());
+        while !s.all_finished() {
+            s.compute(100_000);
+        }
+        s
+    }
+
+    /// Every preset plays in at most two minutes (a 45 s one included), and while it plays at
+    /// least 80 % of the frames (at 60 per second) show a message on the wire. Run with
+    /// `--nocapture` for the figures.
+    #[test]
+    fn every_preset_plays_within_two_minutes_with_messages_in_most_frames() {
+        for p in replicascope_engine::page::PRESETS.iter() {
+            let mut s = computed(p.id);
+            let pace = s.pace().expect("the pace is made once the runs are computed").clone();
+            let (mut frames, mut seen) = (0u32, 0u32);
+            s.play();
+            while s.playing {
+                s.tick(FRAME_MS);
+                frames += 1;
+                seen += u32::from(s.panes.iter().any(|p| !p.in_flight(s.now()).is_empty()));
+                assert!(frames < 200 * 60, "{}: still playing after 200 s", p.id);
+            }
+            let played_s = frames as f64 / 60.0;
+            let share = seen as f64 / frames as f64;
+            println!(
+                "{:28} {:>3} s plays in {:>5.1} s; frames with a message {:>3.0} %; flight {:>4.0} ms, near a moment {:>4.0} ms; holding {:>4.1} s, quiet {:>4.1} s",
+                p.id,
+                s.duration() / 1_000_000,
+                played_s,
+                share * 100.0,
+                pace.flight_ms,
+                pace.focus_ms,
+                pace.spent.holding / 1000.0,
+                pace.spent.quiet / 1000.0,
+            );
+            assert!(played_s <= 120.0, "{}: plays for {played_s:.1} s", p.id);
+            assert!((played_s - pace.total_ms() / 1000.0).abs() < 0.1, "{}: the pace's length is what plays", p.id);
+            assert!(share >= 0.8, "{}: {:.0} % of frames show a message", p.id, share * 100.0);
+            assert_eq!(s.now(), s.duration(), "{}: played to the end", p.id);
+        }
+    }
+
+    /// The same run plays the same way whatever the frame rate: the displayed time is a function
+    /// of the play time alone.
+    #[test]
+    fn playback_does_not_depend_on_the_frame_rate() {
+        let mut a = computed("two-am-failover");
+        let mut b = computed("two-am-failover");
+        a.play();
+        b.play();
+        for i in 0..3_000 {
+            a.tick(FRAME_MS);
+            // b: uneven frames (a slow machine), meeting a every 6 frames.
+            b.tick([5.0, 30.0, 10.0, 25.0, 15.0, 15.0][i % 6] * FRAME_MS / 16.666_666_666_666_668);
+            if i % 6 == 5 {
+                assert!((a.time - b.time).abs() < 1.0, "frame {i}: {} vs {}", a.time, b.time);
+            }
+        }
+        assert!(a.time > 5_000_000.0, "played to {}", a.time);
+    }
+
+    /// The time holds on each fault of the script, slows near it, and runs through quiet time
+    /// faster than real time.
+    #[test]
+    fn the_time_holds_on_faults_and_runs_through_quiet_stretches() {
+        let mut s = computed("two-am-failover");
+        let pace = s.pace().unwrap().clone();
+        let faults: Vec<u64> = s.plan.faults.iter().map(|(t, _)| *t).filter(|t| *t > 0).collect();
+        assert!(!faults.is_empty());
+        for t in faults {
+            let w = pace.wall_at(t as f64);
+            assert_eq!(pace.time_at(w + 300.0), t as f64, "holds 300 ms at the fault at {t}");
+            assert_eq!(pace.rate_at(w + 300.0), 0.0);
+            s.set_time(t as f64);
+            s.playing = true;
+            s.tick(300.0);
+            assert_eq!(s.now(), t, "the session holds too");
+            assert_eq!(s.rate(), 0.0);
+        }
+        // Somewhere the displayed time moves faster than real time (a quiet stretch), and
+        // somewhere slower than a tenth of it (messages in flight).
+        let rates: Vec<f64> = (0..(pace.total_ms() as u64 / 50)).map(|i| pace.rate_at(i as f64 * 50.0) / 1000.0).collect();
+        assert!(rates.iter().any(|r| *r >= QUIET_RATE), "no quiet stretch ran through");
+        assert!(rates.iter().any(|r| *r > 0.0 && *r < 0.1), "nothing slowed down");
+    }
+    const QUIET_RATE: f64 = crate::pace::QUIET_SPEED;
+
+    /// Adaptive is the default and is what a link without a speed means; a speed in a link, from
+    /// the slider, the keys or a host page is a fixed speed; links round-trip either way.
+    #[test]
+    fn adaptive_is_the_default_and_a_chosen_speed_is_fixed() {
+        let (s, problems) = Session::from_link("preset=split-brain");
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(s.adaptive);
+        assert!(!s.link().contains("speed"), "{}", s.link());
+        let (mut s, _) = Session::from_link("preset=split-brain&speed=0.5");
+        assert!(!s.adaptive);
+        assert_eq!(s.speed, 0.5);
+        assert!(s.link().contains("speed=0.5"), "{}", s.link());
+        s.set_adaptive(true);
+        assert!(!s.link().contains("speed"));
+        let (again, _) = Session::from_link(&s.link());
+        assert!(again.adaptive);
+        // From adaptive, "faster" starts from the rate playing now.
+        let mut s = computed("split-brain");
+        s.play();
+        s.tick(100.0);
+        let now = s.rate();
+        s.scale_speed(2.0);
+        assert!(!s.adaptive);
+        assert!((s.speed - (now * 2.0).clamp(MIN_SPEED, MAX_SPEED)).abs() < 1e-9, "{now} -> {}", s.speed);
+        // A host page's speed is fixed.
+        let mut s = computed("split-brain");
+        s.apply_host(&HostCommand::Speed { speed: 2.0 }).unwrap();
+        assert!(!s.adaptive);
+        assert_eq!(s.rate(), 2.0);
+    }
+
+    /// A change to a run (an intervention) or to what is shown (a pane hidden) makes the pace
+    /// again from the new runs; until then playback moves at the provisional speed.
+    #[test]
+    fn the_pace_follows_changes_to_the_runs() {
+        let mut s = computed("two-am-failover");
+        let before = s.pace().unwrap().clone();
+        s.set_time(2_000_000.0);
+        s.intervene(0, "crash n2").unwrap();
+        assert!(s.pace().is_none());
+        assert_eq!(s.rate(), PROVISIONAL_SPEED);
+        while !s.all_finished() {
+            s.compute(100_000);
+        }
+        let after = s.pace().unwrap().clone();
+        assert_ne!(before, after);
+        // The intervention is a moment held on.
+        let w = after.wall_at(2_000_000.0);
+        assert_eq!(after.time_at(w + 100.0), 2_000_000.0);
+        s.set_hidden(1, true);
+        assert!(s.pace().is_none());
+        s.compute(1);
+        assert!(s.pace().is_some());
+        assert_ne!(s.pace().unwrap(), &after);
     }
 }

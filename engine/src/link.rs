@@ -89,8 +89,8 @@ pub struct LinkState {
     pub interventions: Vec<(TopologyKind, Intervention)>,
     /// Displayed time, microseconds.
     pub time: u64,
-    /// Simulated seconds per second.
-    pub speed: f64,
+    /// A fixed speed (simulated seconds per second); None: adaptive playback, the page's default.
+    pub speed: Option<f64>,
     pub hidden: Vec<TopologyKind>,
     pub view: ViewOptions,
 }
@@ -103,7 +103,7 @@ impl LinkState {
             overrides: Vec::new(),
             interventions: Vec::new(),
             time: 0,
-            speed: 0.1,
+            speed: None,
             hidden: Vec::new(),
             view: ViewOptions::default(),
         }
@@ -216,8 +216,8 @@ pub fn encode(state: &LinkState, preset_scenario: &dyn Fn(&str) -> Option<Scenar
     if state.time > 0 {
         parts.push(format!("t={}", format_duration(state.time)));
     }
-    if (state.speed - 0.1).abs() > 1e-9 {
-        parts.push(format!("speed={}", trim_float(state.speed)));
+    if let Some(speed) = state.speed {
+        parts.push(format!("speed={}", trim_float(speed)));
     }
     if !state.hidden.is_empty() {
         let shown: Vec<&str> =
@@ -425,7 +425,7 @@ pub fn decode(
     }
     if let Some(sp) = get("speed") {
         match sp.parse::<f64>() {
-            Ok(v) if v.is_finite() && (0.01..=100.0).contains(&v) => state.speed = v,
+            Ok(v) if v.is_finite() && (0.01..=100.0).contains(&v) => state.speed = Some(v),
             _ => problems.push(format!("Ignored the speed \"{}\": use a number from 0.01 to 100.", truncate(sp))),
         }
     }
@@ -632,7 +632,7 @@ mod tests {
         st.interventions
             .push((TopologyKind::LeaderFollower, Intervention { at: 3_500_000, action: "crash n2".into() }));
         st.time = 3_500_000;
-        st.speed = 0.5;
+        st.speed = Some(0.5);
         st.view.tabs = vec![(TopologyKind::LeaderFollower, PaneTab::Explain)];
         let link = encode(&st, &presets);
         assert_eq!(link, "preset=demo&seed=7&lf.mode=semi_sync&i=lf@3.5s@crash%20n2&t=3.5s&speed=0.5&tab=lf:explain");

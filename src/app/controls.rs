@@ -104,7 +104,12 @@ pub struct ControlsProps {
     pub clock: Shared<Clock>,
     pub duration: f64,
     pub playing: bool,
+    /// The fixed speed, and whether playback is adaptive instead.
     pub speed: f64,
+    #[prop_or(true)]
+    pub adaptive: bool,
+    #[prop_or_default]
+    pub on_adaptive: Callback<bool>,
     pub markers: Shared<Vec<Marker>>,
     pub on_toggle: Callback<()>,
     pub on_seek: Callback<f64>,
@@ -144,6 +149,43 @@ pub fn speed_label(s: f64) -> String {
     }
 }
 
+/// The rate shown beside the clock while playing: the speed now, or that the time holds on a
+/// moment (adaptive playback).
+fn rate_text(rate: f64) -> String {
+    if rate <= 0.0 {
+        "holding".to_string()
+    } else {
+        speed_label(rate)
+    }
+}
+
+/// The clock paused: exact to the microsecond, so that stepping between events a fraction of a
+/// millisecond apart shows the time moving ("4.03 s", then "4.031250 s" reads "4.03125 s").
+pub fn exact_clock_text(time: f64) -> String {
+    let us = if time.is_finite() { time.max(0.0).round() as u64 } else { 0 };
+    let trim = |text: String, keep: usize| -> String {
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let frac = frac.trim_end_matches('0');
+        let frac = if frac.len() < keep { format!("{frac:0<keep$}") } else { frac.to_string() };
+        if frac.is_empty() {
+            int.to_string()
+        } else {
+            format!("{int}.{frac}")
+        }
+    };
+    if us == 0 {
+        "0 s".to_string()
+    } else if us >= 1_000_000 {
+        // As many decimals as the playing clock shows (1 from 10 s, else 2), more only if needed.
+        let keep = if us >= 10_000_000 { 1 } else { 2 };
+        format!("{} s", trim(format!("{:.6}", us as f64 / 1e6), keep))
+    } else if us >= 1_000 {
+        format!("{} ms", trim(format!("{:.3}", us as f64 / 1e3), 0))
+    } else {
+        format!("{us} µs")
+    }
+}
+
 fn clock_text(time: f64) -> String {
     if time < 1.0 {
         "0 s".to_string()
@@ -172,12 +214,12 @@ pub fn controls(p: &ControlsProps) -> Html {
     // the browser a layout and a repaint of the bar, and at most speeds the time moves by less
     // than a pixel a frame.
     let (duration, playing) = (p.duration.max(1.0), p.playing);
-    let at = move |c: &Clock| -> (u64, u64, String) {
+    let at = move |c: &Clock| -> (u64, u64, String, String) {
         if !playing {
-            return (c.time().to_bits(), c.computed().to_bits(), String::new());
+            return (c.time().to_bits(), c.computed().to_bits(), String::new(), String::new());
         }
         let (thumb, _) = thumb_step(c.time(), duration);
-        (thumb, (c.computed() / duration * 1000.0) as u64, clock_text(c.time()))
+        (thumb, (c.computed() / duration * 1000.0) as u64, clock_text(c.time()), rate_text(c.rate()))
     };
     use_clock(&p.clock, at);
     let (time, computed) = (p.clock.time(), p.clock.computed());
@@ -203,6 +245,15 @@ pub fn controls(p: &ControlsProps) -> Html {
             }
         })
     };
+    let on_adaptive = {
+        let cb = p.on_adaptive.clone();
+        Callback::from(move |e: Event| {
+            if let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+                cb.emit(input.checked());
+            }
+        })
+    };
+    let rate = p.clock.rate();
     let computed_pct = (computed / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
     let toggle = p.on_toggle.clone();
     let back = p.on_step_back.clone();
@@ -228,8 +279,14 @@ pub fn controls(p: &ControlsProps) -> Html {
                 }
             </div>
             <div class="clock" aria-live="off">
-                <span class="now" data-time-us={format!("{:.0}", time)}>{ clock_text(time) }</span>
+                <span class="now" data-time-us={format!("{:.0}", time)}>
+                    { if playing { clock_text(time) } else { exact_clock_text(time) } }
+                </span>
                 <span class="of">{ format!(" / {}", human_duration(p.duration as u64)) }</span>
+                if p.playing {
+                    <span class="rate" data-rate={format!("{rate:.6}")}
+                        title="How fast the simulated time moves now">{ rate_text(rate) }</span>
+                }
             </div>
             <div class="scrubber">
                 <div class="computed" style={format!("width: {computed_pct:.1}%")} />
@@ -238,12 +295,16 @@ pub fn controls(p: &ControlsProps) -> Html {
                     value={format!("{scrub_ms:.0}")} oninput={on_scrub} />
             </div>
             if p.full {
-                <label class="speed">
+                <div class="speed">
                     <span>{"Speed"}</span>
                     <input type="range" min="0" max="1000" step="1" aria-label="Playback speed (simulated seconds per second, [ and ] keys)"
                         value={format!("{:.0}", speed_to_slider(p.speed))} oninput={on_speed} />
-                    <output>{ speed_label(p.speed) }</output>
-                </label>
+                    <output class={classes!(p.adaptive.then_some("off"))}>{ speed_label(p.speed) }</output>
+                    <label class="adaptive" title="Adaptive: slow while messages are on the wire, quick through quiet stretches, a pause on each fault, failover, conflict and anomaly. Off: the fixed speed beside it.">
+                        <input type="checkbox" checked={p.adaptive} onchange={on_adaptive} />
+                        <span>{"Adaptive"}</span>
+                    </label>
+                </div>
                 <button class="button secondary seed" title="Run the same scenario with another random seed" onclick={new_seed}>
                     { format!("Seed {} · new", p.seed) }
                 </button>

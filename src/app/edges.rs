@@ -63,8 +63,8 @@ impl App {
                         s.step(key == "ArrowRight");
                         self.hash_dirty = true;
                     }
-                    "]" if !target_is_input => s.set_speed(s.speed * 2.0),
-                    "[" if !target_is_input => s.set_speed(s.speed / 2.0),
+                    "]" if !target_is_input => s.scale_speed(2.0),
+                    "[" if !target_is_input => s.scale_speed(0.5),
                     _ => return false,
                 }
                 true
@@ -88,7 +88,7 @@ impl App {
                 Ok(()) => {
                     self.hash_dirty |= matches!(cmd, HostCommand::Seek { .. });
                     // The host hears where things stand after each command it sent.
-                    host::post(&HostEvent::Time { t: s.time / 1e6, playing: s.playing, speed: s.speed });
+                    host::post(&HostEvent::Time { t: s.time / 1e6, playing: s.playing, speed: s.rate() });
                     true
                 }
                 Err(message) => {

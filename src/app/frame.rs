@@ -89,7 +89,7 @@ impl App {
             self.refresh_selected_node();
         }
         self.post_events();
-        self.clock.set(self.session.time, self.session.computed_until() as f64);
+        self.clock.set(self.session.time, self.session.computed_until() as f64, self.session.rate());
         for ((p, held), feed) in self.session.panes.iter().zip(&self.held).zip(&self.lane_feeds) {
             let shown = held.as_ref().unwrap_or(&p.view);
             if !Rc::ptr_eq(&feed.get(), shown) {

@@ -75,6 +75,8 @@ pub enum Msg {
     StepForward,
     StepBack,
     Speed(f64),
+    /// Adaptive playback on or off.
+    Adaptive(bool),
     Reset,
     NewSeed,
     LoadPreset(String),
@@ -356,7 +358,7 @@ impl App {
     fn shown_now(&self) -> (bool, u64, Vec<usize>) {
         let s = &self.session;
         let captions = if s.view.narration { s.captions().into_iter().map(|(i, _)| i).collect() } else { Vec::new() };
-        (s.playing, s.speed.to_bits(), captions)
+        (s.playing, if s.adaptive { u64::MAX } else { s.speed.to_bits() }, captions)
     }
 
     fn after_load(&mut self, problems: Vec<String>) {
@@ -388,7 +390,7 @@ impl App {
             host::post(&HostEvent::Time {
                 t: self.session.time / 1e6,
                 playing: self.session.playing,
-                speed: self.session.speed,
+                speed: self.session.rate(),
             });
         }
         let now = self.session.now();
@@ -563,8 +565,13 @@ impl Component for App {
                 self.hash_dirty = true;
                 true
             }
+            Msg::Adaptive(on) => {
+                s.set_adaptive(on);
+                self.hash_dirty = true;
+                true
+            }
             Msg::Speed(v) => {
-                s.set_speed(v);
+                s.choose_speed(v);
                 self.hash_dirty = true;
                 true
             }
@@ -641,8 +648,8 @@ impl Component for App {
                 true
             }
             Msg::TogglePane(i) => {
-                if let Some(p) = s.panes.get_mut(i) {
-                    p.hidden = !p.hidden;
+                if let Some(hidden) = s.panes.get(i).map(|p| !p.hidden) {
+                    s.set_hidden(i, hidden);
                 }
                 self.markers = Shared::new(controls::markers(&self.session));
                 self.hash_dirty = true;
@@ -651,7 +658,7 @@ impl Component for App {
             }
             Msg::ShowPane(kind) => {
                 if let Some(i) = s.pane_index(kind) {
-                    s.panes[i].hidden = false;
+                    s.set_hidden(i, false);
                     self.maximized = None;
                     if let Some(el) = web_sys::window()
                         .and_then(|w| w.document())
@@ -694,7 +701,7 @@ impl Component for App {
                 true
             }
             Msg::ToggleNarration => {
-                s.view.narration = !s.view.narration;
+                s.set_narration(!s.view.narration);
                 self.hash_dirty = true;
                 true
             }

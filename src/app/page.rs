@@ -86,7 +86,7 @@ impl App {
             html! {
                 <Controls
                     clock={self.clock.clone()} duration={s.duration() as f64}
-                    playing={s.playing} speed={s.speed} markers={self.markers.clone()}
+                    playing={s.playing} speed={s.speed} adaptive={s.adaptive} markers={self.markers.clone()}
                     full={!embed || s.view.controls == ControlMode::Full}
                     seed={s.scenario.seed}
                     on_new_seed={self.cb.new_seed.clone()}
@@ -95,6 +95,7 @@ impl App {
                     on_step_forward={self.cb.step_forward.clone()}
                     on_step_back={self.cb.step_back.clone()}
                     on_speed={self.cb.speed.clone()}
+                    on_adaptive={self.cb.adaptive.clone()}
                     on_reset={self.cb.reset.clone()}
                     on_marker={self.cb.marker.clone()} />
             }

@@ -196,15 +196,15 @@ impl App {
                         Some(Explain::Conflicts) => html! {
                             <>
                                 <p class="muted small">{"Each time concurrent writes met on a node. Open one to see the resolution step by step."}</p>
-                                <RecordList items={u.conflict_items.clone()} empty="No conflicts in this run." on_pick={self.cb.pick_conflict[i].clone()} />
+                                <RecordList items={u.conflict_items.clone()} empty="No conflicts in this run." now={now} on_pick={self.cb.pick_conflict[i].clone()} />
                             </>
                         },
                         Some(Explain::Quorums) => html! {
                             <>
                                 <h4>{"Quorums"}</h4>
-                                <RecordList items={u.quorum_items.clone()} empty="No reads or writes yet." on_pick={self.cb.pick_quorum[i].clone()} />
+                                <RecordList items={u.quorum_items.clone()} empty="No reads or writes in this run." now={now} on_pick={self.cb.pick_quorum[i].clone()} />
                                 <h4>{"Anti-entropy (Merkle trees)"}</h4>
-                                <RecordList items={u.merkle_items.clone()} empty="Anti-entropy is off, or has not run yet." on_pick={self.cb.pick_merkle[i].clone()} />
+                                <RecordList items={u.merkle_items.clone()} empty="Anti-entropy is off in this run." now={now} on_pick={self.cb.pick_merkle[i].clone()} />
                             </>
                         },
                     }

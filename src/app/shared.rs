@@ -104,6 +104,8 @@ impl Listeners {
 pub struct Clock {
     time: Cell<f64>,
     computed: Cell<f64>,
+    /// Simulated seconds per second at the displayed time (0: holding on a moment).
+    rate: Cell<f64>,
     listeners: Listeners,
 }
 
@@ -117,13 +119,18 @@ impl Clock {
         self.computed.get()
     }
 
+    pub fn rate(&self) -> f64 {
+        self.rate.get()
+    }
+
     /// Moves the clock; subscribers hear of it only if something moved.
-    pub fn set(&self, time: f64, computed: f64) {
-        if self.time.replace(time) == time && self.computed.replace(computed) == computed {
-            return;
+    pub fn set(&self, time: f64, computed: f64, rate: f64) {
+        let same = self.time.replace(time) == time;
+        let same = self.computed.replace(computed) == computed && same;
+        let same = self.rate.replace(rate) == rate && same;
+        if !same {
+            self.listeners.notify();
         }
-        self.computed.set(computed);
-        self.listeners.notify();
     }
 
     /// Calls `cb` whenever the clock moves, until `unsubscribe` with the number returned.

@@ -486,12 +486,18 @@ pub fn anomaly_list(p: &AnomalyListProps) -> Html {
     if p.anomalies.is_empty() {
         return html! { <p class="muted">{"No anomalies in this run."}</p> };
     }
-    let items = p.anomalies.iter().take(60).map(|a| {
+    // Only what the displayed time has reached: the list grows as the run plays.
+    let reached: Vec<&Anomaly> = p.anomalies.iter().filter(|a| a.time <= p.now).collect();
+    let later = p.anomalies.len() - reached.len();
+    if reached.is_empty() {
+        return html! { <p class="muted later">{ later_text(later, "None yet") }</p> };
+    }
+    let first = reached.len().saturating_sub(60);
+    let items = reached[first..].iter().map(|a| {
         let pick = p.on_pick.clone();
-        let anomaly = a.clone();
-        let past = a.time <= p.now;
+        let anomaly = (*a).clone();
         html! {
-            <li class={classes!("anomaly", a.kind.name(), past.then_some("past"))}>
+            <li class={classes!("anomaly", a.kind.name(), "past")}>
                 <button class="anomaly-button" onclick={Callback::from(move |_| pick.emit(anomaly.clone()))}>
                     <span class="a-time">{ human_duration(a.time) }</span>
                     <span class="a-kind">{ a.kind.title() }</span>
@@ -500,12 +506,21 @@ pub fn anomaly_list(p: &AnomalyListProps) -> Html {
             </li>
         }
     });
-    let more = p.anomalies.len().saturating_sub(60);
     html! {
         <div class="anomaly-list">
+            if first > 0 { <p class="muted">{ format!("{first} earlier, not listed") }</p> }
             <ul>{ for items }</ul>
-            if more > 0 { <p class="muted">{ format!("… and {more} more") }</p> }
+            if later > 0 { <p class="muted later">{ later_text(later, "") }</p> }
         </div>
+    }
+}
+
+/// "Later in this run: 3 more (they appear as the time reaches them)."
+fn later_text(later: usize, lead: &str) -> String {
+    let lead = if lead.is_empty() { String::new() } else { format!("{lead}. ") };
+    match later {
+        0 => format!("{lead}Nothing later in this run."),
+        n => format!("{lead}Later in this run: {n} more (they appear as the time reaches them)."),
     }
 }
 
@@ -515,6 +530,8 @@ pub struct RecordListProps {
     /// (time, one-line description)
     pub items: Shared<Vec<(u64, String)>>,
     pub empty: AttrValue,
+    /// The displayed time: only records it has reached are listed.
+    pub now: u64,
     pub on_pick: Callback<usize>,
 }
 
@@ -523,7 +540,11 @@ pub fn record_list(p: &RecordListProps) -> Html {
     if p.items.is_empty() {
         return html! { <p class="muted">{ p.empty.clone() }</p> };
     }
-    let n = p.items.len();
+    let n = p.items.partition_point(|(t, _)| *t <= p.now);
+    let later = p.items.len() - n;
+    if n == 0 {
+        return html! { <p class="muted later">{ later_text(later, "None yet") }</p> };
+    }
     let start = n.saturating_sub(40);
     let rows = p.items[start..].iter().enumerate().rev().map(|(i, (t, text))| {
         let pick = p.on_pick.clone();
@@ -534,7 +555,12 @@ pub fn record_list(p: &RecordListProps) -> Html {
             </button></li>
         }
     });
-    html! { <ul class="record-list">{ for rows }</ul> }
+    html! {
+        <>
+            <ul class="record-list">{ for rows }</ul>
+            if later > 0 { <p class="muted later">{ later_text(later, "") }</p> }
+        </>
+    }
 }
 
 pub fn letter(k: replicascope_engine::page::MsgKind) -> &'static str {
