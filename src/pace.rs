@@ -90,11 +90,8 @@ struct Stretch {
 /// and the one shared sort (the page's bytes matter: see `engine/src/sort.rs`).
 fn stretches(duration: SimTime, flights: &[(SimTime, SimTime)]) -> Vec<Stretch> {
     use replicascope_engine::page::sort_by;
-    let mut spans: Vec<(SimTime, SimTime)> = flights
-        .iter()
-        .map(|&(a, b)| (a.min(duration), b.min(duration)))
-        .filter(|(a, b)| b > a)
-        .collect();
+    let mut spans: Vec<(SimTime, SimTime)> =
+        flights.iter().map(|&(a, b)| (a.min(duration), b.min(duration))).filter(|(a, b)| b > a).collect();
     let mut cuts: Vec<SimTime> = Vec::with_capacity(spans.len() * 2 + 2);
     cuts.push(0);
     cuts.push(duration);

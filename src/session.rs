@@ -2,6 +2,7 @@
 //! and pause, seeking, interventions, the link that reproduces it all, narration. Plain Rust
 //! over the engine, tested natively; the Yew components only draw it and forward clicks.
 
+use crate::pace::Pace;
 use replicascope_engine::page::Intervention;
 use replicascope_engine::page::MsgRecord;
 use replicascope_engine::page::SimTime;
@@ -11,7 +12,6 @@ use replicascope_engine::page::{default_scenario, preset};
 use replicascope_engine::page::{report, Report};
 use replicascope_engine::page::{AnyCursor, AnyRun, PaneView};
 use replicascope_engine::page::{Caption, Plan, Scenario};
-use crate::pace::Pace;
 use std::rc::Rc;
 
 /// Simulated seconds per wall-clock second, on a log scale.
@@ -52,7 +52,11 @@ pub fn host_command(value: &serde_json::Value) -> Option<Result<HostCommand, Str
     if value.get("link").and_then(|l| l.as_str()).is_some_and(|l| l.len() > MAX_HOST_MESSAGE) {
         return Some(Err(format!("link longer than {MAX_HOST_MESSAGE} bytes")));
     }
-    Some(serde_json::from_value(value.clone()).map_err(|e| format!("not a ReplicaScope command: {e}")))
+    // Through text, as `host_command_text` reads it: one deserializer for commands in the page.
+    Some(
+        serde_json::from_str(&value.to_string())
+            .map_err(|e| format!("not a ReplicaScope command: {}", replicascope_engine::page::without_position(&e))),
+    )
 }
 
 /// [`host_command`] for a message posted as text (JSON).
@@ -635,9 +639,7 @@ impl Session {
             }
         }
         if self.view.narration {
-            moments.extend(
-                self.scenario.narration.iter().filter(|c| self.scenario.caption_applies(c)).map(|c| c.at.0),
-            );
+            moments.extend(self.scenario.narration.iter().filter(|c| self.scenario.caption_applies(c)).map(|c| c.at.0));
         }
         crate::pace::PaceInput { duration: self.duration(), flights, moments }
     }
@@ -1044,7 +1046,8 @@ mod adaptive_playback {
         }
         // Somewhere the displayed time moves faster than real time (a quiet stretch), and
         // somewhere slower than a tenth of it (messages in flight).
-        let rates: Vec<f64> = (0..(pace.total_ms() as u64 / 50)).map(|i| pace.rate_at(i as f64 * 50.0) / 1000.0).collect();
+        let rates: Vec<f64> =
+            (0..(pace.total_ms() as u64 / 50)).map(|i| pace.rate_at(i as f64 * 50.0) / 1000.0).collect();
         assert!(rates.iter().any(|r| *r >= QUIET_RATE), "no quiet stretch ran through");
         assert!(rates.iter().any(|r| *r > 0.0 && *r < 0.1), "nothing slowed down");
     }

@@ -158,6 +158,16 @@ pub fn percent_decode(s: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| "not valid UTF-8 text".to_string())
 }
 
+/// A serde_json error without the "at line 1 column 80" that ends it: the position in a text
+/// the person never saw says nothing.
+pub fn without_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_string(),
+        None => message,
+    }
+}
+
 /// Sets one parameter of a scenario by its readable name, e.g. `lf.mode=semi_sync`.
 pub fn apply_override(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
     use serde_json::Value;
@@ -178,7 +188,9 @@ pub fn apply_override(s: &mut Scenario, key: &str, value: &str) -> Result<(), St
         return Err(format!("{} has no setting \"{}\"", kind.name(), truncate(field)));
     }
     map.insert(field.to_string(), parsed);
-    let updated = serde_json::from_value(tops).map_err(|e| format!("{key}: {e}"))?;
+    // Read back through the text form: the page already has the text deserializer of every
+    // config (presets are text), while `from_value` would add a second copy of them all.
+    let updated = serde_json::from_str(&tops.to_string()).map_err(|e| format!("{key}: {}", without_position(&e)))?;
     s.topologies = updated;
     Ok(())
 }

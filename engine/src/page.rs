@@ -24,7 +24,8 @@ pub use crate::topology::{Explain, Setting, SettingControl};
 
 // Links and presets: the inputs a page opens with, and what it writes back.
 pub use crate::link::{
-    apply_override, decode, encode, percent_encode, Controls, LinkState, PaneTab, ViewOptions, MAX_LINK,
+    apply_override, decode, encode, percent_encode, without_position, Controls, LinkState, PaneTab, ViewOptions,
+    MAX_LINK,
 };
 pub use crate::presets::{default_scenario, preset, Group, DEFAULT_PRESET, PRESETS};
 

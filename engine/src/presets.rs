@@ -19,10 +19,15 @@ pub struct Preset {
     pub json: &'static str,
 }
 
-/// A preset whose file is `scenarios/presets/<id>.json` (the id and the file name are one).
+/// A preset whose file is `scenarios/presets/<id>.json` (the id and the file name are one),
+/// embedded without its indentation (`engine/build.rs`).
 macro_rules! preset {
     ($id:literal, $group:ident) => {
-        Preset { id: $id, group: Group::$group, json: include_str!(concat!("../../scenarios/presets/", $id, ".json")) }
+        Preset {
+            id: $id,
+            group: Group::$group,
+            json: include_str!(concat!(env!("OUT_DIR"), "/presets/", $id, ".json")),
+        }
     };
 }
 

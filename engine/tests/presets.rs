@@ -333,3 +333,18 @@ fn what_replication_buys_holds_over_seeds() {
         }
     }
 }
+
+/// The presets are embedded without their indentation (`engine/build.rs`): what is embedded
+/// means exactly what the file says.
+#[test]
+fn embedded_presets_are_their_files_without_whitespace() {
+    for p in PRESETS {
+        let path = format!("{}/../scenarios/presets/{}.json", env!("CARGO_MANIFEST_DIR"), p.id);
+        let file = std::fs::read_to_string(&path).unwrap();
+        let a: serde_json::Value = serde_json::from_str(&file).unwrap();
+        let b: serde_json::Value = serde_json::from_str(p.json).unwrap();
+        assert_eq!(a, b, "{}", p.id);
+        assert!(p.json.len() < file.len(), "{}: embedded minified", p.id);
+        assert!(!p.json.contains("\n  "), "{}", p.id);
+    }
+}

@@ -88,8 +88,14 @@ pub enum Msg {
     PickMerkle(usize, usize),
     PickMessage(usize, u64),
     Hover(usize, Option<Highlight>),
-    Intervene { pane: usize, action: String },
-    RemoveIntervention { pane: usize, index: usize },
+    Intervene {
+        pane: usize,
+        action: String,
+    },
+    RemoveIntervention {
+        pane: usize,
+        index: usize,
+    },
     Override(String, String),
     TogglePane(usize),
     Maximize(Option<usize>),
