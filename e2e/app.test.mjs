@@ -519,6 +519,14 @@ test('captions follow the settings: split-brain with fencing off and on', async 
     const narration = await page.locator('.narration').innerText();
     const n1 = await page.locator('section[data-pane=leader_follower] [data-node=n1]').getAttribute('data-liveness');
     texts[fencing] = { narration, n1 };
+    if (fencing === 'false') {
+      // A term in a caption explains itself on tap or keyboard focus.
+      const term = page.locator('.narration abbr.term', { hasText: /split-brain/i }).first();
+      await term.focus();
+      const shown = await term.evaluate((el) => getComputedStyle(el, '::after').content);
+      assert.match(shown, /both believe they are the leader/);
+      await screenshot(page, 'glossary-term');
+    }
     assert.deepEqual(problems, []);
     await context.close();
   }

@@ -262,10 +262,23 @@ impl Session {
 
     /// Changes one setting of a pane (`lf.mode`, `ll.w`, …): the run starts again at the same
     /// moment, with the same interventions where they still apply.
+    /// Errors speak the settings panel's words ("Write quorum W: 9 is out of range…"), never a
+    /// field path.
     pub fn set_override(&mut self, key: &str, value: &str) -> Result<Vec<String>, String> {
         let mut scenario = self.scenario.clone();
         apply_override(&mut scenario, key, value)?;
-        scenario.compile().map_err(|p| p.to_string())?;
+        scenario.compile().map_err(|p| {
+            let said: Vec<String> = p
+                .items
+                .iter()
+                .map(|i| match self.field_name(&i.field) {
+                    Some(name) => format!("{name}: {}", i.message),
+                    None if i.field.is_empty() => i.message.clone(),
+                    None => format!("{}: {}", i.field, i.message),
+                })
+                .collect();
+            said.join("; ")
+        })?;
         let mut state = self.link_state();
         state.scenario = scenario;
         state.overrides.retain(|(k, _)| k != key);
@@ -274,6 +287,27 @@ impl Session {
         let problems = self.load(state)?;
         self.playing = playing;
         Ok(problems)
+    }
+
+    /// A setting as the page names it: "Leaderless: Write quorum W" for `ll.w`; the key itself
+    /// if the panel has no such setting.
+    pub fn setting_name(&self, key: &str) -> String {
+        let named = key.split_once('.').and_then(|(code, field)| {
+            let kind = TopologyKind::from_code(code)?;
+            let s = self.scenario.topologies.settings(kind).into_iter().find(|s| s.field == field)?;
+            Some(format!("{}: {}", kind.title(), s.label))
+        });
+        named.unwrap_or_else(|| key.to_string())
+    }
+
+    /// The setting a scenario problem's field path (`topologies.leaderless.w`) is about.
+    fn field_name(&self, path: &str) -> Option<String> {
+        let rest = path.strip_prefix("topologies.")?;
+        let (name, field) = rest.split_once('.')?;
+        let kind = TopologyKind::ALL.iter().copied().find(|k| k.name() == name)?;
+        let field = field.split(['.', '[']).next()?;
+        let s = self.scenario.topologies.settings(kind).into_iter().find(|s| s.field == field)?;
+        Some(format!("{}: {}", kind.title(), s.label))
     }
 
     /// Starts over with another seed.
@@ -952,6 +986,23 @@ mod tests {
         s.tick(1.0);
         assert!(s.adaptive);
         assert_eq!(s.speed, 0.1);
+    }
+}
+
+/// Refusals speak the settings panel's words.
+#[cfg(test)]
+mod words {
+    use super::*;
+
+    #[test]
+    fn a_refused_setting_is_named_as_the_panel_names_it() {
+        let (mut s, _) = Session::from_link("preset=two-am-failover");
+        let e = s.set_override("ll.w", "9").unwrap_err();
+        assert!(!e.contains("topologies."), "{e}");
+        assert!(e.starts_with("Leaderless: "), "{e}");
+        assert!(e.contains("9 is out of range"), "{e}");
+        assert_eq!(s.setting_name("lf.fencing"), "Leader-follower: Fencing (STONITH)");
+        assert_eq!(s.setting_name("zz.nothing"), "zz.nothing");
     }
 }
 

@@ -88,6 +88,25 @@ impl AnomalyKind {
         }
     }
 
+    /// What to do about it in a design of this kind: the remedy for a stale read in a leaderless
+    /// store is about quorums, not about leaders and followers.
+    pub fn lesson_in(self, topology: crate::vocab::TopologyKind) -> &'static str {
+        use crate::vocab::TopologyKind::{Leaderless, MultiLeader};
+        match (topology, self) {
+            (Leaderless, AnomalyKind::StaleRead) => "A replica answered before it had the latest write. Make read and write quorums overlap (W + R > N), repair stale replicas on read, or accept staleness you can bound (the PBS curve shows how likely it is).",
+            (Leaderless, AnomalyKind::ReadYourWrites) => "Your read reached replicas that had not yet taken your write. Read with a quorum that overlaps your write's (W + R > N, and no sloppy quorum), or wait for read repair before answering.",
+            (Leaderless, AnomalyKind::MonotonicReads) => "A later read reached replicas that had seen less than an earlier one. Quorums that overlap (W + R > N) with read repair before answering keep reads from going back in time.",
+            (Leaderless, AnomalyKind::LostWrite) => "Last write wins kept one of two writes to the same key. Keep concurrent versions as siblings with version vectors, or merge them with a CRDT; with a sloppy quorum, a write held by stand-ins is lost if its hint never reaches home.",
+            (Leaderless, AnomalyKind::ConsistentPrefix) => "Causally related writes reached the replicas you read in either order. Read related keys from the same quorum, or version them so a reader can tell what came first.",
+            (MultiLeader, AnomalyKind::StaleRead) => "This leader had not yet received another leader's change. Read from the leader that took the write, or wait until the change has reached every leader.",
+            (MultiLeader, AnomalyKind::ReadYourWrites) => "Your read went to a leader your write had not reached yet. Send a user's reads to the leader that takes their writes (their home region).",
+            (MultiLeader, AnomalyKind::MonotonicReads) => "A later read went to a leader that had seen less. Keep each user on one leader, so their reads never move backwards.",
+            (MultiLeader, AnomalyKind::LostWrite) => "Two leaders accepted concurrent writes and last write wins discarded one. Detect concurrency with version vectors and keep both, or use a CRDT that merges them.",
+            (MultiLeader, AnomalyKind::ConsistentPrefix) => "Changes reached this leader out of order (a ring or a star forwards them by different paths). Apply a change only after the changes it depends on, tracked with version vectors.",
+            _ => self.lesson(),
+        }
+    }
+
     /// Whether the anomaly is a read that returned stale data (for the stale-read rate).
     pub fn is_stale_read(self) -> bool {
         matches!(

@@ -14,6 +14,7 @@ pub mod chunked;
 pub mod dist;
 pub mod edn;
 pub mod faults;
+pub mod glossary;
 pub mod golden;
 pub mod jepsen;
 pub mod linearizability;

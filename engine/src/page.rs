@@ -23,6 +23,7 @@ pub use crate::trace::{History, MsgRecord, StepKind};
 pub use crate::topology::{Explain, Setting, SettingControl};
 
 // Links and presets: the inputs a page opens with, and what it writes back.
+pub use crate::glossary::{gloss, Term, GLOSSARY};
 pub use crate::link::{
     apply_override, decode, encode, percent_encode, without_position, Controls, LinkState, PaneTab, ViewOptions,
     MAX_LINK,

@@ -535,3 +535,18 @@ fn the_linearizability_search_answers_unknown_when_its_budget_runs_out() {
     let full = check_imported(&imported, STATE_BUDGET);
     assert_eq!(full.linearizable, Some(false));
 }
+
+/// The remedy follows the design: a leaderless pane's advice is about quorums, a multi-leader
+/// pane's about leaders and merging, never about followers.
+#[test]
+fn remedies_speak_the_design_they_are_given_in() {
+    use replicascope_engine::vocab::TopologyKind::{LeaderFollower, Leaderless, MultiLeader};
+    for kind in [StaleRead, ReadYourWrites, MonotonicReads, LostWrite, ConsistentPrefix] {
+        let ll = kind.lesson_in(Leaderless);
+        let ml = kind.lesson_in(MultiLeader);
+        assert!(!ll.contains("follower"), "{kind:?} in leaderless: {ll}");
+        assert!(!ml.contains("follower"), "{kind:?} in multi-leader: {ml}");
+        assert!(ll.contains("quorum") || ll.contains("version") || ll.contains("replica"), "{kind:?}: {ll}");
+        assert_eq!(kind.lesson_in(LeaderFollower), kind.lesson());
+    }
+}

@@ -91,7 +91,7 @@ pub fn header(p: &HeaderProps) -> Html {
             if !p.description.is_empty() {
                 <details class="about">
                     <summary>{ format!("About “{}”", p.title) }</summary>
-                    <p>{ p.description.clone() }</p>
+                    <p>{ super::shared::glossed(&p.description) }</p>
                 </details>
             }
         </header>

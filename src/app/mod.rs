@@ -649,7 +649,7 @@ impl Component for App {
             Msg::Override(key, value) => {
                 match s.set_override(&key, &value) {
                     Ok(problems) => self.after_load(problems),
-                    Err(e) => self.error = Some(format!("Could not set {key} to {value}: {e}")),
+                    Err(e) => self.error = Some(format!("Could not set {} to {value}: {e}", s.setting_name(&key))),
                 }
                 true
             }

@@ -57,7 +57,7 @@ impl App {
                     html! {
                         <p class="caption">
                             if let Some(k) = pane.filter(|k| !c.text.starts_with(k.title())) { <span class="caption-pane">{ k.title() }</span> }
-                            { c.text.clone() }
+                            { super::shared::glossed(&c.text) }
                         </p>
                     }
                 })

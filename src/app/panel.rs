@@ -115,8 +115,8 @@ pub fn inspector(p: &InspectorProps) -> Html {
         Some(Selection::Anomaly { pane, anomaly }) => html! {
             <>
                 <h3>{ format!("{} — {}", anomaly.kind.title(), pane.title()) } { " " } { jump(anomaly.time) }</h3>
-                <p class="explanation">{ anomaly.explanation.clone() }</p>
-                <p class="lesson"><strong>{"What to do about it: "}</strong>{ anomaly.kind.lesson() }</p>
+                <p class="explanation">{ super::shared::glossed(&anomaly.explanation) }</p>
+                <p class="lesson"><strong>{"What to do about it: "}</strong>{ super::shared::glossed(anomaly.kind.lesson_in(*pane)) }</p>
                 { rows(vec![
                     ("operations".into(), anomaly.ops.iter().map(|o| format!("#{o}")).collect::<Vec<_>>().join(", ")),
                     ("nodes".into(), anomaly.nodes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")),

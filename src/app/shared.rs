@@ -249,3 +249,16 @@ pub fn listen(
     let _ = target.add_event_listener_with_callback(event, c.as_ref().unchecked_ref());
     c
 }
+
+/// Text with the replication terms it uses explained on hover or tap (focus): each term's first
+/// appearance becomes an `<abbr>` whose meaning the stylesheet shows. Built from text pieces,
+/// never parsed as markup (captions may come from a stranger's link).
+pub fn glossed(text: &str) -> Html {
+    let parts = replicascope_engine::page::gloss(text).into_iter().map(|(term, s)| match term {
+        Some(t) => html! {
+            <abbr class="term" tabindex="0" data-meaning={t.meaning} aria-label={format!("{s}: {}", t.meaning)}>{ s.to_string() }</abbr>
+        },
+        None => html! { { s.to_string() } },
+    });
+    parts.collect::<Html>()
+}

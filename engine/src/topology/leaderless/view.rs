@@ -36,8 +36,8 @@ impl crate::topology::Topology for Leaderless {
         vec![
             Setting::number("nodes", "Nodes", c.nodes, (1, 9), "Placed on a hash ring; any node coordinates."),
             Setting::number("n", "N (replicas)", c.n, (1, c.nodes), "Copies of each key."),
-            Setting::number("w", "W", c.w, (1, c.n), "Acknowledgements a write waits for."),
-            Setting::number("r", "R", c.r, (1, c.n), overlap),
+            Setting::number("w", "W (write quorum)", c.w, (1, c.n), "Acknowledgements a write waits for."),
+            Setting::number("r", "R (read quorum)", c.r, (1, c.n), overlap),
             Setting::choice("versioning", "Versions", &c.versioning, &[
                 ("version_vectors", "version vectors", "Concurrent writes are kept as siblings: reads may return several values."),
                 ("lww", "last write wins", "The highest coordinator timestamp wins (Cassandra), even over a later write stamped by a slower clock."),
