@@ -536,3 +536,24 @@ test('captions follow the settings: split-brain with fencing off and on', async 
   assert.match(texts.true.narration, /powers n1 off/);
   assert.equal(texts.true.n1, 'down', 'with fencing the old leader is off, as the caption says');
 });
+
+test('every scrubber marker can be seen and clicked, even several at one moment', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover');
+  await complete(page);
+  const hidden = await page.$$eval('.scrubber .mark', (marks) => marks.filter((m) => {
+    const r = m.getBoundingClientRect();
+    return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) !== m;
+  }).map((m) => `${m.className} at ${m.dataset.timeUs}`));
+  assert.deepEqual(hidden, [], 'markers covered by another marker');
+  // The lost write in the multi-leader pane has its own marker beside the conflict that caused it.
+  const anomaly = page.locator('.scrubber .mark.anomaly').first();
+  await anomaly.click();
+  assert.ok(Math.abs((await shownTime(page)) - Number(await anomaly.getAttribute('data-time-us'))) < 1, 'clicking it goes to its moment');
+  // The narration says what went wrong there, in this run.
+  const note = page.locator('.narration .anomaly-note[data-pane=multi_leader][data-kind=lost_write]');
+  await note.waitFor({ timeout: 5000 });
+  assert.match(await note.innerText(), /Lost acknowledged write at 4\.03 s/);
+  await screenshot(page, 'anomaly-note');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

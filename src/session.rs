@@ -17,6 +17,8 @@ use std::rc::Rc;
 /// Simulated seconds per wall-clock second, on a log scale.
 pub const MIN_SPEED: f64 = 0.01;
 pub const MAX_SPEED: f64 = 100.0;
+/// How long (simulated) the narration keeps saying that an anomaly happened.
+pub const NOTE_FOR: SimTime = 4_000_000;
 /// Adaptive playback's speed while the runs are still being computed (before the pace is known).
 pub const PROVISIONAL_SPEED: f64 = 0.1;
 
@@ -678,6 +680,28 @@ impl Session {
         crate::pace::PaceInput { duration: self.duration(), flights, moments }
     }
 
+    /// What went wrong in *this* run, said as it happens: for each visible pane, the first
+    /// anomaly of each kind, for [`NOTE_FOR`] of simulated time after the moment it became
+    /// visible. Whatever the seed or the changes made, no anomaly goes unmentioned by the
+    /// narration (later ones of a kind are on the scrubber and in the Anomalies tab).
+    pub fn anomaly_notes(&self) -> Vec<(usize, &replicascope_engine::page::Anomaly)> {
+        let now = self.now();
+        let mut out = Vec::new();
+        for (i, p) in self.panes.iter().enumerate().filter(|(_, p)| !p.hidden) {
+            let Some(r) = &p.report else { continue };
+            let mut firsts: Vec<&replicascope_engine::page::Anomaly> = Vec::new();
+            for a in &r.anomalies {
+                match firsts.iter_mut().find(|f| f.kind == a.kind) {
+                    Some(f) if a.time < f.time => *f = a,
+                    Some(_) => {}
+                    None => firsts.push(a),
+                }
+            }
+            out.extend(firsts.into_iter().filter(|a| a.time <= now && now - a.time < NOTE_FOR).map(|a| (i, a)));
+        }
+        out
+    }
+
     /// When playing into a caption that sets a speed, switch to it (once per caption).
     fn follow_narration_speed(&mut self) {
         if !self.view.narration || self.adaptive {
@@ -1003,6 +1027,59 @@ mod words {
         assert!(e.contains("9 is out of range"), "{e}");
         assert_eq!(s.setting_name("lf.fencing"), "Leader-follower: Fencing (STONITH)");
         assert_eq!(s.setting_name("zz.nothing"), "zz.nothing");
+    }
+}
+
+/// The narration mentions every kind of anomaly a run produces, when it happens, whatever the
+/// seed: the first of each kind in each pane is noted at its moment and for a while after.
+#[cfg(test)]
+mod anomaly_notes {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_anomaly_in_every_preset_is_noted_when_it_happens() {
+        let mut noted = 0;
+        for p in replicascope_engine::page::PRESETS.iter() {
+            for seed in [1, 2, 3] {
+                let mut scenario = preset(p.id).unwrap();
+                scenario.seed = seed;
+                let mut s = Session::new(scenario).unwrap();
+                while !s.all_finished() {
+                    s.compute(100_000);
+                }
+                let firsts: Vec<(usize, replicascope_engine::page::AnomalyKind, u64)> = s
+                    .panes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| p.report.as_ref().map(|r| (i, r.clone())))
+                    .flat_map(|(i, r)| {
+                        let mut kinds: Vec<_> = r.anomalies.iter().map(|a| a.kind).collect();
+                        kinds.dedup();
+                        kinds
+                            .into_iter()
+                            .map(|k| (i, k, r.anomalies.iter().filter(|a| a.kind == k).map(|a| a.time).min().unwrap()))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                for (i, kind, t) in firsts {
+                    for at in [t, t + NOTE_FOR - 1] {
+                        s.set_time(at.min(s.duration()) as f64);
+                        assert!(
+                            s.anomaly_notes().iter().any(|(j, a)| *j == i && a.kind == kind && a.time == t),
+                            "{} seed {seed}: {kind:?} in pane {i} at {t} not noted at {at}",
+                            p.id
+                        );
+                    }
+                    s.set_time(t.saturating_sub(1) as f64);
+                    assert!(
+                        !s.anomaly_notes().iter().any(|(j, a)| *j == i && a.kind == kind && a.time == t),
+                        "noted before it happened"
+                    );
+                    noted += 1;
+                }
+            }
+        }
+        assert!(noted > 50, "{noted} anomaly kinds noted across the presets");
     }
 }
 

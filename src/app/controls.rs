@@ -325,8 +325,30 @@ struct MarksProps {
 #[function_component(Marks)]
 fn marks(p: &MarksProps) -> Html {
     let pct = |t: u64| (t as f64 / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
+    // Markers of different kinds at (nearly) the same moment sit side by side, each visible and
+    // clickable: the k-th within a hundredth of the run of the first moves k marker-widths right.
+    let near = (p.duration / 100.0).max(1.0) as u64;
+    let mut run_start = 0u64;
+    let mut k = 0u32;
+    let nudges: Vec<u32> = p
+        .markers
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            if i > 0 && m.time.saturating_sub(run_start) <= near {
+                k += 1;
+            } else {
+                run_start = m.time;
+                k = 0;
+            }
+            k
+        })
+        .collect();
     let marks = p.markers.iter().enumerate().map(|(i, m)| {
-        let style = format!("left: {:.2}%", pct(m.time));
+        let style = match nudges[i] {
+            0 => format!("left: {:.2}%", pct(m.time)),
+            n => format!("left: calc({:.2}% + {}px)", pct(m.time), 9 * n),
+        };
         let pick = p.on_marker.clone();
         html! {
             <button class={classes!("mark", m.class)} style={style} title={format!("{} — {}", human_duration(m.time), m.label)}

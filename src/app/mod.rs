@@ -142,7 +142,7 @@ pub struct App {
     lane_feeds: Vec<Shared<Feed<Rc<PaneView>>>>,
     /// What, besides the time, the page showed at its last render (playing, speed, captions):
     /// a frame that changes none of it and no pane does not render the page.
-    shown: (bool, u64, Vec<usize>),
+    shown: (bool, u64, Vec<usize>, Vec<(usize, u64)>),
     /// The persistent animation-frame callback; re-armed after each frame.
     frame_cb: Closure<dyn FnMut(f64)>,
     frame_requested: bool,
@@ -361,10 +361,15 @@ impl App {
     }
 
     /// What the page shows besides the time and the panes: see `shown`.
-    fn shown_now(&self) -> (bool, u64, Vec<usize>) {
+    fn shown_now(&self) -> (bool, u64, Vec<usize>, Vec<(usize, u64)>) {
         let s = &self.session;
         let captions = if s.view.narration { s.captions().into_iter().map(|(i, _)| i).collect() } else { Vec::new() };
-        (s.playing, if s.adaptive { u64::MAX } else { s.speed.to_bits() }, captions)
+        let notes = if s.view.narration {
+            s.anomaly_notes().into_iter().map(|(i, a)| (i, a.time)).collect()
+        } else {
+            Vec::new()
+        };
+        (s.playing, if s.adaptive { u64::MAX } else { s.speed.to_bits() }, captions, notes)
     }
 
     fn after_load(&mut self, problems: Vec<String>) {
@@ -517,7 +522,7 @@ impl Component for App {
             held: Vec::new(),
             lanes_due: None,
             lane_feeds: Vec::new(),
-            shown: (false, 0, Vec::new()),
+            shown: (false, 0, Vec::new(), Vec::new()),
             frame_cb,
             frame_requested: false,
             selection: None,

@@ -65,14 +65,32 @@ impl App {
         } else {
             Vec::new()
         };
+        // What went wrong in this run, as it happens (see `Session::anomaly_notes`).
+        let notes: Vec<Html> = if s.view.narration {
+            s.anomaly_notes()
+                .into_iter()
+                .map(|(i, a)| {
+                    let kind = s.panes[i].kind;
+                    html! {
+                        <p class="caption anomaly-note" data-pane={kind.name()} data-kind={a.kind.name()}>
+                            <span class="caption-pane">{ kind.title() }</span>
+                            <strong>{ format!("{} at {}: ", a.kind.title(), human_duration(a.time)) }</strong>
+                            { super::shared::glossed(&a.explanation) }
+                        </p>
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let has_narration = !s.scenario.narration.is_empty();
         let narration = (has_narration && (s.view.narration || !embed)).then(|| {
             html! {
                 <div class={classes!("narration", (!s.view.narration).then_some("off"))} aria-live="polite">
                     <div class="captions">
                         if !s.view.narration { <p class="muted">{"Narration is off."}</p> }
-                        else if captions.is_empty() { <p class="muted caption">{"Play to follow the story; captions appear at the moments that matter."}</p> }
-                        else { { for captions } }
+                        else if captions.is_empty() && notes.is_empty() { <p class="muted caption">{"Play to follow the story; captions appear at the moments that matter."}</p> }
+                        else { { for captions } { for notes } }
                     </div>
                     if !embed {
                         <button class="link-button" onclick={link.callback(|_| Msg::ToggleNarration)}>
