@@ -634,7 +634,15 @@ impl Session {
     pub fn captions(&self) -> Vec<(usize, &Caption)> {
         let now = self.now();
         let caps = &self.scenario.narration;
-        let applies = |c: &Caption| self.scenario.caption_applies(c);
+        // A caption about a hidden pane (or one an embed left out) is not shown.
+        let hidden = |c: &Caption| {
+            c.pane.as_deref().is_some_and(|p| {
+                let kind = TopologyKind::from_code(p)
+                    .or_else(|| TopologyKind::ALL.iter().copied().find(|k| k.name() == p || k.title() == p));
+                kind.is_some_and(|k| self.panes.iter().any(|q| q.kind == k && q.hidden))
+            })
+        };
+        let applies = |c: &Caption| self.scenario.caption_applies(c) && !hidden(c);
         caps.iter()
             .enumerate()
             .filter(|(_, c)| applies(c))
@@ -1017,6 +1025,19 @@ mod tests {
 #[cfg(test)]
 mod words {
     use super::*;
+
+    #[test]
+    fn captions_about_a_hidden_pane_are_not_shown() {
+        let (mut s, _) = Session::from_link("preset=two-am-failover&t=12.5s");
+        let about = |s: &Session, name: &str| s.captions().iter().any(|(_, c)| c.pane.as_deref() == Some(name));
+        assert!(about(&s, "leaderless"), "{:?}", s.captions());
+        let ll = s.pane_index(TopologyKind::Leaderless).unwrap();
+        s.set_hidden(ll, true);
+        assert!(!about(&s, "leaderless"));
+        assert!(about(&s, "leader_follower"));
+        let (embed, _) = Session::from_link("preset=two-am-failover&t=12.5s&embed=1&panes=lf,ml");
+        assert!(!about(&embed, "leaderless"));
+    }
 
     #[test]
     fn a_refused_setting_is_named_as_the_panel_names_it() {
