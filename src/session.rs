@@ -17,6 +17,19 @@ use std::rc::Rc;
 /// Simulated seconds per wall-clock second, on a log scale.
 pub const MIN_SPEED: f64 = 0.01;
 pub const MAX_SPEED: f64 = 100.0;
+/// The annotations that are moments a reader must not miss, by the scrubber marker class they
+/// get: the scrubber marks them and adaptive playback holds on them.
+pub fn moment_class(a: &replicascope_engine::page::Annotation) -> Option<&'static str> {
+    use replicascope_engine::page::Annotation;
+    match a {
+        Annotation::Promoted { .. } | Annotation::Elected { .. } => Some("failover"),
+        Annotation::TailDiscarded { .. } => Some("loss"),
+        Annotation::Conflict(_) => Some("conflict"),
+        Annotation::SemiSyncFallback { .. } => Some("mode"),
+        _ => None,
+    }
+}
+
 /// How long (simulated) the narration keeps saying that an anomaly happened.
 pub const NOTE_FOR: SimTime = 4_000_000;
 /// Adaptive playback's speed while the runs are still being computed (before the pace is known).
@@ -294,11 +307,7 @@ impl Session {
     /// A setting as the page names it: "Leaderless: Write quorum W" for `ll.w`; the key itself
     /// if the panel has no such setting.
     pub fn setting_name(&self, key: &str) -> String {
-        let named = key.split_once('.').and_then(|(code, field)| {
-            let kind = TopologyKind::from_code(code)?;
-            let s = self.scenario.topologies.settings(kind).into_iter().find(|s| s.field == field)?;
-            Some(format!("{}: {}", kind.title(), s.label))
-        });
+        let named = key.split_once('.').and_then(|(code, field)| self.label_of(TopologyKind::from_code(code)?, field));
         named.unwrap_or_else(|| key.to_string())
     }
 
@@ -307,7 +316,11 @@ impl Session {
         let rest = path.strip_prefix("topologies.")?;
         let (name, field) = rest.split_once('.')?;
         let kind = TopologyKind::ALL.iter().copied().find(|k| k.name() == name)?;
-        let field = field.split(['.', '[']).next()?;
+        self.label_of(kind, field.split(['.', '[']).next()?)
+    }
+
+    /// "Leaderless: W (write quorum)": a pane's setting as the settings panel labels it.
+    fn label_of(&self, kind: TopologyKind, field: &str) -> Option<String> {
         let s = self.scenario.topologies.settings(kind).into_iter().find(|s| s.field == field)?;
         Some(format!("{}: {}", kind.title(), s.label))
     }
@@ -635,13 +648,7 @@ impl Session {
         let now = self.now();
         let caps = &self.scenario.narration;
         // A caption about a hidden pane (or one an embed left out) is not shown.
-        let hidden = |c: &Caption| {
-            c.pane.as_deref().is_some_and(|p| {
-                let kind = TopologyKind::from_code(p)
-                    .or_else(|| TopologyKind::ALL.iter().copied().find(|k| k.name() == p || k.title() == p));
-                kind.is_some_and(|k| self.panes.iter().any(|q| q.kind == k && q.hidden))
-            })
-        };
+        let hidden = |c: &Caption| c.kind().is_some_and(|k| self.panes.iter().any(|q| q.kind == k && q.hidden));
         let applies = |c: &Caption| self.scenario.caption_applies(c) && !hidden(c);
         caps.iter()
             .enumerate()
@@ -663,21 +670,13 @@ impl Session {
     /// moments to hold on (faults, interventions, failovers, lost tails, conflicts, semi-sync
     /// falling back, anomalies, captions starting).
     pub fn pace_input(&self) -> crate::pace::PaceInput {
-        use replicascope_engine::page::Annotation;
         let mut flights = Vec::new();
         let mut moments: Vec<SimTime> = self.plan.faults.iter().map(|(t, _)| *t).filter(|t| *t > 0).collect();
         for p in self.panes.iter().filter(|p| !p.hidden) {
             let trace = p.run.trace();
             flights.extend(trace.messages.iter().map(|m| (m.sent_at, m.deliver_at)));
             moments.extend(p.run.interventions().iter().map(|i| i.at));
-            moments.extend(trace.annotations.iter().filter_map(|n| match n.annotation {
-                Annotation::Promoted { .. }
-                | Annotation::Elected { .. }
-                | Annotation::TailDiscarded { .. }
-                | Annotation::Conflict(_)
-                | Annotation::SemiSyncFallback { .. } => Some(n.time),
-                _ => None,
-            }));
+            moments.extend(trace.annotations.iter().filter(|n| moment_class(&n.annotation).is_some()).map(|n| n.time));
             if let Some(r) = &p.report {
                 moments.extend(r.anomalies.iter().map(|a| a.time));
             }

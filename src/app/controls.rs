@@ -47,15 +47,12 @@ pub fn markers(s: &Session) -> Vec<Marker> {
         }
         let mut conflict = 0;
         for n in &p.run.trace().annotations {
-            let (class, target) = match &n.annotation {
-                Annotation::Promoted { .. } | Annotation::Elected { .. } => ("failover", Target::Time),
-                Annotation::TailDiscarded { .. } => ("loss", Target::Time),
-                Annotation::Conflict(_) => {
-                    conflict += 1;
-                    ("conflict", Target::Conflict(conflict - 1))
-                }
-                Annotation::SemiSyncFallback { .. } => ("mode", Target::Time),
-                _ => continue,
+            let Some(class) = crate::session::moment_class(&n.annotation) else { continue };
+            let target = if matches!(n.annotation, Annotation::Conflict(_)) {
+                conflict += 1;
+                Target::Conflict(conflict - 1)
+            } else {
+                Target::Time
             };
             out.push(Marker {
                 time: n.time,

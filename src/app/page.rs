@@ -51,9 +51,7 @@ impl App {
             s.captions()
                 .into_iter()
                 .map(|(_, c)| {
-                    let pane = c.pane.as_deref().and_then(|p| {
-                        TopologyKind::from_code(p).or_else(|| TopologyKind::ALL.iter().copied().find(|k| k.title() == p))
-                    });
+                    let pane = c.kind();
                     html! {
                         <p class="caption">
                             if let Some(k) = pane.filter(|k| !c.text.starts_with(k.title())) { <span class="caption-pane">{ k.title() }</span> }

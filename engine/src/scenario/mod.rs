@@ -309,6 +309,15 @@ pub struct Caption {
     pub when: Option<String>,
 }
 
+impl Caption {
+    /// The pane it is about, named by code (`lf`), name (`leader_follower`) or title.
+    pub fn kind(&self) -> Option<TopologyKind> {
+        let p = self.pane.as_deref()?;
+        TopologyKind::from_code(p)
+            .or_else(|| TopologyKind::ALL.iter().copied().find(|k| k.name() == p || k.title() == p))
+    }
+}
+
 impl Scenario {
     /// The current value of a setting (`lf.fencing`) as link text (`true`, `async`, `2s`).
     pub fn setting(&self, key: &str) -> Option<String> {
