@@ -112,6 +112,26 @@ mod tests {
         assert_eq!(marked(text), vec!["epoch", "LSN"]);
     }
 
+    /// Any text, however long or strange (captions can come from a stranger's link), is cut
+    /// without a panic and put back together unchanged.
+    #[test]
+    fn hostile_text_is_cut_without_a_panic_and_kept_whole() {
+        let alphabet = ["epoch", "LSN", " ", "é", "✓", "<script>", "W + R > N", "sloppy", " quorum", "\u{0}", "_", "s"];
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2_000 {
+            let mut text = String::new();
+            let len = (x % 400) as usize;
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push_str(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            let joined: String = gloss(&text).into_iter().map(|(_, s)| s).collect();
+            assert_eq!(joined, text);
+        }
+    }
+
     #[test]
     fn every_term_has_one_sentence_and_forms_are_unique() {
         let mut seen = std::collections::BTreeSet::new();
