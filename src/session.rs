@@ -114,6 +114,23 @@ impl Pane {
         self.run.trace().in_flight_at(t)
     }
 
+    /// Whether a step changes what is drawn (see [`Session::next_event_time`]).
+    fn draws(&self, step: &replicascope_engine::page::Step) -> bool {
+        use replicascope_engine::page::StepKind;
+        match step.kind {
+            StepKind::Sample => false,
+            StepKind::Timer { .. } => {
+                let trace = self.run.trace();
+                let t = step.time;
+                let m = trace.messages.partition_point(|m| m.sent_at < t);
+                let a = trace.annotations.partition_point(|n| n.time < t);
+                trace.messages.get(m).is_some_and(|m| m.sent_at == t)
+                    || trace.annotations.get(a).is_some_and(|n| n.time == t)
+            }
+            _ => true,
+        }
+    }
+
     fn seek(&mut self, t: SimTime) -> bool {
         let changed = self.seek_deferred(t);
         self.rebuild_view();
@@ -486,7 +503,10 @@ impl Session {
         changed
     }
 
-    /// The next moment anything happens in any visible pane after the displayed time.
+    /// The next moment something drawn changes in a visible pane after the displayed time: a
+    /// message leaves, arrives or is lost, a client acts, a fault or change strikes, or a node
+    /// notes something. Metric samples and timers that send nothing and note nothing are
+    /// stepped over (they change nothing on screen).
     pub fn next_event_time(&self) -> Option<SimTime> {
         let now = self.now();
         self.panes
@@ -495,12 +515,12 @@ impl Session {
             .filter_map(|p| {
                 let steps = &p.run.trace().steps;
                 let i = steps.partition_point(|s| s.time <= now);
-                steps.get(i).map(|s| s.time)
+                steps.range(i, steps.len()).find(|s| p.draws(s)).map(|s| s.time)
             })
             .min()
     }
 
-    /// The last moment anything happened before the displayed time.
+    /// The last moment something drawn changed before the displayed time.
     pub fn previous_event_time(&self) -> Option<SimTime> {
         let now = self.now();
         self.panes
@@ -509,7 +529,7 @@ impl Session {
             .filter_map(|p| {
                 let steps = &p.run.trace().steps;
                 let i = steps.partition_point(|s| s.time < now);
-                i.checked_sub(1).map(|i| steps[i].time)
+                steps.range(0, i).rev().find(|s| p.draws(s)).map(|s| s.time)
             })
             .max()
     }
@@ -967,6 +987,73 @@ mod tests {
         let n = s.next_event_time().unwrap();
         s.set_time(n as f64);
         assert!(s.previous_event_time().unwrap() < n || n == 0);
+    }
+
+    /// What a reader sees at the displayed time, as data: each visible pane's view, the
+    /// messages on the wire and how many notes and client events have happened.
+    fn drawn(s: &Session) -> Vec<(Rc<PaneView>, Vec<u64>, usize, usize)> {
+        let t = s.now();
+        s.panes
+            .iter()
+            .filter(|p| !p.hidden)
+            .map(|p| {
+                let trace = p.run.trace();
+                let flying = p.in_flight(t).iter().map(|m| u64::from(m.id)).collect();
+                let notes = trace.annotations.partition_point(|n| n.time <= t);
+                use replicascope_engine::page::HistEvent;
+                let hist = trace
+                    .hist
+                    .iter()
+                    .filter(|e| match e {
+                        HistEvent::Invoked { at, .. } | HistEvent::Completed { at, .. } => *at <= t,
+                        _ => false,
+                    })
+                    .count();
+                (p.view.clone(), flying, notes, hist)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_step_changes_what_is_drawn() {
+        for id in ["two-am-failover", "quorum-math", "shopping-cart", "split-brain"] {
+            let (mut s, _) = Session::from_link(&format!("preset={id}"));
+            s.compute(u64::MAX);
+            let mut before = drawn(&s);
+            let mut samples_skipped = 0;
+            for _ in 0..300 {
+                let from = s.now();
+                s.step(true);
+                if s.now() == from {
+                    break;
+                }
+                // Only metric samples or silent timers lay between: nothing drawn changed there.
+                samples_skipped += s
+                    .panes
+                    .iter()
+                    .filter(|p| !p.hidden)
+                    .map(|p| {
+                        let st = &p.run.trace().steps;
+                        st.iter().filter(|x| x.time > from && x.time < s.now()).count()
+                    })
+                    .sum::<usize>();
+                let after = drawn(&s);
+                assert_ne!(before, after, "{id}: stepping to {} µs changed nothing drawn", s.now());
+                before = after;
+            }
+            assert!(samples_skipped > 0, "{id}: no step was skipped, so the test proves nothing");
+            // And back: each step back lands on a moment that differs from the one after it.
+            for _ in 0..50 {
+                let from = s.now();
+                s.step(false);
+                if s.now() == from {
+                    break;
+                }
+                let here = drawn(&s);
+                assert_ne!(before, here, "{id}: stepping back to {} µs changed nothing drawn", s.now());
+                before = here;
+            }
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub use crate::faults::Intervention;
 pub use crate::metrics::{availability_between, availability_series, history_of, report, Report};
 pub use crate::network::DropReason;
 pub use crate::staleness::{explore, StalenessSpec};
-pub use crate::trace::{History, MsgRecord, StepKind};
+pub use crate::trace::{HistEvent, History, MsgRecord, Step, StepKind};
 
 // Each topology's description for the page: its settings and which explanation it has.
 pub use crate::topology::{Explain, Setting, SettingControl};
