@@ -8,6 +8,7 @@ pub mod geometry;
 pub mod pace;
 pub mod sample;
 pub mod session;
+pub mod tour;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

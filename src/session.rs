@@ -186,6 +186,10 @@ pub struct Session {
     pub view: ViewOptions,
     /// The caption whose speed was last applied, so that it is applied once.
     speed_caption: Option<usize>,
+    /// The tour named in `view.tour`, parsed once.
+    pub(crate) tour_cache: Option<(String, Rc<replicascope_engine::page::Tour>)>,
+    /// Playback pauses here (a tour step plays to its moment and waits).
+    pub(crate) stop_at: Option<SimTime>,
 }
 
 fn preset_scenario(name: &str) -> Option<Scenario> {
@@ -210,6 +214,8 @@ impl Session {
             overrides: Vec::new(),
             view: ViewOptions::default(),
             speed_caption: None,
+            tour_cache: None,
+            stop_at: None,
         })
     }
 
@@ -217,6 +223,19 @@ impl Session {
     /// what in the link could not be used.
     pub fn from_link(fragment: &str) -> (Session, Vec<String>) {
         let (mut state, mut problems) = decode(fragment, &default_scenario, &preset_scenario);
+        // A tour link without a moment (`tour=quorums&step=3`) replays the tour to that step.
+        let moment = fragment.trim_start_matches('#').split('&').any(|p| p.starts_with("t="));
+        if let (Some((id, step)), false) = (state.view.tour.clone(), moment) {
+            let mut s = Session::new(default_scenario()).expect("the default scenario is valid");
+            s.view = state.view.clone();
+            match s.start_tour(&id, step as usize) {
+                Ok(()) => return (s, problems),
+                Err(e) => {
+                    problems.push(format!("The tour could not be resumed ({e})."));
+                    state.view.tour = None;
+                }
+            }
+        }
         if state.preset.is_none() && state.scenario == default_scenario() {
             // The default scenario is a preset: say so, so that its link stays readable.
             state.preset = Some(replicascope_engine::page::DEFAULT_PRESET.to_string());
@@ -240,6 +259,11 @@ impl Session {
         s.preset = state.preset.clone();
         s.overrides = state.overrides.clone();
         s.view = state.view.clone();
+        s.tour_cache = state
+            .view
+            .tour
+            .as_ref()
+            .and_then(|(id, _)| replicascope_engine::page::tour(id).map(|t| (id.clone(), Rc::new(t))));
         match state.speed {
             Some(v) => s.choose_speed(v),
             None => s.adaptive = true,
@@ -458,6 +482,15 @@ impl Session {
             (false, _) => self.time + wall_ms * 1000.0 * self.speed,
         }
         .min(limit);
+        let next = match self.stop_at {
+            Some(stop) if next >= stop as f64 => {
+                self.stop_at = None;
+                self.playing = false;
+                self.play_ms = self.pace.as_ref().map_or(self.play_ms, |p| p.wall_at(stop as f64));
+                stop as f64
+            }
+            _ => next,
+        };
         if next >= self.duration() as f64 {
             self.playing = false;
         }
@@ -492,6 +525,10 @@ impl Session {
     /// Moves the displayed time (scrubbing, stepping). Returns true if a pane's state changed.
     pub fn set_time(&mut self, t: f64) -> bool {
         let t = if t.is_finite() { t.clamp(0.0, self.duration() as f64) } else { 0.0 };
+        if self.stop_at.is_some_and(|s| t > s as f64) {
+            // Moved past where a tour step waits: it no longer stops playback.
+            self.stop_at = None;
+        }
         self.time = t;
         if let Some(pace) = &self.pace {
             self.play_ms = pace.wall_at(t);

@@ -35,6 +35,7 @@ pub mod sort;
 pub mod staleness;
 pub mod time;
 pub mod topology;
+pub mod tours;
 pub mod trace;
 pub mod validate;
 pub mod view;

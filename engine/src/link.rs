@@ -46,11 +46,21 @@ pub struct ViewOptions {
     /// Panes showing another view than their logs (`tab=lf:explain,ll:space-time`).
     #[serde(default)]
     pub tabs: Vec<(TopologyKind, PaneTab)>,
+    /// A guided tour and its step (0-based; links count from 1: `tour=quorums&step=3`).
+    #[serde(default)]
+    pub tour: Option<(String, u32)>,
 }
 
 impl Default for ViewOptions {
     fn default() -> Self {
-        ViewOptions { embed: false, controls: Controls::Full, narration: true, autoplay: false, tabs: Vec::new() }
+        ViewOptions {
+            embed: false,
+            controls: Controls::Full,
+            narration: true,
+            autoplay: false,
+            tabs: Vec::new(),
+            tour: None,
+        }
     }
 }
 
@@ -260,6 +270,9 @@ pub fn encode(state: &LinkState, preset_scenario: &dyn Fn(&str) -> Option<Scenar
     if !tabs.is_empty() {
         parts.push(format!("tab={}", tabs.join(",")));
     }
+    if let Some((id, step)) = &v.tour {
+        parts.push(format!("tour={}&step={}", percent_encode(id), step + 1));
+    }
     parts.join("&")
 }
 
@@ -318,8 +331,12 @@ pub fn decode(
                 "The scenario in this link could not be read ({e}); the default scenario is shown instead."
             )),
         }
-    } else if let Some(name) = get("preset") {
-        match preset_scenario(name) {
+    }
+    // A guided tour names its preset: `tour=quorums` alone opens it.
+    let tour_preset = get("tour").and_then(|id| crate::tours::tour(id)).map(|t| t.preset);
+    let preset_named = get("preset").or(tour_preset.as_deref());
+    match preset_named {
+        Some(name) if get("c").is_none() => match preset_scenario(name) {
             Some(s) => {
                 state.scenario = s;
                 state.preset = Some(name.to_string());
@@ -328,7 +345,8 @@ pub fn decode(
                 "There is no preset called \"{}\"; the default scenario is shown instead.",
                 truncate(name)
             )),
-        }
+        },
+        _ => {}
     }
     if let Some(seed) = get("seed") {
         match seed.parse::<u64>() {
@@ -341,8 +359,23 @@ pub fn decode(
         }
     }
     // Overrides: `lf.mode=sync` and the like, applied one by one; a bad one is dropped alone.
-    let known =
-        ["c", "preset", "seed", "i", "t", "speed", "panes", "embed", "controls", "narration", "autoplay", "tab", "v"];
+    let known = [
+        "c",
+        "preset",
+        "seed",
+        "i",
+        "t",
+        "speed",
+        "panes",
+        "embed",
+        "controls",
+        "narration",
+        "autoplay",
+        "tab",
+        "v",
+        "tour",
+        "step",
+    ];
     for (k, v) in &params {
         if known.contains(&k.as_str()) {
             continue;
@@ -484,6 +517,32 @@ pub fn decode(
                     truncate(item),
                     TopologyKind::codes_listed()
                 )),
+            }
+        }
+    }
+    if let Some(id) = get("tour") {
+        match crate::tours::tour(id) {
+            None => problems
+                .push(format!("There is no tour called \"{}\"; the scenario is shown without one.", truncate(id))),
+            Some(t) if state.preset.as_deref() != Some(t.preset.as_str()) => problems.push(format!(
+                "Ignored the tour \"{}\": it follows the preset \"{}\", and this link shows another scenario.",
+                truncate(id),
+                t.preset
+            )),
+            Some(t) => {
+                let n = t.steps.len() as u32;
+                let step = match get("step").map(|v| v.parse::<u32>()) {
+                    None => 1,
+                    Some(Ok(k)) if (1..=n).contains(&k) => k,
+                    Some(_) => {
+                        problems.push(format!(
+                            "Ignored step=\"{}\": this tour has steps 1 to {n}; it starts at step 1.",
+                            truncate(get("step").unwrap_or_default())
+                        ));
+                        1
+                    }
+                };
+                state.view.tour = Some((id.to_string(), step - 1));
             }
         }
     }

@@ -29,6 +29,7 @@ pub use crate::link::{
     MAX_LINK,
 };
 pub use crate::presets::{default_scenario, preset, Group, DEFAULT_PRESET, PRESETS};
+pub use crate::tours::{menu_item, pane_words, tour, Task, TaskKind, Tour, TourStep, TOURS};
 
 // Exports.
 pub use crate::jepsen::export_edn;

@@ -242,11 +242,12 @@ pub fn diagram(p: &DiagramProps) -> Html {
             let down = info.liveness == Liveness::Down;
             let paused = info.liveness == Liveness::Paused;
             let others: Vec<String> = (0..nodes + clients).filter(|i| *i != n.0 as usize).map(endpoint_name).collect();
-            let mut items = vec![if down {
-                act(format!("Restart {n}"), format!("restart {n}"))
-            } else {
-                act(format!("Crash {n}"), format!("crash {n}"))
-            }];
+            // Labelled by the engine's `menu_item`, which tours' instructions quote.
+            let item = |action: String| {
+                let label = replicascope_engine::page::menu_item(&action).map(|(l, _)| l).unwrap_or_default();
+                act(label, action)
+            };
+            let mut items = vec![if down { item(format!("restart {n}")) } else { item(format!("crash {n}")) }];
             if paused {
                 items.push(act(format!("Resume {n}"), format!("resume {n}")));
             } else if !down {
@@ -269,7 +270,7 @@ pub fn diagram(p: &DiagramProps) -> Html {
             }
             items.push(act("Slow its disk ×20".into(), format!("slow_disk {n} x20")));
             if p.kind == TopologyKind::LeaderFollower && !down && info.view.role != Role::Leader {
-                items.push(act(format!("Promote {n} by hand"), format!("promote {n}")));
+                items.push(item(format!("promote {n}")));
             }
             if !p.view.blocked.is_empty() {
                 items.push(act("Heal all partitions".into(), "heal".into()));
