@@ -85,7 +85,9 @@ fn strip_expect(json: &str) -> String {
 
 /// Copies `scenarios/<dir>/*.json` into `OUT_DIR/<dir>/`, minified (and `edit`ed).
 fn copy(dir: &str, edit: fn(&str) -> String) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(dir);
+    let from = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(dir);
     println!("cargo:rerun-if-changed={}", from.display());
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join(dir);
     std::fs::create_dir_all(&out).expect("OUT_DIR is writable");

@@ -155,6 +155,11 @@ impl Session {
         if !self.task_done() {
             return Err("This step waits for you to do what it asks (or “Do it for me”).".into());
         }
+        // Next before the step's moment was reached: the step's moment first, so that what the
+        // next step does (a crash, a setting) happens where the tour means it to.
+        if let Some(stop) = self.stop_at.take() {
+            self.seek(stop as f64);
+        }
         if at.is_last() {
             self.end_tour();
         } else {
@@ -428,6 +433,18 @@ mod tests {
             assert!(s.tour().is_none(), "{id}: the tour ends after its last step");
             assert!(s.panes.iter().all(|p| !p.hidden), "{id}: every pane is shown again");
         }
+    }
+
+    #[test]
+    fn next_before_the_moment_goes_to_the_moment_first() {
+        let (mut s, _) = Session::from_link("tour=quorums&step=3");
+        assert!(s.playing, "a step plays to its moment");
+        s.compute(u64::MAX);
+        s.tick(100.0);
+        assert!(s.now() < 6_000_000);
+        s.tour_next().unwrap();
+        assert_eq!(s.now(), 6_000_000, "the step's moment, then the next step");
+        assert!(!s.playing);
     }
 
     #[test]

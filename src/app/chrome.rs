@@ -21,6 +21,7 @@ thread_local! {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dialog {
+    Tours,
     Share,
     Embed,
     Export,
@@ -83,6 +84,7 @@ pub fn header(p: &HeaderProps) -> Html {
                 </label>
             </div>
             <nav class="top-actions" aria-label="Share and export">
+                { button("Tours", html! {}, Dialog::Tours) }
                 { button("Share", icons::share(), Dialog::Share) }
                 { button("Embed", icons::embed(), Dialog::Embed) }
                 { button("Export", icons::download(), Dialog::Export) }

@@ -240,3 +240,22 @@ pub fn post(event: &HostEvent) {
 pub fn in_frame() -> bool {
     web_sys::window().and_then(|w| w.parent().ok().flatten().map(|p| p != w)).unwrap_or(false)
 }
+
+/// Where the page remembers that it invited this browser to a tour (once is enough).
+const INVITED_KEY: &str = "replicascope.tour-invited";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Whether this browser was already invited to a tour (storage that cannot be read counts as
+/// invited: no invitation on every visit).
+pub fn invited() -> bool {
+    storage().is_none_or(|s| s.get_item(INVITED_KEY).ok().flatten().is_some())
+}
+
+pub fn remember_invited() {
+    if let Some(s) = storage() {
+        let _ = s.set_item(INVITED_KEY, "1");
+    }
+}

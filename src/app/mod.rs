@@ -25,6 +25,7 @@ mod picks;
 pub mod selection;
 pub mod settings;
 pub mod shared;
+pub mod tour;
 pub mod views;
 
 use crate::derive::{self, Charts, Failover, Row, SpaceTime};
@@ -114,6 +115,14 @@ pub enum Msg {
     DismissError,
     DismissProblems,
     CloseInspector,
+    /// Guided tours: start one (at its first step), move through it, leave it.
+    StartTour(String),
+    TourNext,
+    TourBack,
+    TourDo,
+    EndTour,
+    /// The first visit's invitation to a tour: "Not now".
+    DismissInvite,
 }
 
 pub struct App {
@@ -166,6 +175,10 @@ pub struct App {
     /// The page is inside another page's frame (events are posted to it); fixed for the
     /// page's life, so asked once.
     framed: bool,
+    /// A first visit (no link, never invited before, not embedded): invite to a tour.
+    invite: bool,
+    /// The tour step last shown: a new step brings what it highlights into view.
+    tour_shown: Option<(String, u32)>,
     _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
@@ -391,6 +404,29 @@ impl App {
         self.hash_dirty = true;
     }
 
+    /// After a learner's action: a tour step whose task is now done moves on.
+    fn tour_notice(&mut self) {
+        if self.session.tour_notice() {
+            self.after_load(Vec::new());
+            self.tour_moved();
+        }
+    }
+
+    /// A tour step began or ended: panes shown, time and markers changed.
+    fn tour_moved(&mut self) {
+        self.markers = Shared::new(controls::markers(&self.session));
+        self.hash_dirty = true;
+        self.touch_panes();
+        self.sync();
+    }
+
+    fn dismiss_invite(&mut self) {
+        if self.invite {
+            self.invite = false;
+            host::remember_invited();
+        }
+    }
+
     fn post_events(&mut self) {
         if !self.framed {
             return;
@@ -469,7 +505,9 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let link = ctx.link().clone();
         let frame_cb = Closure::wrap(Box::new(move |ts: f64| link.send_message(Msg::Frame(ts))) as Box<dyn FnMut(f64)>);
-        let (session, problems) = Session::from_link(&host::read_hash());
+        let hash = host::read_hash();
+        let (session, problems) = Session::from_link(&hash);
+        let invite = hash.trim_start_matches('#').is_empty() && !host::in_frame() && !host::invited();
         let reduced_motion = canvas::media("(prefers-reduced-motion: reduce)");
         let mut listeners = Vec::new();
         if let Some(w) = web_sys::window() {
@@ -537,6 +575,8 @@ impl Component for App {
             posted_time: -1,
             announced_until: 0,
             framed: host::in_frame(),
+            invite,
+            tour_shown: None,
             _listeners: listeners,
         };
         app.after_load(problems);
@@ -636,6 +676,7 @@ impl Component for App {
                     Ok(()) => {
                         self.hash_dirty = true;
                         self.sync();
+                        self.tour_notice();
                     }
                     Err(e) => self.error = Some(format!("Could not apply “{action}”: {e}")),
                 }
@@ -653,7 +694,10 @@ impl Component for App {
             }
             Msg::Override(key, value) => {
                 match s.set_override(&key, &value) {
-                    Ok(problems) => self.after_load(problems),
+                    Ok(problems) => {
+                        self.after_load(problems);
+                        self.tour_notice();
+                    }
                     Err(e) => self.error = Some(format!("Could not set {} to {value}: {e}", s.setting_name(&key))),
                 }
                 true
@@ -737,6 +781,50 @@ impl Component for App {
                 self.selection = None;
                 true
             }
+            Msg::StartTour(id) => {
+                self.dialog = None;
+                self.dismiss_invite();
+                let tabs = std::mem::take(&mut self.session.view.tabs);
+                match self.session.start_tour(&id, 0) {
+                    Ok(()) => self.after_load(Vec::new()),
+                    Err(e) => {
+                        self.session.view.tabs = tabs;
+                        self.error = Some(e);
+                    }
+                }
+                self.hash_dirty = true;
+                true
+            }
+            Msg::TourNext | Msg::TourDo => {
+                let done = if matches!(msg, Msg::TourNext) { self.session.tour_next() } else { self.session.do_task() };
+                match done {
+                    Ok(()) => {
+                        // A setting done for the learner rebuilt the session.
+                        self.after_load(Vec::new());
+                        self.tour_notice();
+                        self.tour_moved();
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                true
+            }
+            Msg::TourBack => {
+                match self.session.tour_back() {
+                    Ok(()) => self.after_load(Vec::new()),
+                    Err(e) => self.error = Some(e),
+                }
+                self.hash_dirty = true;
+                true
+            }
+            Msg::EndTour => {
+                self.session.end_tour();
+                self.tour_moved();
+                true
+            }
+            Msg::DismissInvite => {
+                self.dismiss_invite();
+                true
+            }
         };
         self.settle(was_playing, is_frame, rerender)
     }
@@ -746,6 +834,11 @@ impl Component for App {
         if !self.paint() {
             self.request_frame();
         }
+        let at = self.session.view.tour.clone();
+        if at.is_some() && at != self.tour_shown {
+            tour::bring_into_view();
+        }
+        self.tour_shown = at;
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {

@@ -3,6 +3,8 @@
 //! dialogs. An `impl App` block of its own: it reads the app's state and renders.
 
 use super::*;
+use chrome::Modal;
+use tour::{invite, tour_card, tour_list, InviteProps, TourCardProps};
 
 impl App {
     pub(super) fn page_html(&self, ctx: &Context<Self>) -> Html {
@@ -82,7 +84,36 @@ impl App {
             Vec::new()
         };
         let has_narration = !s.scenario.narration.is_empty();
-        let narration = (has_narration && (s.view.narration || !embed)).then(|| {
+        // A tour's card takes the narration's place: one voice at a time.
+        let tour_card = s.tour().map(|at| {
+            let instruction = at
+                .current()
+                .task
+                .as_ref()
+                .filter(|_| !s.task_done())
+                .and_then(|t| t.instruction(&s.scenario).ok())
+                .map(AttrValue::from);
+            let playing_to = s.tour_stop().filter(|_| s.playing);
+            let kinds: Vec<TopologyKind> = s.panes.iter().filter(|p| !p.hidden).map(|p| p.kind).collect();
+            tour_card(TourCardProps {
+                at,
+                instruction,
+                playing_to,
+                kinds,
+                on_next: link.callback(|_| Msg::TourNext),
+                on_back: link.callback(|_| Msg::TourBack),
+                on_do: link.callback(|_| Msg::TourDo),
+                on_exit: link.callback(|_| Msg::EndTour),
+            })
+        });
+        let invitation = (self.invite && tour_card.is_none() && !embed).then(|| {
+            invite(InviteProps {
+                on_start: link.callback(Msg::StartTour),
+                on_list: link.callback(|_| Msg::Dialog(Some(Dialog::Tours))),
+                on_dismiss: link.callback(|_| Msg::DismissInvite),
+            })
+        });
+        let narration = tour_card.or_else(|| (has_narration && (s.view.narration || !embed)).then(|| {
             html! {
                 <div class={classes!("narration", (!s.view.narration).then_some("off"))} aria-live="polite">
                     <div class="captions">
@@ -97,7 +128,7 @@ impl App {
                     }
                 </div>
             }
-        });
+        }));
         let controls = (!embed || s.view.controls != ControlMode::None).then(|| {
             html! {
                 <Controls
@@ -121,6 +152,12 @@ impl App {
             match d {
                 Dialog::Share => html! { <ShareDialog url={format!("{}#{}", host::base_url(), s.link())} on_close={close} /> },
                 Dialog::Help => html! { <HelpDialog url="" on_close={close} /> },
+                Dialog::Tours => html! {
+                    <Modal title="Guided tours" on_close={close}>
+                        <p class="muted small">{"Each tour is a scenario and a path through it: one idea per step, what it talks about highlighted, and now and then something for you to do. A tour's link resumes it at the same step."}</p>
+                        { tour_list(&link.callback(Msg::StartTour)) }
+                    </Modal>
+                },
                 Dialog::Embed => html! {
                     <EmbedDialog state={Rc::new(s.link_state())} base={host::base_url()} kinds={s.panes.iter().map(|p| p.kind).collect::<Vec<_>>()} on_close={close} />
                 },
@@ -175,6 +212,7 @@ impl App {
                     on_preset={self.cb.preset.clone()} on_dialog={self.cb.dialog.clone()} />
                 { problems }
                 { error }
+                { invitation }
                 { narration }
                 { controls }
                 if !hidden.is_empty() { <div class="hidden-panes">{ hidden }</div> }
