@@ -1,5 +1,5 @@
-//! Copies the presets (`scenarios/presets/*.json`) and the tours (`scenarios/tours/*.json`, without
-//! the claims only tests read) into the build without the whitespace that
+//! Writes the tours (`scenarios/tours/*.json`) as Rust statics, and copies the presets
+//! (`scenarios/presets/*.json`) into the build without the whitespace that
 //! makes them readable: the page ships them inside its wasm, and a third of their bytes were
 //! indentation. Only whitespace outside strings is dropped, so the JSON means the same; the
 //! preset tests parse what is embedded.
@@ -27,60 +27,111 @@ fn minify(json: &str) -> String {
     out
 }
 
-/// Drops every `,"expect":[…]` (the claims a tour step makes about the run, which only the
-/// tests read) from minified JSON. A key inside a string is left alone.
-fn strip_expect(json: &str) -> String {
-    const KEY: &str = ",\"expect\":";
-    let b = json.as_bytes();
-    let mut out = String::with_capacity(json.len());
-    let (mut i, mut in_string, mut escaped) = (0, false, false);
-    while i < b.len() {
-        let c = b[i];
-        if !in_string && json[i..].starts_with(KEY) {
-            // Skip the value: brackets, braces and strings, to where its depth returns to zero.
-            let mut j = i + KEY.len();
-            let (mut depth, mut s, mut e) = (0i32, false, false);
-            while j < b.len() {
-                let d = b[j];
-                if s {
-                    match d {
-                        _ if e => e = false,
-                        b'\\' => e = true,
-                        b'"' => s = false,
-                        _ => {}
-                    }
-                } else {
-                    match d {
-                        b'"' => s = true,
-                        b'[' | b'{' => depth += 1,
-                        b']' | b'}' => depth -= 1,
-                        _ => {}
-                    }
-                }
-                j += 1;
-                if depth == 0 && !s {
-                    break;
-                }
-            }
-            i = j;
-            continue;
-        }
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-        } else if c == b'"' {
-            in_string = true;
-        }
-        // Copy the whole character (multibyte text stays whole).
-        let len = json[i..].chars().next().map(char::len_utf8).unwrap_or(1);
-        out.push_str(&json[i..i + len]);
-        i += len;
+/// A duration as tour files write it (`5.95s`, `300ms`), in microseconds, without floats.
+fn micros(text: &str) -> u64 {
+    let (number, unit) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1_000u64)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1_000_000u64)
+    } else {
+        panic!("a tour's time is written 5.95s or 300ms, not {text:?}");
+    };
+    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+    let scale = unit.to_string().len() - 1;
+    assert!(frac.len() <= scale, "{text:?} is finer than a microsecond");
+    let whole: u64 = whole.parse().unwrap_or_else(|_| panic!("{text:?} is not a time"));
+    let frac: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse::<u64>().unwrap_or_else(|_| panic!("{text:?} is not a time"))
+            * 10u64.pow((scale - frac.len()) as u32)
+    };
+    whole * unit + frac
+}
+
+/// Rust source for one JSON value of a tour file, checked against the keys `allowed`.
+fn keys(v: &serde_json::Value, allowed: &[&str], what: &str) {
+    let map = v.as_object().unwrap_or_else(|| panic!("{what} is an object"));
+    for k in map.keys() {
+        assert!(allowed.contains(&k.as_str()), "{what}: unknown key {k:?} (known: {allowed:?})");
     }
-    out
+}
+
+fn string(v: &serde_json::Value, what: &str) -> String {
+    format!("{:?}", v.as_str().unwrap_or_else(|| panic!("{what} is a string")))
+}
+
+fn opt_string(v: Option<&serde_json::Value>, what: &str) -> String {
+    v.map_or("None".into(), |v| format!("Some({})", string(v, what)))
+}
+
+fn strings(v: &serde_json::Value, what: &str) -> String {
+    let list = v.as_array().unwrap_or_else(|| panic!("{what} is a list"));
+    format!("&[{}]", list.iter().map(|s| string(s, what)).collect::<Vec<_>>().join(", "))
+}
+
+fn time(v: Option<&serde_json::Value>, what: &str) -> String {
+    v.map_or("None".into(), |v| {
+        format!("Some(Duration({}))", micros(v.as_str().unwrap_or_else(|| panic!("{what} is a time"))))
+    })
+}
+
+/// The tours (`scenarios/tours/*.json`) as Rust statics (`OUT_DIR/tours.rs`): the page reads
+/// them without parsing anything at run time. The claims each step makes (`expect`) are left
+/// out: only the tests read them, from the files.
+fn tours() {
+    let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../scenarios/tours");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/tours is there")
+        .map(|e| e.expect("a readable directory").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut out = String::from("&[\n");
+    for path in files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let id = path.file_stem().unwrap().to_str().expect("a tour's name is UTF-8").to_string();
+        let text = std::fs::read_to_string(&path).expect("a tour file is UTF-8 text");
+        let t: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        keys(&t, &["title", "summary", "preset", "steps"], &id);
+        let mut steps = String::new();
+        for (k, s) in t["steps"].as_array().unwrap_or_else(|| panic!("{id}: steps is a list")).iter().enumerate() {
+            let what = format!("{id} step {}", k + 1);
+            keys(s, &["text", "from", "until", "panes", "highlight", "do", "expect"], &what);
+            let task = match s.get("do") {
+                None => "None".to_string(),
+                Some(d) => {
+                    keys(d, &["pane", "act", "set", "to"], &what);
+                    format!(
+                        "Some(Task {{ pane: {}, act: {}, set: {}, to: {} }})",
+                        opt_string(d.get("pane"), &what),
+                        opt_string(d.get("act"), &what),
+                        opt_string(d.get("set"), &what),
+                        opt_string(d.get("to"), &what)
+                    )
+                }
+            };
+            steps.push_str(&format!(
+                "TourStep {{ text: {}, from: {}, until: {}, panes: {}, highlight: {}, task: {task} }},\n",
+                string(&s["text"], &what),
+                time(s.get("from"), &what),
+                time(s.get("until"), &what),
+                s.get("panes").map_or("None".into(), |p| format!("Some({})", strings(p, &what))),
+                s.get("highlight").map_or("&[]".into(), |h| strings(h, &what)),
+            ));
+        }
+        out.push_str(&format!(
+            "Tour {{ id: {id:?}, title: {}, summary: {}, preset: {}, steps: &[\n{steps}] }},\n",
+            string(&t["title"], &id),
+            string(&t["summary"], &id),
+            string(&t["preset"], &id),
+        ));
+    }
+    out.push(']');
+    let file = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("tours.rs");
+    std::fs::write(file, out).expect("OUT_DIR is writable");
 }
 
 /// Copies `scenarios/<dir>/*.json` into `OUT_DIR/<dir>/`, minified (and `edit`ed).
@@ -103,5 +154,5 @@ fn copy(dir: &str, edit: fn(&str) -> String) {
 
 fn main() {
     copy("presets", |s| s.to_string());
-    copy("tours", strip_expect);
+    tours();
 }

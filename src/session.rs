@@ -186,8 +186,6 @@ pub struct Session {
     pub view: ViewOptions,
     /// The caption whose speed was last applied, so that it is applied once.
     speed_caption: Option<usize>,
-    /// The tour named in `view.tour`, parsed once.
-    pub(crate) tour_cache: Option<(String, Rc<replicascope_engine::page::Tour>)>,
     /// Playback pauses here (a tour step plays to its moment and waits).
     pub(crate) stop_at: Option<SimTime>,
 }
@@ -214,7 +212,6 @@ impl Session {
             overrides: Vec::new(),
             view: ViewOptions::default(),
             speed_caption: None,
-            tour_cache: None,
             stop_at: None,
         })
     }
@@ -259,11 +256,6 @@ impl Session {
         s.preset = state.preset.clone();
         s.overrides = state.overrides.clone();
         s.view = state.view.clone();
-        s.tour_cache = state
-            .view
-            .tour
-            .as_ref()
-            .and_then(|(id, _)| replicascope_engine::page::tour(id).map(|t| (id.clone(), Rc::new(t))));
         match state.speed {
             Some(v) => s.choose_speed(v),
             None => s.adaptive = true,

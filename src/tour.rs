@@ -6,13 +6,12 @@
 
 use crate::session::Session;
 use replicascope_engine::page::{tour, Intervention, SimTime, TaskKind, TopologyKind, Tour, TourStep};
-use std::rc::Rc;
 
 /// Where a learner is in a tour.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TourAt {
     pub id: String,
-    pub tour: Rc<Tour>,
+    pub tour: &'static Tour,
     pub step: usize,
 }
 
@@ -65,15 +64,14 @@ impl Session {
     /// The tour the learner is on, if any.
     pub fn tour(&self) -> Option<TourAt> {
         let (id, step) = self.view.tour.as_ref()?;
-        let t = self.tour_cache.as_ref().filter(|(cached, _)| cached == id).map(|(_, t)| t.clone());
-        let tour = t.or_else(|| tour(id).map(Rc::new))?;
-        (!tour.steps.is_empty()).then(|| TourAt { id: id.clone(), tour, step: (*step as usize).min(usize::MAX) })
+        let tour = tour(id)?;
+        (!tour.steps.is_empty()).then(|| TourAt { id: id.clone(), tour, step: *step as usize })
     }
 
     /// Starts tour `id` at `step` (0-based) on its preset, from the beginning: the tasks of the
     /// steps before are done for the learner at their moments, so any step can be resumed.
     pub fn start_tour(&mut self, id: &str, step: usize) -> Result<(), String> {
-        let t = Rc::new(tour(id).ok_or_else(|| format!("There is no tour called \"{id}\"."))?);
+        let t = tour(id).ok_or_else(|| format!("There is no tour called \"{id}\"."))?;
         let step = step.min(t.steps.len().saturating_sub(1));
         let (mut fresh, problems) = Session::from_link(&format!("preset={}", t.preset));
         if !problems.is_empty() {
@@ -82,7 +80,6 @@ impl Session {
         fresh.view.embed = self.view.embed;
         fresh.view.controls = self.view.controls;
         fresh.view.narration = self.view.narration;
-        fresh.tour_cache = Some((id.to_string(), t.clone()));
         *self = fresh;
         for k in 0..step {
             self.view.tour = Some((id.to_string(), k as u32));
@@ -98,12 +95,11 @@ impl Session {
         Ok(())
     }
 
-    fn enter_step(&mut self, id: &str, t: Rc<Tour>, step: usize) {
+    fn enter_step(&mut self, id: &str, t: &'static Tour, step: usize) {
         self.view.tour = Some((id.to_string(), step as u32));
-        self.tour_cache = Some((id.to_string(), t.clone()));
         let s = &t.steps[step];
         for i in 0..self.panes.len() {
-            let shown = s.panes.as_ref().is_none_or(|list| list.iter().any(|c| c == self.panes[i].kind.code()));
+            let shown = s.panes.is_none_or(|list| list.contains(&self.panes[i].kind.code()));
             self.set_hidden(i, !shown);
         }
         if let Some(from) = s.from {
@@ -138,7 +134,7 @@ impl Session {
     /// Does the current step's task for the learner ("Do it for me").
     pub fn do_task(&mut self) -> Result<(), String> {
         let at = self.tour().ok_or("No tour is running.")?;
-        let task = at.current().task.clone().ok_or("This step asks nothing.")?;
+        let task = at.current().task.as_ref().ok_or("This step asks nothing.")?;
         match task.kind()? {
             TaskKind::Act { pane, action } => {
                 let i = self.pane_index(pane).ok_or("This scenario has no such pane.")?;
@@ -201,7 +197,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use replicascope_engine::page::{Liveness, TOURS};
+    use replicascope_engine::page::Liveness;
     use serde::Deserialize;
 
     /// A tour file as written, with the claims each step makes (`expect`), which the page's copy
@@ -213,6 +209,7 @@ mod tests {
 
     #[derive(Deserialize)]
     struct Claims {
+        text: String,
         #[serde(default)]
         expect: Vec<Expect>,
     }
@@ -339,13 +336,18 @@ mod tests {
     /// moves the tour on; a link made at each step resumes the same run at the same step.
     #[test]
     fn every_tour_is_true_step_by_step() {
-        assert!(TOURS.len() >= 5);
-        for t in TOURS {
-            let id = t.id;
+        let ids: Vec<&str> = replicascope_engine::tours::all_ids().collect();
+        assert!(ids.len() >= 5);
+        for id in &ids {
+            assert!(replicascope_engine::tours::ORDER.contains(id), "{id} is offered in the tours menu");
+        }
+        for id in ids {
             let claims = file(id);
-            let tour = tour(id).unwrap_or_else(|| panic!("{id}: the embedded copy does not parse"));
-            assert!(!t.json.contains("\"expect\""), "{id}: the page's copy keeps the claims");
+            let tour = tour(id).unwrap();
             assert_eq!(claims.steps.len(), tour.steps.len(), "{id}");
+            for (c, s) in claims.steps.iter().zip(tour.steps) {
+                assert_eq!(c.text, s.text, "{id}: the page's copy is the file's");
+            }
             assert!(tour.summary.len() < 140 && !tour.title.is_empty(), "{id}");
             let mut s = Session::new(replicascope_engine::page::default_scenario()).unwrap();
             s.start_tour(id, 0).unwrap();
@@ -356,12 +358,12 @@ mod tests {
                 assert!(step.text.len() <= 400, "{here}: a step says one thing ({} characters)", step.text.len());
                 // Shown panes.
                 for p in &s.panes {
-                    let shown = step.panes.as_ref().is_none_or(|l| l.iter().any(|c| c == p.kind.code()));
+                    let shown = step.panes.is_none_or(|l| l.contains(&p.kind.code()));
                     assert_eq!(p.hidden, !shown, "{here}: {:?}", p.kind);
                 }
-                if let Some(list) = &step.panes {
+                if let Some(list) = step.panes {
                     for c in list {
-                        assert!(s.panes.iter().any(|p| p.kind.code() == c), "{here}: no pane {c}");
+                        assert!(s.panes.iter().any(|p| p.kind.code() == *c), "{here}: no pane {c}");
                     }
                 }
                 play(&mut s);
@@ -394,7 +396,7 @@ mod tests {
                 }
                 // Highlights name something drawn in a shown pane.
                 let kinds: Vec<TopologyKind> = s.panes.iter().filter(|p| !p.hidden).map(|p| p.kind).collect();
-                for h in &step.highlight {
+                for h in step.highlight {
                     assert!(selector(h, &kinds).is_some(), "{here}: highlight “{h}” names nothing shown");
                     let w: Vec<&str> = h.split_whitespace().collect();
                     if let (Some(p), [_, n]) = (s.panes.iter().find(|p| p.kind.code() == w[0]), w.as_slice()) {

@@ -333,8 +333,8 @@ pub fn decode(
         }
     }
     // A guided tour names its preset: `tour=quorums` alone opens it.
-    let tour_preset = get("tour").and_then(|id| crate::tours::tour(id)).map(|t| t.preset);
-    let preset_named = get("preset").or(tour_preset.as_deref());
+    let tour_preset = get("tour").and_then(crate::tours::tour).map(|t| t.preset);
+    let preset_named = get("preset").or(tour_preset);
     match preset_named {
         Some(name) if get("c").is_none() => match preset_scenario(name) {
             Some(s) => {
@@ -524,7 +524,7 @@ pub fn decode(
         match crate::tours::tour(id) {
             None => problems
                 .push(format!("There is no tour called \"{}\"; the scenario is shown without one.", truncate(id))),
-            Some(t) if state.preset.as_deref() != Some(t.preset.as_str()) => problems.push(format!(
+            Some(t) if state.preset.as_deref() != Some(t.preset) => problems.push(format!(
                 "Ignored the tour \"{}\": it follows the preset \"{}\", and this link shows another scenario.",
                 truncate(id),
                 t.preset

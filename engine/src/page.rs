@@ -29,7 +29,7 @@ pub use crate::link::{
     MAX_LINK,
 };
 pub use crate::presets::{default_scenario, preset, Group, DEFAULT_PRESET, PRESETS};
-pub use crate::tours::{menu_item, pane_words, tour, Task, TaskKind, Tour, TourStep, TOURS};
+pub use crate::tours::{menu_item, pane_words, tour, tours, Task, TaskKind, Tour, TourStep};
 
 // Exports.
 pub use crate::jepsen::export_edn;

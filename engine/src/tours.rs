@@ -9,68 +9,59 @@ use crate::scenario::Scenario;
 use crate::time::Duration;
 use crate::topology::SettingControl;
 use crate::vocab::TopologyKind;
-use serde::Deserialize;
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tour {
-    pub title: String,
+    pub id: &'static str,
+    pub title: &'static str,
     /// One line: what the learner will understand at the end.
-    pub summary: String,
-    pub preset: String,
-    pub steps: Vec<TourStep>,
+    pub summary: &'static str,
+    pub preset: &'static str,
+    pub steps: &'static [TourStep],
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TourStep {
     /// What the step says (one or two sentences, glossary terms explained on hover).
-    pub text: String,
+    pub text: &'static str,
     /// Seek here first (to replay a moment after a change).
-    #[serde(default)]
     pub from: Option<Duration>,
     /// Play to here, then wait for "Next" (or for the task).
-    #[serde(default)]
     pub until: Option<Duration>,
     /// Pane codes shown in this step (all of the preset's if absent).
-    #[serde(default)]
-    pub panes: Option<Vec<String>>,
-    /// What the step points at: `lf` (a pane), `lf n1` (a node or client), `lf log n1` (a node's
-    /// log), `lf settings` (the pane's settings button), `lf anomalies`, `compare`, `compare lf`
-    /// (a row of the comparison), `clock`, `narration`.
-    #[serde(default)]
-    pub highlight: Vec<String>,
+    pub panes: Option<&'static [&'static str]>,
+    /// What the step points at: `lf` (a pane), `lf n1` (a node), `lf c1` (a client), `lf log n1`
+    /// (a node's log), `lf settings` (the pane's settings button), `lf explain` and the other
+    /// tabs, `compare`, `compare lf` (a row of the comparison), `clock`, `narration`.
+    pub highlight: &'static [&'static str],
     /// What the learner is asked to do; the step waits until it is done.
-    #[serde(default, rename = "do")]
     pub task: Option<Task>,
 }
 
-/// A learner's task: an action from a node's menu (`act` on `node` in `pane`), or a setting
-/// (`set` = `to`, keyed as in links: `lf.fencing`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// A learner's task: an action from a node's menu (`act` on `pane`), or a setting (`set` =
+/// `to`, keyed as in links: `lf.fencing`).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Task {
-    #[serde(default)]
-    pub pane: Option<String>,
-    #[serde(default)]
-    pub act: Option<String>,
-    #[serde(default)]
-    pub set: Option<String>,
-    #[serde(default)]
-    pub to: Option<String>,
+    pub pane: Option<&'static str>,
+    pub act: Option<&'static str>,
+    pub set: Option<&'static str>,
+    pub to: Option<&'static str>,
 }
 
 /// What a task is, checked.
 #[derive(Clone, Debug, PartialEq)]
-pub enum TaskKind<'a> {
+pub enum TaskKind {
     /// An intervention in one pane, as a node menu makes it (`crash n1`).
-    Act { pane: TopologyKind, action: &'a str },
+    Act { pane: TopologyKind, action: &'static str },
     /// A setting override (`lf.mode`, `semi_sync`).
-    Set { key: &'a str, value: &'a str },
+    Set { key: &'static str, value: &'static str },
 }
 
 impl Task {
-    pub fn kind(&self) -> Result<TaskKind<'_>, String> {
-        match (&self.act, &self.set, &self.to) {
+    pub fn kind(&self) -> Result<TaskKind, String> {
+        match (self.act, self.set, self.to) {
             (Some(action), None, None) => {
-                let pane = self.pane.as_deref().and_then(TopologyKind::from_code).ok_or("an action needs a pane")?;
+                let pane = self.pane.and_then(TopologyKind::from_code).ok_or("an action needs a pane")?;
                 Ok(TaskKind::Act { pane, action })
             }
             (None, Some(key), Some(value)) => Ok(TaskKind::Set { key, value }),
@@ -143,30 +134,31 @@ pub fn menu_item(action: &str) -> Option<(String, &str)> {
     Some((item, node))
 }
 
-#[derive(Copy, Clone, Debug)]
-pub struct TourFile {
-    pub id: &'static str,
-    pub json: &'static str,
-}
+/// Every tour, written by `engine/build.rs` from `scenarios/tours/*.json` (by file name).
+static ALL: &[Tour] = include!(concat!(env!("OUT_DIR"), "/tours.rs"));
 
-macro_rules! tour {
-    ($id:literal) => {
-        TourFile { id: $id, json: include_str!(concat!(env!("OUT_DIR"), "/tours/", $id, ".json")) }
-    };
-}
-
-/// In the order the tours menu offers them; the first is the one a first visit invites to.
-pub const TOURS: &[TourFile] = &[
-    tour!("three-designs"),
-    tour!("failover-loses-writes"),
-    tour!("read-your-writes"),
-    tour!("split-brain-fencing"),
-    tour!("concurrent-writes"),
-    tour!("quorums"),
+/// The tours in the order the tours menu offers them; the first is the one a first visit is
+/// invited to. (A test checks that every file is listed.)
+pub const ORDER: &[&str] = &[
+    "three-designs",
+    "failover-loses-writes",
+    "read-your-writes",
+    "split-brain-fencing",
+    "concurrent-writes",
+    "quorums",
 ];
 
-/// The tour called `id`, parsed.
-pub fn tour(id: &str) -> Option<Tour> {
-    let t = TOURS.iter().find(|t| t.id == id)?;
-    serde_json::from_str(t.json).ok()
+/// The tours, in [`ORDER`].
+pub fn tours() -> impl Iterator<Item = &'static Tour> {
+    ORDER.iter().filter_map(|id| tour(id))
+}
+
+/// The tour called `id`.
+pub fn tour(id: &str) -> Option<&'static Tour> {
+    ALL.iter().find(|t| t.id == id)
+}
+
+/// Every tour file's id, whether listed in [`ORDER`] or not.
+pub fn all_ids() -> impl Iterator<Item = &'static str> {
+    ALL.iter().map(|t| t.id)
 }

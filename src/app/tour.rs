@@ -4,7 +4,7 @@
 
 use super::shared::glossed;
 use crate::tour::{selector, TourAt};
-use replicascope_engine::page::{human_duration, tour, TopologyKind, TOURS};
+use replicascope_engine::page::{human_duration, tours, TopologyKind};
 use yew::prelude::*;
 
 /// What the tour card shows and where its buttons lead.
@@ -52,11 +52,11 @@ pub fn tour_card(p: TourCardProps) -> Html {
             data-highlight={selectors.join(" | ")}>
             <style>{ highlight_css(&selectors) }</style>
             <div class="tour-head">
-                <span class="tour-title">{ at.tour.title.clone() }</span>
+                <span class="tour-title">{ at.tour.title }</span>
                 <span class="tour-count">{ format!("Step {} of {n}", at.step + 1) }</span>
                 <button class="link-button tour-exit" onclick={click(&p.on_exit)}>{"Leave the tour"}</button>
             </div>
-            <p class="tour-text">{ glossed(&step.text) }</p>
+            <p class="tour-text">{ glossed(step.text) }</p>
             if let Some(words) = &p.instruction {
                 <p class="tour-task"><strong>{"Your turn: "}</strong><span class="tour-instruction">{ words.clone() }</span></p>
             }
@@ -80,12 +80,13 @@ pub fn tour_card(p: TourCardProps) -> Html {
 
 /// The tours, each with its summary and length: the body of the Tours dialog.
 pub fn tour_list(on_start: &Callback<String>) -> Html {
-    let items = TOURS.iter().filter_map(|f| tour(f.id).map(|t| (f.id, t))).map(|(id, t)| {
+    let items = tours().map(|t| {
+        let id = t.id;
         let cb = on_start.clone();
         html! {
             <li class="tour-item" data-tour={id}>
                 <div>
-                    <strong>{ t.title.clone() }</strong>
+                    <strong>{ t.title }</strong>
                     <p class="muted small">{ format!("{} {} steps.", t.summary, t.steps.len()) }</p>
                 </div>
                 <button class="button" aria-label={format!("Start “{}”", t.title)} onclick={Callback::from(move |_| cb.emit(id.to_string()))}>{"Start"}</button>
@@ -104,8 +105,8 @@ pub struct InviteProps {
 
 /// A first visit's invitation to the first tour.
 pub fn invite(p: InviteProps) -> Html {
-    let first = TOURS.first().and_then(|f| tour(f.id).map(|t| (f.id, t)));
-    let Some((id, t)) = first else { return html! {} };
+    let Some(t) = tours().next() else { return html! {} };
+    let id = t.id;
     let start = {
         let cb = p.on_start.clone();
         Callback::from(move |_| cb.emit(id.to_string()))
