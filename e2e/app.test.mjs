@@ -244,8 +244,14 @@ test('failover, quorum and Merkle views, anomalies, and the comparison table', a
   await complete(page);
   const lf = page.locator('section[data-pane=leader_follower]');
   await lf.locator('[data-tab=explain]').click();
+  // The failover timeline is as of the playhead too: at 0 s nothing, at 9 s the failover.
+  assert.equal(await lf.locator('.fo-stage').count(), 0, 'nothing has failed over at 0 s');
+  assert.match(await lf.locator('.failover .later').innerText(), /Nothing has failed over yet\. Later in this run: \d+ more/);
+  await scrubTo(page, 9);
+  await lf.locator('.fo-stage').first().waitFor({ timeout: 5000 });
   const stages = await lf.locator('.fo-stage').allTextContents();
   assert.ok(stages.includes('detection') && stages.includes('promotion'), stages.join(','));
+  await scrubTo(page, 0);
   await lf.locator('[data-tab=anomalies]').click();
   // At 0 s nothing has happened yet: the list says how many are to come, and lists none.
   assert.equal(await lf.locator('.anomaly').count(), 0, 'no anomaly listed before it happens');
@@ -473,6 +479,29 @@ test('the postMessage API: a host page plays, seeks, loads, and hears time and a
   assert.equal(await page.locator('#speed').innerText(), speedBefore, 'the speed did not change');
   await frame.locator('.pane .node').first().waitFor();
   await screenshot(page, 'embed-host-page');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('every list shows what the playhead has reached: nothing later at 0 s, "later in this run" counts the rest', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover&t=0s&tab=lf:explain,ml:explain,ll:explain');
+  await complete(page);
+  // The times each list shows, in seconds.
+  const times = (sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent.trim()));
+  const listed = async () => [
+    ...(await times('section.pane .fo-event .fo-time')),
+    ...(await times('section.pane .record-list .a-time')),
+    ...(await times('section.pane .anomaly-list .a-time')),
+  ];
+  assert.deepEqual(await listed(), [], 'at 0 s no panel lists anything');
+  assert.equal(await page.locator('section.pane [data-tab=anomalies] .count').count(), 0, 'no badge counts a later anomaly');
+  assert.ok((await page.locator('section.pane .later').count()) >= 2, 'the lists say more comes later');
+  // At 25 s: the failover has happened, and every listed moment is at or before the playhead.
+  await scrubTo(page, 25);
+  await page.locator('section[data-pane=leader_follower] .fo-event').first().waitFor({ timeout: 5000 });
+  const seconds = (await listed()).map((t) => parseFloat(t) / (t.endsWith('µs') ? 1e6 : t.endsWith('ms') ? 1e3 : 1));
+  assert.ok(seconds.length >= 3, `listed: ${seconds}`);
+  for (const t of seconds) assert.ok(t <= 25, `a listed moment at ${t} s is after the playhead (25 s)`);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -99,7 +99,7 @@ fn tours() {
         let mut steps = String::new();
         for (k, s) in t["steps"].as_array().unwrap_or_else(|| panic!("{id}: steps is a list")).iter().enumerate() {
             let what = format!("{id} step {}", k + 1);
-            keys(s, &["text", "from", "until", "panes", "highlight", "do", "expect"], &what);
+            keys(s, &["text", "from", "until", "panes", "tabs", "highlight", "do", "expect"], &what);
             let task = match s.get("do") {
                 None => "None".to_string(),
                 Some(d) => {
@@ -114,11 +114,12 @@ fn tours() {
                 }
             };
             steps.push_str(&format!(
-                "TourStep {{ text: {}, from: {}, until: {}, panes: {}, highlight: {}, task: {task} }},\n",
+                "TourStep {{ text: {}, from: {}, until: {}, panes: {}, tabs: {}, highlight: {}, task: {task} }},\n",
                 string(&s["text"], &what),
                 time(s.get("from"), &what),
                 time(s.get("until"), &what),
                 s.get("panes").map_or("None".into(), |p| format!("Some({})", strings(p, &what))),
+                s.get("tabs").map_or("&[]".into(), |t| strings(t, &what)),
                 s.get("highlight").map_or("&[]".into(), |h| strings(h, &what)),
             ));
         }

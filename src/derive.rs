@@ -158,19 +158,19 @@ pub struct FailoverEvent {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Failover {
     pub events: Vec<FailoverEvent>,
-    /// Writes acknowledged and then lost, with why.
-    pub lost: Vec<String>,
+    /// Writes acknowledged and then lost, with why, by when it became visible.
+    pub lost: Vec<(SimTime, String)>,
     /// Writes acknowledged by a leader that had been replaced (split-brain).
-    pub split_brain: Vec<String>,
-    /// Writes refused because their fencing token was stale.
-    pub fenced: usize,
+    pub split_brain: Vec<(SimTime, String)>,
+    /// When writes were refused because their fencing token was stale.
+    pub fenced: Vec<SimTime>,
 }
 
 pub fn failover(run: &AnyRun, report: Option<&Report>) -> Failover {
     let names = &run.plan().names;
     let trace = run.trace();
     let mut events = Vec::new();
-    let mut fenced = 0;
+    let mut fenced = Vec::new();
     let mut last_detection: Option<SimTime> = None;
     for n in &trace.annotations {
         let (stage, keep) = match &n.annotation {
@@ -185,8 +185,8 @@ pub fn failover(run: &AnyRun, report: Option<&Report>) -> Failover {
             Annotation::SteppedDown { .. } => ("step-down", true),
             Annotation::TailDiscarded { .. } => ("loss", true),
             Annotation::Fenced { .. } => {
-                fenced += 1;
-                ("fencing", fenced <= 3)
+                fenced.push(n.time);
+                ("fencing", fenced.len() <= 3)
             }
             Annotation::LeaseExpired { .. } => ("lease", true),
             Annotation::SemiSyncFallback { .. } | Annotation::SemiSyncRestored { .. } => ("mode", true),
@@ -215,8 +215,8 @@ pub fn failover(run: &AnyRun, report: Option<&Report>) -> Failover {
     if let Some(r) = report {
         for a in &r.anomalies {
             match a.kind {
-                AnomalyKind::LostWrite => lost.push(a.explanation.clone()),
-                AnomalyKind::SplitBrain => split.push(a.explanation.clone()),
+                AnomalyKind::LostWrite => lost.push((a.time, a.explanation.clone())),
+                AnomalyKind::SplitBrain => split.push((a.time, a.explanation.clone())),
                 _ => {}
             }
         }

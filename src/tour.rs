@@ -5,7 +5,7 @@
 //! every tour the way a learner would and check each step's claims against the run.
 
 use crate::session::Session;
-use replicascope_engine::page::{tour, Intervention, SimTime, TaskKind, TopologyKind, Tour, TourStep};
+use replicascope_engine::page::{tour, Intervention, PaneTab, SimTime, TaskKind, TopologyKind, Tour, TourStep};
 
 /// Where a learner is in a tour.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +101,16 @@ impl Session {
         for i in 0..self.panes.len() {
             let shown = s.panes.is_none_or(|list| list.contains(&self.panes[i].kind.code()));
             self.set_hidden(i, !shown);
+        }
+        for item in s.tabs {
+            let parsed =
+                item.split_once(':').and_then(|(k, t)| Some((TopologyKind::from_code(k)?, PaneTab::from_code(t)?)));
+            if let Some((kind, tab)) = parsed {
+                self.view.tabs.retain(|(k, _)| *k != kind);
+                if tab != PaneTab::Logs {
+                    self.view.tabs.push((kind, tab));
+                }
+            }
         }
         if let Some(from) = s.from {
             self.seek(from.0 as f64);
@@ -360,6 +370,13 @@ mod tests {
                 for p in &s.panes {
                     let shown = step.panes.is_none_or(|l| l.contains(&p.kind.code()));
                     assert_eq!(p.hidden, !shown, "{here}: {:?}", p.kind);
+                }
+                for item in step.tabs {
+                    let (k, t) = item.split_once(':').unwrap_or_else(|| panic!("{here}: a tab is pane:view"));
+                    let kind = TopologyKind::from_code(k).unwrap_or_else(|| panic!("{here}: no pane {k}"));
+                    let tab = PaneTab::from_code(t).unwrap_or_else(|| panic!("{here}: no view {t}"));
+                    let open = s.view.tabs.iter().find(|(x, _)| *x == kind).map(|(_, t)| *t).unwrap_or(PaneTab::Logs);
+                    assert_eq!(open, tab, "{here}: the step opens {item}");
                 }
                 if let Some(list) = step.panes {
                     for c in list {

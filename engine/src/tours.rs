@@ -30,6 +30,8 @@ pub struct TourStep {
     pub until: Option<Duration>,
     /// Pane codes shown in this step (all of the preset's if absent).
     pub panes: Option<&'static [&'static str]>,
+    /// Views opened for the step, as links name them (`ml:explain`); other panes keep theirs.
+    pub tabs: &'static [&'static str],
     /// What the step points at: `lf` (a pane), `lf n1` (a node), `lf c1` (a client), `lf log n1`
     /// (a node's log), `lf settings` (the pane's settings button), `lf explain` and the other
     /// tabs, `compare`, `compare lf` (a row of the comparison), `clock`, `narration`.

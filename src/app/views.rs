@@ -202,12 +202,18 @@ pub fn failover(p: &FailoverProps) -> Html {
     if d.events.is_empty() {
         return html! { <p class="muted">{"No failover in this run: the leader never stopped answering."}</p> };
     }
-    let items = d.events.iter().map(|e| {
+    // As of the playhead: what has happened, and how much more this run holds.
+    let now = p.now;
+    let shown: Vec<_> = d.events.iter().filter(|e| e.time <= now).collect();
+    let lost: Vec<&String> = d.lost.iter().filter(|(t, _)| *t <= now).map(|(_, l)| l).collect();
+    let split: Vec<&String> = d.split_brain.iter().filter(|(t, _)| *t <= now).map(|(_, l)| l).collect();
+    let fenced = d.fenced.iter().filter(|t| **t <= now).count();
+    let later = d.events.len() - shown.len() + d.lost.len() - lost.len() + d.split_brain.len() - split.len();
+    let items = shown.into_iter().map(|e| {
         let t = e.time;
         let jump = p.on_jump.clone();
-        let past = t <= p.now;
         html! {
-            <li class={classes!("fo-event", e.stage, past.then_some("past"))}>
+            <li class={classes!("fo-event", e.stage, "past")}>
                 <button class="fo-time link-button" onclick={Callback::from(move |_| jump.emit(t))}>{ human_duration(t) }</button>
                 <span class="fo-stage">{ e.stage }</span>
                 <span class="fo-text">{ e.text.clone() }</span>
@@ -217,16 +223,19 @@ pub fn failover(p: &FailoverProps) -> Html {
     html! {
         <div class="failover">
             <ol class="fo-timeline">{ for items }</ol>
-            if !d.lost.is_empty() {
-                <h4>{ format!("Acknowledged writes lost ({})", d.lost.len()) }</h4>
-                <ul class="fo-list">{ for d.lost.iter().take(8).map(|l| html! { <li>{ l.clone() }</li> }) }</ul>
+            if !lost.is_empty() {
+                <h4>{ format!("Acknowledged writes lost ({})", lost.len()) }</h4>
+                <ul class="fo-list">{ for lost.iter().take(8).map(|l| html! { <li>{ (*l).clone() }</li> }) }</ul>
             }
-            if !d.split_brain.is_empty() {
+            if !split.is_empty() {
                 <h4>{"Split-brain"}</h4>
-                <ul class="fo-list">{ for d.split_brain.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ul>
+                <ul class="fo-list">{ for split.iter().map(|l| html! { <li>{ (*l).clone() }</li> }) }</ul>
             }
-            if d.fenced > 0 {
-                <p>{ format!("{} write(s) from a deposed leader were refused by a replica that knew the newer epoch (fencing).", d.fenced) }</p>
+            if fenced > 0 {
+                <p>{ format!("{fenced} write(s) from a deposed leader were refused by a replica that knew the newer epoch (fencing).") }</p>
+            }
+            if later > 0 {
+                <p class="muted small later">{ later_text(later, if d.events.first().is_some_and(|e| e.time > now) { "Nothing has failed over yet" } else { "" }) }</p>
             }
         </div>
     }
@@ -546,7 +555,7 @@ pub fn record_list(p: &RecordListProps) -> Html {
         return html! { <p class="muted later">{ later_text(later, "None yet") }</p> };
     }
     let start = n.saturating_sub(40);
-    let rows = p.items[start..].iter().enumerate().rev().map(|(i, (t, text))| {
+    let rows = p.items[start..n].iter().enumerate().rev().map(|(i, (t, text))| {
         let pick = p.on_pick.clone();
         let index = start + i;
         html! {
