@@ -226,7 +226,9 @@ impl App {
                     </div>
                 }
                 <Legend />
-                { compare }
+                // During a tour the comparison shows only when a step talks about it: one
+                // thing at a time.
+                if s.tour().is_none_or(|at| at.current().highlight.iter().any(|h| h.starts_with("compare"))) { { compare } }
                 <footer class="footer">
                     { format!("{} of simulated time, seed {}. ", human_duration(s.duration()), s.scenario.seed) }
                     {"Every run is deterministic: the same link replays the same messages in the same order."}
