@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { harness, openPage, screenshot, ready, shownTime, overflowing } from './lib.mjs';
+import path from 'node:path';
+import { harness, openPage, screenshot, ready, shownTime, overflowing, shots } from './lib.mjs';
 
 const h = harness();
 
@@ -290,7 +291,7 @@ test('exported SVG is a valid standalone SVG document; trace and history downloa
   const dialog = page.locator('.modal');
   const [svgDownload] = await Promise.all([
     page.waitForEvent('download'),
-    dialog.locator('tbody tr').first().getByRole('button', { name: 'SVG' }).click(),
+    dialog.locator('tbody tr').first().getByRole('button', { name: 'SVG' }).first().click(),
   ]);
   assert.equal(svgDownload.suggestedFilename(), 'leader-follower-diagram.svg');
   const svg = fs.readFileSync(await svgDownload.path(), 'utf8');
@@ -306,7 +307,7 @@ test('exported SVG is a valid standalone SVG document; trace and history downloa
   assert.deepEqual(check, { error: null, root: 'svg', ns: 'http://www.w3.org/2000/svg', nodes: 3 });
   const [png] = await Promise.all([
     page.waitForEvent('download'),
-    dialog.locator('tbody tr').first().getByRole('button', { name: 'PNG' }).click(),
+    dialog.locator('tbody tr').first().getByRole('button', { name: 'PNG' }).first().click(),
   ]);
   const bytes = fs.readFileSync(await png.path());
   assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG file');
@@ -355,6 +356,59 @@ test('exported SVG is a valid standalone SVG document; trace and history downloa
     };
   }, fs.readFileSync(await st.path(), 'utf8'));
   assert.deepEqual(stCheck, { error: null, lines: 6, arrows: true, transform: true, now: 1 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('exports are slide-ready: title, moment, legend, light, labels uncovered, 16:9, space-time without visiting it', async () => {
+  // Dark mode in the viewer must not reach the file.
+  const { page, problems, context } = await open('preset=two-am-failover&t=4.03s', { colorScheme: 'dark' });
+  await complete(page);
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  const row = page.locator('.modal tbody tr').first();
+  const [svgDownload] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'SVG' }).first().click()]);
+  const svg = fs.readFileSync(await svgDownload.path(), 'utf8');
+  const check = await page.evaluate((text) => {
+    const d = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const inner = d.querySelector('svg.diagram');
+    const kids = [...inner.children].map((c) => c.getAttribute('class') ?? c.nodeName);
+    const msgs = inner.querySelector('.export-messages');
+    return {
+      error: d.querySelector('parsererror')?.textContent ?? null,
+      title: d.querySelector('.export-title')?.textContent,
+      sub: d.querySelector('.export-sub')?.textContent,
+      legend: [...d.querySelectorAll('.export-legend text')].map((t) => t.textContent).filter((t) => t.length > 2),
+      messages: msgs ? msgs.children.length : 0,
+      // Messages are drawn before (under) the clients and the nodes, so no label is covered.
+      order: msgs ? [...msgs.parentNode.children].map((c) => c.getAttribute('class')) : [],
+      dark: text.includes('prefers-color-scheme: dark'),
+      width: d.documentElement.getAttribute('width'),
+      kids: kids.length,
+    };
+  }, svg);
+  assert.equal(check.error, null);
+  assert.equal(check.title, 'The 2 AM primary failure — Leader-follower');
+  assert.match(check.sub, /at 4\.03 s of simulated time · seed 1/);
+  assert.ok(check.messages > 0, 'messages in flight are in the file');
+  assert.ok(check.legend.length > 0 && check.legend.length <= check.messages, `legend: ${check.legend}`);
+  assert.ok(check.order.indexOf('export-messages') < check.order.indexOf('clients'), check.order.join());
+  assert.ok(check.order.indexOf('clients') < check.order.indexOf('nodes'), check.order.join());
+  assert.equal(check.dark, false, 'the export is light whatever the viewer');
+  // The PNG, at twice the size, for a projector: kept for a person to look at.
+  const [png] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'PNG' }).first().click()]);
+  const bytes = fs.readFileSync(await png.path());
+  assert.equal(bytes.readUInt32BE(16), 2 * Number(check.width), 'the PNG is drawn at 2×');
+  fs.mkdirSync(shots, { recursive: true });
+  fs.writeFileSync(path.join(shots, 'export-diagram.png'), bytes);
+  // 16:9, and the space-time view exported without visiting its tab (the tab comes back).
+  await page.locator('.modal .slide-option input').check();
+  const [slide] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'PNG' }).nth(1).click()]);
+  assert.equal(slide.suggestedFilename(), 'leader-follower-space-time-slide.png');
+  const sb = fs.readFileSync(await slide.path());
+  assert.deepEqual([sb.readUInt32BE(16), sb.readUInt32BE(20)], [3840, 2160], '1920 × 1080 at 2×');
+  fs.writeFileSync(path.join(shots, 'export-space-time-slide.png'), sb);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('section[data-pane=leader_follower] [data-tab=logs]').getAttribute('aria-selected'), 'true');
   assert.deepEqual(problems, []);
   await context.close();
 });

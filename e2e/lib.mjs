@@ -78,8 +78,8 @@ export function watch(page, problems) {
 
 /** A page that records problems (see `watch`); `newPage()` opens another watched page in the
  * same context. */
-export async function openPage(browser, { width = 1440, height = 900, reducedMotion = 'no-preference' } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, reducedMotion });
+export async function openPage(browser, { width = 1440, height = 900, reducedMotion = 'no-preference', colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, reducedMotion, colorScheme });
   const problems = [];
   const page = watch(await context.newPage(), problems);
   const newPage = async () => watch(await context.newPage(), problems);

@@ -34,7 +34,7 @@ pub fn save_button(title: &str) -> Html {
         let Some(figure) = figure else { return };
         let id = format!("rs-export-{name}");
         figure.set_id(&id);
-        if let Some(svg) = super::host::svg_document(&format!("#{id} svg:not(.icon)"), "") {
+        if let Some(svg) = super::host::svg_document(&format!("#{id} svg:not(.icon)"), "", None) {
             super::host::download(&format!("{name}.svg"), "image/svg+xml", &svg);
         }
     });

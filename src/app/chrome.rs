@@ -287,14 +287,13 @@ pub fn embed_dialog(p: &EmbedProps) -> Html {
 /// What can be exported.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Export {
-    /// A diagram (CSS selector of its `<svg>`), as SVG or PNG.
-    /// `messages`: the pane whose messages in flight (drawn on a canvas on the page) are added
-    /// to the SVG as elements.
-    Svg {
-        selector: String,
-        name: String,
+    /// A pane's node diagram, or its space-time diagram (`space_time`), as SVG or PNG (drawn at
+    /// twice its size), framed for a slide: a title, the moment, a legend; `slide` makes it 16:9.
+    Diagram {
+        pane: usize,
+        space_time: bool,
         png: bool,
-        messages: Option<usize>,
+        slide: bool,
     },
     Trace(usize),
     History(usize),
@@ -302,33 +301,38 @@ pub enum Export {
 
 #[derive(Properties, PartialEq)]
 pub struct ExportProps {
-    /// (pane index, kind, space-time tab open)
-    pub panes: Vec<(usize, TopologyKind, bool)>,
+    /// (pane index, kind)
+    pub panes: Vec<(usize, TopologyKind)>,
     pub on_export: Callback<Export>,
     pub on_close: Callback<()>,
 }
 
 #[function_component(ExportDialog)]
 pub fn export_dialog(p: &ExportProps) -> Html {
+    let slide = use_state(|| false);
     let go = |e: Export, label: &'static str| {
         let cb = p.on_export.clone();
         html! { <button class="button secondary" onclick={Callback::from(move |_| cb.emit(e.clone()))}>{ label }</button> }
     };
-    let rows = p.panes.iter().map(|(i, k, st)| {
-        let name = k.name().replace('_', "-");
-        let diagram = format!("section[data-pane={}] svg.diagram", k.name());
-        let space = format!("section[data-pane={}] .space-time svg", k.name());
+    let on_slide = {
+        let slide = slide.clone();
+        Callback::from(move |e: Event| {
+            if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                slide.set(i.checked());
+            }
+        })
+    };
+    let s = *slide;
+    let rows = p.panes.iter().map(|(i, k)| {
+        let pane = *i;
+        let d = |space_time, png| Export::Diagram { pane, space_time, png, slide: s };
         html! {
             <tr>
                 <th scope="row">{ k.title() }</th>
-                <td>{ go(Export::Svg { selector: diagram.clone(), name: format!("{name}-diagram.svg"), png: false, messages: Some(*i) }, "SVG") }
-                    { go(Export::Svg { selector: diagram, name: format!("{name}-diagram.png"), png: true, messages: Some(*i) }, "PNG") }</td>
-                <td>if *st {
-                        { go(Export::Svg { selector: space.clone(), name: format!("{name}-space-time.svg"), png: false, messages: None }, "SVG") }
-                        { go(Export::Svg { selector: space, name: format!("{name}-space-time.png"), png: true, messages: None }, "PNG") }
-                    } else { <span class="muted small">{"open its Space-time tab"}</span> }</td>
-                <td>{ go(Export::Trace(*i), "JSON lines") }</td>
-                <td>{ go(Export::History(*i), "Jepsen EDN") }</td>
+                <td>{ go(d(false, false), "SVG") }{ go(d(false, true), "PNG") }</td>
+                <td>{ go(d(true, false), "SVG") }{ go(d(true, true), "PNG") }</td>
+                <td>{ go(Export::Trace(pane), "JSON lines") }</td>
+                <td>{ go(Export::History(pane), "Jepsen EDN") }</td>
             </tr>
         }
     });
@@ -338,7 +342,8 @@ pub fn export_dialog(p: &ExportProps) -> Html {
                 <thead><tr><th></th><th scope="col">{"Node diagram"}</th><th scope="col">{"Space-time"}</th><th scope="col">{"Trace"}</th><th scope="col">{"History"}</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
-            <p class="muted small">{"Diagrams are exported as they are drawn now. The trace holds every step, message and annotation of the run; the history is every client operation in the format Jepsen's checkers read (and "}<code>{"replicascope check"}</code>{" too)."}</p>
+            <label class="check-row slide-option"><input type="checkbox" checked={s} onchange={on_slide} /><span>{"Slide: 16:9, 1920 × 1080"}</span></label>
+            <p class="muted small">{"Diagrams are exported as they are drawn now, on a light background whatever the page's theme, with a title, the moment and a legend; PNGs at twice the size, for projectors. The trace holds every step, message and annotation of the run; the history is every client operation in the format Jepsen's checkers read (and "}<code>{"replicascope check"}</code>{" too)."}</p>
         </Modal>
     }
 }

@@ -2,19 +2,99 @@
 //! page's postMessage commands, and exports (downloads).
 
 use super::*;
+use replicascope_engine::page::MsgKind;
 
 impl App {
+    /// Downloads a pane's node or space-time diagram, framed for a slide (`host::Frame`).
+    pub(super) fn export_diagram(&mut self, e: &Export) {
+        let Export::Diagram { pane, space_time, png, slide } = *e else { return };
+        let s = &self.session;
+        let Some(p) = s.panes.get(pane) else { return };
+        let kind = p.kind;
+        let (selector, view) = if space_time {
+            (format!("section[data-pane={}] .space-time svg", kind.name()), "space-time")
+        } else {
+            (format!("section[data-pane={}] svg.diagram", kind.name()), "diagram")
+        };
+        // The legend: the kinds of message drawn (in flight now, or in the space-time window).
+        let now = s.now();
+        let trace = p.run.trace();
+        let (from, to) = if space_time {
+            let w = self.ui.get(pane).map_or(1_000_000, |u| u.window);
+            (now.saturating_sub(w), now + w / 8)
+        } else {
+            (now, now)
+        };
+        let drawn: Vec<MsgKind> = if space_time {
+            let lo = trace.messages.partition_point(|m| m.sent_at < from);
+            let hi = trace.messages.partition_point(|m| m.sent_at <= to);
+            trace.messages.range(lo, hi).map(|m| m.kind).collect()
+        } else {
+            p.in_flight(now).iter().map(|m| m.kind).collect()
+        };
+        let legend = MsgKind::ALL
+            .iter()
+            .filter(|k| drawn.contains(k))
+            .map(|k| (k.name(), diagram::kind_letter(*k), k.legend()))
+            .collect();
+        let frame = host::Frame {
+            title: format!("{} — {}", s.scenario.name, kind.title()),
+            subtitle: format!(
+                "{} at {} of simulated time · seed {} · ReplicaScope",
+                if space_time { "Messages over time" } else { "The cluster" },
+                human_duration(now),
+                s.scenario.seed
+            ),
+            legend,
+            slide,
+        };
+        let messages = if space_time { String::new() } else { self.messages_svg(pane) };
+        let ext = if png { "png" } else { "svg" };
+        let name = format!("{}-{view}{}.{ext}", kind.name().replace('_', "-"), if slide { "-slide" } else { "" });
+        match host::svg_document(&selector, &messages, Some(&frame)) {
+            Some(svg) if png => host::download_png(name, svg),
+            Some(svg) => host::download(&name, "image/svg+xml", &svg),
+            None => self.error = Some("That diagram is not on the page right now.".into()),
+        }
+    }
+
+    /// A space-time export waiting for its tab to be drawn: done after a few frames.
+    pub(super) fn pending_export_frame(&mut self) -> bool {
+        let Some((e, tab, frames)) = self.pending_export.take() else { return false };
+        if frames > 0 {
+            self.pending_export = Some((e, tab, frames - 1));
+            self.request_frame();
+            return false;
+        }
+        self.export_diagram(&e);
+        if let Export::Diagram { pane, .. } = e {
+            if let Some(u) = self.ui.get_mut(pane) {
+                u.tab = tab;
+            }
+        }
+        self.touch_panes();
+        true
+    }
+
     pub(super) fn on_outside(&mut self, msg: Msg) -> bool {
         let s = &mut self.session;
         match msg {
             Msg::Export(e) => {
                 match e {
-                    Export::Svg { selector, name, png, messages } => {
-                        match host::svg_document(&selector, &messages.map(|i| self.messages_svg(i)).unwrap_or_default())
-                        {
-                            Some(svg) if png => host::download_png(name, svg),
-                            Some(svg) => host::download(&name, "image/svg+xml", &svg),
-                            None => self.error = Some("That diagram is not on the page right now.".into()),
+                    Export::Diagram { pane, space_time, .. } => {
+                        let open = self.ui.get(pane).is_some_and(|u| u.tab == Tab::SpaceTime);
+                        if space_time && !open {
+                            // Drawn only while its tab is open: open it, export once it is
+                            // drawn (a few frames), then go back to the tab the reader had.
+                            if let Some(u) = self.ui.get_mut(pane) {
+                                self.pending_export = Some((e, u.tab, 3));
+                                u.tab = Tab::SpaceTime;
+                            }
+                            self.touch_panes();
+                            self.sync();
+                            self.request_frame();
+                        } else {
+                            self.export_diagram(&e);
                         }
                     }
                     Export::Trace(i) => {
@@ -38,7 +118,8 @@ impl App {
                         }
                     }
                 }
-                false
+                // A space-time view opened for its export, or an error, must be drawn.
+                true
             }
             Msg::Key(e) => {
                 let target_is_input = e

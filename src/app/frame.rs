@@ -7,8 +7,9 @@ impl App {
     /// One animation frame: run the engines a little further, move the clock, and decide what
     /// (if anything) renders: one pane's views per turn, its lanes the frame after.
     pub(super) fn on_frame(&mut self, ts: f64) -> bool {
-        let s = &mut self.session;
         self.frame_requested = false;
+        let exported = self.pending_export_frame();
+        let s = &mut self.session;
         let dt = self.last_frame.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
         self.last_frame = Some(ts);
         let finished_now = s.compute(STEPS_PER_FRAME);
@@ -46,7 +47,7 @@ impl App {
         if finished_now {
             render |= self.sync();
         }
-        render || finished_now || self.shown != self.shown_now()
+        render || exported || finished_now || self.shown != self.shown_now()
     }
 
     /// After any message: the bookkeeping every update shares. Pane boundaries are touched when

@@ -85,7 +85,12 @@ fn stylesheet_text() -> String {
         let Ok(rules) = sheet.css_rules() else { continue };
         for k in 0..rules.length() {
             if let Some(r) = rules.item(k) {
-                css.push_str(&r.css_text());
+                let text = r.css_text();
+                // Exports are light whatever the viewer's theme: a slide must not change colour.
+                if text.starts_with("@media (prefers-color-scheme: dark)") {
+                    continue;
+                }
+                css.push_str(&text);
                 css.push('\n');
             }
         }
@@ -93,37 +98,42 @@ fn stylesheet_text() -> String {
     css
 }
 
-/// A standalone SVG document of the element matched by `selector`: the namespace set, the
-/// page's styles inlined, a background, explicit size, and `extra` SVG markup (built by us, never
-/// from input) appended.
-pub fn svg_document(selector: &str, extra: &str) -> Option<String> {
+/// How an exported diagram is framed: a title, a line under it, a legend (class and letter of a
+/// message kind, and what it is), and the 16:9 slide size or the diagram's own.
+pub struct Frame {
+    pub title: String,
+    pub subtitle: String,
+    pub legend: Vec<(&'static str, &'static str, &'static str)>,
+    pub slide: bool,
+}
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// A standalone SVG document of the diagram matched by `selector`, framed for a slide (see
+/// [`Frame`]): the page's light styles inlined, a white background, explicit size, and the
+/// messages in flight (`messages`, SVG markup built by us, never from input) drawn under the
+/// nodes and clients so that they never cover a label. Text from the scenario (its name) is set
+/// as text, never parsed as markup.
+pub fn svg_document(selector: &str, messages: &str, frame: Option<&Frame>) -> Option<String> {
     let doc = web_sys::window()?.document()?;
     let el = doc.query_selector(selector).ok()??;
     let copy = el.clone_node_with_deep(true).ok()?.dyn_into::<web_sys::Element>().ok()?;
-    copy.set_attribute("xmlns", "http://www.w3.org/2000/svg").ok()?;
     let rect = el.get_bounding_client_rect();
-    copy.set_attribute("width", &format!("{:.0}", rect.width().max(360.0))).ok()?;
-    copy.set_attribute("height", &format!("{:.0}", rect.height().max(100.0))).ok()?;
-    let style = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "style").ok()?;
-    style.set_text_content(Some(&format!(
-        "svg {{ background: #fff; font-family: system-ui, sans-serif; }}\n{}",
-        stylesheet_text()
-    )));
-    copy.prepend_with_node_1(&style).ok()?;
+    let (w, h) = (rect.width().max(360.0), rect.height().max(100.0));
     // A diagram drawn in stacked layers (the space-time view): the other layers' content in
     // order, each clipped and moved as it is on the page.
-    if let Some(frame) = el.closest(".st-frame").ok().flatten() {
-        let layers = frame.query_selector_all("svg").ok()?;
+    if let Some(layer_frame) = el.closest(".st-frame").ok().flatten() {
+        let layers = layer_frame.query_selector_all("svg").ok()?;
         for k in 0..layers.length() {
             let Some(layer) = layers.item(k).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
             if layer == el {
                 continue;
             }
-            let clip = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "g").ok()?;
+            let clip = doc.create_element_ns(Some(SVG_NS), "g").ok()?;
             if let Some(c) = layer.get_attribute("data-export-clip") {
                 clip.set_attribute("clip-path", &c).ok()?;
             }
-            let moved = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "g").ok()?;
+            let moved = doc.create_element_ns(Some(SVG_NS), "g").ok()?;
             if let Some(t) = layer.get_attribute("data-export-transform") {
                 moved.set_attribute("transform", &t).ok()?;
             }
@@ -137,13 +147,110 @@ pub fn svg_document(selector: &str, extra: &str) -> Option<String> {
             copy.append_child(&clip).ok()?;
         }
     }
-    if !extra.is_empty() {
-        let g = doc.create_element_ns(Some("http://www.w3.org/2000/svg"), "g").ok()?;
-        g.set_inner_html(extra);
-        copy.append_child(&g).ok()?;
+    if !messages.is_empty() {
+        let g = doc.create_element_ns(Some(SVG_NS), "g").ok()?;
+        g.set_attribute("class", "export-messages").ok()?;
+        g.set_inner_html(messages);
+        // Under the clients and nodes: a message at a node never hides its name.
+        match copy.query_selector("g.clients").ok().flatten().or(copy.query_selector("g.nodes").ok().flatten()) {
+            Some(first) => {
+                first.parent_node()?.insert_before(&g, Some(&first)).ok()?;
+            }
+            None => {
+                copy.append_child(&g).ok()?;
+            }
+        }
     }
     let serializer = web_sys::XmlSerializer::new().ok()?;
-    serializer.serialize_to_string(&copy).ok()
+    let Some(frame) = frame else {
+        // Unframed (a chart, which carries its own title): the element itself, sized and styled.
+        copy.set_attribute("xmlns", SVG_NS).ok()?;
+        copy.set_attribute("width", &format!("{w:.0}")).ok()?;
+        copy.set_attribute("height", &format!("{h:.0}")).ok()?;
+        let style = doc.create_element_ns(Some(SVG_NS), "style").ok()?;
+        style.set_text_content(Some(&format!(
+            "svg {{ background: #fff; font-family: system-ui, sans-serif; }}\n{}",
+            stylesheet_text()
+        )));
+        copy.prepend_with_node_1(&style).ok()?;
+        return serializer.serialize_to_string(&copy).ok();
+    };
+    if copy.get_attribute("viewBox").is_none() {
+        copy.set_attribute("viewBox", &format!("0 0 {w:.0} {h:.0}")).ok()?;
+    }
+    // The frame: a title band, the diagram, a legend band.
+    let (outer_w, scale) = if frame.slide { (1920.0, 2.0) } else { (w.max(640.0), 1.0) };
+    let pad = 24.0 * scale;
+    let head = 76.0 * scale;
+    let per_row = ((outer_w - 2.0 * pad) / (190.0 * scale)).floor().max(1.0) as usize;
+    let rows = frame.legend.len().div_ceil(per_row);
+    let legend_h = if rows == 0 { 0.0 } else { rows as f64 * 26.0 * scale + 16.0 * scale };
+    let outer_h = if frame.slide { 1080.0 } else { head + h + legend_h + pad };
+    let inner_h = outer_h - head - legend_h - pad;
+    let root = doc.create_element_ns(Some(SVG_NS), "svg").ok()?;
+    root.set_attribute("xmlns", SVG_NS).ok()?;
+    root.set_attribute("width", &format!("{outer_w:.0}")).ok()?;
+    root.set_attribute("height", &format!("{outer_h:.0}")).ok()?;
+    root.set_attribute("viewBox", &format!("0 0 {outer_w:.0} {outer_h:.0}")).ok()?;
+    let style = doc.create_element_ns(Some(SVG_NS), "style").ok()?;
+    style.set_text_content(Some(&format!(
+        "svg {{ background: #fff; font-family: system-ui, sans-serif; color-scheme: light; }}\n\
+         .export-title {{ font-size: {}px; font-weight: 650; fill: #14202e; }}\n\
+         .export-sub, .export-legend text {{ font-size: {}px; fill: #4a5868; }}\n{}",
+        22.0 * scale,
+        14.0 * scale,
+        stylesheet_text()
+    )));
+    root.append_child(&style).ok()?;
+    let text = |class: &str, x: f64, y: f64, content: &str| -> Option<web_sys::Element> {
+        let t = doc.create_element_ns(Some(SVG_NS), "text").ok()?;
+        t.set_attribute("class", class).ok()?;
+        t.set_attribute("x", &format!("{x:.1}")).ok()?;
+        t.set_attribute("y", &format!("{y:.1}")).ok()?;
+        t.set_text_content(Some(content));
+        Some(t)
+    };
+    let bg = doc.create_element_ns(Some(SVG_NS), "rect").ok()?;
+    for (k, v) in [("width", "100%"), ("height", "100%"), ("fill", "#ffffff")] {
+        bg.set_attribute(k, v).ok()?;
+    }
+    root.append_child(&bg).ok()?;
+    root.append_child(&text("export-title", pad, 34.0 * scale, &frame.title)?.into()).ok()?;
+    root.append_child(&text("export-sub", pad, 58.0 * scale, &frame.subtitle)?.into()).ok()?;
+    for (k, v) in [
+        ("x", format!("{pad:.1}")),
+        ("y", format!("{head:.1}")),
+        ("width", format!("{:.1}", outer_w - 2.0 * pad)),
+        ("height", format!("{inner_h:.1}")),
+        ("preserveAspectRatio", "xMidYMid meet".into()),
+    ] {
+        copy.set_attribute(k, &v).ok()?;
+    }
+    // The page's rules size diagrams with CSS, which would beat the attributes above.
+    copy.set_attribute("style", &format!("width:{:.1}px;height:{inner_h:.1}px", outer_w - 2.0 * pad)).ok()?;
+    root.append_child(&copy).ok()?;
+    if !frame.legend.is_empty() {
+        let g = doc.create_element_ns(Some(SVG_NS), "g").ok()?;
+        g.set_attribute("class", "export-legend").ok()?;
+        for (i, (class, letter, label)) in frame.legend.iter().enumerate() {
+            let x = pad + (i % per_row) as f64 * 190.0 * scale;
+            let y = outer_h - legend_h + 8.0 * scale + (i / per_row) as f64 * 26.0 * scale + 10.0 * scale;
+            let item = doc.create_element_ns(Some(SVG_NS), "g").ok()?;
+            item.set_attribute("class", &format!("msg {class}")).ok()?;
+            item.set_attribute("transform", &format!("translate({:.1} {y:.1}) scale({scale})", x + 8.0 * scale))
+                .ok()?;
+            let c = doc.create_element_ns(Some(SVG_NS), "circle").ok()?;
+            c.set_attribute("r", "6.5").ok()?;
+            item.append_child(&c).ok()?;
+            let l = text("", 0.0, 0.5, letter)?;
+            l.remove_attribute("class").ok()?;
+            item.append_child(&l).ok()?;
+            g.append_child(&item).ok()?;
+            g.append_child(&text("", x + 22.0 * scale, y + 5.0 * scale, label)?.into()).ok()?;
+        }
+        root.append_child(&g).ok()?;
+    }
+    serializer.serialize_to_string(&root).ok()
 }
 
 /// Draws an SVG document onto a canvas at twice its size and downloads it as PNG.

@@ -179,6 +179,9 @@ pub struct App {
     invite: bool,
     /// The tour step last shown: a new step brings what it highlights into view.
     tour_shown: Option<(String, u32)>,
+    /// A space-time export whose tab was opened for it: the export, the tab to go back to, and
+    /// frames left before it is drawn.
+    pending_export: Option<(Export, Tab, u8)>,
     _listeners: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
 
@@ -577,6 +580,7 @@ impl Component for App {
             framed: host::in_frame(),
             invite,
             tour_shown: None,
+            pending_export: None,
             _listeners: listeners,
         };
         app.after_load(problems);

@@ -162,7 +162,7 @@ impl App {
                     <EmbedDialog state={Rc::new(s.link_state())} base={host::base_url()} kinds={s.panes.iter().map(|p| p.kind).collect::<Vec<_>>()} on_close={close} />
                 },
                 Dialog::Export => html! {
-                    <ExportDialog panes={s.panes.iter().enumerate().filter(|(_, p)| !p.hidden).map(|(i, p)| (i, p.kind, self.ui[i].tab == Tab::SpaceTime)).collect::<Vec<_>>()}
+                    <ExportDialog panes={s.panes.iter().enumerate().filter(|(_, p)| !p.hidden).map(|(i, p)| (i, p.kind)).collect::<Vec<_>>()}
                         on_export={link.callback(Msg::Export)} on_close={close} />
                 },
             }
