@@ -413,6 +413,48 @@ test('exports are slide-ready: title, moment, legend, light, labels uncovered, 1
   await context.close();
 });
 
+test('nothing overlaps: failover timeline labels, the inspector title and its close button, a node menu on a phone', async () => {
+  const overlap = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  for (const [width, height] of [[1440, 900], [390, 844]]) {
+    const { page, problems, context } = await open('preset=split-brain&t=22s&tab=lf:explain', { width, height });
+    await complete(page);
+    const rows = await page.$$eval('section[data-pane=leader_follower] .fo-event', (els) =>
+      els.map((e) => [e.querySelector('.fo-stage'), e.querySelector('.fo-text')].map((x) => {
+        const r = document.createRange();
+        r.selectNodeContents(x);
+        const b = r.getBoundingClientRect();
+        return { left: b.left, right: b.right, top: b.top, bottom: b.bottom, text: x.textContent };
+      })));
+    assert.ok(rows.length >= 4);
+    for (const [stage, text] of rows) assert.ok(!overlap(stage, text), `${width}px: “${stage.text}” runs into “${text.text}”`);
+    // The inspector's title never runs under its close button.
+    await page.locator('section[data-pane=leader_follower] [data-tab=anomalies]').click();
+    await page.locator('section[data-pane=leader_follower] .anomaly-button').first().click();
+    const boxes = await page.evaluate(() => {
+      const h = document.querySelector('.drawer .inspector h3');
+      const r = document.createRange();
+      r.selectNodeContents(h);
+      const close = document.querySelector('.drawer .close-inspector').getBoundingClientRect();
+      return { text: [...r.getClientRects()].map((b) => ({ left: b.left, right: b.right, top: b.top, bottom: b.bottom })), close: { left: close.left, right: close.right, top: close.top, bottom: close.bottom } };
+    });
+    for (const t of boxes.text) assert.ok(!overlap(t, boxes.close), `${width}px: the title runs under the close button`);
+    if (width < 700) {
+      // On a phone the inspector is a sheet over the bottom half: a node menu opened now is not
+      // covered by it, and the sheet comes back when the menu closes.
+      await page.keyboard.press('Escape');
+      await page.locator('section[data-pane=leader_follower] [data-node=n2]').click();
+      const menu = page.locator('section[data-pane=leader_follower] .node-menu');
+      await menu.waitFor();
+      assert.equal(await page.locator('.drawer').isVisible(), false, 'the sheet steps aside for the menu');
+      await menu.getByRole('menuitem').first().waitFor({ state: 'visible' });
+      await page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'detached' });
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('hostile and broken links: a clear message, a working page, no script', async () => {
   const long = 'preset=split-brain&' + 'x'.repeat(9000);
   const links = [
