@@ -159,6 +159,14 @@ test('a tour link resumes at its step, with what the steps before did', async ()
   const text = await card(page).locator('.tour-text').innerText();
   assert.match(text, /powers n1 off/);
   assert.equal(await page.locator('section[data-pane=leader_follower] [data-node=n1]').getAttribute('data-liveness'), 'down');
+  // Changing the run away from the tour's is noticed, and can be put back.
+  assert.equal(await card(page).locator('.tour-off').count(), 0);
+  await page.locator('section[data-pane=leader_follower] [data-node=n3]').click();
+  await page.locator('section[data-pane=leader_follower]').getByRole('menuitem', { name: 'Crash n3' }).click();
+  await card(page).locator('.tour-off').waitFor();
+  await card(page).getByRole('button', { name: "Back to the tour's run" }).click();
+  await card(page).locator('.tour-off').waitFor({ state: 'detached' });
+  assert.equal(await card(page).getAttribute('data-step'), '5');
   // Back replays to step 4, where fencing is not on yet, and waits for it.
   await card(page).getByRole('button', { name: 'Back' }).click();
   await page.waitForFunction(() => document.querySelector('.tour-card')?.dataset.step === '4');

@@ -198,6 +198,45 @@ impl Session {
         }
     }
 
+    /// Whether the run differs from the one the tour set up for this step: another seed, a
+    /// setting or a change the tour did not ask for (or one it asked for undone). The steps'
+    /// words are checked against the tour's own run only, so the card says so.
+    pub fn tour_off_script(&self) -> bool {
+        let Some(at) = self.tour() else { return false };
+        let Some(base) = replicascope_engine::page::preset(at.tour.preset) else { return false };
+        if base.seed != self.scenario.seed {
+            return true;
+        }
+        let mut sets = Vec::new();
+        let mut acts = Vec::new();
+        for s in &at.tour.steps[..at.step] {
+            match s.task.as_ref().map(|t| t.kind()) {
+                Some(Ok(TaskKind::Set { key, value })) => {
+                    // A later step may set the same setting again: its value is the one.
+                    sets.retain(|(k, _)| *k != key);
+                    sets.push((key, value));
+                }
+                Some(Ok(TaskKind::Act { pane, action })) => acts.push((pane, action)),
+                _ => {}
+            }
+        }
+        let settings_differ = sets.iter().any(|(k, v)| self.scenario.setting(k).as_deref() != Some(*v))
+            || self.overrides.iter().any(|(k, _)| !sets.iter().any(|(sk, _)| sk == k));
+        let mut done: Vec<(TopologyKind, String)> =
+            self.interventions().into_iter().map(|(k, i)| (k, i.action)).collect();
+        let mut asked: Vec<(TopologyKind, String)> = acts.iter().map(|(k, a)| (*k, a.to_string())).collect();
+        // (The engine's one sort: each use of the standard one adds kilobytes to the page.)
+        replicascope_engine::page::sort_by(&mut done, |a, b| (a.0.code(), &a.1).cmp(&(b.0.code(), &b.1)));
+        replicascope_engine::page::sort_by(&mut asked, |a, b| (a.0.code(), &a.1).cmp(&(b.0.code(), &b.1)));
+        settings_differ || done != asked
+    }
+
+    /// Back to the tour's own run at the current step (after the learner changed it).
+    pub fn tour_restart_step(&mut self) -> Result<(), String> {
+        let at = self.tour().ok_or("No tour is running.")?;
+        self.start_tour(&at.id, at.step)
+    }
+
     /// Where playback stops for the current step, if it has not yet.
     pub fn tour_stop(&self) -> Option<SimTime> {
         self.stop_at
@@ -407,6 +446,7 @@ mod tests {
                     assert_eq!(a.run.digest(), b.run.digest(), "{here}");
                     assert_eq!(a.run.digest(), c.run.digest(), "{here}");
                 }
+                assert!(!s.tour_off_script(), "{here}: the tour's own walk is its own run");
                 // Claims.
                 for e in &claims.steps[k].expect {
                     check(&s, e).unwrap_or_else(|m| panic!("{here}: “{}” — {m}", step.text));
@@ -464,6 +504,31 @@ mod tests {
         s.tour_next().unwrap();
         assert_eq!(s.now(), 6_000_000, "the step's moment, then the next step");
         assert!(!s.playing);
+    }
+
+    #[test]
+    fn a_run_changed_off_the_tour_is_noticed_and_can_be_put_back() {
+        let (mut s, _) = Session::from_link("tour=split-brain-fencing&step=5");
+        assert!(!s.tour_off_script(), "the tour's own run (fencing on, as step 4 asked)");
+        s.set_override("ll.w", "1").unwrap();
+        assert!(s.tour_off_script(), "a setting the tour did not ask for");
+        s.tour_restart_step().unwrap();
+        assert!(!s.tour_off_script());
+        s.set_override("lf.fencing", "false").unwrap();
+        assert!(s.tour_off_script(), "the task undone");
+        s.tour_restart_step().unwrap();
+        s.intervene(0, "crash n3").unwrap();
+        assert!(s.tour_off_script(), "a change the tour did not ask for");
+        s.tour_restart_step().unwrap();
+        s.reseed(77).unwrap();
+        assert_eq!(s.tour().map(|a| a.step), Some(4), "the tour goes on");
+        assert!(s.tour_off_script(), "another seed");
+        // The quorums tour asks for a crash: done, it is on script.
+        let (mut q, _) = Session::from_link("tour=quorums&step=7");
+        assert!(!q.tour_off_script());
+        q.do_task().unwrap();
+        assert!(q.tour_notice());
+        assert!(!q.tour_off_script(), "the crash it asked for");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use replicascope_app::app::controls::{Controls, ControlsProps};
 use replicascope_app::app::diagram::{Diagram, DiagramProps, Flying, MessageLayer};
 use replicascope_app::app::lanes::{Lanes, LanesProps};
-use replicascope_app::app::panel::{Inspector, InspectorProps, Legend};
+use replicascope_app::app::panel::{Inspector, InspectorProps};
 use replicascope_app::app::selection::Selection;
 use replicascope_app::app::shared::{Clock, Feed, Highlight, Shared};
 use replicascope_app::app::App;
@@ -28,6 +28,27 @@ fn root() -> Element {
 
 fn count(root: &Element, selector: &str) -> u32 {
     root.query_selector_all(selector).unwrap().length()
+}
+
+/// Renders a stateless view (a plain function, not a component) as the root of a test.
+#[derive(Properties)]
+struct ViewProps {
+    render: Rc<dyn Fn() -> Html>,
+}
+
+impl PartialEq for ViewProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.render, &other.render)
+    }
+}
+
+#[function_component(View)]
+fn view_root(p: &ViewProps) -> Html {
+    (p.render)()
+}
+
+fn view(render: impl Fn() -> Html + 'static) -> ViewProps {
+    ViewProps { render: Rc::new(render) }
 }
 
 #[wasm_bindgen_test]
@@ -395,7 +416,7 @@ async fn inspector_and_legend_render_text_only() {
     yew::scheduler::flush().await;
     assert!(div.text_content().unwrap().contains("n1 — Leader-follower"));
     let legend = root();
-    yew::Renderer::<Legend>::with_root(legend.clone()).render();
+    yew::Renderer::<View>::with_root_and_props(legend.clone(), view(replicascope_app::app::panel::legend)).render();
     yew::scheduler::flush().await;
     assert_eq!(count(&legend, ".legend-item"), 13);
 }
@@ -466,17 +487,14 @@ async fn the_space_time_view_draws_arrows_and_highlights_the_hovered_one() {
 
 #[wasm_bindgen_test]
 async fn quorum_and_merkle_views_show_membership_and_differences() {
-    use replicascope_app::app::views::{MerkleView, MerkleViewProps, QuorumView, QuorumViewProps};
+    use replicascope_app::app::views::{merkle_view, quorum_view, MerkleViewProps, QuorumViewProps};
     let s = finished("read-repair-vs-anti-entropy");
     let run = &s.panes[0].run;
     let (t, read) = replicascope_app::derive::quorums(run).into_iter().find(|(_, q)| !q.write).expect("a read quorum");
     let last = replicascope_app::derive::last_write_quorum(run, read.key, t);
     let div = root();
-    yew::Renderer::<QuorumView>::with_root_and_props(
-        div.clone(),
-        QuorumViewProps { record: read.clone(), last_write: last, repair: None },
-    )
-    .render();
+    let props = QuorumViewProps { record: read.clone(), last_write: last, repair: None };
+    yew::Renderer::<View>::with_root_and_props(div.clone(), view(move || quorum_view(&props))).render();
     yew::scheduler::flush().await;
     assert_eq!(count(&div, ".qv-node"), (read.home.len() + read.stand_ins.len()) as u32);
     assert_eq!(count(&div, ".qv-node.in-r"), read.answered.len() as u32);
@@ -485,11 +503,8 @@ async fn quorum_and_merkle_views_show_membership_and_differences() {
         .find(|(_, m)| !m.differing.is_empty())
         .expect("an exchange that found differences");
     let div = root();
-    yew::Renderer::<MerkleView>::with_root_and_props(
-        div.clone(),
-        MerkleViewProps { record: m.clone(), names: Rc::new(s.plan.names.clone()) },
-    )
-    .render();
+    let props = MerkleViewProps { record: m.clone(), names: Rc::new(s.plan.names.clone()) };
+    yew::Renderer::<View>::with_root_and_props(div.clone(), view(move || merkle_view(&props))).render();
     yew::scheduler::flush().await;
     assert_eq!(count(&div, ".mk-node.diff"), 2 * m.differing.len() as u32, "differing hashes marked in both trees");
 }
@@ -521,7 +536,7 @@ async fn the_comparison_table_links_cells_to_moments() {
 
 #[wasm_bindgen_test]
 async fn settings_emit_overrides() {
-    use replicascope_app::app::settings::{Settings, SettingsProps};
+    use replicascope_app::app::settings::{settings, SettingsProps};
     let s = finished("two-am-failover");
     let got = Rc::new(std::cell::RefCell::new(Vec::new()));
     let g = got.clone();
@@ -531,7 +546,7 @@ async fn settings_emit_overrides() {
         scenario: Rc::new(s.scenario.clone()),
         on_change: Callback::from(move |kv| g.borrow_mut().push(kv)),
     };
-    yew::Renderer::<Settings>::with_root_and_props(div.clone(), props).render();
+    yew::Renderer::<View>::with_root_and_props(div.clone(), view(move || settings(&props))).render();
     yew::scheduler::flush().await;
     let select: web_sys::HtmlSelectElement = div.query_selector("select").unwrap().unwrap().dyn_into().unwrap();
     select.set_value("sync");
@@ -554,7 +569,7 @@ async fn settings_emit_overrides() {
         scenario: Rc::new(fenced),
         on_change: Callback::noop(),
     };
-    yew::Renderer::<Settings>::with_root_and_props(div.clone(), props).render();
+    yew::Renderer::<View>::with_root_and_props(div.clone(), view(move || settings(&props))).render();
     yew::scheduler::flush().await;
     let on = helps(&div);
     assert!(on.contains("powers the old leader off") && on.contains("still lost"), "{on}");

@@ -182,7 +182,6 @@ pub struct TableProps {
 }
 
 /// The run compared across topologies; each cell with an event links to where it happened.
-#[function_component(ComparisonTable)]
 pub fn comparison_table(p: &TableProps) -> Html {
     if p.rows.is_empty() {
         return html! { <p class="muted">{"The comparison appears when the runs are complete."}</p> };
@@ -290,7 +289,7 @@ pub fn compare(p: &CompareProps) -> Html {
     html! {
         <section class="compare" aria-label="Comparison">
             <h2>{"The same run, compared"}</h2>
-            <ComparisonTable rows={p.rows.clone()} on_jump={p.on_jump.clone()} on_pane={p.on_pane.clone()} />
+            { comparison_table(&TableProps { rows: p.rows.clone(), on_jump: p.on_jump.clone(), on_pane: p.on_pane.clone() }) }
             if !c.write_cdf.is_empty() {
                 <div class="charts">
                     { for lag }

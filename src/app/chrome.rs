@@ -100,26 +100,20 @@ pub fn header(p: &HeaderProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ModalProps {
-    pub title: AttrValue,
-    pub on_close: Callback<()>,
-    pub children: Html,
-}
-
-#[function_component(Modal)]
-pub fn modal(p: &ModalProps) -> Html {
-    let close = p.on_close.clone();
-    let close2 = p.on_close.clone();
+/// A dialog over the page: its title, what closes it, and its content (a plain function, as
+/// are the other stateless pieces of the page: a component costs kilobytes of generic code).
+pub fn modal(title: &'static str, on_close: &Callback<()>, children: Html) -> Html {
+    let close = on_close.clone();
+    let close2 = on_close.clone();
     let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
     html! {
         <div class="modal-backdrop" onclick={Callback::from(move |_| close.emit(()))}>
-            <div class="modal" role="dialog" aria-modal="true" aria-label={p.title.clone()} onclick={stop}>
+            <div class="modal" role="dialog" aria-modal="true" aria-label={title} onclick={stop}>
                 <div class="modal-head">
-                    <h2>{ p.title.clone() }</h2>
+                    <h2>{ title }</h2>
                     <button class="icon-button" aria-label="Close" title="Close (Esc)" onclick={Callback::from(move |_| close2.emit(()))}>{ icons::close() }</button>
                 </div>
-                { p.children.clone() }
+                { children }
             </div>
         </div>
     }
@@ -146,14 +140,14 @@ pub fn share_dialog(p: &ShareProps) -> Html {
         Callback::from(move |_| copied.set(super::host::copy(&url)))
     };
     html! {
-        <Modal title="Share this run" on_close={p.on_close.clone()}>
+        { modal("Share this run", &p.on_close, html! { <>
             <p>{"The link holds the scenario, the seed, every change you made and the moment shown: whoever opens it sees exactly this run."}</p>
             <div class="copy-row">
                 <input class="copy-text" type="text" readonly=true value={p.url.clone()} aria-label="Link" onfocus={Callback::from(select_all)} />
                 <button class="button" onclick={copy}>{ if *copied { "Copied" } else { "Copy link" } }</button>
             </div>
             <p class="muted small">{ format!("{} characters.", p.url.len()) }</p>
-        </Modal>
+        </> }) }
     }
 }
 
@@ -250,7 +244,7 @@ pub fn embed_dialog(p: &EmbedProps) -> Html {
     };
     let c = state.view.controls;
     html! {
-        <Modal title="Embed in a course page" on_close={p.on_close.clone()}>
+        { modal("Embed in a course page", &p.on_close, html! { <>
             <div class="embed-options">
                 <fieldset><legend>{"Panes"}</legend>{ for pane_toggles }</fieldset>
                 <fieldset><legend>{"Playback"}</legend>
@@ -280,7 +274,7 @@ pub fn embed_dialog(p: &EmbedProps) -> Html {
                 {"Starts at "}{ human_duration(state.time) }{". A host page can also drive the frame with postMessage (play, pause, seek, load) and hear when time moves and anomalies appear; "}
                 <a href="embed-example.html" target="_blank" rel="noopener">{"see the example host page"}</a>{"."}
             </p>
-        </Modal>
+        </> }) }
     }
 }
 
@@ -337,19 +331,20 @@ pub fn export_dialog(p: &ExportProps) -> Html {
         }
     });
     html! {
-        <Modal title="Export" on_close={p.on_close.clone()}>
+        { modal("Export", &p.on_close, html! { <>
             <table class="export-table">
                 <thead><tr><th></th><th scope="col">{"Node diagram"}</th><th scope="col">{"Space-time"}</th><th scope="col">{"Trace"}</th><th scope="col">{"History"}</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
             <label class="check-row slide-option"><input type="checkbox" checked={s} onchange={on_slide} /><span>{"Slide: 16:9, 1920 × 1080"}</span></label>
             <p class="muted small">{"Diagrams are exported as they are drawn now, on a light background whatever the page's theme, with a title, the moment and a legend; PNGs at twice the size, for projectors. The trace holds every step, message and annotation of the run; the history is every client operation in the format Jepsen's checkers read (and "}<code>{"replicascope check"}</code>{" too)."}</p>
-        </Modal>
+        </> }) }
     }
 }
 
-#[function_component(HelpDialog)]
-pub fn help_dialog(p: &ShareProps) -> Html {
+/// The keys and mouse (a plain function: it has no state, and a component costs the page
+/// generic code).
+pub fn help_dialog(on_close: &Callback<()>) -> Html {
     let keys = [
         ("Space", "play / pause"),
         ("→", "next event"),
@@ -359,9 +354,9 @@ pub fn help_dialog(p: &ShareProps) -> Html {
         ("Esc", "close menus and dialogs"),
     ];
     html! {
-        <Modal title="Keyboard and mouse" on_close={p.on_close.clone()}>
+        { modal("Keyboard and mouse", on_close, html! { <>
             <dl class="kv">{ for keys.iter().map(|(k, v)| html! { <><dt><kbd>{ *k }</kbd></dt><dd>{ *v }</dd></> }) }</dl>
             <p>{"Click a node for its actions (crash, restart, pause, skew its clock, partition), a client to send a read or a write, a message in flight to inspect it (double-click drops it). Every change is recorded at the moment shown and becomes part of the link."}</p>
-        </Modal>
+        </> }) }
     }
 }

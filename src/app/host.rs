@@ -178,7 +178,8 @@ pub fn svg_document(selector: &str, messages: &str, frame: Option<&Frame>) -> Op
     if copy.get_attribute("viewBox").is_none() {
         copy.set_attribute("viewBox", &format!("0 0 {w:.0} {h:.0}")).ok()?;
     }
-    // The frame: a title band, the diagram, a legend band.
+    // The frame: a title band, the diagram, a legend band, written as text (text from the
+    // scenario escaped), around the diagram as the browser serialises it.
     let (outer_w, scale) = if frame.slide { (1920.0, 2.0) } else { (w.max(640.0), 1.0) };
     let pad = 24.0 * scale;
     let head = 76.0 * scale;
@@ -186,71 +187,66 @@ pub fn svg_document(selector: &str, messages: &str, frame: Option<&Frame>) -> Op
     let rows = frame.legend.len().div_ceil(per_row);
     let legend_h = if rows == 0 { 0.0 } else { rows as f64 * 26.0 * scale + 16.0 * scale };
     let outer_h = if frame.slide { 1080.0 } else { head + h + legend_h + pad };
+    let inner_w = outer_w - 2.0 * pad;
     let inner_h = outer_h - head - legend_h - pad;
-    let root = doc.create_element_ns(Some(SVG_NS), "svg").ok()?;
-    root.set_attribute("xmlns", SVG_NS).ok()?;
-    root.set_attribute("width", &format!("{outer_w:.0}")).ok()?;
-    root.set_attribute("height", &format!("{outer_h:.0}")).ok()?;
-    root.set_attribute("viewBox", &format!("0 0 {outer_w:.0} {outer_h:.0}")).ok()?;
-    let style = doc.create_element_ns(Some(SVG_NS), "style").ok()?;
-    style.set_text_content(Some(&format!(
-        "svg {{ background: #fff; font-family: system-ui, sans-serif; color-scheme: light; }}\n\
-         .export-title {{ font-size: {}px; font-weight: 650; fill: #14202e; }}\n\
-         .export-sub, .export-legend text {{ font-size: {}px; fill: #4a5868; }}\n{}",
-        22.0 * scale,
-        14.0 * scale,
-        stylesheet_text()
-    )));
-    root.append_child(&style).ok()?;
-    let text = |class: &str, x: f64, y: f64, content: &str| -> Option<web_sys::Element> {
-        let t = doc.create_element_ns(Some(SVG_NS), "text").ok()?;
-        t.set_attribute("class", class).ok()?;
-        t.set_attribute("x", &format!("{x:.1}")).ok()?;
-        t.set_attribute("y", &format!("{y:.1}")).ok()?;
-        t.set_text_content(Some(content));
-        Some(t)
-    };
-    let bg = doc.create_element_ns(Some(SVG_NS), "rect").ok()?;
-    for (k, v) in [("width", "100%"), ("height", "100%"), ("fill", "#ffffff")] {
-        bg.set_attribute(k, v).ok()?;
-    }
-    root.append_child(&bg).ok()?;
-    root.append_child(&text("export-title", pad, 34.0 * scale, &frame.title)?.into()).ok()?;
-    root.append_child(&text("export-sub", pad, 58.0 * scale, &frame.subtitle)?.into()).ok()?;
     for (k, v) in [
         ("x", format!("{pad:.1}")),
         ("y", format!("{head:.1}")),
-        ("width", format!("{:.1}", outer_w - 2.0 * pad)),
+        ("width", format!("{inner_w:.1}")),
         ("height", format!("{inner_h:.1}")),
         ("preserveAspectRatio", "xMidYMid meet".into()),
+        // The page's rules size diagrams with CSS, which would beat the attributes above.
+        ("style", format!("width:{inner_w:.1}px;height:{inner_h:.1}px")),
     ] {
         copy.set_attribute(k, &v).ok()?;
     }
-    // The page's rules size diagrams with CSS, which would beat the attributes above.
-    copy.set_attribute("style", &format!("width:{:.1}px;height:{inner_h:.1}px", outer_w - 2.0 * pad)).ok()?;
-    root.append_child(&copy).ok()?;
-    if !frame.legend.is_empty() {
-        let g = doc.create_element_ns(Some(SVG_NS), "g").ok()?;
-        g.set_attribute("class", "export-legend").ok()?;
-        for (i, (class, letter, label)) in frame.legend.iter().enumerate() {
-            let x = pad + (i % per_row) as f64 * 190.0 * scale;
-            let y = outer_h - legend_h + 8.0 * scale + (i / per_row) as f64 * 26.0 * scale + 10.0 * scale;
-            let item = doc.create_element_ns(Some(SVG_NS), "g").ok()?;
-            item.set_attribute("class", &format!("msg {class}")).ok()?;
-            item.set_attribute("transform", &format!("translate({:.1} {y:.1}) scale({scale})", x + 8.0 * scale))
-                .ok()?;
-            let c = doc.create_element_ns(Some(SVG_NS), "circle").ok()?;
-            c.set_attribute("r", "6.5").ok()?;
-            item.append_child(&c).ok()?;
-            let l = text("", 0.0, 0.5, letter)?;
-            l.remove_attribute("class").ok()?;
-            item.append_child(&l).ok()?;
-            g.append_child(&item).ok()?;
-            g.append_child(&text("", x + 22.0 * scale, y + 5.0 * scale, label)?.into()).ok()?;
-        }
-        root.append_child(&g).ok()?;
+    let diagram = serializer.serialize_to_string(&copy).ok()?;
+    let mut legend = String::new();
+    for (i, (class, letter, label)) in frame.legend.iter().enumerate() {
+        let x = pad + (i % per_row) as f64 * 190.0 * scale;
+        let y = outer_h - legend_h + 18.0 * scale + (i / per_row) as f64 * 26.0 * scale;
+        legend.push_str(&format!(
+            "<g class=\"msg {class}\" transform=\"translate({:.1} {y:.1}) scale({scale})\"><circle r=\"6.5\"/><text y=\"0.5\">{}</text></g><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            x + 8.0 * scale,
+            escape(letter),
+            x + 22.0 * scale,
+            y + 5.0 * scale,
+            escape(label)
+        ));
     }
-    serializer.serialize_to_string(&root).ok()
+    Some(format!(
+        "<svg xmlns=\"{SVG_NS}\" width=\"{outer_w:.0}\" height=\"{outer_h:.0}\" viewBox=\"0 0 {outer_w:.0} {outer_h:.0}\">\
+         <style>{}</style><rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\
+         <text class=\"export-title\" x=\"{pad:.1}\" y=\"{:.1}\">{}</text>\
+         <text class=\"export-sub\" x=\"{pad:.1}\" y=\"{:.1}\">{}</text>{diagram}<g class=\"export-legend\">{legend}</g></svg>",
+        escape(&format!(
+            "svg {{ background: #fff; font-family: system-ui, sans-serif; color-scheme: light; }}\n\
+             .export-title {{ font-size: {}px; font-weight: 650; fill: #14202e; }}\n\
+             .export-sub, .export-legend > text {{ font-size: {}px; fill: #4a5868; }}\n{}",
+            22.0 * scale,
+            14.0 * scale,
+            stylesheet_text()
+        )),
+        34.0 * scale,
+        escape(&frame.title),
+        58.0 * scale,
+        escape(&frame.subtitle),
+    ))
+}
+
+/// Text as XML character data or attribute value.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Draws an SVG document onto a canvas at twice its size and downloads it as PNG.

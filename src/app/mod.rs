@@ -32,14 +32,14 @@ use crate::derive::{self, Charts, Failover, Row, SpaceTime};
 use crate::session::Session;
 use callbacks::Cbs;
 use charts::Compare;
-use chrome::{Dialog, EmbedDialog, Export, ExportDialog, Header, HelpDialog, ShareDialog};
+use chrome::{Dialog, EmbedDialog, Export, ExportDialog, Header, ShareDialog};
 use controls::{Controls, Marker, Target};
 use diagram::{Diagram, MessageLayer};
 use host::{HostCommand, HostEvent};
 use lanes::Lanes;
 use pane::PaneUi;
 pub use pane::Tab;
-use panel::{Inspector, Legend};
+use panel::Inspector;
 use replicascope_engine::page::human_duration;
 use replicascope_engine::page::Anomaly;
 use replicascope_engine::page::Controls as ControlMode;
@@ -50,11 +50,10 @@ use replicascope_engine::page::{ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::page::{Names, TopologyKind};
 use replicascope_engine::page::{Scenario, TopologiesSpec};
 use selection::Selection;
-use settings::Settings;
 use shared::{listen, Clock, Feed, Highlight, Keep, Shared};
 use std::cell::RefCell;
 use std::rc::Rc;
-use views::{AnomalyList, FailoverView, RecordList, SpaceTimeView};
+use views::SpaceTimeView;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -119,6 +118,8 @@ pub enum Msg {
     StartTour(String),
     TourNext,
     TourBack,
+    /// Back to the tour's own run at the current step.
+    TourRestart,
     TourDo,
     EndTour,
     /// The first visit's invitation to a tour: "Not now".
@@ -812,8 +813,10 @@ impl Component for App {
                 }
                 true
             }
-            Msg::TourBack => {
-                match self.session.tour_back() {
+            Msg::TourBack | Msg::TourRestart => {
+                let done =
+                    if matches!(msg, Msg::TourBack) { self.session.tour_back() } else { self.session.tour_restart_step() };
+                match done {
                     Ok(()) => self.after_load(Vec::new()),
                     Err(e) => self.error = Some(e),
                 }

@@ -3,7 +3,7 @@
 //! dialogs. An `impl App` block of its own: it reads the app's state and renders.
 
 use super::*;
-use chrome::Modal;
+use chrome::modal;
 use tour::{invite, tour_card, tour_list, InviteProps, TourCardProps};
 
 impl App {
@@ -100,6 +100,8 @@ impl App {
                 instruction,
                 playing_to,
                 kinds,
+                off_script: s.tour_off_script(),
+                on_restart: link.callback(|_| Msg::TourRestart),
                 on_next: link.callback(|_| Msg::TourNext),
                 on_back: link.callback(|_| Msg::TourBack),
                 on_do: link.callback(|_| Msg::TourDo),
@@ -151,12 +153,12 @@ impl App {
             let close = link.callback(|_| Msg::Dialog(None));
             match d {
                 Dialog::Share => html! { <ShareDialog url={format!("{}#{}", host::base_url(), s.link())} on_close={close} /> },
-                Dialog::Help => html! { <HelpDialog url="" on_close={close} /> },
+                Dialog::Help => chrome::help_dialog(&close),
                 Dialog::Tours => html! {
-                    <Modal title="Guided tours" on_close={close}>
+                    { modal("Guided tours", &close, html! { <>
                         <p class="muted small">{"Each tour is a scenario and a path through it: one idea per step, what it talks about highlighted, and now and then something for you to do. A tour's link resumes it at the same step."}</p>
                         { tour_list(&link.callback(Msg::StartTour)) }
-                    </Modal>
+                    </> }) }
                 },
                 Dialog::Embed => html! {
                     <EmbedDialog state={Rc::new(s.link_state())} base={host::base_url()} kinds={s.panes.iter().map(|p| p.kind).collect::<Vec<_>>()} on_close={close} />
@@ -225,7 +227,7 @@ impl App {
                         { inspector }
                     </div>
                 }
-                <Legend />
+                { panel::legend() }
                 // During a tour the comparison shows only when a step talks about it: one
                 // thing at a time.
                 if s.tour().is_none_or(|at| at.current().highlight.iter().any(|h| h.starts_with("compare"))) { { compare } }

@@ -191,20 +191,20 @@ impl App {
                             html! { <p class="muted">{"Nothing to explain: this topology keeps one copy of the data."}</p> }
                         }
                         Some(Explain::Failover) => {
-                            html! { <FailoverView data={u.failover.clone()} now={now} on_jump={self.cb.jump.clone()} /> }
+                            views::failover(&views::FailoverProps { data: u.failover.clone(), now, on_jump: self.cb.jump.clone() })
                         }
                         Some(Explain::Conflicts) => html! {
                             <>
                                 <p class="muted small">{"Each time concurrent writes met on a node. Open one to see the resolution step by step."}</p>
-                                <RecordList items={u.conflict_items.clone()} empty="No conflicts in this run." now={now} on_pick={self.cb.pick_conflict[i].clone()} />
+                                { views::record_list(&views::RecordListProps { items: u.conflict_items.clone(), empty: "No conflicts in this run.".into(), now, on_pick: self.cb.pick_conflict[i].clone() }) }
                             </>
                         },
                         Some(Explain::Quorums) => html! {
                             <>
                                 <h4>{"Quorums"}</h4>
-                                <RecordList items={u.quorum_items.clone()} empty="No reads or writes in this run." now={now} on_pick={self.cb.pick_quorum[i].clone()} />
+                                { views::record_list(&views::RecordListProps { items: u.quorum_items.clone(), empty: "No reads or writes in this run.".into(), now, on_pick: self.cb.pick_quorum[i].clone() }) }
                                 <h4>{"Anti-entropy (Merkle trees)"}</h4>
-                                <RecordList items={u.merkle_items.clone()} empty="Anti-entropy is off in this run." now={now} on_pick={self.cb.pick_merkle[i].clone()} />
+                                { views::record_list(&views::RecordListProps { items: u.merkle_items.clone(), empty: "Anti-entropy is off in this run.".into(), now, on_pick: self.cb.pick_merkle[i].clone() }) }
                             </>
                         },
                     }
@@ -213,13 +213,13 @@ impl App {
             Tab::Anomalies => match &p.report {
                 None => html! { <p class="muted">{"Checking the history…"}</p> },
                 Some(_) => {
-                    html! { <AnomalyList anomalies={u.anomalies.clone()} now={now} on_pick={self.cb.pick_anomaly[i].clone()} /> }
+                    views::anomaly_list(&views::AnomalyListProps { anomalies: u.anomalies.clone(), now, on_pick: self.cb.pick_anomaly[i].clone() })
                 }
             },
         };
         let has_settings = !self.scenario.topologies.settings(kind).is_empty();
         let settings = u.settings.then(|| {
-            html! { <Settings kind={kind} scenario={self.scenario.clone()} on_change={self.cb.set.clone()} /> }
+            settings::settings(&settings::SettingsProps { kind, scenario: self.scenario.clone(), on_change: self.cb.set.clone() })
         });
         html! {
             <section class={classes!("pane", maximized.then_some("maximized"))} aria-label={kind.title()} data-pane={kind.name()}>

@@ -3,7 +3,7 @@
 
 use super::diagram::kind_letter;
 use super::selection::Selection;
-use super::views::{ConflictView, MerkleView, QuorumView};
+use super::views::{ConflictView, MerkleViewProps, QuorumViewProps};
 use replicascope_engine::page::human_duration;
 use replicascope_engine::page::Names;
 use replicascope_engine::page::{Liveness, MsgKind};
@@ -103,13 +103,13 @@ pub fn inspector(p: &InspectorProps) -> Html {
         Some(Selection::Quorum { pane, time, record, last_write, repair }) => html! {
             <>
                 <h3>{ format!("{} of {} through {} — {}", if record.write { "Write" } else { "Read" }, p.names.get(record.key), record.coordinator, pane.title()) } { " " } { jump(*time) }</h3>
-                <QuorumView record={(**record).clone()} last_write={last_write.as_deref().cloned()} repair={repair.clone()} />
+                { super::views::quorum_view(&QuorumViewProps { record: (**record).clone(), last_write: last_write.as_deref().cloned(), repair: repair.clone() }) }
             </>
         },
         Some(Selection::Merkle { pane, time, record }) => html! {
             <>
                 <h3>{ format!("Anti-entropy between {} and {} — {}", record.a, record.b, pane.title()) } { " " } { jump(*time) }</h3>
-                <MerkleView record={(**record).clone()} names={p.names.clone()} />
+                { super::views::merkle_view(&MerkleViewProps { record: (**record).clone(), names: p.names.clone() }) }
             </>
         },
         Some(Selection::Anomaly { pane, anomaly }) => html! {
@@ -128,7 +128,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
     html! { <aside class="inspector" id="inspector" aria-label="Inspector" aria-live="polite"><h2>{"Inspector"}</h2>{ body }</aside> }
 }
 
-#[function_component(Legend)]
+/// What the message letters mean (a plain function, like the other stateless views).
 pub fn legend() -> Html {
     let items = MsgKind::ALL.iter().map(|k| {
         html! {

@@ -124,7 +124,7 @@ fn setting(kind: TopologyKind, s: &Setting, cb: &Callback<(String, String)>) -> 
     }
 }
 
-#[function_component(Settings)]
+/// A pane's settings panel (a plain function: stateless).
 pub fn settings(p: &SettingsProps) -> Html {
     let cb = &p.on_change;
     let list = p.scenario.topologies.settings(p.kind);

@@ -16,6 +16,9 @@ pub struct TourCardProps {
     pub playing_to: Option<u64>,
     /// The panes shown, for the highlights.
     pub kinds: Vec<TopologyKind>,
+    /// The learner changed the run away from the tour's (see `Session::tour_off_script`).
+    pub off_script: bool,
+    pub on_restart: Callback<()>,
     pub on_next: Callback<()>,
     pub on_back: Callback<()>,
     pub on_do: Callback<()>,
@@ -57,6 +60,12 @@ pub fn tour_card(p: TourCardProps) -> Html {
                 <button class="link-button tour-exit" onclick={click(&p.on_exit)}>{"Leave the tour"}</button>
             </div>
             <p class="tour-text">{ glossed(step.text) }</p>
+            if p.off_script {
+                <p class="tour-off" role="status">
+                    {"You have changed the run since the tour set it up, so what this step says may not hold in it. "}
+                    <button class="link-button" onclick={click(&p.on_restart)}>{"Back to the tour's run"}</button>
+                </p>
+            }
             if let Some(words) = &p.instruction {
                 <p class="tour-task"><strong>{"Your turn: "}</strong><span class="tour-instruction">{ words.clone() }</span></p>
             }

@@ -196,7 +196,8 @@ pub struct FailoverProps {
     pub on_jump: Callback<u64>,
 }
 
-#[function_component(FailoverView)]
+/// The failover timeline (plain functions here and below: stateless views cost less as
+/// functions than as components).
 pub fn failover(p: &FailoverProps) -> Html {
     let d = &p.data;
     if d.events.is_empty() {
@@ -345,7 +346,6 @@ pub struct QuorumViewProps {
     pub repair: Option<(u64, Vec<NodeId>)>,
 }
 
-#[function_component(QuorumView)]
 pub fn quorum_view(p: &QuorumViewProps) -> Html {
     let q = &p.record;
     let w_set: Vec<NodeId> =
@@ -447,7 +447,6 @@ fn tree(hashes: &[u64], differing: &[u32], x0: f64, label: &str) -> Html {
     html! { <g><text class="mk-title" x={f(x0 + width / 2.0)} y="8">{ label.to_string() }</text>{ for edges }{ for nodes }</g> }
 }
 
-#[function_component(MerkleView)]
 pub fn merkle_view(p: &MerkleViewProps) -> Html {
     let m = &p.record;
     let leaves = m.leaf_keys.len();
@@ -490,7 +489,6 @@ pub struct AnomalyListProps {
     pub on_pick: Callback<Anomaly>,
 }
 
-#[function_component(AnomalyList)]
 pub fn anomaly_list(p: &AnomalyListProps) -> Html {
     if p.anomalies.is_empty() {
         return html! { <p class="muted">{"No anomalies in this run."}</p> };
@@ -544,7 +542,6 @@ pub struct RecordListProps {
     pub on_pick: Callback<usize>,
 }
 
-#[function_component(RecordList)]
 pub fn record_list(p: &RecordListProps) -> Html {
     if p.items.is_empty() {
         return html! { <p class="muted">{ p.empty.clone() }</p> };
