@@ -224,6 +224,36 @@ pub fn failover(run: &AnyRun, report: Option<&Report>) -> Failover {
     Failover { events, lost, split_brain: split, fenced }
 }
 
+/// One line per conflict for the Conflicts list: "cart at n1: union of both …".
+pub fn conflict_lines(list: &[(SimTime, ConflictRecord)], names: &Names) -> Vec<(SimTime, String)> {
+    list.iter().map(|(t, c)| (*t, format!("{} at {}: {}", names.get(c.key), c.node, c.result))).collect()
+}
+
+/// One line per quorum for the Quorums list: "read k1 via n2: 2/2 answered, 1 stale".
+pub fn quorum_lines(list: &[(SimTime, QuorumRecord)], names: &Names) -> Vec<(SimTime, String)> {
+    list.iter()
+        .map(|(t, q)| {
+            let what = if q.write { "write" } else { "read" };
+            let stale = if q.stale.is_empty() { String::new() } else { format!(", {} stale", q.stale.len()) };
+            (
+                *t,
+                format!(
+                    "{what} {} via {}: {}/{} answered{stale}",
+                    names.get(q.key),
+                    q.coordinator,
+                    q.answered.len(),
+                    q.need
+                ),
+            )
+        })
+        .collect()
+}
+
+/// One line per anti-entropy exchange: "n1 ↔ n3: 2 key(s) synced".
+pub fn merkle_lines(list: &[(SimTime, MerkleRecord)]) -> Vec<(SimTime, String)> {
+    list.iter().map(|(t, m)| (*t, format!("{} ↔ {}: {} key(s) synced", m.a, m.b, m.keys_synced.len()))).collect()
+}
+
 /// The records of one kind the run annotated, with their times, in order.
 fn records<T: Clone>(run: &AnyRun, pick: impl Fn(&Annotation) -> Option<&T>) -> Vec<(SimTime, T)> {
     run.trace().annotations.iter().filter_map(|n| pick(&n.annotation).map(|r| (n.time, r.clone()))).collect()
@@ -610,5 +640,37 @@ mod tests {
         let (run, _) = &runs[0];
         assert!(!quorums(run).is_empty());
         assert!(merkle_exchanges(run).iter().any(|(_, m)| !m.differing.is_empty()));
+    }
+
+    #[test]
+    fn the_lists_say_each_record_in_a_line() {
+        let runs = finished("read-repair-vs-anti-entropy");
+        let (run, _) = &runs[0];
+        let names = &run.plan().names;
+        let q = quorums(run);
+        let lines = quorum_lines(&q, names);
+        assert_eq!(lines.len(), q.len());
+        for ((t, line), (u, r)) in lines.iter().zip(&q) {
+            assert_eq!(t, u);
+            let what = if r.write { "write " } else { "read " };
+            assert!(line.starts_with(what), "{line}");
+            assert!(line.contains(&format!("via {}", r.coordinator)), "{line}");
+            assert!(line.contains(&format!("{}/{} answered", r.answered.len(), r.need)), "{line}");
+            assert_eq!(line.contains("stale"), !r.stale.is_empty(), "{line}");
+        }
+        let m = merkle_exchanges(run);
+        let ml = merkle_lines(&m);
+        assert!(ml
+            .iter()
+            .zip(&m)
+            .all(|((_, l), (_, r))| l == &format!("{} ↔ {}: {} key(s) synced", r.a, r.b, r.keys_synced.len())));
+        let cart = finished("shopping-cart");
+        let (ml_run, _) =
+            cart.iter().find(|(r, _)| r.kind() == replicascope_engine::page::TopologyKind::MultiLeader).unwrap();
+        let c = conflicts(ml_run);
+        let cl = conflict_lines(&c, &ml_run.plan().names);
+        assert!(!cl.is_empty());
+        assert!(cl[0].1.starts_with("cart at n"), "{}", cl[0].1);
+        assert!(cl[0].1.contains("union of both"), "{}", cl[0].1);
     }
 }

@@ -267,42 +267,13 @@ impl App {
                     u.anomalies = Shared::new(r.anomalies.clone());
                     u.failover = Shared::new(derive::failover(&p.run, Some(r)));
                     let c = derive::conflicts(&p.run);
-                    u.conflict_items = Shared::new(
-                        c.iter()
-                            .map(|(t, c)| (*t, format!("{} at {}: {}", names.get(c.key), c.node, c.result)))
-                            .collect(),
-                    );
+                    u.conflict_items = Shared::new(derive::conflict_lines(&c, names));
                     u.conflicts = Rc::new(c);
                     let q = derive::quorums(&p.run);
-                    u.quorum_items = Shared::new(
-                        q.iter()
-                            .map(|(t, q)| {
-                                let what = if q.write { "write" } else { "read" };
-                                let stale = if q.stale.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(", {} stale", q.stale.len())
-                                };
-                                (
-                                    *t,
-                                    format!(
-                                        "{what} {} via {}: {}/{} answered{stale}",
-                                        names.get(q.key),
-                                        q.coordinator,
-                                        q.answered.len(),
-                                        q.need
-                                    ),
-                                )
-                            })
-                            .collect(),
-                    );
+                    u.quorum_items = Shared::new(derive::quorum_lines(&q, names));
                     u.quorums = Rc::new(q);
                     let m = derive::merkle_exchanges(&p.run);
-                    u.merkle_items = Shared::new(
-                        m.iter()
-                            .map(|(t, m)| (*t, format!("{} ↔ {}: {} key(s) synced", m.a, m.b, m.keys_synced.len())))
-                            .collect(),
-                    );
+                    u.merkle_items = Shared::new(derive::merkle_lines(&m));
                     u.merkle = Rc::new(m);
                 }
                 None => {
@@ -406,29 +377,6 @@ impl App {
     fn seek(&mut self, t: f64) {
         self.session.seek(t);
         self.hash_dirty = true;
-    }
-
-    /// After a learner's action: a tour step whose task is now done moves on.
-    fn tour_notice(&mut self) {
-        if self.session.tour_notice() {
-            self.after_load(Vec::new());
-            self.tour_moved();
-        }
-    }
-
-    /// A tour step began or ended: panes shown, time and markers changed.
-    fn tour_moved(&mut self) {
-        self.markers = Shared::new(controls::markers(&self.session));
-        self.hash_dirty = true;
-        self.touch_panes();
-        self.sync();
-    }
-
-    fn dismiss_invite(&mut self) {
-        if self.invite {
-            self.invite = false;
-            host::remember_invited();
-        }
     }
 
     fn post_events(&mut self) {
@@ -786,52 +734,13 @@ impl Component for App {
                 self.selection = None;
                 true
             }
-            Msg::StartTour(id) => {
-                self.dialog = None;
-                self.dismiss_invite();
-                let tabs = std::mem::take(&mut self.session.view.tabs);
-                match self.session.start_tour(&id, 0) {
-                    Ok(()) => self.after_load(Vec::new()),
-                    Err(e) => {
-                        self.session.view.tabs = tabs;
-                        self.error = Some(e);
-                    }
-                }
-                self.hash_dirty = true;
-                true
-            }
-            Msg::TourNext | Msg::TourDo => {
-                let done = if matches!(msg, Msg::TourNext) { self.session.tour_next() } else { self.session.do_task() };
-                match done {
-                    Ok(()) => {
-                        // A setting done for the learner rebuilt the session.
-                        self.after_load(Vec::new());
-                        self.tour_notice();
-                        self.tour_moved();
-                    }
-                    Err(e) => self.error = Some(e),
-                }
-                true
-            }
-            Msg::TourBack | Msg::TourRestart => {
-                let done =
-                    if matches!(msg, Msg::TourBack) { self.session.tour_back() } else { self.session.tour_restart_step() };
-                match done {
-                    Ok(()) => self.after_load(Vec::new()),
-                    Err(e) => self.error = Some(e),
-                }
-                self.hash_dirty = true;
-                true
-            }
-            Msg::EndTour => {
-                self.session.end_tour();
-                self.tour_moved();
-                true
-            }
-            Msg::DismissInvite => {
-                self.dismiss_invite();
-                true
-            }
+            m @ (Msg::StartTour(_)
+            | Msg::TourNext
+            | Msg::TourDo
+            | Msg::TourBack
+            | Msg::TourRestart
+            | Msg::EndTour
+            | Msg::DismissInvite) => self.on_tour(m),
         };
         self.settle(was_playing, is_frame, rerender)
     }

@@ -190,9 +190,11 @@ impl App {
                         None => {
                             html! { <p class="muted">{"Nothing to explain: this topology keeps one copy of the data."}</p> }
                         }
-                        Some(Explain::Failover) => {
-                            views::failover(&views::FailoverProps { data: u.failover.clone(), now, on_jump: self.cb.jump.clone() })
-                        }
+                        Some(Explain::Failover) => views::failover(&views::FailoverProps {
+                            data: u.failover.clone(),
+                            now,
+                            on_jump: self.cb.jump.clone(),
+                        }),
                         Some(Explain::Conflicts) => html! {
                             <>
                                 <p class="muted small">{"Each time concurrent writes met on a node. Open one to see the resolution step by step."}</p>
@@ -212,14 +214,20 @@ impl App {
             }
             Tab::Anomalies => match &p.report {
                 None => html! { <p class="muted">{"Checking the history…"}</p> },
-                Some(_) => {
-                    views::anomaly_list(&views::AnomalyListProps { anomalies: u.anomalies.clone(), now, on_pick: self.cb.pick_anomaly[i].clone() })
-                }
+                Some(_) => views::anomaly_list(&views::AnomalyListProps {
+                    anomalies: u.anomalies.clone(),
+                    now,
+                    on_pick: self.cb.pick_anomaly[i].clone(),
+                }),
             },
         };
         let has_settings = !self.scenario.topologies.settings(kind).is_empty();
         let settings = u.settings.then(|| {
-            settings::settings(&settings::SettingsProps { kind, scenario: self.scenario.clone(), on_change: self.cb.set.clone() })
+            settings::settings(&settings::SettingsProps {
+                kind,
+                scenario: self.scenario.clone(),
+                on_change: self.cb.set.clone(),
+            })
         });
         html! {
             <section class={classes!("pane", maximized.then_some("maximized"))} aria-label={kind.title()} data-pane={kind.name()}>

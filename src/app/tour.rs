@@ -2,7 +2,8 @@
 //! and the invitation a first visit gets. What a step highlights is a style sheet the card
 //! carries: selectors made by `tour::selector` from known words only.
 
-use super::shared::glossed;
+use super::shared::{glossed, Shared};
+use super::{controls, host};
 use crate::tour::{selector, TourAt};
 use replicascope_engine::page::{human_duration, tours, TopologyKind};
 use yew::prelude::*;
@@ -157,5 +158,87 @@ pub fn bring_into_view() {
     let height = w.inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0);
     if r.top() < below || r.top() > height - 120.0 {
         w.scroll_by_with_x_and_y(0.0, r.top() - below);
+    }
+}
+
+/// What the tour messages do to the app (an `impl App` block of its own, like `edges.rs`).
+impl super::App {
+    pub(super) fn on_tour(&mut self, msg: super::Msg) -> bool {
+        use super::Msg;
+        match msg {
+            Msg::StartTour(id) => {
+                self.dialog = None;
+                self.dismiss_invite();
+                let tabs = std::mem::take(&mut self.session.view.tabs);
+                match self.session.start_tour(&id, 0) {
+                    Ok(()) => self.after_load(Vec::new()),
+                    Err(e) => {
+                        self.session.view.tabs = tabs;
+                        self.error = Some(e);
+                    }
+                }
+                self.hash_dirty = true;
+                true
+            }
+            Msg::TourNext | Msg::TourDo => {
+                let done = if matches!(msg, Msg::TourNext) { self.session.tour_next() } else { self.session.do_task() };
+                match done {
+                    Ok(()) => {
+                        // A setting done for the learner rebuilt the session.
+                        self.after_load(Vec::new());
+                        self.tour_notice();
+                        self.tour_moved();
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                true
+            }
+            Msg::TourBack | Msg::TourRestart => {
+                let done = if matches!(msg, Msg::TourBack) {
+                    self.session.tour_back()
+                } else {
+                    self.session.tour_restart_step()
+                };
+                match done {
+                    Ok(()) => self.after_load(Vec::new()),
+                    Err(e) => self.error = Some(e),
+                }
+                self.hash_dirty = true;
+                true
+            }
+            Msg::EndTour => {
+                self.session.end_tour();
+                self.tour_moved();
+                true
+            }
+            Msg::DismissInvite => {
+                self.dismiss_invite();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// After a learner's action: a tour step whose task is now done moves on.
+    pub(super) fn tour_notice(&mut self) {
+        if self.session.tour_notice() {
+            self.after_load(Vec::new());
+            self.tour_moved();
+        }
+    }
+
+    /// A tour step began or ended: panes shown, time and markers changed.
+    fn tour_moved(&mut self) {
+        self.markers = Shared::new(controls::markers(&self.session));
+        self.hash_dirty = true;
+        self.touch_panes();
+        self.sync();
+    }
+
+    fn dismiss_invite(&mut self) {
+        if self.invite {
+            self.invite = false;
+            host::remember_invited();
+        }
     }
 }
