@@ -22,6 +22,8 @@ thread_local! {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dialog {
     Tours,
+    /// The scenario editor.
+    Editor,
     Share,
     Embed,
     Export,
@@ -85,6 +87,7 @@ pub fn header(p: &HeaderProps) -> Html {
             </div>
             <nav class="top-actions" aria-label="Share and export">
                 { button("Tours", html! {}, Dialog::Tours) }
+                { button("Edit scenario", html! {}, Dialog::Editor) }
                 { button("Share", icons::share(), Dialog::Share) }
                 { button("Embed", icons::embed(), Dialog::Embed) }
                 { button("Export", icons::download(), Dialog::Export) }

@@ -14,6 +14,7 @@ pub mod chrome;
 pub mod controls;
 pub mod diagram;
 mod edges;
+pub mod editor;
 mod frame;
 pub mod host;
 mod icons;
@@ -124,6 +125,12 @@ pub enum Msg {
     EndTour,
     /// The first visit's invitation to a tour: "Not now".
     DismissInvite,
+    /// A scenario of one's own, from the editor.
+    OpenScenario(Box<Scenario>),
+    /// A file dropped on the page: a scenario opens, a broken one opens in the editor.
+    Dropped(String),
+    /// The editor's draft changed (kept when the dialog closes).
+    Draft(String),
 }
 
 pub struct App {
@@ -180,6 +187,10 @@ pub struct App {
     invite: bool,
     /// The tour step last shown: a new step brings what it highlights into view.
     tour_shown: Option<(String, u32)>,
+    /// What the scenario editor starts from (the scenario open, or a dropped file's text).
+    editor_start: Rc<String>,
+    /// The editor's last draft, if it was not opened: reopening the editor resumes it.
+    editor_draft: Option<String>,
     /// A space-time export whose tab was opened for it: the export, the tab to go back to, and
     /// frames left before it is drawn.
     pending_export: Option<(Export, Tab, u8)>,
@@ -473,6 +484,21 @@ impl Component for App {
             listeners.push(listen(w.as_ref(), "hashchange", move |_| l.send_message(Msg::HashChanged)));
             let l = ctx.link().clone();
             listeners.push(listen(w.as_ref(), "resize", move |_| l.send_message(Msg::Resized)));
+            // A scenario file dropped anywhere on the page opens (see `Msg::Dropped`).
+            listeners.push(listen(w.as_ref(), "dragover", |e| e.prevent_default()));
+            let l = ctx.link().clone();
+            listeners.push(listen(w.as_ref(), "drop", move |e| {
+                e.prevent_default();
+                let file = e
+                    .dyn_into::<web_sys::DragEvent>()
+                    .ok()
+                    .and_then(|d| d.data_transfer())
+                    .and_then(|t| t.files())
+                    .and_then(|f| f.get(0));
+                if let Some(file) = file {
+                    editor::read_file(file, l.callback(Msg::Dropped));
+                }
+            }));
             let l = ctx.link().clone();
             listeners.push(listen(w.as_ref(), "message", move |e| {
                 if let Ok(m) = e.dyn_into::<web_sys::MessageEvent>() {
@@ -530,6 +556,8 @@ impl Component for App {
             invite,
             tour_shown: None,
             pending_export: None,
+            editor_start: Rc::new(String::new()),
+            editor_draft: None,
             _listeners: listeners,
         };
         app.after_load(problems);
@@ -717,6 +745,9 @@ impl Component for App {
                 if d.is_some() {
                     s.playing = false;
                 }
+                if d == Some(Dialog::Editor) {
+                    self.editor_start = Rc::new(self.editor_draft.clone().unwrap_or_else(|| s.scenario.to_json()));
+                }
                 self.dialog = d;
                 true
             }
@@ -732,6 +763,40 @@ impl Component for App {
             }
             Msg::CloseInspector => {
                 self.selection = None;
+                true
+            }
+            Msg::OpenScenario(scenario) => {
+                match self.session.open_scenario(*scenario) {
+                    Ok(()) => {
+                        self.dialog = None;
+                        self.editor_draft = None;
+                        self.after_load(Vec::new());
+                        self.hash_dirty = true;
+                    }
+                    Err(e) => self.error = Some(format!("That scenario cannot run: {e}")),
+                }
+                true
+            }
+            Msg::Draft(text) => {
+                // Only a draft that differs from where the editor started is worth resuming.
+                self.editor_draft = (text != *self.editor_start).then_some(text);
+                false
+            }
+            Msg::Dropped(text) => {
+                let ok = Scenario::from_json(&text).ok().filter(|s| s.compile().is_ok());
+                match ok {
+                    Some(scenario) if self.session.open_scenario(scenario.clone()).is_ok() => {
+                        self.dialog = None;
+                        self.after_load(Vec::new());
+                        self.hash_dirty = true;
+                    }
+                    // Not a scenario that runs: the editor shows it with what is wrong.
+                    _ => {
+                        self.session.playing = false;
+                        self.editor_start = Rc::new(text);
+                        self.dialog = Some(Dialog::Editor);
+                    }
+                }
                 true
             }
             m @ (Msg::StartTour(_)

@@ -154,6 +154,13 @@ impl App {
             match d {
                 Dialog::Share => html! { <ShareDialog url={format!("{}#{}", host::base_url(), s.link())} on_close={close} /> },
                 Dialog::Help => chrome::help_dialog(&close),
+                Dialog::Editor => html! {
+                    { modal("Your own scenario", &close, html! {
+                        <editor::ScenarioEditor start={self.editor_start.clone()}
+                            on_apply={link.callback(|s: Scenario| Msg::OpenScenario(Box::new(s)))}
+                            on_draft={link.callback(Msg::Draft)} on_close={close.clone()} />
+                    }) }
+                },
                 Dialog::Tours => html! {
                     { modal("Guided tours", &close, html! { <>
                         <p class="muted small">{"Each tour is a scenario and a path through it: one idea per step, what it talks about highlighted, and now and then something for you to do. A tour's link resumes it at the same step."}</p>

@@ -301,6 +301,18 @@ impl Session {
         encode(&self.link_state(), &preset_scenario)
     }
 
+    /// Opens a scenario of one's own (from the editor or a file): checked as scenario files
+    /// are, its problems named by field; on success the run starts at 0 s with the same view
+    /// options (a tour ends: its words are about its own preset).
+    pub fn open_scenario(&mut self, scenario: Scenario) -> Result<(), String> {
+        scenario.compile().map_err(|p| p.to_string())?;
+        let mut state = LinkState::new(scenario);
+        state.view = self.view.clone();
+        state.view.tour = None;
+        state.view.tabs.clear();
+        self.load(state).map(|_| ())
+    }
+
     /// Starts over with another scenario, keeping the view options.
     pub fn load(&mut self, state: LinkState) -> Result<Vec<String>, String> {
         let (s, problems) = Session::from_state(state)?;

@@ -237,6 +237,37 @@ mod tests {
     }
 
     #[test]
+    fn a_scenario_of_ones_own_opens_and_its_link_reopens_it() {
+        let (mut s, _) = Session::from_link("preset=split-brain&tour=split-brain-fencing");
+        let mut mine = Scenario::blank();
+        mine.faults.push(replicascope_engine::page::FaultSpec {
+            at: replicascope_engine::page::Duration(4_000_000),
+            fault: "crash n1".into(),
+        });
+        mine.faults.push(replicascope_engine::page::FaultSpec {
+            at: replicascope_engine::page::Duration(9_000_000),
+            fault: "restart n1".into(),
+        });
+        s.open_scenario(mine.clone()).unwrap();
+        assert_eq!(s.scenario, mine);
+        assert!(s.tour().is_none(), "a tour ends with its preset");
+        assert_eq!(s.panes.len(), 3);
+        let link = s.link();
+        assert!(link.starts_with("c="), "{link}");
+        let (again, problems) = Session::from_link(&link);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(again.scenario, mine);
+        // The file the page downloads is what the CLI reads.
+        assert_eq!(Scenario::from_json(&mine.to_json()).unwrap(), mine);
+        // A bad one is refused with the field named, and nothing changes.
+        let mut bad = mine.clone();
+        bad.faults[1].fault = "explode n1".into();
+        let e = s.open_scenario(bad).unwrap_err();
+        assert!(e.contains("faults[1]"), "{e}");
+        assert_eq!(s.scenario, mine);
+    }
+
+    #[test]
     fn stepping_finds_events() {
         let mut s = Session::new(scenario()).unwrap();
         s.compute(u64::MAX);

@@ -37,6 +37,18 @@ impl Scenario {
         })
     }
 
+    /// Where a scenario of one's own starts: the three designs with their default settings,
+    /// three clients writing and reading 10 times a second, no faults, 30 s.
+    pub fn blank() -> Scenario {
+        let mut s = Scenario { name: "My scenario".into(), duration: Duration::from_secs(30), ..Default::default() };
+        s.workload.sessions = 3;
+        s.workload.generator = Some(GeneratorSpec { rate: 10.0, ..Default::default() });
+        s.topologies.leader_follower = Some(Default::default());
+        s.topologies.multi_leader = Some(Default::default());
+        s.topologies.leaderless = Some(Default::default());
+        s
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
