@@ -55,6 +55,8 @@ test('play, pause, scrub back, crash a node: marked down and recorded in the lin
   await lf.locator('[data-node=n2][data-liveness=down]').waitFor({ timeout: 5000 });
   assert.equal(await lf.locator('.intervention').count(), 1);
   assert.match(await lf.locator('.intervention').innerText(), /crash n2/);
+  // And marked on the timeline, like the scenario's own faults.
+  await page.locator('.scrubber .mark.change[title*="your change, crash n2"]').waitFor({ timeout: 3000 });
   assert.equal(await shownTime(page), 1e6, 'the change happens at the moment shown');
   // The other panes are untouched.
   assert.equal(await page.locator('section[data-pane=multi_leader] [data-node=n2]').getAttribute('data-liveness'), 'up');

@@ -97,3 +97,25 @@ test('a draft survives closing the editor; a dropped file opens, a broken one op
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a fault is moved by dragging its marker on the scrubber; the reader\'s own changes are marked too', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover&t=2s');
+  const mark = page.locator('.scrubber .mark.fault.draggable').first();
+  const before = Number(await mark.getAttribute('data-time-us'));
+  assert.equal(before, 10e6, 'the preset crashes n1 at 10 s');
+  const box = await mark.boundingBox();
+  const bar = await page.locator('.scrubber .marks').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - bar.width * 0.05, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.move(bar.x + bar.width * (5 / 45), box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => location.hash.startsWith('#c='));
+  const after = Number(await page.locator('.scrubber .mark.fault').first().getAttribute('data-time-us'));
+  assert.ok(Math.abs(after - 5e6) < 0.6e6, `the crash moved to about 5 s: ${after}`);
+  // The run follows: at 6 s n1 is already down.
+  await page.$eval('.scrubber input[type=range]', (el) => { el.value = '6000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.locator('section[data-pane=leader_follower] [data-node=n1][data-liveness=down]').waitFor({ timeout: 5000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

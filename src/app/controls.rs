@@ -18,6 +18,8 @@ pub struct Marker {
     /// The pane it belongs to (None: the fault script, shared by all panes).
     pub pane: Option<usize>,
     pub target: Target,
+    /// A fault of the scenario (its index): it can be dragged to another moment.
+    pub fault: Option<usize>,
 }
 
 /// What clicking a marker opens besides moving the clock there.
@@ -35,15 +37,35 @@ pub enum Target {
 /// run with hundreds of stale reads still has a readable scrubber.
 pub fn markers(s: &Session) -> Vec<Marker> {
     let mut out: Vec<Marker> = s
-        .plan
+        .scenario
         .faults
         .iter()
-        .filter(|(t, _)| *t > 0)
-        .map(|(t, f)| Marker { time: *t, class: "fault", label: f.phrase(), pane: None, target: Target::Time })
+        .enumerate()
+        .filter(|(_, f)| f.at.0 > 0)
+        .map(|(i, f)| Marker {
+            time: f.at.0,
+            class: "fault",
+            label: f.fault.clone(),
+            pane: None,
+            target: Target::Time,
+            fault: Some(i),
+        })
         .collect();
     for (pi, p) in s.panes.iter().enumerate() {
         if p.hidden {
             continue;
+        }
+        // The reader's own changes (a crash from a node's menu, a partition by clicking) are
+        // marked like the scenario's faults, in their own colour.
+        for i in p.run.interventions() {
+            out.push(Marker {
+                time: i.at,
+                class: "change",
+                label: format!("{}: your change, {}", p.kind.title(), i.action),
+                pane: Some(pi),
+                target: Target::Time,
+                fault: None,
+            });
         }
         let mut conflict = 0;
         for n in &p.run.trace().annotations {
@@ -60,6 +82,7 @@ pub fn markers(s: &Session) -> Vec<Marker> {
                 label: format!("{}: {}", p.kind.title(), n.annotation.describe(&s.plan.names)),
                 pane: Some(pi),
                 target,
+                fault: None,
             });
         }
         if let Some(r) = &p.report {
@@ -70,6 +93,7 @@ pub fn markers(s: &Session) -> Vec<Marker> {
                     label: format!("{}: {}", p.kind.title(), a.kind.title()),
                     pane: Some(pi),
                     target: Target::Anomaly(ai),
+                    fault: None,
                 });
             }
         }
@@ -116,6 +140,7 @@ pub struct ControlsProps {
     pub on_reset: Callback<()>,
     /// A marker was clicked (its index).
     pub on_marker: Callback<usize>,
+    pub on_move_fault: Callback<(usize, u64)>,
     /// Full controls, or only play/pause and the scrubber (embeds).
     #[prop_or(true)]
     pub full: bool,
@@ -287,7 +312,7 @@ pub fn controls(p: &ControlsProps) -> Html {
             </div>
             <div class="scrubber">
                 <div class="computed" style={format!("width: {computed_pct:.1}%")} />
-                <Marks markers={p.markers.clone()} duration={p.duration} on_marker={p.on_marker.clone()} />
+                <Marks markers={p.markers.clone()} duration={p.duration} on_marker={p.on_marker.clone()} on_move_fault={p.on_move_fault.clone()} />
                 <input type="range" aria-label="Simulated time" min="0" max={format!("{:.0}", p.duration / 1000.0)} step="1"
                     value={format!("{scrub_ms:.0}")} oninput={on_scrub} />
             </div>
@@ -315,6 +340,8 @@ struct MarksProps {
     markers: Shared<Vec<Marker>>,
     duration: f64,
     on_marker: Callback<usize>,
+    /// A fault marker dragged to another moment: (fault index, simulated time).
+    on_move_fault: Callback<(usize, u64)>,
 }
 
 /// The scrubber's markers: their own component, so that the playback bar re-rendering every
@@ -341,16 +368,73 @@ fn marks(p: &MarksProps) -> Html {
             k
         })
         .collect();
+    // A fault marker follows the pointer while dragged: (marker, where it is now, in % of the run).
+    let drag = use_state(|| None::<(usize, f64)>);
+    let duration = p.duration;
     let marks = p.markers.iter().enumerate().map(|(i, m)| {
+        let at = match *drag {
+            Some((d, x)) if d == i => x,
+            _ => pct(m.time),
+        };
         let style = match nudges[i] {
-            0 => format!("left: {:.2}%", pct(m.time)),
-            n => format!("left: calc({:.2}% + {}px)", pct(m.time), 9 * n),
+            0 => format!("left: {at:.2}%"),
+            n => format!("left: calc({at:.2}% + {}px)", 9 * n),
         };
         let pick = p.on_marker.clone();
+        let title = format!("{} — {}", human_duration(m.time), m.label);
+        let Some(fault) = m.fault else {
+            return html! {
+                <button class={classes!("mark", m.class)} {style} {title}
+                    aria-label={format!("Jump to {}: {}", human_duration(m.time), m.label)} data-time-us={m.time.to_string()}
+                    onclick={Callback::from(move |_| pick.emit(i))} />
+            };
+        };
+        // Where the pointer is along the scrubber, in % of the run.
+        let along = |e: &PointerEvent| -> Option<f64> {
+            let el = e.target()?.dyn_into::<web_sys::Element>().ok()?.parent_element()?;
+            let r = el.get_bounding_client_rect();
+            (r.width() > 0.0).then(|| ((e.client_x() as f64 - r.left()) / r.width() * 100.0).clamp(0.0, 100.0))
+        };
+        let down = {
+            let drag = drag.clone();
+            Callback::from(move |e: PointerEvent| {
+                e.prevent_default();
+                if let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                    let _ = el.set_pointer_capture(e.pointer_id());
+                }
+                drag.set(Some((i, at)));
+            })
+        };
+        let moving = {
+            let drag = drag.clone();
+            Callback::from(move |e: PointerEvent| {
+                if drag.is_some_and(|(d, _)| d == i) {
+                    if let Some(x) = along(&e) {
+                        drag.set(Some((i, x)));
+                    }
+                }
+            })
+        };
+        let up = {
+            let drag = drag.clone();
+            let moved = p.on_move_fault.clone();
+            let start = pct(m.time);
+            Callback::from(move |e: PointerEvent| {
+                let x = along(&e).or(drag.map(|(_, x)| x)).unwrap_or(start);
+                drag.set(None);
+                // A press that hardly moved is a click: go to the moment.
+                if (x - start).abs() < 0.5 {
+                    pick.emit(i);
+                } else {
+                    let t = (x / 100.0 * duration / 1000.0).round() * 1000.0;
+                    moved.emit((fault, t.max(1000.0) as u64));
+                }
+            })
+        };
         html! {
-            <button class={classes!("mark", m.class)} style={style} title={format!("{} — {}", human_duration(m.time), m.label)}
-                aria-label={format!("Jump to {}: {}", human_duration(m.time), m.label)} data-time-us={m.time.to_string()}
-                onclick={Callback::from(move |_| pick.emit(i))} />
+            <button class={classes!("mark", m.class, "draggable", drag.is_some_and(|(d, _)| d == i).then_some("dragging"))} {style} {title}
+                aria-label={format!("Fault at {}: {} (drag to move it)", human_duration(m.time), m.label)} data-time-us={m.time.to_string()}
+                onpointerdown={down} onpointermove={moving} onpointerup={up} />
         }
     });
     html! { <div class="marks">{ for marks }</div> }

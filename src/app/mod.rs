@@ -131,6 +131,8 @@ pub enum Msg {
     Dropped(String),
     /// The editor's draft changed (kept when the dialog closes).
     Draft(String),
+    /// A fault of the scenario dragged on the scrubber to another moment (index, time).
+    MoveFault(usize, u64),
 }
 
 pub struct App {
@@ -774,6 +776,16 @@ impl Component for App {
                         self.hash_dirty = true;
                     }
                     Err(e) => self.error = Some(format!("That scenario cannot run: {e}")),
+                }
+                true
+            }
+            Msg::MoveFault(i, t) => {
+                match self.session.move_fault(i, t) {
+                    Ok(()) => {
+                        self.after_load(Vec::new());
+                        self.hash_dirty = true;
+                    }
+                    Err(e) => self.error = Some(e),
                 }
                 true
             }

@@ -146,7 +146,8 @@ impl App {
                     on_speed={self.cb.speed.clone()}
                     on_adaptive={self.cb.adaptive.clone()}
                     on_reset={self.cb.reset.clone()}
-                    on_marker={self.cb.marker.clone()} />
+                    on_marker={self.cb.marker.clone()}
+                    on_move_fault={link.callback(|(i, t)| Msg::MoveFault(i, t))} />
             }
         });
         let dialog = self.dialog.as_ref().map(|d| {

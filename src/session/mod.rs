@@ -313,6 +313,19 @@ impl Session {
         self.load(state).map(|_| ())
     }
 
+    /// Moves fault `index` of the scenario to `t` (dragged on the scrubber): the scenario becomes
+    /// one's own (its link the compact form), the changes made and the moment shown are kept.
+    pub fn move_fault(&mut self, index: usize, t: SimTime) -> Result<(), String> {
+        let mut state = self.link_state();
+        let fault = state.scenario.faults.get_mut(index).ok_or("There is no such fault.")?;
+        fault.at = replicascope_engine::page::Duration(t.min(self.duration()));
+        state.scenario.compile().map_err(|p| format!("The fault cannot move there: {p}"))?;
+        state.preset = None;
+        state.overrides.clear();
+        state.view.tour = None;
+        self.load(state).map(|_| ())
+    }
+
     /// Starts over with another scenario, keeping the view options.
     pub fn load(&mut self, state: LinkState) -> Result<Vec<String>, String> {
         let (s, problems) = Session::from_state(state)?;

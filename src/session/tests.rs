@@ -268,6 +268,25 @@ mod tests {
     }
 
     #[test]
+    fn a_fault_dragged_to_another_moment() {
+        let (mut s, _) = Session::from_link("preset=two-am-failover&t=12s&i=lf@2s@crash%20n3");
+        assert_eq!(s.scenario.faults[0].at.0, 10_000_000);
+        s.move_fault(0, 6_000_000).unwrap();
+        assert_eq!(s.scenario.faults[0].at.0, 6_000_000);
+        assert_eq!(s.now(), 12_000_000, "the moment shown stays");
+        assert_eq!(s.interventions().len(), 1, "the reader's changes stay");
+        let link = s.link();
+        assert!(link.starts_with("c="), "one's own scenario: {link}");
+        let (again, problems) = Session::from_link(&link);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(again.scenario, s.scenario);
+        assert!(s.move_fault(99, 1).is_err());
+        // n1 now crashes at 6 s: by 8 s it is down in every pane.
+        s.seek(8_000_000.0);
+        assert!(s.panes.iter().all(|p| p.view.nodes[0].liveness == replicascope_engine::page::Liveness::Down));
+    }
+
+    #[test]
     fn stepping_finds_events() {
         let mut s = Session::new(scenario()).unwrap();
         s.compute(u64::MAX);
