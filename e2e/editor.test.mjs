@@ -94,6 +94,10 @@ test('a draft survives closing the editor; a dropped file opens, a broken one op
   await drop(JSON.stringify({ ...mine, faults: [{ at: '3s', fault: 'explode n2' }] }));
   await editor(page).waitFor();
   await editor(page).locator('.fault-row[data-fault="0"] .field-problem').waitFor();
+  await page.keyboard.press('Escape');
+  // An oversized file is refused with a message, unread.
+  await drop('x'.repeat(5 * 1024 * 1024));
+  await page.locator('.banner.error', { hasText: 'larger than 4 MB' }).waitFor();
   assert.deepEqual(problems, []);
   await context.close();
 });

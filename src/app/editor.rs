@@ -98,13 +98,21 @@ fn value_of(e: &Event) -> String {
     e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).map(|i| i.value()).unwrap_or_default()
 }
 
-/// Reads the file chosen in an `<input type=file>` as text, then calls `done` with it.
-pub fn read_file(file: web_sys::File, done: Callback<String>) {
+/// The largest scenario file read (as `Scenario::from_json` allows).
+pub const MAX_FILE: f64 = 4.0 * 1024.0 * 1024.0;
+
+/// Reads a chosen or dropped file as text, then calls `done` with it; a file over [`MAX_FILE`]
+/// is not read (`done` gets an error message instead).
+pub fn read_file(file: web_sys::File, done: Callback<Result<String, String>>) {
+    if file.size() > MAX_FILE {
+        done.emit(Err(format!("“{}” is larger than 4 MB: it is not a scenario file.", file.name())));
+        return;
+    }
     let Ok(reader) = web_sys::FileReader::new() else { return };
     let r = reader.clone();
     let onload = Closure::once_into_js(move || {
         if let Some(text) = r.result().ok().and_then(|v| v.as_string()) {
-            done.emit(text);
+            done.emit(Ok(text));
         }
     });
     reader.set_onload(Some(onload.unchecked_ref()));
@@ -231,7 +239,10 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
                 .and_then(|f| f.get(0));
             if let Some(file) = file {
                 let text = text.clone();
-                read_file(file, Callback::from(move |t: String| text.set(t)));
+                read_file(
+                    file,
+                    Callback::from(move |t: Result<String, String>| text.set(t.unwrap_or_else(|e| format!("// {e}")))),
+                );
             }
         })
     };

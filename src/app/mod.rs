@@ -127,8 +127,9 @@ pub enum Msg {
     DismissInvite,
     /// A scenario of one's own, from the editor.
     OpenScenario(Box<Scenario>),
-    /// A file dropped on the page: a scenario opens, a broken one opens in the editor.
-    Dropped(String),
+    /// A file dropped on the page: a scenario opens, a broken one opens in the editor (an
+    /// unreadable or oversized one is refused with a message).
+    Dropped(Result<String, String>),
     /// The editor's draft changed (kept when the dialog closes).
     Draft(String),
     /// A fault of the scenario dragged on the scrubber to another moment (index, time).
@@ -794,7 +795,11 @@ impl Component for App {
                 self.editor_draft = (text != *self.editor_start).then_some(text);
                 false
             }
-            Msg::Dropped(text) => {
+            Msg::Dropped(Err(e)) => {
+                self.error = Some(e);
+                true
+            }
+            Msg::Dropped(Ok(text)) => {
                 let ok = Scenario::from_json(&text).ok().filter(|s| s.compile().is_ok());
                 match ok {
                     Some(scenario) if self.session.open_scenario(scenario.clone()).is_ok() => {

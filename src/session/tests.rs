@@ -1,5 +1,6 @@
 //! The session's tests: playback, links, interventions, narration words, anomaly notes and
 //! adaptive playback, natively.
+#![cfg(test)]
 
 mod tests {
     use super::super::*;
