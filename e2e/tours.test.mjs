@@ -75,10 +75,15 @@ async function walk(page, { shots, wait = true } = {}) {
     if (shots && steps <= 3) await screenshot(page, `${shots}-step${steps}`);
     const instruction = card(page).locator('.tour-instruction');
     if (await instruction.count()) {
-      await follow(page, await instruction.innerText());
+      const words = await instruction.innerText();
+      await follow(page, words);
       tasks++;
       // The page notices and moves on by itself.
-      await page.waitForFunction((s) => document.querySelector('.tour-card')?.dataset.step !== s, step, { timeout: 20000 });
+      await page.waitForFunction((s) => document.querySelector('.tour-card')?.dataset.step !== s, step, { timeout: 20000 }).catch(async (e) => {
+        const tour = await card(page).getAttribute('data-tour');
+        const banner = await page.locator('.banner').allInnerTexts();
+        throw new Error(`${tour} step ${step}: did “${words}”, the page did not move on (banners: ${banner.join(' | ')}; hash ${await page.evaluate(() => location.hash)}): ${e.message}`);
+      });
     } else {
       await card(page).getByRole('button', { name: /^(Next|Finish)$/ }).click();
     }
@@ -141,7 +146,9 @@ test('every tour is completed by a script that only reads the steps and does wha
     await page.locator(`.tour-item[data-tour=${id}]`).getByRole('button', { name: /^Start/ }).click();
     await card(page).waitFor();
     assert.equal(await card(page).getAttribute('data-tour'), id);
+    const t0 = Date.now();
     const done = await walk(page, { wait: false });
+    console.log(`# ${id}: ${done.steps} steps, ${done.tasks} tasks, ${Date.now() - t0} ms`);
     tasks += done.tasks;
   }
   assert.ok(tasks >= 6, `${tasks} tasks done by reading`);
