@@ -58,15 +58,20 @@ fn number(
 ) -> Html {
     let key = key.to_string();
     let cb = cb.clone();
-    let onchange = Callback::from(move |e: Event| {
+    // On input, not on change: the value is read as it is typed or stepped, before anything can
+    // draw the panel again (a run that finishes computing redraws its pane, and a value typed
+    // but not yet committed was lost that way).
+    let oninput = Callback::from(move |e: InputEvent| {
         if let Some(i) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
-            cb.emit((key.clone(), i.value()));
+            if !i.value().is_empty() {
+                cb.emit((key.clone(), i.value()));
+            }
         }
     });
     html! {
         <label class="setting">
             <span>{ label.to_string() }</span>
-            <input type="number" min={min.to_string()} max={max.to_string()} value={current.to_string()} {onchange} />
+            <input type="number" min={min.to_string()} max={max.to_string()} value={current.to_string()} {oninput} />
             { help(explained) }
         </label>
     }
