@@ -214,6 +214,21 @@ fn imported_histories_never_panic() {
             Err(e) => assert!(e.contains("line"), "a refusal names the line: {e}"),
         });
         assert!(outcome.is_ok(), "case {case} panicked on:\n{text}");
+        // What the page draws from a dropped file, with every model.
+        for model in ModelKind::ALL {
+            let outcome = std::panic::catch_unwind(|| {
+                match replicascope_engine::jepsen::diagram(&text, model, Conventions::default(), 10_000) {
+                    Ok(d) => {
+                        for object in &d.objects {
+                            let layout = object.layout(50);
+                            assert!(layout.shown <= 50 && layout.bars.iter().all(|b| b.start <= b.end));
+                        }
+                    }
+                    Err(e) => assert!(e.contains("line"), "a refusal names the line: {e}"),
+                }
+            });
+            assert!(outcome.is_ok(), "case {case} panicked drawing a {} history from:\n{text}", model.name());
+        }
         for model in [ModelKind::Kv, ModelKind::MultiRegister, ModelKind::Mutex] {
             let outcome =
                 std::panic::catch_unwind(|| match check_model_edn(&text, model, Conventions::default(), 10_000) {

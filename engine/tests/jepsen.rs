@@ -237,3 +237,99 @@ fn mutex_histories_in_knossos_shape() {
     assert_eq!(ModelKind::parse("cas-register"), Some(ModelKind::Register));
     assert_eq!(ModelKind::parse("queue"), None);
 }
+
+/// What the page draws of an imported history: the objects, their verdicts, the fewest
+/// operations that show a violation (named by their lines), the sentence, and the layout.
+#[test]
+fn a_history_diagram_names_the_fewest_operations_and_why() {
+    use replicascope_engine::jepsen::diagram;
+    // A stale read among bystanders: write 1, then write 2, then a read of 1 that began after
+    // the write of 2 ended. Process 3's reads are concurrent and harmless.
+    let text = "\
+{:process 4, :type :invoke, :f :write, :value 3}
+{:process 0, :type :invoke, :f :write, :value 1}
+{:process 3, :type :invoke, :f :read, :value nil}
+{:process 0, :type :ok, :f :write, :value 1}
+{:process 3, :type :ok, :f :read, :value 1}
+{:process 1, :type :invoke, :f :write, :value 2}
+{:process 1, :type :ok, :f :write, :value 2}
+{:process 3, :type :invoke, :f :read, :value nil}
+{:process 3, :type :ok, :f :read, :value 2}
+{:process 2, :type :invoke, :f :read, :value nil}
+{:process 2, :type :ok, :f :read, :value 1}
+{:process 4, :type :info, :f :write, :value 3}
+";
+    let d = diagram(text, ModelKind::Register, Conventions::default(), 100_000).unwrap();
+    assert_eq!(d.linearizable, Some(false));
+    assert_eq!(d.operations, 6);
+    let register = &d.objects[0];
+    let v = register.violation.as_ref().expect("a violation");
+    assert_eq!(v.ops, vec![2, 6, 10], "write 1, write 2, read 1 — by their invocation lines: {v:?}");
+    assert!(v.minimal);
+    let story = register.story.as_deref().unwrap();
+    assert!(
+        story.contains("“write 1” (process 0) ended before “write 2” (process 1) began")
+            && story.contains("“write 2” (process 1) ended before “read 1” (process 2) began"),
+        "{story}"
+    );
+    let layout = register.layout(100);
+    assert_eq!(layout.lanes, vec![0, 1, 2, 3, 4]);
+    assert_eq!(layout.bars.iter().filter(|b| b.violating).count(), 3);
+    // The crashed write runs to the right edge: it may take effect at any later moment.
+    let crashed = layout.bars.iter().find(|b| b.label == "write 3").unwrap();
+    assert!(crashed.open && crashed.end == layout.columns);
+    // Columns are the distinct moments: bars that do not overlap do not share a column.
+    let bar = |line| layout.bars.iter().find(|b| b.line == line).unwrap();
+    assert!(bar(2).end < bar(6).start && bar(6).end < bar(10).start, "{layout:#?}");
+    // A small limit keeps the violation and drops bystanders first.
+    let small = register.layout(3);
+    assert_eq!(small.shown, 3);
+    assert!(small.bars.iter().all(|b| b.violating));
+    // Linearizable once the read is moved before the second write.
+    let fine = text.replace(":process 2, :type :ok, :f :read, :value 1", ":process 2, :type :ok, :f :read, :value 2");
+    let d = diagram(&fine, ModelKind::Register, Conventions::default(), 100_000).unwrap();
+    assert_eq!(d.linearizable, Some(true));
+    assert!(d.objects[0].violation.is_none() && d.objects[0].story.is_none());
+    assert_eq!(d.objects[0].layout(2).shown, 2, "without a violation, the first operations");
+    // Conventions apply: under Knossos' a nil read constrains nothing.
+    let nil = "{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value nil}\n\
+               {:process 1, :type :invoke, :f :write, :value 1}\n{:process 1, :type :ok, :f :write, :value 1}\n";
+    assert_eq!(diagram(nil, ModelKind::Register, KNOSSOS, 1000).unwrap().linearizable, Some(true));
+    // Bad files: the line and the reason, never a panic.
+    let e = diagram("{:process 0, :type :ok, :f :read, :value 1}", ModelKind::Register, Conventions::default(), 10)
+        .unwrap_err();
+    assert!(e.contains("line 1"), "{e}");
+    let e = diagram("not edn at all {", ModelKind::Kv, Conventions::default(), 10).unwrap_err();
+    assert!(e.contains("line 1"), "{e}");
+}
+
+/// The other models draw the same way: a lost append on a key, two holders of a mutex.
+#[test]
+fn diagrams_of_the_other_models() {
+    use replicascope_engine::jepsen::diagram;
+    let lost = r#"{:process 0, :type :invoke, :f :append, :key "7", :value "a"}
+{:process 0, :type :ok, :f :append, :key "7", :value "a"}
+{:process 1, :type :invoke, :f :append, :key "7", :value "b"}
+{:process 1, :type :ok, :f :append, :key "7", :value "b"}
+{:process 2, :type :invoke, :f :get, :key "7", :value nil}
+{:process 2, :type :ok, :f :get, :key "7", :value "a"}
+{:process 2, :type :invoke, :f :get, :key "8", :value nil}
+{:process 2, :type :ok, :f :get, :key "8", :value ""}
+"#;
+    let d = diagram(lost, ModelKind::Kv, Conventions::default(), 100_000).unwrap();
+    assert_eq!(d.objects.len(), 2, "key by key");
+    let seven = d.objects.iter().find(|o| o.name == "7").unwrap();
+    let v = seven.violation.as_ref().unwrap();
+    // Appends change the state without setting it: all of them stay, with the get.
+    assert_eq!(v.ops, vec![1, 3, 5], "{v:?}");
+    assert!(seven.story.as_deref().unwrap().contains("“get → \"a\"” (process 2)"), "{:?}", seven.story);
+    assert!(d.objects.iter().find(|o| o.name == "8").unwrap().violation.is_none());
+    let two = "{:process 0, :type :invoke, :f :acquire, :value nil}
+{:process 0, :type :ok, :f :acquire, :value nil}
+{:process 1, :type :invoke, :f :acquire, :value nil}
+{:process 1, :type :ok, :f :acquire, :value nil}";
+    let d = diagram(two, ModelKind::Mutex, Conventions::default(), 100_000).unwrap();
+    let v = d.objects[0].violation.as_ref().unwrap();
+    assert_eq!(v.ops, vec![1, 3]);
+    assert!(d.objects[0].story.as_deref().unwrap().contains("ended before"), "{:?}", d.objects[0].story);
+}

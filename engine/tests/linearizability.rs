@@ -3,7 +3,9 @@
 //! every order; on a long history it must decide quickly.
 
 use replicascope_engine::bench::{register_history, with_stale_read};
-use replicascope_engine::linearizability::{check_register, check_with_budget, RegEvent, RegOp, Verdict};
+use replicascope_engine::linearizability::{
+    check_register, check_with_budget, smallest_violation, RegEvent, RegOp, Register, Verdict,
+};
 use replicascope_engine::rng::{SimRng, Stream};
 
 fn step(state: Option<i64>, op: &RegOp) -> Option<Option<i64>> {
@@ -184,5 +186,104 @@ fn a_stale_read_deep_in_a_long_history_with_crashes_is_found() {
             }
             other => panic!("seed {seed}: {other:?}"),
         }
+    }
+}
+
+/// Whether `o` keeps, within `set`, what it needs: if it needs a value (a read of 3, a cas from
+/// 3), every operation of `history` that sets that value and was invoked before `o` completed.
+fn needs_met(o: &RegEvent, set: &[RegEvent], history: &[RegEvent]) -> bool {
+    let needed = match o.op {
+        RegOp::Read(v) | RegOp::Cas { from: v, .. } => v,
+        RegOp::Write(_) => return true,
+    };
+    let sets = |p: &RegEvent| match p.op {
+        RegOp::Write(v) | RegOp::Cas { to: v, .. } => Some(v) == needed,
+        RegOp::Read(_) => false,
+    };
+    history
+        .iter()
+        .filter(|p| sets(p) && p.invoke < o.complete.unwrap_or(u64::MAX))
+        .all(|p| set.iter().any(|k| k.id == p.id))
+}
+
+/// Whether `set` (of `history`'s operations) proves the history not linearizable when it is
+/// not: every operation in it has what it needs.
+fn witness(set: &[RegEvent], history: &[RegEvent]) -> bool {
+    set.iter().all(|o| needs_met(o, set, history))
+}
+
+/// The smallest violating set a diagram highlights, on thousands of random histories that are
+/// not linearizable, against the oracle:
+/// - it is a witness (see `witness`), so it failing proves the history fails — a read without
+///   the write it saw would fail alone and prove nothing;
+/// - alone, it is not linearizable;
+/// - every operation in it is needed: leaving any one out (with what then is no witness) makes
+///   the rest linearizable.
+///
+/// Against the true minimum (every witness subset tried), it is usually the minimum; how often
+/// is printed.
+#[test]
+fn the_smallest_violation_fails_alone_and_needs_every_operation() {
+    let mut rng = SimRng::new(17, Stream::Workload);
+    let (mut shrunk, mut optimal, mut cases) = (0, 0, 0);
+    for case in 0..6_000 {
+        let n = 2 + rng.below(7) as usize;
+        let h = random_history_crashing(&mut rng, n, 5);
+        let initial = if rng.below(2) == 0 { None } else { Some(0) };
+        let verdict = smallest_violation(&Register, &h, initial, 100_000);
+        if brute(&h, initial) {
+            assert_eq!(verdict, None, "case {case}: a linearizable history has no violation");
+            continue;
+        }
+        cases += 1;
+        let violates = |set: &[RegEvent]| witness(set, &h) && !brute(set, initial);
+        let v = verdict.unwrap_or_else(|| panic!("case {case}: no violation found\n{h:#?}"));
+        assert!(v.minimal, "case {case}: small histories shrink within the budget");
+        let set: Vec<RegEvent> = h.iter().filter(|e| v.ops.contains(&e.id)).cloned().collect();
+        assert_eq!(set.len(), v.ops.len(), "case {case}: ids are the history's own");
+        assert!(violates(&set), "case {case}: the set {:?} is a witness and fails alone\n{h:#?}", v.ops);
+        for drop in &v.ops {
+            // Leaving one out, and then every operation that needs one left out.
+            let mut rest: Vec<RegEvent> = set.iter().filter(|e| e.id != *drop).cloned().collect();
+            while !witness(&rest, &h) {
+                let before = rest.clone();
+                rest.retain(|e| needs_met(e, &before, &h));
+            }
+            assert!(!violates(&rest), "case {case}: {drop} is not needed in {:?}\n{h:#?}", v.ops);
+        }
+        assert!(!v.explanation.is_empty());
+        shrunk += usize::from(set.len() < h.len());
+        let minimum = (1u32..(1 << h.len()))
+            .filter(|mask| {
+                let sub: Vec<RegEvent> =
+                    h.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, e)| e.clone()).collect();
+                violates(&sub)
+            })
+            .map(|mask| mask.count_ones() as usize)
+            .min()
+            .unwrap();
+        assert!(set.len() >= minimum);
+        optimal += usize::from(set.len() == minimum);
+    }
+    println!("{cases} violations: {shrunk} shrunk below the whole history, {optimal} to the true minimum");
+    assert!(cases > 1_000 && shrunk > cases / 2, "{cases} cases, {shrunk} shrunk");
+    assert!(optimal * 10 >= cases * 9, "the shrinking finds the true minimum in most cases: {optimal} of {cases}");
+}
+
+/// In long histories, the stale read planted deep inside shrinks to a handful of operations
+/// around it (the read, the write it missed, the write it saw), within the checks budget.
+#[test]
+fn a_stale_read_in_a_long_history_shrinks_to_a_few_operations() {
+    for seed in [7, 8, 9] {
+        let mut h = register_history(2_000, 1, 1_000, seed);
+        let Some(id) = with_stale_read(&mut h) else { panic!("seed {seed}: no read could be made stale") };
+        let events: Vec<RegEvent> = h.into_iter().map(|(_, e)| e).collect();
+        let v = smallest_violation(&Register, &events, Some(0), 200_000).expect("not linearizable");
+        assert!(v.ops.contains(&id), "seed {seed}: keeps the stale read #{id}: {v:?}");
+        let set: Vec<RegEvent> = events.iter().filter(|e| v.ops.contains(&e.id)).cloned().collect();
+        assert!(witness(&set, &events), "seed {seed}: {v:?}");
+        println!("seed {seed}: {} operations: {}", v.ops.len(), v.explanation);
+        assert!(v.ops.len() <= 6, "seed {seed}: a stale read needs the writes around it and little else: {v:?}");
+        assert!(v.minimal, "seed {seed}: {v:?}");
     }
 }

@@ -20,8 +20,10 @@ use crate::vocab::Names;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod diagram;
 mod export;
 mod models;
+pub use diagram::{diagram, Bar, HistoryDiagram, HistoryOp, Layout, ObjectDiagram};
 pub use export::export_edn;
 pub use models::{check_model_edn, ModelKind, ModelReport};
 
@@ -42,6 +44,8 @@ pub struct Imported {
     pub names: Names,
     /// Register events per key, for linearizability.
     pub registers: BTreeMap<Sym, Vec<RegEvent>>,
+    /// The line of each register event's invocation, by the event's id.
+    pub lines: BTreeMap<u64, usize>,
     pub notes: Vec<String>,
     pub conventions: Conventions,
 }
@@ -118,7 +122,7 @@ enum Outcome {
 
 /// One operation of a history file, its invocation paired with its completion.
 #[derive(Clone, Debug)]
-struct Paired {
+pub(super) struct Paired {
     /// The invocation's line.
     line: usize,
     /// The completion's line (the invocation's if it never completed).
@@ -143,7 +147,7 @@ impl Paired {
 }
 
 /// A history file's operations, paired, in completion order (then those never completed).
-struct PairedHistory {
+pub(super) struct PairedHistory {
     ops: Vec<Paired>,
     skipped_nemesis: usize,
     tags: std::collections::BTreeSet<String>,
@@ -151,7 +155,7 @@ struct PairedHistory {
 
 /// Reads a history file and pairs each invocation with its process's next completion. Errors
 /// name the line and the reason.
-fn pair_operations(text: &str) -> Result<PairedHistory, String> {
+pub(super) fn pair_operations(text: &str) -> Result<PairedHistory, String> {
     if text.len() > 64 * 1024 * 1024 {
         return Err("history is larger than 64 MB".into());
     }
@@ -279,6 +283,7 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
     let mut next_lane: u16 = 0;
     let mut ops: Vec<OpRecord> = Vec::new();
     let mut reg: Vec<(Sym, RegEvent)> = Vec::new();
+    let mut lines: BTreeMap<u64, usize> = BTreeMap::new();
     let mut nil_reads = 0;
     // Names by text, so that a long history with many keys does not search the table each time.
     let mut interned: BTreeMap<String, Sym> = BTreeMap::new();
@@ -338,6 +343,7 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
                 _ => None,
             };
             if let Some(op) = op {
+                lines.insert(id, p.line);
                 reg.push((key, RegEvent { id, op, invoke: p.invoke, complete: None }));
             }
             continue;
@@ -418,6 +424,7 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
         };
         if p.outcome != Outcome::Fail {
             if let Some(r) = regop {
+                lines.insert(id as u64, p.line);
                 reg.push((key, RegEvent { id: id as u64, op: r, invoke: p.invoke, complete }));
             }
         }
@@ -477,7 +484,7 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
     for (k, e) in reg {
         registers.entry(k).or_default().push(e);
     }
-    Ok(Imported { history: History { ops }, names, registers, notes, conventions })
+    Ok(Imported { history: History { ops }, names, registers, lines, notes, conventions })
 }
 
 /// The verdict on a history.

@@ -67,10 +67,60 @@ pub fn check_model_edn(
     conventions: Conventions,
     budget: u64,
 ) -> Result<ModelReport, String> {
-    use crate::linearizability::{check_model, Event};
-    use crate::models::{KvKey, KvOp, Micro, MultiRegister, Mutex, MutexOp, Txn};
+    struct Check {
+        budget: u64,
+        verdicts: Vec<(String, Verdict)>,
+    }
+    impl PerObject for Check {
+        fn object<M: crate::linearizability::Model>(
+            &mut self,
+            model: &M,
+            name: String,
+            events: Vec<crate::linearizability::Event<M::Op>>,
+            initial: M::State,
+        ) {
+            let verdict = crate::linearizability::check_model(model, &events, initial, self.budget);
+            self.verdicts.push((name, verdict));
+        }
+    }
     let paired = pair_operations(text)?;
-    let mut notes = common_notes(&paired);
+    let mut check = Check { budget, verdicts: Vec::new() };
+    let notes = each_object(&paired, model, conventions, &mut check)?;
+    let verdicts = check.verdicts;
+    let linearizable = if verdicts.iter().any(|(_, v)| matches!(v, Verdict::NotLinearizable { .. })) {
+        Some(false)
+    } else if verdicts.iter().any(|(_, v)| matches!(v, Verdict::Unknown { .. })) {
+        None
+    } else {
+        Some(true)
+    };
+    Ok(ModelReport { model, operations: paired.ops.len(), linearizable, linearizability: verdicts, notes })
+}
+
+/// What is done with each object of a history (each key of a key-value store, or the one
+/// mutex): checked, for the CLI, or checked and drawn, for the page.
+pub(super) trait PerObject {
+    fn object<M: crate::linearizability::Model>(
+        &mut self,
+        model: &M,
+        name: String,
+        events: Vec<crate::linearizability::Event<M::Op>>,
+        initial: M::State,
+    );
+}
+
+/// Reads a paired history as operations on `model`'s objects (not the register: see
+/// [`import_edn_with`]), hands each object's events to `sink`, and returns the notes. The
+/// events' ids are the lines of their invocations.
+pub(super) fn each_object(
+    paired: &PairedHistory,
+    model: ModelKind,
+    conventions: Conventions,
+    sink: &mut impl PerObject,
+) -> Result<Vec<String>, String> {
+    use crate::linearizability::Event;
+    use crate::models::{KvKey, KvOp, Micro, MultiRegister, Mutex, MutexOp, Txn};
+    let mut notes = common_notes(paired);
     let expect = |p: &Paired, allowed: &[&str]| -> Result<(), String> {
         if allowed.contains(&p.f.as_str()) {
             Ok(())
@@ -87,7 +137,6 @@ pub fn check_model_edn(
     // Failed operations did not happen; the rest are checked, those with no :ok as unknown.
     let live: Vec<&Paired> = paired.ops.iter().filter(|p| p.outcome != Outcome::Fail).collect();
     let event = |p: &Paired| (p.line as u64, p.invoke, (p.outcome == Outcome::Ok).then_some(p.complete));
-    let mut verdicts: Vec<(String, Verdict)> = Vec::new();
     match model {
         ModelKind::Register => return Err("the register model is checked by import_edn_with".into()),
         ModelKind::Kv => {
@@ -136,7 +185,7 @@ pub fn check_model_edn(
             }
             notes.push("every key starts as the empty string".into());
             for (key, events) in keys {
-                verdicts.push((key, check_model(&KvKey, &events, String::new(), budget)));
+                sink.object(&KvKey, key, events, String::new());
             }
         }
         ModelKind::Mutex => {
@@ -148,7 +197,7 @@ pub fn check_model_edn(
                 events.push(Event { id, op, invoke, complete });
             }
             notes.push("the mutex starts free".into());
-            verdicts.push(("mutex".into(), check_model(&Mutex, &events, false, budget)));
+            sink.object(&Mutex, "mutex".into(), events, false);
         }
         ModelKind::MultiRegister => {
             let mut events = Vec::new();
@@ -190,15 +239,8 @@ pub fn check_model_edn(
                 notes.push(format!("every register starts at {v} (--initial)"));
             }
             let m = MultiRegister { initial: conventions.initial };
-            verdicts.push(("registers".into(), check_model(&m, &events, BTreeMap::new(), budget)));
+            sink.object(&m, "registers".into(), events, BTreeMap::new());
         }
     }
-    let linearizable = if verdicts.iter().any(|(_, v)| matches!(v, Verdict::NotLinearizable { .. })) {
-        Some(false)
-    } else if verdicts.iter().any(|(_, v)| matches!(v, Verdict::Unknown { .. })) {
-        None
-    } else {
-        Some(true)
-    };
-    Ok(ModelReport { model, operations: paired.ops.len(), linearizable, linearizability: verdicts, notes })
+    Ok(notes)
 }

@@ -1,0 +1,202 @@
+//! An imported history as the page draws it: a lane per process, each operation a bar from its
+//! invocation to its completion, and, when the history is not linearizable, the fewest operations
+//! that show it on their own with the sentence that says why — what Knossos' `linear.svg` and
+//! Porcupine's visualisation give their users.
+
+use super::models::{each_object, PerObject};
+use super::*;
+use crate::linearizability::{check_model, smallest_violation, Event, Model, Register, Violation};
+
+/// A history checked against a model, object by object (each key, or the one mutex).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryDiagram {
+    pub model: ModelKind,
+    pub conventions: Conventions,
+    /// Operations in the file (invocations paired with completions).
+    pub operations: usize,
+    pub linearizable: Option<bool>,
+    pub objects: Vec<ObjectDiagram>,
+    pub notes: Vec<String>,
+}
+
+/// One object's operations and verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectDiagram {
+    pub name: String,
+    pub verdict: Verdict,
+    /// The fewest operations that alone are not linearizable; their ids are lines.
+    pub violation: Option<Violation>,
+    /// How the violation's operations stand in real time, in words.
+    pub story: Option<String>,
+    /// The operations the checker weighs (failed ones did not happen, reads of unknown outcome
+    /// tell nothing), by invocation.
+    pub ops: Vec<HistoryOp>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryOp {
+    /// The line of the invocation.
+    pub line: usize,
+    pub process: i64,
+    pub label: String,
+    pub invoke: u64,
+    /// `None`: of unknown outcome (`:info`, or never completed).
+    pub complete: Option<u64>,
+}
+
+/// Checks a history file against `model` and lays its objects out for drawing.
+pub fn diagram(text: &str, model: ModelKind, conventions: Conventions, budget: u64) -> Result<HistoryDiagram, String> {
+    let paired = pair_operations(text)?;
+    let mut draw =
+        Draw { budget, process: paired.ops.iter().map(|p| (p.line, p.process)).collect(), objects: Vec::new() };
+    let notes = if model == ModelKind::Register {
+        let imported = import_edn_with(text, conventions)?;
+        for (key, events) in &imported.registers {
+            // Ids become lines, as the other models have them.
+            let events: Vec<RegEvent> = events
+                .iter()
+                .map(|e| Event { id: imported.lines.get(&e.id).copied().unwrap_or(0) as u64, ..e.clone() })
+                .collect();
+            draw.object(&Register, imported.names.get(*key).to_string(), events, conventions.initial);
+        }
+        imported.notes
+    } else {
+        each_object(&paired, model, conventions, &mut draw)?
+    };
+    let objects = draw.objects;
+    let linearizable = if objects.iter().any(|o| matches!(o.verdict, Verdict::NotLinearizable { .. })) {
+        Some(false)
+    } else if objects.iter().any(|o| matches!(o.verdict, Verdict::Unknown { .. })) {
+        None
+    } else {
+        Some(true)
+    };
+    Ok(HistoryDiagram { model, conventions, operations: paired.ops.len(), linearizable, objects, notes })
+}
+
+struct Draw {
+    budget: u64,
+    /// The process of each invocation line.
+    process: BTreeMap<usize, i64>,
+    objects: Vec<ObjectDiagram>,
+}
+
+impl PerObject for Draw {
+    fn object<M: Model>(&mut self, model: &M, name: String, events: Vec<Event<M::Op>>, initial: M::State) {
+        let verdict = check_model(model, &events, initial.clone(), self.budget);
+        let violation = matches!(verdict, Verdict::NotLinearizable { .. })
+            .then(|| smallest_violation(model, &events, initial, self.budget))
+            .flatten();
+        let mut ops: Vec<HistoryOp> = events
+            .iter()
+            .map(|e| HistoryOp {
+                line: e.id as usize,
+                process: self.process.get(&(e.id as usize)).copied().unwrap_or(-1),
+                label: model.describe(&e.op),
+                invoke: e.invoke,
+                complete: e.complete,
+            })
+            .collect();
+        crate::sort::sort_by_key(&mut ops, |o| (o.invoke, o.line));
+        let story = violation.as_ref().map(|v| story(&ops, v));
+        self.objects.push(ObjectDiagram { name, verdict, violation, story, ops });
+    }
+}
+
+/// The violation's operations in order of invocation, and how each stands to the next: one
+/// ended before the other began (real time orders them), or they overlapped (either order).
+fn story(ops: &[HistoryOp], violation: &Violation) -> String {
+    let chosen: Vec<&HistoryOp> = ops.iter().filter(|o| violation.ops.contains(&(o.line as u64))).collect();
+    let name = |o: &HistoryOp| format!("“{}” (process {})", o.label, o.process);
+    if chosen.len() == 1 {
+        return format!("{} alone cannot happen, whatever the order.", name(chosen[0]));
+    }
+    let steps: Vec<String> = chosen
+        .windows(2)
+        .map(|pair| match pair[0].complete {
+            Some(end) if end < pair[1].invoke => format!("{} ended before {} began", name(pair[0]), name(pair[1])),
+            _ => format!("{} overlapped {}", name(pair[0]), name(pair[1])),
+        })
+        .collect();
+    format!(
+        "{}; no order of these {} operations that keeps to that gives each one its result.",
+        capitalise(&steps.join("; ")),
+        chosen.len()
+    )
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// What to draw of an object: its lanes, and its bars on a grid of columns — one per distinct
+/// moment an operation begins or ends, so long pauses take no room and every overlap shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    /// Processes, top to bottom.
+    pub lanes: Vec<i64>,
+    pub bars: Vec<Bar>,
+    pub columns: u32,
+    /// How many of the object's operations are drawn, of how many.
+    pub shown: usize,
+    pub total: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub lane: usize,
+    pub start: u32,
+    /// `columns` for an operation of unknown outcome: it may take effect at any later moment.
+    pub end: u32,
+    pub open: bool,
+    pub label: String,
+    pub line: usize,
+    pub violating: bool,
+}
+
+impl ObjectDiagram {
+    /// At most `limit` operations: those around the violation (every operation overlapping its
+    /// span, the closest first when there are too many), or the first ones.
+    pub fn layout(&self, limit: usize) -> Layout {
+        let violating = |o: &HistoryOp| self.violation.as_ref().is_some_and(|v| v.ops.contains(&(o.line as u64)));
+        let mut shown: Vec<&HistoryOp> = match &self.violation {
+            Some(_) => {
+                let chosen: Vec<&HistoryOp> = self.ops.iter().filter(|o| violating(o)).collect();
+                let from = chosen.iter().map(|o| o.invoke).min().unwrap_or(0);
+                let to = chosen.iter().map(|o| o.complete.unwrap_or(o.invoke)).max().unwrap_or(0);
+                let mut around: Vec<&HistoryOp> = self
+                    .ops
+                    .iter()
+                    .filter(|o| !violating(o) && o.invoke <= to && o.complete.is_none_or(|c| c >= from))
+                    .collect();
+                crate::sort::sort_by_key(&mut around, |o| (o.invoke.abs_diff(from), o.line));
+                around.truncate(limit.saturating_sub(chosen.len()));
+                chosen.into_iter().chain(around).collect()
+            }
+            None => self.ops.iter().take(limit).collect(),
+        };
+        crate::sort::sort_by_key(&mut shown, |o| (o.invoke, o.line));
+        let mut moments: Vec<u64> = shown.iter().flat_map(|o| [Some(o.invoke), o.complete]).flatten().collect();
+        crate::sort::sort(&mut moments);
+        moments.dedup();
+        let column = |t: u64| moments.partition_point(|&m| m < t) as u32;
+        let columns = moments.len() as u32;
+        let mut lanes: Vec<i64> = shown.iter().map(|o| o.process).collect();
+        crate::sort::sort(&mut lanes);
+        lanes.dedup();
+        let bars = shown
+            .iter()
+            .map(|o| Bar {
+                lane: lanes.partition_point(|&p| p < o.process),
+                start: column(o.invoke),
+                end: o.complete.map_or(columns, column),
+                open: o.complete.is_none(),
+                label: o.label.clone(),
+                line: o.line,
+                violating: violating(o),
+            })
+            .collect();
+        Layout { lanes, bars, columns, shown: shown.len(), total: self.ops.len() }
+    }
+}
