@@ -9,12 +9,7 @@ import { harness, openPage, screenshot, ready, shownTime, overflowing, shots } f
 
 const h = harness();
 
-async function open(fragment, opts = {}) {
-  const o = await openPage(h.browser, opts);
-  await o.page.goto(h.base + (fragment ? '#' + fragment : ''));
-  await ready(o.page);
-  return o;
-}
+const open = h.open;
 
 /** Waits until the runs are complete (the comparison table appears). */
 async function complete(page) {

@@ -5,16 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { harness, openPage, screenshot, ready, root } from './lib.mjs';
+import { harness, screenshot, ready, root } from './lib.mjs';
 
 const h = harness();
 
-async function open(fragment, opts = {}) {
-  const o = await openPage(h.browser, opts);
-  await o.page.goto(h.base + (fragment ? '#' + fragment : ''));
-  await ready(o.page);
-  return o;
-}
+const open = h.open;
 
 const editor = (page) => page.locator('.modal .editor');
 

@@ -122,9 +122,16 @@ export async function overflowing(page) {
 }
 
 /** Serves dist/ and launches Chromium for the tests of one file; `h.base` and `h.browser` are
- * set once `before` has run. */
+ * set once `before` has run. `h.open(fragment, opts)` opens the page at `#fragment` (none: the
+ * bare page) and waits until it is ready. */
 export function harness() {
   const h = {};
+  h.open = async (fragment, opts = {}) => {
+    const o = await openPage(h.browser, opts);
+    await o.page.goto(h.base + (fragment ? '#' + fragment : ''));
+    await ready(o.page);
+    return o;
+  };
   before(async () => {
     ({ server: h.server, base: h.base } = await serve());
     h.browser = await launch();

@@ -4,16 +4,11 @@
 // first three steps at desktop and phone sizes go to e2e/screenshots/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { harness, openPage, screenshot, ready, overflowing } from './lib.mjs';
+import { harness, screenshot, ready, overflowing } from './lib.mjs';
 
 const h = harness();
 
-async function open(fragment, opts = {}) {
-  const o = await openPage(h.browser, opts);
-  await o.page.goto(h.base + (fragment ? '#' + fragment : ''));
-  await ready(o.page);
-  return o;
-}
+const open = h.open;
 
 const card = (page) => page.locator('.tour-card');
 

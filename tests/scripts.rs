@@ -1,6 +1,6 @@
 //! The repository's scripts that guard a release: `scripts/size-report.sh --check` fails when the
-//! page is over its gzip budget (and only with `--check`: Trunk's post-build hook prints the
-//! figure without failing the build).
+//! page, or a worker it loads on demand, is over its gzip budget (and only with `--check`:
+//! Trunk's post-build hook prints the figures without failing the build).
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
@@ -60,7 +60,32 @@ fn the_size_check_fails_over_the_budget_and_passes_under_it() {
     // Nothing to measure is an error, not a pass.
     let empty = staging("empty", &[]);
     assert_eq!(report(&empty, true).status.code(), Some(1));
-    for dir in [over, under, empty] {
+    // A worker, loaded on demand, counts against its own budget and not the page's.
+    let worker_kb: usize =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("size-budget-worker-kb.txt"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+    let with_worker = staging(
+        "worker",
+        &[
+            ("app_bg.wasm", incompressible(budget_kb * 1024 / 2)),
+            ("app.js", b"x".to_vec()),
+            ("history-worker_bg.wasm", incompressible(worker_kb * 1024 / 2)),
+        ],
+    );
+    let out = report(&with_worker, true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(on demand)"));
+    let big_worker = staging(
+        "big-worker",
+        &[("app_bg.wasm", b"x".to_vec()), ("history-worker_bg.wasm", incompressible((worker_kb + 8) * 1024))],
+    );
+    let out = report(&big_worker, true);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("workers'"), "{}", String::from_utf8_lossy(&out.stderr));
+    for dir in [over, under, empty, with_worker, big_worker] {
         let _ = std::fs::remove_dir_all(dir);
     }
 }

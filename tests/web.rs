@@ -647,3 +647,53 @@ fn nodes_and_clients_win_over_messages_passing_over_them() {
     let (cx, cy) = place(Endpoint::Client(ClientId(0)), geo);
     assert!(on_endpoint(cx, cy, geo, n, c));
 }
+
+/// The imported-history dialog draws what the checker's worker answers: a lane per process, the
+/// violating operations marked, the sentence; an unreadable file shows its line and reason.
+#[wasm_bindgen_test]
+async fn an_imported_history_is_drawn_with_its_violation() {
+    use replicascope_app::app::history::{history_dialog, Imported};
+    use replicascope_app::checker::{answer, Answer, Request};
+    use replicascope_engine::page::{Conventions, ModelKind};
+    let text = "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0, :type :ok, :f :write, :value 1}\n\
+                {:process 1, :type :invoke, :f :write, :value 2}\n{:process 1, :type :ok, :f :write, :value 2}\n\
+                {:process 2, :type :invoke, :f :read, :value nil}\n{:process 2, :type :ok, :f :read, :value 1}\n";
+    let mut imported = Imported::new("stale.edn".into(), text.into());
+    assert_eq!(imported.model, ModelKind::Register);
+    let request = imported.request();
+    let reply: Answer = serde_json::from_str(&answer(&request)).unwrap();
+    assert!(imported.answered(reply));
+    let imported = Rc::new(imported);
+    let div = root();
+    let shown = imported.clone();
+    yew::Renderer::<View>::with_root_and_props(
+        div.clone(),
+        view(move || history_dialog(&shown, &Callback::noop(), &Callback::noop())),
+    )
+    .render();
+    yew::scheduler::flush().await;
+    assert_eq!(count(&div, ".history-diagram .hist-lane"), 3);
+    assert_eq!(count(&div, ".history-diagram .hist-op"), 3);
+    assert_eq!(count(&div, ".history-diagram .hist-op.violating"), 3);
+    let why = div.query_selector(".history-why").unwrap().unwrap().text_content().unwrap();
+    assert!(why.contains("“write 2” (process 1) ended before “read 1” (process 2) began"), "{why}");
+    // An answer to an earlier request is dropped; a bad file is shown with its line.
+    let mut broken = Imported::new("broken.edn".into(), "{:process 0, :type :ok, :f :read, :value 1}".into());
+    let old = broken.request();
+    let newer = broken.request();
+    let stale: Answer = serde_json::from_str(&answer(&old)).unwrap();
+    assert!(!broken.answered(stale), "an answer to an earlier request");
+    let request: Request = serde_json::from_str(&newer).unwrap();
+    assert_eq!(request.conventions, Conventions::default());
+    assert!(broken.answered(serde_json::from_str(&answer(&newer)).unwrap()));
+    let broken = Rc::new(broken);
+    let div = root();
+    yew::Renderer::<View>::with_root_and_props(
+        div.clone(),
+        view(move || history_dialog(&broken, &Callback::noop(), &Callback::noop())),
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let error = div.query_selector(".history-error").unwrap().unwrap().text_content().unwrap();
+    assert!(error.contains("line 1") && error.contains("never invoked"), "{error}");
+}

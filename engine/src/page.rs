@@ -31,8 +31,9 @@ pub use crate::link::{
 pub use crate::presets::{default_scenario, preset, Group, DEFAULT_PRESET, PRESETS};
 pub use crate::tours::{menu_item, pane_words, tour, tours, Task, TaskKind, Tour, TourStep};
 
-// Exports.
-pub use crate::jepsen::export_edn;
+// Exports, and histories from elsewhere (Jepsen, Knossos, Porcupine): checked and drawn.
+pub use crate::jepsen::{diagram, export_edn, Conventions, HistoryDiagram, Layout, ModelKind, NilRead, ObjectDiagram};
+pub use crate::linearizability::{Verdict, STATE_BUDGET};
 
 // Words, ids and time.
 pub use crate::model::{ClientId, Endpoint, NodeId, OpId, OpResult, Sym};

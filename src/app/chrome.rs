@@ -28,6 +28,8 @@ pub enum Dialog {
     Embed,
     Export,
     Help,
+    /// A history from elsewhere, checked and drawn (`history.rs`).
+    History,
 }
 
 #[derive(Properties, PartialEq)]
@@ -301,6 +303,8 @@ pub struct ExportProps {
     /// (pane index, kind)
     pub panes: Vec<(usize, TopologyKind)>,
     pub on_export: Callback<Export>,
+    /// A history file chosen to open: its name and text (or why it was not read).
+    pub on_open: Callback<(String, Result<String, String>)>,
     pub on_close: Callback<()>,
 }
 
@@ -320,6 +324,21 @@ pub fn export_dialog(p: &ExportProps) -> Html {
         })
     };
     let s = *slide;
+    let on_file = {
+        let cb = p.on_open.clone();
+        Callback::from(move |e: Event| {
+            let file = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0));
+            if let Some(file) = file {
+                let name = file.name();
+                let cb = cb.clone();
+                super::editor::read_file(file, Callback::from(move |text| cb.emit((name.clone(), text))));
+            }
+        })
+    };
     let rows = p.panes.iter().map(|(i, k)| {
         let pane = *i;
         let d = |space_time, png| Export::Diagram { pane, space_time, png, slide: s };
@@ -341,6 +360,11 @@ pub fn export_dialog(p: &ExportProps) -> Html {
             </table>
             <label class="check-row slide-option"><input type="checkbox" checked={s} onchange={on_slide} /><span>{"Slide: 16:9, 1920 × 1080"}</span></label>
             <p class="muted small">{"Diagrams are exported as they are drawn now, on a light background whatever the page's theme, with a title, the moment and a legend; PNGs at twice the size, for projectors. The trace holds every step, message and annotation of the run; the history is every client operation in the format Jepsen's checkers read (and "}<code>{"replicascope check"}</code>{" too)."}</p>
+            <h3 class="export-import">{"Import"}</h3>
+            <p class="muted small">{"A history from a Jepsen, Knossos or Porcupine test (EDN, one map per operation): checked for linearizability and drawn by process, with the fewest operations that show a violation highlighted. Dropping the file on the page does the same."}</p>
+            <label class="button secondary file-pick">{"Open a history (.edn)…"}
+                <input type="file" accept=".edn,.txt,.clj" aria-label="Open a history" onchange={on_file} />
+            </label>
         </> }) }
     }
 }

@@ -133,6 +133,9 @@ impl App {
                     "Escape" => {
                         self.dialog = None;
                         self.selection = None;
+                        // An imported history goes with its dialog, and a check still running stops.
+                        self.history = None;
+                        self.checker = None;
                     }
                     _ if self.dialog.is_some() => return false,
                     " " if !target_is_input => {

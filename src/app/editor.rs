@@ -105,7 +105,10 @@ pub const MAX_FILE: f64 = 4.0 * 1024.0 * 1024.0;
 /// is not read (`done` gets an error message instead).
 pub fn read_file(file: web_sys::File, done: Callback<Result<String, String>>) {
     if file.size() > MAX_FILE {
-        done.emit(Err(format!("“{}” is larger than 4 MB: it is not a scenario file.", file.name())));
+        done.emit(Err(format!(
+            "“{}” is larger than 4 MB, too large to open in the page (for a history that large, `replicascope check` reads up to 64 MB).",
+            file.name()
+        )));
         return;
     }
     let Ok(reader) = web_sys::FileReader::new() else { return };

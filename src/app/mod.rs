@@ -16,6 +16,7 @@ pub mod diagram;
 mod edges;
 pub mod editor;
 mod frame;
+pub mod history;
 pub mod host;
 mod icons;
 pub mod lanes;
@@ -129,7 +130,11 @@ pub enum Msg {
     OpenScenario(Box<Scenario>),
     /// A file dropped on the page: a scenario opens, a broken one opens in the editor (an
     /// unreadable or oversized one is refused with a message).
-    Dropped(Result<String, String>),
+    Dropped(String, Result<String, String>),
+    /// A change to how the imported history is checked, or to what is shown of it.
+    History(history::HistoryMsg),
+    /// What the history checker's worker said.
+    Checker(history::Said),
     /// The editor's draft changed (kept when the dialog closes).
     Draft(String),
     /// A fault of the scenario dragged on the scrubber to another moment (index, time).
@@ -194,6 +199,10 @@ pub struct App {
     editor_start: Rc<String>,
     /// The editor's last draft, if it was not opened: reopening the editor resumes it.
     editor_draft: Option<String>,
+    /// A history dropped on the page or opened from the Export dialog (`Dialog::History`), and
+    /// the worker that checks it (started with the first, stopped when the dialog closes).
+    history: Option<history::Imported>,
+    checker: Option<history::Checker>,
     /// A space-time export whose tab was opened for it: the export, the tab to go back to, and
     /// frames left before it is drawn.
     pending_export: Option<(Export, Tab, u8)>,
@@ -201,6 +210,30 @@ pub struct App {
 }
 
 impl App {
+    /// Asks the checker's worker (started if need be) to check the imported history as it is
+    /// set up now. A check still running is abandoned: its worker is stopped and a new one
+    /// started, rather than the new question waiting behind the old.
+    fn check_history(&mut self, ctx: &Context<Self>) {
+        let Some(h) = self.history.as_mut() else { return };
+        if h.checking {
+            self.checker = None;
+        }
+        let request = h.request();
+        if self.checker.is_none() {
+            match history::Checker::start(ctx.link().callback(Msg::Checker)) {
+                Ok(c) => self.checker = Some(c),
+                Err(e) => {
+                    h.checking = false;
+                    h.result = Some(Err(e));
+                    return;
+                }
+            }
+        }
+        if let Some(c) = self.checker.as_mut() {
+            c.ask(request);
+        }
+    }
+
     fn request_frame(&mut self) {
         if self.frame_requested {
             return;
@@ -487,7 +520,7 @@ impl Component for App {
             listeners.push(listen(w.as_ref(), "hashchange", move |_| l.send_message(Msg::HashChanged)));
             let l = ctx.link().clone();
             listeners.push(listen(w.as_ref(), "resize", move |_| l.send_message(Msg::Resized)));
-            // A scenario file dropped anywhere on the page opens (see `Msg::Dropped`).
+            // A scenario file or a history dropped anywhere on the page opens (`Msg::Dropped`).
             listeners.push(listen(w.as_ref(), "dragover", |e| e.prevent_default()));
             let l = ctx.link().clone();
             listeners.push(listen(w.as_ref(), "drop", move |e| {
@@ -499,7 +532,8 @@ impl Component for App {
                     .and_then(|t| t.files())
                     .and_then(|f| f.get(0));
                 if let Some(file) = file {
-                    editor::read_file(file, l.callback(Msg::Dropped));
+                    let name = file.name();
+                    editor::read_file(file, l.callback(move |text| Msg::Dropped(name.clone(), text)));
                 }
             }));
             let l = ctx.link().clone();
@@ -561,6 +595,8 @@ impl Component for App {
             pending_export: None,
             editor_start: Rc::new(String::new()),
             editor_draft: None,
+            history: None,
+            checker: None,
             _listeners: listeners,
         };
         app.after_load(problems);
@@ -573,7 +609,7 @@ impl Component for App {
         app
     }
 
-    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         let was_playing = self.session.playing;
         let is_frame = matches!(msg, Msg::Frame(_));
         if !is_frame {
@@ -751,6 +787,11 @@ impl Component for App {
                 if d == Some(Dialog::Editor) {
                     self.editor_start = Rc::new(self.editor_draft.clone().unwrap_or_else(|| s.scenario.to_json()));
                 }
+                if d.is_none() {
+                    // Stops a check still running, too.
+                    self.history = None;
+                    self.checker = None;
+                }
                 self.dialog = d;
                 true
             }
@@ -795,11 +836,41 @@ impl Component for App {
                 self.editor_draft = (text != *self.editor_start).then_some(text);
                 false
             }
-            Msg::Dropped(Err(e)) => {
+            Msg::Dropped(_, Err(e)) => {
                 self.error = Some(e);
                 true
             }
-            Msg::Dropped(Ok(text)) => {
+            Msg::Dropped(name, Ok(text)) if history::is_history(&name, &text) => {
+                // A history opens beside the run, which stays as it is.
+                self.session.playing = false;
+                self.history = Some(history::Imported::new(name, text));
+                self.dialog = Some(Dialog::History);
+                self.check_history(ctx);
+                true
+            }
+            Msg::History(m) => {
+                if self.history.as_mut().is_some_and(|h| h.update(m)) {
+                    self.check_history(ctx);
+                }
+                true
+            }
+            Msg::Checker(said) => match (said, self.history.as_mut()) {
+                (history::Said::Ready, _) => {
+                    if let Some(c) = self.checker.as_mut() {
+                        c.on_ready();
+                    }
+                    false
+                }
+                (history::Said::Answer(a), Some(h)) => h.answered(a),
+                (history::Said::Failed(e), Some(h)) => {
+                    h.checking = false;
+                    h.result = Some(Err(e));
+                    self.checker = None;
+                    true
+                }
+                (_, None) => false,
+            },
+            Msg::Dropped(_, Ok(text)) => {
                 let ok = Scenario::from_json(&text).ok().filter(|s| s.compile().is_ok());
                 match ok {
                     Some(scenario) if self.session.open_scenario(scenario.clone()).is_ok() => {

@@ -173,7 +173,11 @@ impl App {
                 },
                 Dialog::Export => html! {
                     <ExportDialog panes={s.panes.iter().enumerate().filter(|(_, p)| !p.hidden).map(|(i, p)| (i, p.kind)).collect::<Vec<_>>()}
-                        on_export={link.callback(Msg::Export)} on_close={close} />
+                        on_export={link.callback(Msg::Export)} on_open={link.callback(|(name, text)| Msg::Dropped(name, text))} on_close={close} />
+                },
+                Dialog::History => match &self.history {
+                    Some(h) => history::history_dialog(h, &link.callback(Msg::History), &close),
+                    None => html! {},
                 },
             }
         });

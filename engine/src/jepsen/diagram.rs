@@ -8,7 +8,7 @@ use super::*;
 use crate::linearizability::{check_model, smallest_violation, Event, Model, Register, Violation};
 
 /// A history checked against a model, object by object (each key, or the one mutex).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryDiagram {
     pub model: ModelKind,
     pub conventions: Conventions,
@@ -20,7 +20,7 @@ pub struct HistoryDiagram {
 }
 
 /// One object's operations and verdict.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ObjectDiagram {
     pub name: String,
     pub verdict: Verdict,
@@ -33,7 +33,7 @@ pub struct ObjectDiagram {
     pub ops: Vec<HistoryOp>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryOp {
     /// The line of the invocation.
     pub line: usize,

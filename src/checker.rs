@@ -1,0 +1,70 @@
+//! The history checker's protocol: what the page asks its worker and what the worker answers.
+//! Plain Rust, tested natively; `worker.rs` runs [`answer`] in a Web Worker and `app/history.rs`
+//! asks. Both sides speak JSON text, so nothing but strings crosses between them.
+
+use replicascope_engine::page::{diagram, Conventions, HistoryDiagram, ModelKind, STATE_BUDGET};
+use serde::{Deserialize, Serialize};
+
+/// Check `text` as a history of `model` under `conventions`. `id` comes back with the answer, so
+/// that the page can drop answers to questions it no longer asks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u32,
+    pub text: String,
+    pub model: ModelKind,
+    pub conventions: Conventions,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub id: u32,
+    /// The checked history, or why the file cannot be read as one.
+    pub result: Result<HistoryDiagram, String>,
+}
+
+/// The worker's whole job: a request's JSON in, the answer's JSON out.
+pub fn answer(request: &str) -> String {
+    let answer = match serde_json::from_str::<Request>(request) {
+        Ok(r) => Answer { id: r.id, result: diagram(&r.text, r.model, r.conventions, STATE_BUDGET) },
+        Err(e) => Answer { id: 0, result: Err(format!("the checker could not read the page's request: {e}")) },
+    };
+    serde_json::to_string(&answer).unwrap_or_else(|e| {
+        format!(
+            "{{\"id\":0,\"result\":{{\"Err\":\"the checker could not write its answer: {}\"}}}}",
+            e.to_string().replace(['"', '\\'], "'")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use replicascope_engine::page::NilRead;
+
+    fn ask(text: &str, model: ModelKind, conventions: Conventions) -> Answer {
+        let request = serde_json::to_string(&Request { id: 7, text: text.into(), model, conventions }).unwrap();
+        serde_json::from_str(&answer(&request)).unwrap()
+    }
+
+    #[test]
+    fn the_answer_is_the_diagram_the_engine_draws_whole_after_the_round_trip() {
+        let text = "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0, :type :ok, :f :write, :value 1}\n\
+                    {:process 1, :type :invoke, :f :read, :value nil}\n{:process 1, :type :ok, :f :read, :value nil}\n";
+        let a = ask(text, ModelKind::Register, Conventions::default());
+        assert_eq!(a.id, 7);
+        let expected = diagram(text, ModelKind::Register, Conventions::default(), STATE_BUDGET).unwrap();
+        assert_eq!(a.result, Ok(expected.clone()));
+        assert_eq!(expected.linearizable, Some(false), "a read of nothing after the write completed");
+        // Under Knossos' conventions the nil read matches anything.
+        let knossos = Conventions { initial: Some(0), nil_read: NilRead::Any };
+        assert_eq!(ask(text, ModelKind::Register, knossos).result.unwrap().linearizable, Some(true));
+    }
+
+    #[test]
+    fn bad_files_and_bad_requests_are_answered_with_a_reason() {
+        let a = ask("{:process 0, :type :ok, :f :read, :value 1}", ModelKind::Register, Conventions::default());
+        assert!(a.result.unwrap_err().contains("line 1"));
+        let a: Answer = serde_json::from_str(&answer("not json")).unwrap();
+        assert!(a.result.unwrap_err().contains("could not read"));
+    }
+}
