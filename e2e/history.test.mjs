@@ -143,3 +143,54 @@ test('a broken history gets its line and reason, and the page keeps working', as
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a 10,000-operation history is checked off the page: the page keeps drawing, the violation is found', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover');
+  // Ten processes taking turns, each operation overlapping the next one's start; every write a
+  // new value, every read the value of the write before it — except one read, deep inside, that
+  // returns a value overwritten long before.
+  const lines = [];
+  let t = 0;
+  let last = null;
+  for (let i = 0; i < 5000; i++) {
+    const p = i % 10;
+    lines.push(`{:process ${p}, :type :invoke, :f :write, :value ${i}, :time ${t}}`);
+    lines.push(`{:process ${p}, :type :ok, :f :write, :value ${i}, :time ${t + 10}}`);
+    const seen = i === 3500 ? 3400 : i;
+    lines.push(`{:process ${p}, :type :invoke, :f :read, :value nil, :time ${t + 20}}`);
+    lines.push(`{:process ${p}, :type :ok, :f :read, :value ${seen}, :time ${t + 30}}`);
+    t += 40;
+    last = seen;
+  }
+  assert.equal(last, 4999);
+  const started = Date.now();
+  await drop(page, 'long.edn', lines.join('\n'));
+  await page.locator('.history [role=status]', { hasText: 'Checking the history' }).waitFor();
+  // While the worker checks, the page keeps drawing frames.
+  const frames = await page.evaluate(() => new Promise((resolve) => {
+    let n = 0;
+    const end = performance.now() + 500;
+    const tick = (now) => (now < end ? (n++, requestAnimationFrame(tick)) : resolve(n));
+    requestAnimationFrame(tick);
+  }));
+  await page.locator('.history-verdict', { hasText: 'Not linearizable' }).waitFor({ timeout: 60000 });
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`10,000 operations: verdict and drawing in ${seconds.toFixed(1)} s; ${frames} frames in 0.5 s while checking`);
+  assert.ok(frames >= 15, `the page kept drawing while the worker checked (${frames} frames in 0.5 s)`);
+  assert.match(await page.locator('.history-verdict').innerText(), /10000 operations from 10 processes/);
+  const labels = await page.locator('.history-diagram .hist-op.violating title').allTextContents();
+  assert.ok(labels.some((l) => l.endsWith('read 3400')), labels.join(', '));
+  assert.ok(labels.length <= 4, labels.join(', '));
+  assert.match(await page.locator('.history-legend').innerText(), /Showing \d+ of 10000 operations, around the violation/);
+  // Each violating operation is drawn with its few neighbours only, so all three are in view
+  // without scrolling.
+  const hidden = await page.evaluate(() => {
+    const box = document.querySelector('.history-diagram').getBoundingClientRect();
+    return [...document.querySelectorAll('.history-diagram .hist-op.violating rect')]
+      .filter((r) => r.getBoundingClientRect().right > box.right).length;
+  });
+  assert.equal(hidden, 0);
+  await screenshot(page, 'history-long');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -32,7 +32,9 @@ pub use crate::presets::{default_scenario, preset, Group, DEFAULT_PRESET, PRESET
 pub use crate::tours::{menu_item, pane_words, tour, tours, Task, TaskKind, Tour, TourStep};
 
 // Exports, and histories from elsewhere (Jepsen, Knossos, Porcupine): checked and drawn.
-pub use crate::jepsen::{diagram, export_edn, Conventions, HistoryDiagram, Layout, ModelKind, NilRead, ObjectDiagram};
+pub use crate::jepsen::{
+    diagram, export_edn, Bar, Conventions, HistoryDiagram, Layout, ModelKind, NilRead, ObjectDiagram,
+};
 pub use crate::linearizability::{Verdict, STATE_BUDGET};
 
 // Words, ids and time.

@@ -333,3 +333,28 @@ fn diagrams_of_the_other_models() {
     assert_eq!(v.ops, vec![1, 3]);
     assert!(d.objects[0].story.as_deref().unwrap().contains("ended before"), "{:?}", d.objects[0].story);
 }
+
+/// `:time` is in nanoseconds and Jepsen's events are often less than a microsecond apart: their
+/// order must survive. A read that began 10 ns after a write completed and missed it is a
+/// violation; rounded to microseconds the two would be concurrent and the read fine. Such a
+/// history, 10,000 operations long, is decided at once rather than exhausting the search.
+#[test]
+fn nanoseconds_apart_are_still_in_order() {
+    let text = "{:process 0, :type :invoke, :f :write, :value 1, :time 1000}
+{:process 0, :type :ok, :f :write, :value 1, :time 1010}
+{:process 1, :type :invoke, :f :read, :value nil, :time 1020}
+{:process 1, :type :ok, :f :read, :value nil, :time 1030}";
+    assert_eq!(verdict(text, Conventions::default()), Some(false));
+    let mut lines = Vec::new();
+    for i in 0..5_000u64 {
+        let t = i * 40;
+        let seen = if i == 3_500 { 3_400 } else { i };
+        lines.push(format!("{{:process {}, :type :invoke, :f :write, :value {i}, :time {t}}}", i % 10));
+        lines.push(format!("{{:process {}, :type :ok, :f :write, :value {i}, :time {}}}", i % 10, t + 10));
+        lines.push(format!("{{:process {}, :type :invoke, :f :read, :value nil, :time {}}}", i % 10, t + 20));
+        lines.push(format!("{{:process {}, :type :ok, :f :read, :value {seen}, :time {}}}", i % 10, t + 30));
+    }
+    let imported = import_edn(&lines.join("\n")).unwrap();
+    let report = check_imported(&imported, 200_000);
+    assert_eq!(report.linearizable, Some(false), "{:?}", report.linearizability);
+}

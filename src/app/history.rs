@@ -401,14 +401,22 @@ fn svg(layout: &Layout) -> Html {
     // Violating bars last, so they are drawn over the others.
     let mut order: Vec<usize> = (0..layout.bars.len()).collect();
     replicascope_engine::page::sort_by(&mut order, |a, b| layout.bars[*a].violating.cmp(&layout.bars[*b].violating));
+    let left_of = |b: &replicascope_engine::page::Bar| x(b.start) - 6.0;
     let bars = order.into_iter().map(|k| {
         let b = &layout.bars[k];
         let y = 12.0 + b.lane as f64 * LANE + LANE / 2.0;
-        let (x0, x1) = (x(b.start) - 6.0, if b.open { width - 10.0 } else { x(b.end) + 6.0 });
+        let (x0, x1) = (left_of(b), if b.open { width - 10.0 } else { x(b.end) + 6.0 });
+        // The label may run on over the lane until the next bar of the same lane begins.
+        let next = layout
+            .bars
+            .iter()
+            .filter(|o| o.lane == b.lane && o.start > b.start)
+            .map(left_of)
+            .fold(width - 4.0, f64::min);
         let class = classes!("hist-op", b.violating.then_some("violating"), b.open.then_some("open"));
-        // The label fits its bar (the whole of it is in the tooltip): a lane's bars never
-        // overlap, so neither do their labels.
-        let room = (((x1 - x0) / 6.4) as usize).max(3);
+        // The label fits before the lane's next bar (the whole of it is in the tooltip): a
+        // lane's bars never overlap, so neither do their labels.
+        let room = (((next - x0 - 4.0).max(x1 - x0) / 6.4) as usize).max(3);
         let label = if b.label.chars().count() > room {
             format!("{}…", b.label.chars().take(room - 1).collect::<String>())
         } else {

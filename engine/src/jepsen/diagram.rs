@@ -155,24 +155,52 @@ pub struct Bar {
     pub violating: bool,
 }
 
+/// How many operations beside those it overlapped a violating operation is drawn with.
+pub const NEIGHBOURS: usize = 4;
+
 impl ObjectDiagram {
-    /// At most `limit` operations: those around the violation (every operation overlapping its
-    /// span, the closest first when there are too many), or the first ones.
+    /// At most `limit` operations: the violation's, each with the operations that overlapped it
+    /// and its [`NEIGHBOURS`] nearest others (the nearest first when there are too many); or,
+    /// without a violation, the first ones.
     pub fn layout(&self, limit: usize) -> Layout {
         let violating = |o: &HistoryOp| self.violation.as_ref().is_some_and(|v| v.ops.contains(&(o.line as u64)));
         let mut shown: Vec<&HistoryOp> = match &self.violation {
             Some(_) => {
                 let chosen: Vec<&HistoryOp> = self.ops.iter().filter(|o| violating(o)).collect();
-                let from = chosen.iter().map(|o| o.invoke).min().unwrap_or(0);
-                let to = chosen.iter().map(|o| o.complete.unwrap_or(o.invoke)).max().unwrap_or(0);
-                let mut around: Vec<&HistoryOp> = self
-                    .ops
-                    .iter()
-                    .filter(|o| !violating(o) && o.invoke <= to && o.complete.is_none_or(|c| c >= from))
-                    .collect();
-                crate::sort::sort_by_key(&mut around, |o| (o.invoke.abs_diff(from), o.line));
-                around.truncate(limit.saturating_sub(chosen.len()));
-                chosen.into_iter().chain(around).collect()
+                // How far one operation is from another (0: they overlap).
+                let gap = |o: &HistoryOp, c: &HistoryOp| {
+                    let (start, end) = (o.invoke, o.complete.unwrap_or(u64::MAX));
+                    let (c_start, c_end) = (c.invoke, c.complete.unwrap_or(u64::MAX));
+                    if end < c_start {
+                        c_start - end
+                    } else if c_end < start {
+                        start - c_end
+                    } else {
+                        0
+                    }
+                };
+                // Each of the violation's operations with what ran beside it and its few
+                // nearest neighbours: the context of each, not a long stretch between them.
+                let mut picked: Vec<usize> = Vec::new();
+                for c in &chosen {
+                    let mut near: Vec<(u64, usize)> = self
+                        .ops
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, o)| !violating(o))
+                        .map(|(i, o)| (gap(o, c), i))
+                        .collect();
+                    crate::sort::sort(&mut near);
+                    let overlapping = near.iter().take_while(|(g, _)| *g == 0).count();
+                    picked.extend(near.iter().take(overlapping + NEIGHBOURS).map(|(_, i)| *i));
+                }
+                crate::sort::sort(&mut picked);
+                picked.dedup();
+                // Too many: those nearest to one of the violation's operations.
+                let nearest = |i: &usize| chosen.iter().map(|c| gap(&self.ops[*i], c)).min().unwrap_or(0);
+                crate::sort::sort_by_key(&mut picked, |i| (nearest(i), *i));
+                picked.truncate(limit.saturating_sub(chosen.len()));
+                chosen.into_iter().chain(picked.into_iter().map(|i| &self.ops[i])).collect()
             }
             None => self.ops.iter().take(limit).collect(),
         };
