@@ -22,17 +22,17 @@ test('blank → two faults → open → the link reopens it → the JSON validat
   const { page, problems, context, newPage } = await open('preset=two-am-failover');
   await page.getByRole('button', { name: 'Edit scenario' }).click();
   await editor(page).getByRole('button', { name: 'Start blank' }).click();
-  assert.equal(await editor(page).locator('.fault-row').count(), 0, 'a blank scenario has no faults');
+  assert.equal(await editor(page).locator('[data-list="faults"] .edit-row').count(), 0, 'a blank scenario has no faults');
   await editor(page).getByRole('button', { name: 'Add a fault' }).click();
   await editor(page).getByRole('button', { name: 'Add a fault' }).click();
   await setField(editor(page).getByLabel('Fault 1 time'), '4s');
   // A fault the engine does not know is named by its row, and nothing can be opened.
   await setField(editor(page).getByLabel('Fault 2 action'), 'explode n1');
-  await editor(page).locator('.fault-row[data-fault="1"] .field-problem').waitFor();
+  await editor(page).locator('[data-list="faults"] [data-row="1"] .field-problem').waitFor();
   assert.equal(await editor(page).getByRole('button', { name: 'Open this scenario' }).isDisabled(), true);
   await setField(editor(page).getByLabel('Fault 2 action'), 'restart n1');
   await editor(page).locator('.field-problem').waitFor({ state: 'detached' });
-  await setField(editor(page).getByLabel('Clients'), '4');
+  await setField(editor(page).getByLabel('Clients', { exact: true }), '4');
   await screenshot(page, 'editor');
   const json = await editor(page).locator('textarea').inputValue();
   const scenario = JSON.parse(json);
@@ -62,14 +62,14 @@ test('a draft survives closing the editor; a dropped file opens, a broken one op
   const { page, problems, context } = await open('preset=split-brain');
   await page.getByRole('button', { name: 'Edit scenario' }).click();
   // The preset's own faults are there to edit and remove.
-  assert.ok((await editor(page).locator('.fault-row').count()) >= 2);
-  const before = await editor(page).locator('.fault-row').count();
+  assert.ok((await editor(page).locator('[data-list="faults"] .edit-row').count()) >= 2);
+  const before = await editor(page).locator('[data-list="faults"] .edit-row').count();
   await editor(page).getByRole('button', { name: 'Remove fault 1' }).click();
-  assert.equal(await editor(page).locator('.fault-row').count(), before - 1);
+  assert.equal(await editor(page).locator('[data-list="faults"] .edit-row').count(), before - 1);
   await page.keyboard.press('Escape');
   await editor(page).waitFor({ state: 'detached' });
   await page.getByRole('button', { name: 'Edit scenario' }).click();
-  assert.equal(await editor(page).locator('.fault-row').count(), before - 1, 'the draft is kept');
+  assert.equal(await editor(page).locator('[data-list="faults"] .edit-row').count(), before - 1, 'the draft is kept');
   await page.keyboard.press('Escape');
   // Drop a scenario file on the page.
   const drop = async (text) => {
@@ -88,7 +88,7 @@ test('a draft survives closing the editor; a dropped file opens, a broken one op
   // A broken file opens in the editor, its problem named.
   await drop(JSON.stringify({ ...mine, faults: [{ at: '3s', fault: 'explode n2' }] }));
   await editor(page).waitFor();
-  await editor(page).locator('.fault-row[data-fault="0"] .field-problem').waitFor();
+  await editor(page).locator('[data-list="faults"] [data-row="0"] .field-problem').waitFor();
   await page.keyboard.press('Escape');
   // An oversized file is refused with a message, unread.
   await drop('x'.repeat(5 * 1024 * 1024));
@@ -115,6 +115,56 @@ test('a fault is moved by dragging its marker on the scrubber; the reader\'s own
   // The run follows: at 6 s n1 is already down.
   await page.$eval('.scrubber input[type=range]', (el) => { el.value = '6000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
   await page.locator('section[data-pane=leader_follower] [data-node=n1][data-liveness=down]').waitFor({ timeout: 5000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the editor builds the rest of a scenario: scripted operations, regions, which designs run and each one’s settings', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover');
+  await page.getByRole('button', { name: 'Edit scenario' }).click();
+  const ed = editor(page);
+  await ed.getByRole('button', { name: 'Start blank' }).click();
+  // Scripted operations, as rows.
+  await ed.getByRole('button', { name: 'Add a scripted operation' }).click();
+  await ed.getByRole('button', { name: 'Add a scripted operation' }).click();
+  await setField(ed.getByLabel('Scripted operation 2 operation'), 'read x');
+  await setField(ed.getByLabel('Scripted operation 2 via node (optional)'), 'n2');
+  // A client that does not exist is named by its row.
+  await setField(ed.getByLabel('Scripted operation 1 client'), 'c9');
+  await ed.locator('[data-list="workload.script"] [data-row="0"] .field-problem').waitFor();
+  await setField(ed.getByLabel('Scripted operation 1 client'), 'c2');
+  await ed.locator('[data-list="workload.script"] .field-problem').waitFor({ state: 'detached' });
+  // One design out; one design's own setting; regions for clients and nodes.
+  await ed.getByRole('checkbox', { name: 'Multi-leader', exact: true }).uncheck();
+  const lf = ed.locator('[data-design="leader_follower"]');
+  await lf.getByLabel('Replication').selectOption('semi_sync');
+  await setField(ed.getByLabel('Regions', { exact: true }), 'us-east, eu-west');
+  await setField(ed.getByLabel('Clients’ regions'), 'us-east, mars, eu-west');
+  await ed.locator('.field-problem', { hasText: 'mars' }).waitFor();
+  await setField(ed.getByLabel('Clients’ regions'), 'us-east, eu-west, eu-west');
+  await setField(lf.getByLabel('Leader-follower regions'), 'us-east, us-east, eu-west');
+  await ed.locator('.field-problem').waitFor({ state: 'detached' });
+  await screenshot(page, 'editor-designs');
+  const scenario = JSON.parse(await ed.locator('textarea').inputValue());
+  assert.deepEqual(scenario.workload.script, [
+    { at: '5s', session: 'c2', op: 'write x=1' },
+    { at: '10s', session: 'c1', op: 'read x', via: 'n2' },
+  ]);
+  assert.equal(scenario.topologies.multi_leader, null);
+  assert.equal(scenario.topologies.leader_follower.mode, 'semi_sync');
+  assert.deepEqual(scenario.network.regions, ['us-east', 'eu-west']);
+  assert.deepEqual(scenario.workload.session_regions, ['us-east', 'eu-west', 'eu-west']);
+  assert.deepEqual(scenario.topologies.leader_follower.placement, ['us-east', 'us-east', 'eu-west']);
+  // Opened, it runs as written: two designs, the leader-follower one semi-synchronous.
+  await ed.getByRole('button', { name: 'Open this scenario' }).click();
+  await ed.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('section.pane').count(), 2);
+  await page.getByRole('button', { name: 'Edit scenario' }).click();
+  const reopened = JSON.parse(await ed.locator('textarea').inputValue());
+  // (Written back by the page, absent optional fields are null.)
+  const given = (list) => list.map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null)));
+  assert.deepEqual(given(reopened.workload.script), scenario.workload.script);
+  assert.equal(reopened.topologies.leader_follower.mode, 'semi_sync');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,14 +1,16 @@
 //! The scenario editor: a lecturer's own scenario, from a blank one or from what is open. The
 //! scenario file itself (JSON, exactly what `replicascope run` reads) is the source of truth;
-//! the controls above it edit the parts one changes most — the fault timeline (the preset's own
-//! faults included), the workload, the cluster and the network for every design at once — and
-//! the text below edits everything else (one design's settings, regions, scripted operations,
-//! narration). Everything is checked as scenario files are, each problem shown by the control or
+//! the controls above it edit the fault timeline (the preset's own faults included), the
+//! workload (with scripted operations), the cluster and the network for every design at once,
+//! regions, and each design — included or not, its own settings (the pane's ⚙ controls) and its
+//! nodes' regions; the text below edits everything else (latency by message kind or between
+//! regions, timeouts, narration). Everything is checked as scenario files are, each problem shown by the control or
 //! the line it is about. The result opens as a link, downloads as a file, and a file can be
 //! opened here or dropped on the page.
 
 use super::host;
-use replicascope_engine::page::Scenario;
+use super::settings::{settings, SettingsProps};
+use replicascope_engine::page::{Scenario, TopologyKind};
 use serde_json::{json, Value};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -56,25 +58,63 @@ fn edit(text: &str, path: &[&str], value: Value) -> Option<String> {
     serde_json::to_string_pretty(&v).ok()
 }
 
-/// The faults of the draft as (time, phrase) text, read leniently so that a bad one can be fixed.
-fn faults(text: &str) -> Vec<(String, String)> {
+/// A list of the draft's objects (`faults`, `workload.script`) as text fields, read leniently
+/// so that a bad entry can still be fixed; a missing field reads as "".
+fn rows(text: &str, path: &[&str], fields: &[&str]) -> Vec<Vec<String>> {
     let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    v.get("faults")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .map(|f| {
-                    let s = |k: &str| f.get(k).map(|x| x.as_str().map(String::from).unwrap_or_else(|| x.to_string()));
-                    (s("at").unwrap_or_default(), s("fault").unwrap_or_default())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let list = path.iter().try_fold(&v, |at, k| at.get(k)).and_then(Value::as_array);
+    list.map(|list| {
+        list.iter()
+            .map(|entry| {
+                fields
+                    .iter()
+                    .map(|k| match entry.get(k) {
+                        None | Some(Value::Null) => String::new(),
+                        Some(Value::String(s)) => s.clone(),
+                        Some(other) => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
-fn set_faults(text: &str, list: &[(String, String)]) -> Option<String> {
-    let value = Value::Array(list.iter().map(|(at, fault)| json!({ "at": at, "fault": fault })).collect());
-    edit(text, &["faults"], value)
+/// Writes `list` back at `path`, each row an object of `fields`; the fields after the first
+/// `required` are left out when empty.
+fn set_rows(text: &str, path: &[&str], fields: &[&str], required: usize, list: &[Vec<String>]) -> Option<String> {
+    let value = Value::Array(
+        list.iter()
+            .map(|row| {
+                let mut entry = serde_json::Map::new();
+                for (i, (k, v)) in fields.iter().zip(row).enumerate() {
+                    if i < required || !v.trim().is_empty() {
+                        entry.insert(k.to_string(), Value::String(v.clone()));
+                    }
+                }
+                Value::Object(entry)
+            })
+            .collect(),
+    );
+    edit(text, path, value)
+}
+
+const FAULT: &[&str] = &["at", "fault"];
+const SCRIPTED: &[&str] = &["at", "session", "op", "via", "cl"];
+
+/// A comma-separated list for a text field, and back.
+fn listed(text: &str, path: &[&str]) -> String {
+    let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    path.iter()
+        .try_fold(&v, |at, k| at.get(k))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(|x| x.as_str().map(String::from).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .join(", ")
+}
+
+fn unlisted(s: &str) -> Value {
+    Value::Array(s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| Value::String(x.into())).collect())
 }
 
 /// A number read from the draft's JSON, for a control's value.
@@ -131,12 +171,19 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
     }
     let (draft, problems) = check(&text);
     // Problems by the control they are about; the rest under the file's text.
-    let about = |prefix: &str| -> Vec<String> {
-        problems.iter().filter(|(f, _)| f.starts_with(prefix)).map(|(_, m)| m.clone()).collect()
+    let about_but = |prefix: &str, elsewhere: &[&str]| -> Vec<String> {
+        problems
+            .iter()
+            .filter(|(f, _)| f.starts_with(prefix) && !elsewhere.iter().any(|e| f.starts_with(e)))
+            .map(|(_, m)| m.clone())
+            .collect()
     };
+    let about = |prefix: &str| about_but(prefix, &[]);
+    // Fields whose problems are shown by their controls above.
+    const SHOWN: [&str; 5] = ["faults", "workload", "network.latency", "network.region", "topologies"];
     let rest: Vec<String> = problems
         .iter()
-        .filter(|(f, _)| !(f.starts_with("faults") || f.starts_with("workload") || f.starts_with("network.latency")))
+        .filter(|(f, _)| !SHOWN.iter().any(|p| f.starts_with(p)))
         .map(|(f, m)| if f.is_empty() { m.clone() } else { format!("{f}: {m}") })
         .collect();
     let say = |list: Vec<String>| -> Html {
@@ -164,57 +211,89 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
     fn int(s: &str) -> Value {
         s.trim().parse::<u64>().map(|n| json!(n)).unwrap_or(Value::String(s.into()))
     }
-    let list = faults(&text);
-    let rows = list.iter().enumerate().map(|(i, (at, fault))| {
-        let change = |which: usize| {
-            let text = text.clone();
-            Callback::from(move |e: Event| {
-                let mut list = faults(&text);
-                if let Some(row) = list.get_mut(i) {
-                    if which == 0 {
-                        row.0 = value_of(&e);
-                    } else {
-                        row.1 = value_of(&e);
-                    }
-                }
-                if let Some(next) = set_faults(&text, &list) {
-                    text.set(next);
-                }
-            })
-        };
-        let remove = {
-            let text = text.clone();
-            Callback::from(move |_| {
-                let mut list = faults(&text);
-                if i < list.len() {
-                    list.remove(i);
-                }
-                if let Some(next) = set_faults(&text, &list) {
-                    text.set(next);
-                }
-            })
-        };
-        html! {
-            <li class="fault-row" data-fault={i.to_string()}>
-                <input class="fault-at" aria-label={format!("Fault {} time", i + 1)} value={at.clone()} onchange={change(0)} />
-                <input class="fault-what" aria-label={format!("Fault {} action", i + 1)} value={fault.clone()} onchange={change(1)} />
-                <button class="icon-button tiny" aria-label={format!("Remove fault {}", i + 1)} title="Remove" onclick={remove}>{"×"}</button>
-                { say(about(&format!("faults[{i}]"))) }
-            </li>
-        }
-    });
-    let add = {
+    // The same with a path made at run time (a design's fields).
+    let set_at = |path: Vec<&'static str>, to_value: fn(&str) -> Value| {
         let text = text.clone();
-        Callback::from(move |_| {
-            let mut list = faults(&text);
-            let at =
-                list.last().and_then(|(t, _)| t.trim_end_matches('s').parse::<f64>().ok()).map_or(5.0, |t| t + 5.0);
-            list.push((format!("{at}s"), "crash n1".into()));
-            if let Some(next) = set_faults(&text, &list) {
+        Callback::from(move |e: Event| {
+            if let Some(next) = edit(&text, &path, to_value(&value_of(&e))) {
                 text.set(next);
             }
         })
     };
+    // Each design: included or not, and, once the file reads, its own settings — the same
+    // controls as the pane's ⚙, writing into this file — and where its nodes are.
+    let parsed: Option<Rc<Scenario>> = Scenario::from_json(&text).ok().map(Rc::new);
+    let has_regions = !listed(&text, &["network", "regions"]).is_empty();
+    let on_setting = {
+        let text = text.clone();
+        Callback::from(move |(key, value): (String, String)| {
+            let Some((code, field)) = key.split_once('.') else { return };
+            let Some(kind) = TopologyKind::from_code(code) else { return };
+            // As links do: numbers, booleans and null as themselves, anything else as text.
+            let value = match serde_json::from_str::<Value>(&value) {
+                Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
+                _ => Value::String(value),
+            };
+            if let Some(next) = edit(&text, &["topologies", kind.name(), field], value) {
+                text.set(next);
+            }
+        })
+    };
+    let designs = TopologyKind::ALL.iter().map(|&kind| {
+        let configured = parsed.as_ref().is_some_and(|s| s.topologies.kinds().contains(&kind));
+        let toggle = {
+            let text = text.clone();
+            Callback::from(move |e: Event| {
+                let on = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()).is_some_and(|i| i.checked());
+                if let Some(next) = edit(&text, &["topologies", kind.name()], if on { json!({}) } else { Value::Null }) {
+                    text.set(next);
+                }
+            })
+        };
+        let body = parsed.as_ref().filter(|_| configured).map(|scenario| {
+            html! { <>
+                { settings(&SettingsProps { kind, scenario: scenario.clone(), on_change: on_setting.clone() }) }
+                if has_regions {
+                    <label class="editor-wide">{"Its nodes’ regions, in order (comma-separated)"}
+                        <input aria-label={format!("{} regions", kind.title())} value={listed(&text, &["topologies", kind.name(), "placement"])}
+                            onchange={set_at(vec!["topologies", kind.name(), "placement"], unlisted)} />
+                    </label>
+                }
+            </> }
+        });
+        html! {
+            <div class="editor-design" data-design={kind.name()}>
+                <label class="check-row"><input type="checkbox" checked={configured} onchange={toggle} /><strong>{ kind.title() }</strong></label>
+                { body.unwrap_or_default() }
+                { say(about(&format!("topologies.{}", kind.name()))) }
+            </div>
+        }
+    });
+    let fault_rows = row_list(
+        &text,
+        &Rows {
+            path: &["faults"],
+            fields: FAULT,
+            required: 2,
+            labels: &["time", "action"],
+            noun: "fault",
+            next: next_fault,
+        },
+        &problems,
+    );
+    let script_rows = row_list(
+        &text,
+        &Rows {
+            path: &["workload", "script"],
+            fields: SCRIPTED,
+            required: 3,
+            labels: &["time", "client", "operation", "via node (optional)", "consistency (optional)"],
+            noun: "scripted operation",
+            next: next_scripted,
+        },
+        &problems,
+    );
+    let no_faults = rows(&text, &["faults"], FAULT).is_empty();
     let blank = {
         let text = text.clone();
         Callback::from(move |_| text.set(Scenario::blank().to_json()))
@@ -314,10 +393,9 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
             </div>
             <fieldset class="editor-part">
                 <legend>{"Faults, in time order as the run applies them"}</legend>
-                <ul class="fault-list">{ for rows }</ul>
-                <button class="button secondary" onclick={add}>{"Add a fault"}</button>
-                <p class="muted small">{"Times like 4s or 1500ms. Actions: crash n1, restart n1, pause n2 3s, partition n1,c1 | n2,n3,c2, heal, skew n2 +500ms, slow_disk n2 x20, slow_link n1 -> n3 +200ms, drop_rate 0.1, promote n3."}</p>
-                { say(about("faults").into_iter().filter(|_| list.is_empty()).collect()) }
+                { fault_rows }
+                <p class="muted small">{"Times like 4s or 1500ms. Actions: crash n1, restart n1, pause n2 3s, partition n1,c1 | n2,n3,c2, heal, skew n2 +500ms, slow_disk n2 x20, slow_link n1 -> n3 +200ms, drop_rate 0.1, promote n3. On the page, a fault's marker on the scrubber can be dragged to another moment."}</p>
+                { say(about("faults").into_iter().filter(|_| no_faults).collect()) }
             </fieldset>
             <fieldset class="editor-part editor-grid">
                 <legend>{"Workload, cluster and network, for every design"}</legend>
@@ -327,11 +405,31 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
                 <label>{"Keys"}<input type="number" min="1" value={number(&text, &["workload", "generator", "keys"])} onchange={set(&["workload", "generator", "keys"], int)} /></label>
                 <label>{"Nodes in each design"}<input type="number" min="1" max="9" value={nodes_now} onchange={nodes} /></label>
                 <label>{"Median one-way latency (ms)"}<input type="number" min="0" step="any" value={latency_now} onchange={latency} /></label>
-                { say(about("workload")) }
+                // Scripted operations and clients' regions have their own places.
+                { say(about_but("workload", &["workload.script", "workload.session_regions"])) }
                 { say(about("network.latency")) }
             </fieldset>
+            <fieldset class="editor-part">
+                <legend>{"Scripted operations, besides the generated ones"}</legend>
+                { script_rows }
+                <p class="muted small">{"Operations: read x, write x=5, incr likes 2, add cart milk, remove cart milk. Clients are c1, c2, …; “via” sends the request to one node (n2); a leaderless consistency level is one, two, quorum, all, local_quorum or each_quorum."}</p>
+            </fieldset>
+            <fieldset class="editor-part editor-grid">
+                <legend>{"Regions (optional)"}</legend>
+                <label class="editor-wide">{"Regions (comma-separated: us-east, us-west, eu-west, ap-northeast, ap-south come with real latencies)"}
+                    <input aria-label="Regions" value={listed(&text, &["network", "regions"])} onchange={set(&["network", "regions"], unlisted)} /></label>
+                <label class="editor-wide">{"Clients’ regions, in order"}
+                    <input aria-label="Clients’ regions" value={listed(&text, &["workload", "session_regions"])} onchange={set(&["workload", "session_regions"], unlisted)} /></label>
+                { say(about("network.region")) }
+                { say(about("workload.session_regions")) }
+            </fieldset>
+            <fieldset class="editor-part">
+                <legend>{"Designs: which run side by side, and each one’s own settings"}</legend>
+                { for designs }
+                if parsed.is_none() { <p class="muted small">{"Each design’s settings appear here once the file below reads."}</p> }
+            </fieldset>
             <label class="editor-json">
-                <span>{"The scenario file (everything else: one design's settings, regions, scripted operations, narration)"}</span>
+                <span>{"The scenario file (everything else: latency by message kind and between regions, timeouts, narration)"}</span>
                 <textarea spellcheck="false" rows="12" value={(*text).clone()} oninput={on_text} />
             </label>
             { say(rest) }
@@ -342,4 +440,101 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
             </div>
         </div>
     }
+}
+
+/// A list of the draft's objects edited as rows: where it is, its fields (the first `required`
+/// always written), the columns' labels, what one is called, and the row "Add" appends.
+struct Rows {
+    path: &'static [&'static str],
+    fields: &'static [&'static str],
+    required: usize,
+    labels: &'static [&'static str],
+    noun: &'static str,
+    next: fn(&[Vec<String>]) -> Vec<String>,
+}
+
+/// Five seconds after the last row's time (or at 5 s).
+fn later(list: &[Vec<String>]) -> String {
+    let last = list.last().and_then(|r| r.first()).and_then(|t| {
+        let t = t.trim();
+        t.strip_suffix("ms")
+            .and_then(|ms| ms.parse::<f64>().ok().map(|m| m / 1000.0))
+            .or_else(|| t.trim_end_matches('s').parse::<f64>().ok())
+    });
+    format!("{}s", last.map_or(5.0, |t| t + 5.0))
+}
+
+fn next_fault(list: &[Vec<String>]) -> Vec<String> {
+    vec![later(list), "crash n1".into()]
+}
+
+fn next_scripted(list: &[Vec<String>]) -> Vec<String> {
+    vec![later(list), "c1".into(), "write x=1".into(), String::new(), String::new()]
+}
+
+/// Rows of text fields, a remove button each, an add button; each row's problems under it.
+fn row_list(text: &UseStateHandle<String>, r: &Rows, problems: &[(String, String)]) -> Html {
+    let list = rows(text, r.path, r.fields);
+    let prefix = r.path.join(".");
+    let (path, fields, required) = (r.path, r.fields, r.required);
+    let items = list.iter().enumerate().map(|(i, row)| {
+        let cells = row.iter().enumerate().map(|(k, value)| {
+            let text = text.clone();
+            let onchange = Callback::from(move |e: Event| {
+                let mut list = rows(&text, path, fields);
+                if let Some(cell) = list.get_mut(i).and_then(|row| row.get_mut(k)) {
+                    *cell = value_of(&e);
+                }
+                if let Some(next) = set_rows(&text, path, fields, required, &list) {
+                    text.set(next);
+                }
+            });
+            let label = format!("{} {} {}", capitalised(r.noun), i + 1, r.labels.get(k).copied().unwrap_or(""));
+            html! { <input class={format!("row-{}", fields[k])} aria-label={label} placeholder={r.labels.get(k).copied().unwrap_or("")} value={value.clone()} {onchange} /> }
+        });
+        let remove = {
+            let text = text.clone();
+            Callback::from(move |_| {
+                let mut list = rows(&text, path, fields);
+                if i < list.len() {
+                    list.remove(i);
+                }
+                if let Some(next) = set_rows(&text, path, fields, required, &list) {
+                    text.set(next);
+                }
+            })
+        };
+        let about: Vec<String> = problems
+            .iter()
+            .filter(|(f, _)| f.starts_with(&format!("{prefix}[{i}]")))
+            .map(|(_, m)| m.clone())
+            .collect();
+        html! {
+            <li class={classes!("edit-row", format!("cols-{}", fields.len()))} data-row={i.to_string()}>
+                { for cells }
+                <button class="icon-button tiny" aria-label={format!("Remove {} {}", r.noun, i + 1)} title="Remove" onclick={remove}>{"×"}</button>
+                if !about.is_empty() { <p class="field-problem" role="alert">{ about.join(" ") }</p> }
+            </li>
+        }
+    });
+    let add = {
+        let text = text.clone();
+        let next_row = r.next;
+        Callback::from(move |_| {
+            let mut list = rows(&text, path, fields);
+            list.push(next_row(&list));
+            if let Some(next) = set_rows(&text, path, fields, required, &list) {
+                text.set(next);
+            }
+        })
+    };
+    html! { <>
+        <ul class="row-list" data-list={prefix.clone()}>{ for items }</ul>
+        <button class="button secondary" onclick={add}>{ format!("Add a {}", r.noun) }</button>
+    </> }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
