@@ -97,7 +97,7 @@ test('a draft survives closing the editor; a dropped file opens, a broken one op
   await context.close();
 });
 
-test('a fault is moved by dragging its marker on the scrubber; the reader\'s own changes are marked too', async () => {
+test('a fault is moved by dragging its marker on the scrubber, or with the keys, and removed with Delete', async () => {
   const { page, problems, context } = await open('preset=two-am-failover&t=2s');
   const mark = page.locator('.scrubber .mark.fault.draggable').first();
   const before = Number(await mark.getAttribute('data-time-us'));
@@ -115,6 +115,20 @@ test('a fault is moved by dragging its marker on the scrubber; the reader\'s own
   // The run follows: at 6 s n1 is already down.
   await page.$eval('.scrubber input[type=range]', (el) => { el.value = '6000'; el.dispatchEvent(new Event('input', { bubbles: true })); });
   await page.locator('section[data-pane=leader_follower] [data-node=n1][data-liveness=down]').waitFor({ timeout: 5000 });
+  // From the keyboard: → moves it a second later, Delete removes it (the link keeps both).
+  const faults = await page.locator('.scrubber .mark.fault.draggable').count();
+  const first = page.locator('.scrubber .mark.fault.draggable').first();
+  await first.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((t) => Number(document.querySelector('.scrubber .mark.fault.draggable').dataset.timeUs) === t, after + 1e6);
+  await page.locator('.scrubber .mark.fault.draggable').first().focus();
+  await page.keyboard.press('Delete');
+  await page.waitForFunction((n) => document.querySelectorAll('.scrubber .mark.fault.draggable').length === n, faults - 1);
+  const link = await page.evaluate(() => location.hash);
+  const again = await page.context().newPage();
+  await again.goto(page.url());
+  await again.waitForSelector('.pane .node');
+  assert.equal(await again.locator('.scrubber .mark.fault.draggable').count(), faults - 1, `the link ${link} keeps the removal`);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -141,6 +141,9 @@ pub struct ControlsProps {
     /// A marker was clicked (its index).
     pub on_marker: Callback<usize>,
     pub on_move_fault: Callback<(usize, u64)>,
+    /// A fault marker's Delete key: remove that fault (its index).
+    #[prop_or_default]
+    pub on_remove_fault: Callback<usize>,
     /// Full controls, or only play/pause and the scrubber (embeds).
     #[prop_or(true)]
     pub full: bool,
@@ -312,7 +315,7 @@ pub fn controls(p: &ControlsProps) -> Html {
             </div>
             <div class="scrubber">
                 <div class="computed" style={format!("width: {computed_pct:.1}%")} />
-                <Marks markers={p.markers.clone()} duration={p.duration} on_marker={p.on_marker.clone()} on_move_fault={p.on_move_fault.clone()} />
+                <Marks markers={p.markers.clone()} duration={p.duration} on_marker={p.on_marker.clone()} on_move_fault={p.on_move_fault.clone()} on_remove_fault={p.on_remove_fault.clone()} />
                 <input type="range" aria-label="Simulated time" min="0" max={format!("{:.0}", p.duration / 1000.0)} step="1"
                     value={format!("{scrub_ms:.0}")} oninput={on_scrub} />
             </div>
@@ -342,6 +345,7 @@ struct MarksProps {
     on_marker: Callback<usize>,
     /// A fault marker dragged to another moment: (fault index, simulated time).
     on_move_fault: Callback<(usize, u64)>,
+    on_remove_fault: Callback<usize>,
 }
 
 /// The scrubber's markers: their own component, so that the playback bar re-rendering every
@@ -431,10 +435,25 @@ fn marks(p: &MarksProps) -> Html {
                 }
             })
         };
+        // From the keyboard: ← and → move it a second (with Shift, a tenth), Delete removes it.
+        let keys = {
+            let (moved, removed, time) = (p.on_move_fault.clone(), p.on_remove_fault.clone(), m.time);
+            Callback::from(move |e: KeyboardEvent| {
+                let step = if e.shift_key() { 100_000 } else { 1_000_000 };
+                match e.key().as_str() {
+                    "ArrowLeft" => moved.emit((fault, time.saturating_sub(step).max(1000))),
+                    "ArrowRight" => moved.emit((fault, (time + step).min(duration as u64))),
+                    "Delete" | "Backspace" => removed.emit(fault),
+                    _ => return,
+                }
+                e.prevent_default();
+                e.stop_propagation();
+            })
+        };
         html! {
             <button class={classes!("mark", m.class, "draggable", drag.is_some_and(|(d, _)| d == i).then_some("dragging"))} {style} {title}
-                aria-label={format!("Fault at {}: {} (drag to move it)", human_duration(m.time), m.label)} data-time-us={m.time.to_string()}
-                onpointerdown={down} onpointermove={moving} onpointerup={up} />
+                aria-label={format!("Fault at {}: {} (drag, or ← →, to move it; Delete removes it)", human_duration(m.time), m.label)} data-time-us={m.time.to_string()}
+                onpointerdown={down} onpointermove={moving} onpointerup={up} onkeydown={keys} />
         }
     });
     html! { <div class="marks">{ for marks }</div> }

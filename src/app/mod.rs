@@ -139,6 +139,8 @@ pub enum Msg {
     Draft(String),
     /// A fault of the scenario dragged on the scrubber to another moment (index, time).
     MoveFault(usize, u64),
+    /// A fault of the scenario removed from its marker (index).
+    RemoveFault(usize),
 }
 
 pub struct App {
@@ -821,8 +823,13 @@ impl Component for App {
                 }
                 true
             }
-            Msg::MoveFault(i, t) => {
-                match self.session.move_fault(i, t) {
+            m @ (Msg::MoveFault(..) | Msg::RemoveFault(_)) => {
+                let changed = match m {
+                    Msg::MoveFault(i, t) => self.session.move_fault(i, t),
+                    Msg::RemoveFault(i) => self.session.remove_fault(i),
+                    _ => Ok(()),
+                };
+                match changed {
                     Ok(()) => {
                         self.after_load(Vec::new());
                         self.hash_dirty = true;

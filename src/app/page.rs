@@ -147,7 +147,8 @@ impl App {
                     on_adaptive={self.cb.adaptive.clone()}
                     on_reset={self.cb.reset.clone()}
                     on_marker={self.cb.marker.clone()}
-                    on_move_fault={link.callback(|(i, t)| Msg::MoveFault(i, t))} />
+                    on_move_fault={link.callback(|(i, t)| Msg::MoveFault(i, t))}
+                    on_remove_fault={link.callback(Msg::RemoveFault)} />
             }
         });
         let dialog = self.dialog.as_ref().map(|d| {

@@ -316,10 +316,34 @@ impl Session {
     /// Moves fault `index` of the scenario to `t` (dragged on the scrubber): the scenario becomes
     /// one's own (its link the compact form), the changes made and the moment shown are kept.
     pub fn move_fault(&mut self, index: usize, t: SimTime) -> Result<(), String> {
+        let until = self.duration();
+        self.change_faults(|faults| {
+            let fault = faults.get_mut(index).ok_or("There is no such fault.")?;
+            fault.at = replicascope_engine::page::Duration(t.min(until));
+            Ok(())
+        })
+    }
+
+    /// Removes a fault of the scenario (a preset's too): as [`Session::move_fault`], the scenario
+    /// becomes one's own, the reader's changes and the moment shown stay.
+    pub fn remove_fault(&mut self, index: usize) -> Result<(), String> {
+        self.change_faults(|faults| {
+            if index >= faults.len() {
+                return Err("There is no such fault.".into());
+            }
+            faults.remove(index);
+            Ok(())
+        })
+    }
+
+    /// Changes the scenario's faults and replays: checked as a scenario file is.
+    fn change_faults(
+        &mut self,
+        change: impl FnOnce(&mut Vec<replicascope_engine::page::FaultSpec>) -> Result<(), String>,
+    ) -> Result<(), String> {
         let mut state = self.link_state();
-        let fault = state.scenario.faults.get_mut(index).ok_or("There is no such fault.")?;
-        fault.at = replicascope_engine::page::Duration(t.min(self.duration()));
-        state.scenario.compile().map_err(|p| format!("The fault cannot move there: {p}"))?;
+        change(&mut state.scenario.faults)?;
+        state.scenario.compile().map_err(|p| format!("The faults cannot change so: {p}"))?;
         state.preset = None;
         state.overrides.clear();
         state.view.tour = None;

@@ -285,6 +285,16 @@ mod tests {
         // n1 now crashes at 6 s: by 8 s it is down in every pane.
         s.seek(8_000_000.0);
         assert!(s.panes.iter().all(|p| p.view.nodes[0].liveness == replicascope_engine::page::Liveness::Down));
+        // Removed (a preset's fault, from its marker): n1 never crashes; the rest stays.
+        let faults = s.scenario.faults.len();
+        s.remove_fault(0).unwrap();
+        assert_eq!(s.scenario.faults.len(), faults - 1);
+        assert_eq!(s.interventions().len(), 1, "the reader's changes stay");
+        assert_eq!(s.now(), 8_000_000, "the moment shown stays");
+        assert!(s.panes.iter().all(|p| p.view.nodes[0].liveness != replicascope_engine::page::Liveness::Down));
+        assert!(s.remove_fault(99).is_err());
+        let (again, _) = Session::from_link(&s.link());
+        assert_eq!(again.scenario, s.scenario, "the link keeps the removal");
     }
 
     #[test]
