@@ -351,6 +351,7 @@ fn props_for(clock: &Shared<Clock>) -> ControlsProps {
         on_reset: Callback::noop(),
         on_marker: Callback::noop(),
         on_move_fault: Callback::noop(),
+        on_remove_fault: Callback::noop(),
         full: true,
         seed: 7,
         on_new_seed: Callback::noop(),
