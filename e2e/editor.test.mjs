@@ -158,6 +158,12 @@ test('the editor builds the rest of a scenario: scripted operations, regions, wh
   await setField(ed.getByLabel('Clients’ regions'), 'us-east, eu-west, eu-west');
   await setField(lf.getByLabel('Leader-follower regions'), 'us-east, us-east, eu-west');
   await ed.locator('.field-problem').waitFor({ state: 'detached' });
+  // The network's latency: any distribution a scenario file names, with its parameters; a bad
+  // value is named beside the control.
+  await ed.getByLabel('Latency distribution').selectOption('pareto');
+  await setField(ed.getByLabel('Latency tail index'), '-1');
+  await ed.locator('.field-problem', { hasText: '-1 is out of range' }).waitFor();
+  await setField(ed.getByLabel('Latency tail index'), '1.5');
   await screenshot(page, 'editor-designs');
   const scenario = JSON.parse(await ed.locator('textarea').inputValue());
   assert.deepEqual(scenario.workload.script, [
@@ -167,6 +173,7 @@ test('the editor builds the rest of a scenario: scripted operations, regions, wh
   assert.equal(scenario.topologies.multi_leader, null);
   assert.equal(scenario.topologies.leader_follower.mode, 'semi_sync');
   assert.deepEqual(scenario.network.regions, ['us-east', 'eu-west']);
+  assert.deepEqual(scenario.network.latency, { pareto: { scale_ms: 1, shape: 1.5 } });
   assert.deepEqual(scenario.workload.session_regions, ['us-east', 'eu-west', 'eu-west']);
   assert.deepEqual(scenario.topologies.leader_follower.placement, ['us-east', 'us-east', 'eu-west']);
   // Opened, it runs as written: two designs, the leader-follower one semi-synchronous.

@@ -359,31 +359,13 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
             text.set(next);
         })
     };
-    let latency = {
-        let text = text.clone();
-        Callback::from(move |e: Event| {
-            let median = num(&value_of(&e));
-            if let Some(next) =
-                edit(&text, &["network", "latency"], json!({ "log_normal": { "median_ms": median, "sigma": 0.5 } }))
-            {
-                text.set(next);
-            }
-        })
-    };
+    let latency = latency_controls(&text);
     let nodes_now = ["leader_follower", "multi_leader", "leaderless"]
         .iter()
         .zip(["nodes", "leaders", "nodes"])
         .map(|(d, f)| number(&text, &["topologies", d, f]))
         .find(|n| !n.is_empty())
         .unwrap_or_else(|| "3".into());
-    let latency_now = {
-        let n = number(&text, &["network", "latency", "log_normal", "median_ms"]);
-        if n.is_empty() {
-            "2".to_string()
-        } else {
-            n
-        }
-    };
     html! {
         <div class="editor">
             <div class="editor-start">
@@ -404,7 +386,7 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
                 <label>{"Share of reads (0–1)"}<input type="number" min="0" max="1" step="0.05" value={number(&text, &["workload", "generator", "read_fraction"])} onchange={set(&["workload", "generator", "read_fraction"], num)} /></label>
                 <label>{"Keys"}<input type="number" min="1" value={number(&text, &["workload", "generator", "keys"])} onchange={set(&["workload", "generator", "keys"], int)} /></label>
                 <label>{"Nodes in each design"}<input type="number" min="1" max="9" value={nodes_now} onchange={nodes} /></label>
-                <label>{"Median one-way latency (ms)"}<input type="number" min="0" step="any" value={latency_now} onchange={latency} /></label>
+                { latency }
                 // Scripted operations and clients' regions have their own places.
                 { say(about_but("workload", &["workload.script", "workload.session_regions"])) }
                 { say(about("network.latency")) }
@@ -537,4 +519,68 @@ fn row_list(text: &UseStateHandle<String>, r: &Rows, problems: &[(String, String
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The latency distributions a scenario file can name (`dist.rs`), with their parameters: the
+/// field, its label, and the value a new choice starts with.
+const DISTRIBUTIONS: &[(&str, &str, &[(&str, &str, f64)])] = &[
+    ("constant", "constant", &[("ms", "latency (ms)", 2.0)]),
+    ("uniform", "uniform", &[("min_ms", "from (ms)", 1.0), ("max_ms", "to (ms)", 3.0)]),
+    ("normal", "normal", &[("mean_ms", "mean (ms)", 2.0), ("sd_ms", "standard deviation (ms)", 0.5)]),
+    ("log_normal", "log-normal", &[("median_ms", "median (ms)", 2.0), ("sigma", "spread (sigma)", 0.5)]),
+    ("exponential", "exponential", &[("mean_ms", "mean (ms)", 2.0)]),
+    ("pareto", "Pareto (heavy tail)", &[("scale_ms", "minimum (ms)", 1.0), ("shape", "tail index", 2.0)]),
+];
+
+/// The network's one-way latency: its distribution and that distribution's parameters, for
+/// every design (one network, so that the designs are compared on the same wire). A mixture is
+/// left to the file's text.
+fn latency_controls(text: &UseStateHandle<String>) -> Html {
+    let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let current = v.pointer("/network/latency").and_then(Value::as_object).and_then(|o| o.keys().next().cloned());
+    let kind = current.unwrap_or_else(|| "log_normal".to_string());
+    let Some((_, _, params)) = DISTRIBUTIONS.iter().find(|(k, ..)| *k == kind) else {
+        return html! { <p class="muted small editor-wide">{ format!("One-way latency: a {kind} distribution, edited in the file below.") }</p> };
+    };
+    let choose = {
+        let text = text.clone();
+        Callback::from(move |e: Event| {
+            let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) else { return };
+            let Some((k, _, params)) = DISTRIBUTIONS.iter().find(|(k, ..)| *k == s.value()) else { return };
+            let fields: serde_json::Map<String, Value> =
+                params.iter().map(|(f, _, d)| (f.to_string(), json!(d))).collect();
+            if let Some(next) = edit(&text, &["network", "latency"], json!({ *k: fields })) {
+                text.set(next);
+            }
+        })
+    };
+    let inputs = params.iter().map(|(field, label, default)| {
+        let text = text.clone();
+        let kind = kind.clone();
+        let value = v.pointer(&format!("/network/latency/{kind}/{field}")).map_or(default.to_string(), |x| match x {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        let onchange = Callback::from(move |e: Event| {
+            let typed = value_of(&e);
+            let value = typed
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::String(typed), Value::Number);
+            if let Some(next) = edit(&text, &["network", "latency", &kind, field], value) {
+                text.set(next);
+            }
+        });
+        html! { <label>{ format!("Latency {label}") }<input type="number" min="0" step="any" value={value} {onchange} /></label> }
+    });
+    html! { <>
+        <label>{"One-way latency"}
+            <select aria-label="Latency distribution" onchange={choose}>
+                { for DISTRIBUTIONS.iter().map(|(k, name, _)| html! { <option value={*k} selected={*k == kind}>{ *name }</option> }) }
+            </select>
+        </label>
+        { for inputs }
+    </> }
 }
