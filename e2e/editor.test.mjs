@@ -142,7 +142,7 @@ test('the editor builds the rest of a scenario: scripted operations, regions, wh
   await ed.getByRole('button', { name: 'Add a scripted operation' }).click();
   await ed.getByRole('button', { name: 'Add a scripted operation' }).click();
   await setField(ed.getByLabel('Scripted operation 2 operation'), 'read x');
-  await setField(ed.getByLabel('Scripted operation 2 via node (optional)'), 'n2');
+  await setField(ed.getByLabel('Scripted operation 2 via node'), 'n2');
   // A client that does not exist is named by its row.
   await setField(ed.getByLabel('Scripted operation 1 client'), 'c9');
   await ed.locator('[data-list="workload.script"] [data-row="0"] .field-problem').waitFor();

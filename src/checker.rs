@@ -3,6 +3,11 @@
 //! asks. Both sides speak JSON text, so nothing but strings crosses between them.
 
 use replicascope_engine::page::{diagram, Conventions, HistoryDiagram, ModelKind, STATE_BUDGET};
+
+/// The most operations drawn of one object (around its violation, or its first ones).
+pub const SHOWN: usize = 120;
+/// The most objects (keys) listed: every one that fails, and up to this many others.
+pub const LISTED: usize = 500;
 use serde::{Deserialize, Serialize};
 
 /// Check `text` as a history of `model` under `conventions`. `id` comes back with the answer, so
@@ -25,7 +30,14 @@ pub struct Answer {
 /// The worker's whole job: a request's JSON in, the answer's JSON out.
 pub fn answer(request: &str) -> String {
     let answer = match serde_json::from_str::<Request>(request) {
-        Ok(r) => Answer { id: r.id, result: diagram(&r.text, r.model, r.conventions, STATE_BUDGET) },
+        Ok(r) => {
+            let mut result = diagram(&r.text, r.model, r.conventions, STATE_BUDGET);
+            // Only what the page draws crosses over: a long history's answer stays small.
+            if let Ok(d) = result.as_mut() {
+                d.keep_drawn(SHOWN, LISTED);
+            }
+            Answer { id: r.id, result }
+        }
         Err(e) => Answer { id: 0, result: Err(format!("the checker could not read the page's request: {e}")) },
     };
     serde_json::to_string(&answer).unwrap_or_else(|e| {
@@ -52,12 +64,44 @@ mod tests {
                     {:process 1, :type :invoke, :f :read, :value nil}\n{:process 1, :type :ok, :f :read, :value nil}\n";
         let a = ask(text, ModelKind::Register, Conventions::default());
         assert_eq!(a.id, 7);
-        let expected = diagram(text, ModelKind::Register, Conventions::default(), STATE_BUDGET).unwrap();
+        let mut expected = diagram(text, ModelKind::Register, Conventions::default(), STATE_BUDGET).unwrap();
+        expected.keep_drawn(SHOWN, LISTED);
         assert_eq!(a.result, Ok(expected.clone()));
         assert_eq!(expected.linearizable, Some(false), "a read of nothing after the write completed");
         // Under Knossos' conventions the nil read matches anything.
         let knossos = Conventions { initial: Some(0), nil_read: NilRead::Any };
         assert_eq!(ask(text, ModelKind::Register, knossos).result.unwrap().linearizable, Some(true));
+    }
+
+    /// A long history's answer carries only the operations drawn, and draws the same.
+    #[test]
+    fn a_long_history_is_answered_with_what_is_drawn() {
+        let mut lines = Vec::new();
+        for i in 0..2_000u64 {
+            let seen = if i == 1_500 { 1_400 } else { i };
+            lines.push(format!("{{:process {}, :type :invoke, :f :write, :value {i}}}", i % 5));
+            lines.push(format!("{{:process {}, :type :ok, :f :write, :value {i}}}", i % 5));
+            lines.push(format!("{{:process {}, :type :invoke, :f :read, :value nil}}", i % 5));
+            lines.push(format!("{{:process {}, :type :ok, :f :read, :value {seen}}}", i % 5));
+        }
+        let text = lines.join("\n");
+        let whole = diagram(&text, ModelKind::Register, Conventions::default(), STATE_BUDGET).unwrap();
+        let answered = ask(&text, ModelKind::Register, Conventions::default()).result.unwrap();
+        assert_eq!(whole.objects[0].ops.len(), 4_000);
+        assert!(answered.objects[0].ops.len() <= SHOWN);
+        assert_eq!(answered.objects[0].layout(SHOWN), whole.objects[0].layout(SHOWN), "the same drawing");
+        assert_eq!(answered.objects[0].layout(SHOWN).total, 4_000);
+        // Very many keys: those that fail, and the first others.
+        let mut kv = Vec::new();
+        for k in 0..(LISTED + 50) {
+            kv.push(format!("{{:process 0, :type :invoke, :f :get, :key \"{k}\", :value nil}}"));
+            let seen = if k == LISTED + 40 { "\"x\"" } else { "\"\"" };
+            kv.push(format!("{{:process 0, :type :ok, :f :get, :key \"{k}\", :value {seen}}}"));
+        }
+        let d = ask(&kv.join("\n"), ModelKind::Kv, Conventions::default()).result.unwrap();
+        assert_eq!(d.objects.len(), LISTED + 1);
+        assert!(d.objects.iter().any(|o| o.name == (LISTED + 40).to_string() && o.violation.is_some()));
+        assert!(d.notes.iter().any(|n| n.contains("every one that is not linearizable")), "{:?}", d.notes);
     }
 
     #[test]

@@ -287,7 +287,7 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
             path: &["workload", "script"],
             fields: SCRIPTED,
             required: 3,
-            labels: &["time", "client", "operation", "via node (optional)", "consistency (optional)"],
+            labels: &["time", "client", "operation", "via node", "consistency"],
             noun: "scripted operation",
             next: next_scripted,
         },

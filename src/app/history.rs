@@ -13,8 +13,7 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlSelectElement, MessageEvent};
 use yew::prelude::*;
 
-/// The most operations drawn at once (around the violation, or the first ones).
-pub const SHOWN: usize = 120;
+use crate::checker::SHOWN;
 
 /// What the reader changes about an imported history.
 #[derive(Clone, Debug, PartialEq)]

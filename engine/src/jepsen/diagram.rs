@@ -31,6 +31,10 @@ pub struct ObjectDiagram {
     /// The operations the checker weighs (failed ones did not happen, reads of unknown outcome
     /// tell nothing), by invocation.
     pub ops: Vec<HistoryOp>,
+    /// How many operations the object had before [`ObjectDiagram::keep_drawn`] (0: none
+    /// dropped, `ops` is all of them).
+    #[serde(default)]
+    pub dropped_from: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -99,7 +103,7 @@ impl PerObject for Draw {
             .collect();
         crate::sort::sort_by_key(&mut ops, |o| (o.invoke, o.line));
         let story = violation.as_ref().map(|v| story(&ops, v));
-        self.objects.push(ObjectDiagram { name, verdict, violation, story, ops });
+        self.objects.push(ObjectDiagram { name, verdict, violation, story, ops, dropped_from: 0 });
     }
 }
 
@@ -158,7 +162,45 @@ pub struct Bar {
 /// How many operations beside those it overlapped a violating operation is drawn with.
 pub const NEIGHBOURS: usize = 4;
 
+impl HistoryDiagram {
+    /// Keeps only what a page draws: each object's operations as [`ObjectDiagram::keep_drawn`]
+    /// leaves them, and, of a history with very many objects (keys), those that fail and the
+    /// first others up to `objects`, with a note — the answer a worker hands the page stays small
+    /// however large the file.
+    pub fn keep_drawn(&mut self, limit: usize, objects: usize) {
+        let count = self.objects.len();
+        if count > objects {
+            let mut kept: Vec<ObjectDiagram> = Vec::with_capacity(objects);
+            let mut others = 0;
+            for o in std::mem::take(&mut self.objects) {
+                let fails = matches!(o.verdict, Verdict::NotLinearizable { .. });
+                if fails || others < objects {
+                    others += usize::from(!fails);
+                    kept.push(o);
+                }
+            }
+            self.notes.push(format!(
+                "{count} objects: every one that is not linearizable is listed, and {others} of the others"
+            ));
+            self.objects = kept;
+        }
+        for o in &mut self.objects {
+            o.keep_drawn(limit);
+        }
+    }
+}
+
 impl ObjectDiagram {
+    /// Drops the operations [`ObjectDiagram::layout`] with `limit` would not draw; the layout
+    /// stays the same, and still counts them all.
+    pub fn keep_drawn(&mut self, limit: usize) {
+        let drawn: Vec<usize> = self.layout(limit).bars.iter().map(|b| b.line).collect();
+        if drawn.len() < self.ops.len() {
+            self.dropped_from = self.ops.len().max(self.dropped_from);
+            self.ops.retain(|o| drawn.contains(&o.line));
+        }
+    }
+
     /// At most `limit` operations: the violation's, each with the operations that overlapped it
     /// and its [`NEIGHBOURS`] nearest others (the nearest first when there are too many); or,
     /// without a violation, the first ones.
@@ -225,6 +267,6 @@ impl ObjectDiagram {
                 violating: violating(o),
             })
             .collect();
-        Layout { lanes, bars, columns, shown: shown.len(), total: self.ops.len() }
+        Layout { lanes, bars, columns, shown: shown.len(), total: self.ops.len().max(self.dropped_from) }
     }
 }
