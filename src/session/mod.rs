@@ -700,28 +700,31 @@ impl Session {
     /// Records a user's action in one pane at the displayed time and recomputes from there.
     pub fn intervene(&mut self, pane: usize, action: &str) -> Result<(), String> {
         let t = self.now();
-        let p = self.panes.get_mut(pane).ok_or("no such pane")?;
-        p.run.intervene(t, action)?;
-        p.report = None;
-        self.pace = None;
-        // Recompute up to the displayed moment at once, so the change shows immediately.
-        while p.run.computed_until() < t && !p.run.finished() {
-            p.run.advance(4096);
-        }
-        p.refresh(t);
-        Ok(())
+        self.change_pane(pane, |run| run.intervene(t, action))
     }
 
     /// Removes one of a pane's interventions (and recomputes the pane).
     pub fn remove_intervention(&mut self, pane: usize, index: usize) -> Result<(), String> {
+        self.change_pane(pane, |run| {
+            let mut list = run.interventions().to_vec();
+            if index >= list.len() {
+                return Err("no such change".into());
+            }
+            list.remove(index);
+            run.set_interventions(&list)
+        })
+    }
+
+    /// Changes one pane's run, then recomputes it up to the displayed moment at once, so that
+    /// the change shows immediately.
+    fn change_pane(
+        &mut self,
+        pane: usize,
+        change: impl FnOnce(&mut AnyRun) -> Result<(), String>,
+    ) -> Result<(), String> {
         let t = self.now();
         let p = self.panes.get_mut(pane).ok_or("no such pane")?;
-        let mut list = p.run.interventions().to_vec();
-        if index >= list.len() {
-            return Err("no such change".into());
-        }
-        list.remove(index);
-        p.run.set_interventions(&list)?;
+        change(&mut p.run)?;
         p.report = None;
         self.pace = None;
         while p.run.computed_until() < t && !p.run.finished() {
