@@ -61,6 +61,10 @@ enum Command {
         /// (Knossos' :txn) or `mutex` (:acquire/:release).
         #[arg(long, value_name = "MODEL", default_value = "register", value_parser = parse_model)]
         model: replicascope_engine::jepsen::ModelKind,
+        /// Also shrink each violation to the fewest operations that show it on their own (what
+        /// the page highlights), named by their lines, with how they stand in real time.
+        #[arg(long)]
+        smallest: bool,
     },
     /// Probabilistically bounded staleness: P(a read t ms after a write commits returns it).
     Staleness(StalenessArgs),
@@ -237,8 +241,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Validate { file } => cmd_validate(&file),
-        Command::Check { file, budget, initial, nil_read, model } => {
-            cmd_check(&file, budget, replicascope_engine::jepsen::Conventions { initial, nil_read }, model)
+        Command::Check { file, budget, initial, nil_read, model, smallest } => {
+            cmd_check(&file, budget, replicascope_engine::jepsen::Conventions { initial, nil_read }, model, smallest)
         }
         Command::Staleness(args) => cmd_staleness(args),
         Command::Bench { events, only, no_checker } => cmd_bench(events, only, !no_checker),
@@ -373,22 +377,50 @@ fn cmd_check(
     budget: Option<u64>,
     conventions: replicascope_engine::jepsen::Conventions,
     model: replicascope_engine::jepsen::ModelKind,
+    smallest: bool,
 ) -> Outcome {
     use replicascope_engine::jepsen::{check_imported, check_model_edn, import_edn_with, ModelKind};
     let text = read_file_up_to(path, MAX_HISTORY_FILE_MB)?;
     let budget = budget.unwrap_or(replicascope_engine::linearizability::STATE_BUDGET);
+    let at = |e: String| format!("{}: {e}", path.display());
+    // With --smallest, the report gains each violation shrunk (see `linearizability::smallest_violation`).
+    let with_smallest = |report: serde_json::Value| -> Result<serde_json::Value, Failure> {
+        if !smallest {
+            return Ok(report);
+        }
+        let d = replicascope_engine::jepsen::diagram(&text, model, conventions, budget).map_err(at)?;
+        let shrunk: Vec<serde_json::Value> = d
+            .objects
+            .iter()
+            .filter_map(|o| {
+                let v = o.violation.as_ref()?;
+                Some(serde_json::json!({
+                    "object": o.name,
+                    "lines": v.ops,
+                    "minimal": v.minimal,
+                    "story": o.story,
+                    "explanation": v.explanation,
+                }))
+            })
+            .collect();
+        let mut report = report;
+        if let serde_json::Value::Object(map) = &mut report {
+            map.insert("smallest".into(), serde_json::Value::Array(shrunk));
+        }
+        Ok(report)
+    };
+    let value = |r: serde_json::Result<serde_json::Value>| r.map_err(|e| Failure::Error(e.to_string()));
     if model != ModelKind::Register {
-        let report =
-            check_model_edn(&text, model, conventions, budget).map_err(|e| format!("{}: {e}", path.display()))?;
-        emit(&json(&report)?)?;
+        let report = check_model_edn(&text, model, conventions, budget).map_err(at)?;
+        emit(&json(&with_smallest(value(serde_json::to_value(&report))?)?)?)?;
         if report.linearizable == Some(false) {
             return Err(Failure::Found(format!("{}: not linearizable as a {}", path.display(), model.name())));
         }
         return Ok(());
     }
-    let imported = import_edn_with(&text, conventions).map_err(|e| format!("{}: {e}", path.display()))?;
+    let imported = import_edn_with(&text, conventions).map_err(at)?;
     let report = check_imported(&imported, budget);
-    emit(&json(&report)?)?;
+    emit(&json(&with_smallest(value(serde_json::to_value(&report))?)?)?)?;
     if report.linearizable == Some(false) || !report.anomalies.is_empty() {
         return Err(Failure::Found(format!("{}: {} anomaly(ies) found", path.display(), report.anomalies.len())));
     }
