@@ -123,7 +123,7 @@ fn story(ops: &[HistoryOp], violation: &Violation) -> String {
         })
         .collect();
     format!(
-        "{}; no order of these {} operations that keeps to that gives each one its result.",
+        "{} — and no order of these {} operations that respects this lets each one return what it did.",
         capitalise(&steps.join("; ")),
         chosen.len()
     )
