@@ -91,6 +91,7 @@ mod tests {
         assert!(answered.objects[0].ops.len() <= SHOWN);
         assert_eq!(answered.objects[0].layout(SHOWN), whole.objects[0].layout(SHOWN), "the same drawing");
         assert_eq!(answered.objects[0].layout(SHOWN).total, 4_000);
+        assert_eq!(answered.processes, 5, "counted over the whole history, not what is drawn");
         // Very many keys: those that fail, and the first others.
         let mut kv = Vec::new();
         for k in 0..(LISTED + 50) {

@@ -261,7 +261,7 @@ fn a_history_diagram_names_the_fewest_operations_and_why() {
 ";
     let d = diagram(text, ModelKind::Register, Conventions::default(), 100_000).unwrap();
     assert_eq!(d.linearizable, Some(false));
-    assert_eq!(d.operations, 6);
+    assert_eq!((d.operations, d.processes), (6, 5));
     let register = &d.objects[0];
     let v = register.violation.as_ref().expect("a violation");
     assert_eq!(v.ops, vec![2, 6, 10], "write 1, write 2, read 1 — by their invocation lines: {v:?}");

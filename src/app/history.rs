@@ -285,12 +285,7 @@ fn result_view(h: &Imported, d: &HistoryDiagram, on: &Callback<HistoryMsg>) -> H
         Some(false) => ("bad", "Not linearizable".to_string()),
         None => ("warn", "Undecided: the search ran out of budget".to_string()),
     };
-    let processes = {
-        let mut p: Vec<i64> = d.objects.iter().flat_map(|o| o.ops.iter().map(|op| op.process)).collect();
-        replicascope_engine::page::sort(&mut p);
-        p.dedup();
-        p.len()
-    };
+    let processes = d.processes;
     let objects = (d.objects.len() > 1).then(|| {
         let on = on.clone();
         let onchange = Callback::from(move |e: Event| {

@@ -12,8 +12,11 @@ use crate::linearizability::{check_model, smallest_violation, Event, Model, Regi
 pub struct HistoryDiagram {
     pub model: ModelKind,
     pub conventions: Conventions,
-    /// Operations in the file (invocations paired with completions).
+    /// Operations in the file (invocations paired with completions), and the processes that
+    /// ran them.
     pub operations: usize,
+    #[serde(default)]
+    pub processes: usize,
     pub linearizable: Option<bool>,
     pub objects: Vec<ObjectDiagram>,
     pub notes: Vec<String>,
@@ -75,7 +78,8 @@ pub fn diagram(text: &str, model: ModelKind, conventions: Conventions, budget: u
     } else {
         Some(true)
     };
-    Ok(HistoryDiagram { model, conventions, operations: paired.ops.len(), linearizable, objects, notes })
+    let processes = paired.ops.iter().map(|p| p.process).collect::<std::collections::BTreeSet<i64>>().len();
+    Ok(HistoryDiagram { model, conventions, operations: paired.ops.len(), processes, linearizable, objects, notes })
 }
 
 struct Draw {
