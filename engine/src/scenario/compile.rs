@@ -4,6 +4,10 @@
 #[allow(unused_imports)]
 use super::*;
 
+/// A client operation as the script or the generator gives it: when, whose, what, and a
+/// leaderless consistency level if it names one.
+type CompiledOp = (SimTime, ClientId, Op, Option<ConsistencyLevel>);
+
 impl Scenario {
     /// Parses JSON, naming the field of any problem.
     pub fn from_json(text: &str) -> Result<Scenario, Problems> {
@@ -62,7 +66,8 @@ impl Scenario {
         self.topologies.node_count(kind)
     }
 
-    /// Validates everything and produces the plan the engine runs.
+    /// Validates everything and produces the plan the engine runs: each part in its own
+    /// method below, in the order the plan needs them.
     pub fn compile(&self) -> Result<Plan, Problems> {
         let mut p = Problems::default();
         if self.version != SCENARIO_VERSION {
@@ -79,7 +84,6 @@ impl Scenario {
 
         // Regions and the network.
         let network = self.compile_network(&mut p);
-        let region_index = |name: &str| network.region_names.iter().position(|r| r == name);
 
         // Topologies.
         let kinds = self.kinds();
@@ -95,95 +99,12 @@ impl Scenario {
 
         // Sessions.
         let w = &self.workload;
-        p.range_u64("workload.sessions", w.sessions as u64, 1, MAX_SESSIONS as u64);
-        let sessions = (w.sessions as usize).clamp(1, MAX_SESSIONS);
-        let mut session_region = vec![0; sessions];
-        if !w.session_regions.is_empty() {
-            if w.session_regions.len() != sessions {
-                p.push(
-                    "workload.session_regions",
-                    format!(
-                        "names {} regions for {} sessions; give one per session",
-                        w.session_regions.len(),
-                        sessions
-                    ),
-                );
-            }
-            for (i, r) in w.session_regions.iter().enumerate().take(sessions) {
-                match region_index(r) {
-                    Some(ri) => session_region[i] = ri,
-                    None => p.push(format!("workload.session_regions[{i}]"), unknown_region(r, &network.region_names)),
-                }
-            }
-        }
+        let (sessions, session_region) = self.compile_sessions(&network.region_names, &mut p);
         p.range_duration("workload.timeout", w.timeout.0, 1_000, 120 * MICROS_PER_S);
 
         // Operations.
         let mut names = Names::default();
-        let mut ops: Vec<(SimTime, ClientId, Op, Option<ConsistencyLevel>)> = Vec::new();
-        let mut vias: std::collections::BTreeMap<usize, NodeId> = std::collections::BTreeMap::new();
-        if w.script.len() as u64 > MAX_OPS {
-            p.push("workload.script", format!("{} operations; at most {MAX_OPS}", w.script.len()));
-        } else {
-            for (i, s) in w.script.iter().enumerate() {
-                let path = format!("workload.script[{i}]");
-                if s.at.0 > duration {
-                    p.push(join(&path, "at"), format!("{} is after the end of the run ({})", s.at, self.duration));
-                }
-                let session = match crate::model::parse_endpoint(&s.session) {
-                    Some(crate::model::Endpoint::Client(c)) if (c.0 as usize) < sessions => Some(c),
-                    _ => {
-                        p.push(
-                            join(&path, "session"),
-                            format!("\"{}\" is not a session; this scenario has c1..c{sessions}", truncate(&s.session)),
-                        );
-                        None
-                    }
-                };
-                let op = match parse_op(&s.op, &mut names) {
-                    Ok(op) => Some(op),
-                    Err(e) => {
-                        p.push(join(&path, "op"), e);
-                        None
-                    }
-                };
-                if let (Some(Op::Increment { by, .. }), Some(ml)) = (&op, &t.multi_leader) {
-                    if *by < 0 && ml.counter == crate::topology::versions::CounterRule::GCounter {
-                        p.push(
-                            join(&path, "op"),
-                            "a decrement, but the multi-leader pane counts with a G-counter, which only grows and would refuse it; use topologies.multi_leader.counter = pn_counter (or naive)",
-                        );
-                    }
-                }
-                let cl = match &s.cl {
-                    None => None,
-                    Some(c) => match ConsistencyLevel::parse(c) {
-                        Some(cl) => Some(cl),
-                        None => {
-                            p.push(
-                                join(&path, "cl"),
-                                format!("\"{}\" is not a consistency level; use one, two, quorum, all, local_quorum or each_quorum", truncate(c)),
-                            );
-                            None
-                        }
-                    },
-                };
-                if let Some(v) = &s.via {
-                    match crate::model::parse_endpoint(v) {
-                        Some(crate::model::Endpoint::Node(n)) if (n.0 as usize) < min_nodes.max(1) => {
-                            vias.insert(ops.len(), n);
-                        }
-                        _ => p.push(
-                            join(&path, "via"),
-                            format!("\"{}\" is not a node of every topology (n1..n{})", truncate(v), min_nodes.max(1)),
-                        ),
-                    }
-                }
-                if let (Some(session), Some(op)) = (session, op) {
-                    ops.push((s.at.0, session, op, cl));
-                }
-            }
-        }
+        let (mut ops, vias) = self.compile_script(duration, sessions, min_nodes, &mut names, &mut p);
         if let Some(g) = &w.generator {
             let before = p.items.len();
             g.validate("workload.generator", &mut p);
@@ -204,6 +125,153 @@ impl Scenario {
         check_key_kinds(&ops, &names, &mut p);
 
         // Faults.
+        let faults = self.compile_faults(duration, &node_counts, sessions, &mut p);
+
+        // Narration.
+        self.check_narration(&mut p);
+
+        p.into_result()?;
+
+        // Stable order: by time, then by position in the script (generated ops follow).
+        let mut order: Vec<usize> = (0..ops.len()).collect();
+        crate::sort::sort_by_key(&mut order, |&i| (ops[i].0, i));
+        let ops = order
+            .into_iter()
+            .enumerate()
+            .map(|(id, i)| {
+                let (at, session, op, consistency) = ops[i].clone();
+                let via = vias.get(&i).copied();
+                ScheduledOp { at, session, op: ClientOp { id: id as OpId, op, consistency, via } }
+            })
+            .collect();
+
+        Ok(Plan {
+            seed: self.seed,
+            duration,
+            names,
+            sessions,
+            session_region,
+            ops,
+            faults,
+            network,
+            timeout: w.timeout.0.clamp(1_000, 120 * MICROS_PER_S),
+            topologies: self.topologies.clone(),
+        })
+    }
+
+    /// The clients: how many, and each one's region.
+    fn compile_sessions(&self, regions: &[String], p: &mut Problems) -> (usize, Vec<usize>) {
+        let w = &self.workload;
+        p.range_u64("workload.sessions", w.sessions as u64, 1, MAX_SESSIONS as u64);
+        let sessions = (w.sessions as usize).clamp(1, MAX_SESSIONS);
+        let mut session_region = vec![0; sessions];
+        if !w.session_regions.is_empty() {
+            if w.session_regions.len() != sessions {
+                p.push(
+                    "workload.session_regions",
+                    format!(
+                        "names {} regions for {} sessions; give one per session",
+                        w.session_regions.len(),
+                        sessions
+                    ),
+                );
+            }
+            for (i, r) in w.session_regions.iter().enumerate().take(sessions) {
+                match regions.iter().position(|x| x == r) {
+                    Some(ri) => session_region[i] = ri,
+                    None => p.push(format!("workload.session_regions[{i}]"), unknown_region(r, regions)),
+                }
+            }
+        }
+        (sessions, session_region)
+    }
+
+    /// The scripted operations, with the node each goes through when it names one (by its
+    /// position among them).
+    fn compile_script(
+        &self,
+        duration: SimTime,
+        sessions: usize,
+        min_nodes: usize,
+        names: &mut Names,
+        p: &mut Problems,
+    ) -> (Vec<CompiledOp>, std::collections::BTreeMap<usize, NodeId>) {
+        let w = &self.workload;
+        let mut ops: Vec<CompiledOp> = Vec::new();
+        let mut vias: std::collections::BTreeMap<usize, NodeId> = std::collections::BTreeMap::new();
+        if w.script.len() as u64 > MAX_OPS {
+            p.push("workload.script", format!("{} operations; at most {MAX_OPS}", w.script.len()));
+        } else {
+            for (i, s) in w.script.iter().enumerate() {
+                let path = format!("workload.script[{i}]");
+                if s.at.0 > duration {
+                    p.push(join(&path, "at"), format!("{} is after the end of the run ({})", s.at, self.duration));
+                }
+                let session = match crate::model::parse_endpoint(&s.session) {
+                    Some(crate::model::Endpoint::Client(c)) if (c.0 as usize) < sessions => Some(c),
+                    _ => {
+                        p.push(
+                            join(&path, "session"),
+                            format!("\"{}\" is not a session; this scenario has c1..c{sessions}", truncate(&s.session)),
+                        );
+                        None
+                    }
+                };
+                let op = match parse_op(&s.op, names) {
+                    Ok(op) => Some(op),
+                    Err(e) => {
+                        p.push(join(&path, "op"), e);
+                        None
+                    }
+                };
+                if let (Some(Op::Increment { by, .. }), Some(ml)) = (&op, &self.topologies.multi_leader) {
+                    if *by < 0 && ml.counter == crate::topology::versions::CounterRule::GCounter {
+                        p.push(
+                        join(&path, "op"),
+                        "a decrement, but the multi-leader pane counts with a G-counter, which only grows and would refuse it; use topologies.multi_leader.counter = pn_counter (or naive)",
+                    );
+                    }
+                }
+                let cl = match &s.cl {
+                    None => None,
+                    Some(c) => match ConsistencyLevel::parse(c) {
+                        Some(cl) => Some(cl),
+                        None => {
+                            p.push(
+                            join(&path, "cl"),
+                            format!("\"{}\" is not a consistency level; use one, two, quorum, all, local_quorum or each_quorum", truncate(c)),
+                        );
+                            None
+                        }
+                    },
+                };
+                if let Some(v) = &s.via {
+                    match crate::model::parse_endpoint(v) {
+                        Some(crate::model::Endpoint::Node(n)) if (n.0 as usize) < min_nodes.max(1) => {
+                            vias.insert(ops.len(), n);
+                        }
+                        _ => p.push(
+                            join(&path, "via"),
+                            format!("\"{}\" is not a node of every topology (n1..n{})", truncate(v), min_nodes.max(1)),
+                        ),
+                    }
+                }
+                if let (Some(session), Some(op)) = (session, op) {
+                    ops.push((s.at.0, session, op, cl));
+                }
+            }
+        }
+        (ops, vias)
+    }
+
+    /// The faults, by time; faults at the same instant keep their order in the script.
+    fn compile_faults(
+        &self,
+        duration: SimTime,
+        node_counts: &[(TopologyKind, usize)],
+        sessions: usize,
+        p: &mut Problems,
+    ) -> Vec<(SimTime, Fault)> {
         if self.faults.len() > MAX_FAULTS {
             p.push("faults", format!("{} entries; at most {MAX_FAULTS}", self.faults.len()));
         }
@@ -215,7 +283,7 @@ impl Scenario {
             }
             match parse_fault(&f.fault) {
                 Ok(fault) => {
-                    if let Err(e) = fault.check_endpoints(&node_counts, sessions) {
+                    if let Err(e) = fault.check_endpoints(node_counts, sessions) {
                         p.push(join(&path, "fault"), e);
                     } else {
                         faults.push((f.at.0, fault));
@@ -224,16 +292,21 @@ impl Scenario {
                 Err(e) => p.push(join(&path, "fault"), e),
             }
         }
+        let mut indexed: Vec<(usize, (SimTime, Fault))> = faults.into_iter().enumerate().collect();
+        crate::sort::sort_by_key(&mut indexed, |(i, (t, _))| (*t, *i));
+        indexed.into_iter().map(|(_, f)| f).collect()
+    }
 
-        // Narration.
+    /// The narration's captions: their text, pane, times, speed and conditions.
+    fn check_narration(&self, p: &mut Problems) {
         if self.narration.len() > MAX_CAPTIONS {
             p.push("narration", format!("{} captions; at most {MAX_CAPTIONS}", self.narration.len()));
         }
         for (i, c) in self.narration.iter().enumerate().take(MAX_CAPTIONS) {
-            text_field(&mut p, &format!("narration[{i}].text"), &c.text, MAX_TEXT);
+            text_field(p, &format!("narration[{i}].text"), &c.text, MAX_TEXT);
             if let Some(pane) = &c.pane {
                 if TopologyKind::parse(pane).is_none() {
-                    p.push(format!("narration[{i}].pane"), "use leader_follower, multi_leader or leaderless");
+                    p.push(format!("narration[{i}].pane"), format!("use {}", TopologyKind::names_listed()));
                 }
             }
             if let Some(u) = c.until {
@@ -255,38 +328,6 @@ impl Scenario {
                 }
             }
         }
-
-        p.into_result()?;
-
-        // Stable order: by time, then by position in the script (generated ops follow).
-        let mut order: Vec<usize> = (0..ops.len()).collect();
-        crate::sort::sort_by_key(&mut order, |&i| (ops[i].0, i));
-        let ops = order
-            .into_iter()
-            .enumerate()
-            .map(|(id, i)| {
-                let (at, session, op, consistency) = ops[i].clone();
-                let via = vias.get(&i).copied();
-                ScheduledOp { at, session, op: ClientOp { id: id as OpId, op, consistency, via } }
-            })
-            .collect();
-        // By time; faults at the same instant keep their order in the script.
-        let mut indexed: Vec<(usize, (SimTime, Fault))> = faults.into_iter().enumerate().collect();
-        crate::sort::sort_by_key(&mut indexed, |(i, (t, _))| (*t, *i));
-        let faults: Vec<(SimTime, Fault)> = indexed.into_iter().map(|(_, f)| f).collect();
-
-        Ok(Plan {
-            seed: self.seed,
-            duration,
-            names,
-            sessions,
-            session_region,
-            ops,
-            faults,
-            network,
-            timeout: w.timeout.0.clamp(1_000, 120 * MICROS_PER_S),
-            topologies: self.topologies.clone(),
-        })
     }
 
     pub(super) fn compile_network(&self, p: &mut Problems) -> NetworkPlan {
