@@ -57,7 +57,8 @@ pub fn diagram(text: &str, model: ModelKind, conventions: Conventions, budget: u
     let mut draw =
         Draw { budget, process: paired.ops.iter().map(|p| (p.line, p.process)).collect(), objects: Vec::new() };
     let notes = if model == ModelKind::Register {
-        let imported = import_edn_with(text, conventions)?;
+        // The file is read once: the pairing above serves the register's import too.
+        let imported = import_paired(&paired, conventions)?;
         for (key, events) in &imported.registers {
             // Ids become lines, as the other models have them.
             let events: Vec<RegEvent> = events
@@ -71,13 +72,7 @@ pub fn diagram(text: &str, model: ModelKind, conventions: Conventions, budget: u
         each_object(&paired, model, conventions, &mut draw)?
     };
     let objects = draw.objects;
-    let linearizable = if objects.iter().any(|o| matches!(o.verdict, Verdict::NotLinearizable { .. })) {
-        Some(false)
-    } else if objects.iter().any(|o| matches!(o.verdict, Verdict::Unknown { .. })) {
-        None
-    } else {
-        Some(true)
-    };
+    let linearizable = overall(objects.iter().map(|o| &o.verdict));
     let processes = paired.ops.iter().map(|p| p.process).collect::<std::collections::BTreeSet<i64>>().len();
     Ok(HistoryDiagram { model, conventions, operations: paired.ops.len(), processes, linearizable, objects, notes })
 }

@@ -280,7 +280,11 @@ pub fn import_edn(text: &str) -> Result<Imported, String> {
 /// (`#jepsen.history.Op{…}`) are read through their tags, nemesis operations are skipped. Errors
 /// name the line and the reason.
 pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported, String> {
-    let paired = pair_operations(text)?;
+    import_paired(&pair_operations(text)?, conventions)
+}
+
+/// [`import_edn_with`] of a file already read and paired.
+pub(super) fn import_paired(paired: &PairedHistory, conventions: Conventions) -> Result<Imported, String> {
     let mut names = Names::default();
     let mut sessions: BTreeMap<i64, ClientId> = BTreeMap::new();
     let mut free_lanes: std::collections::BTreeSet<u8> = std::collections::BTreeSet::new();
@@ -449,7 +453,7 @@ pub fn import_edn_with(text: &str, conventions: Conventions) -> Result<Imported,
             contacted: Vec::new(),
         });
     }
-    let mut notes = common_notes(&paired);
+    let mut notes = common_notes(paired);
     if nil_reads > 0 {
         notes.push(format!("{nil_reads} read(s) returned nil: with --nil-read any they constrain nothing"));
     }
@@ -593,6 +597,18 @@ pub fn linearizability_from(
     (verdicts, anomalies)
 }
 
+/// A history's verdict from its objects': not linearizable if one is not, undecided if one is,
+/// else linearizable.
+pub(super) fn overall<'a>(verdicts: impl Iterator<Item = &'a Verdict> + Clone) -> Option<bool> {
+    if verdicts.clone().any(|v| matches!(v, Verdict::NotLinearizable { .. })) {
+        Some(false)
+    } else if verdicts.into_iter().any(|v| matches!(v, Verdict::Unknown { .. })) {
+        None
+    } else {
+        Some(true)
+    }
+}
+
 /// Checks an imported history.
 pub fn check_imported(imported: &Imported, budget: u64) -> CheckReport {
     let facts = Facts { names: Some(&imported.names), ..Facts::default() };
@@ -601,13 +617,7 @@ pub fn check_imported(imported: &Imported, budget: u64) -> CheckReport {
         linearizability_from(&imported.registers, &imported.names, budget, imported.conventions.initial);
     anomalies.extend(lin);
     crate::checker::sort_anomalies(&mut anomalies);
-    let linearizable = if verdicts.iter().any(|(_, v)| matches!(v, Verdict::NotLinearizable { .. })) {
-        Some(false)
-    } else if verdicts.iter().any(|(_, v)| matches!(v, Verdict::Unknown { .. })) {
-        None
-    } else {
-        Some(true)
-    };
+    let linearizable = overall(verdicts.iter().map(|(_, v)| v));
     CheckReport {
         operations: imported.history.ops.len(),
         linearizability: verdicts,

@@ -87,13 +87,7 @@ pub fn check_model_edn(
     let mut check = Check { budget, verdicts: Vec::new() };
     let notes = each_object(&paired, model, conventions, &mut check)?;
     let verdicts = check.verdicts;
-    let linearizable = if verdicts.iter().any(|(_, v)| matches!(v, Verdict::NotLinearizable { .. })) {
-        Some(false)
-    } else if verdicts.iter().any(|(_, v)| matches!(v, Verdict::Unknown { .. })) {
-        None
-    } else {
-        Some(true)
-    };
+    let linearizable = overall(verdicts.iter().map(|(_, v)| v));
     Ok(ModelReport { model, operations: paired.ops.len(), linearizable, linearizability: verdicts, notes })
 }
 
