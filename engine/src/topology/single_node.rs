@@ -14,6 +14,7 @@ use crate::annotate::Annotation;
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym};
 use crate::protocol::{Label, MessageMeta, NodeCtx, Protocol};
 use crate::rng::stable_hash;
+use crate::topology::client::{self, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::time::SimTime;
 use crate::topology::versions::{
     canonical, item_writes, read_item, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
@@ -40,33 +41,32 @@ impl Validate for SingleConfig {
     }
 }
 
+/// The only messages are the shared client protocol's: a request, and its reply (a refusal says why).
 #[derive(Clone, Debug, PartialEq)]
 pub enum SingleMsg {
-    Request { op: OpId, body: Op },
-    Done { op: OpId, result: OpResult, version: String, assigned: Option<String> },
+    Request(Request<()>),
+    Reply(Reply<(), String>),
 }
 
 impl MessageMeta for SingleMsg {
     fn kind(&self) -> MsgKind {
         match self {
-            SingleMsg::Request { body: Op::Read { .. }, .. } => MsgKind::Read,
-            SingleMsg::Request { .. } => MsgKind::Write,
-            SingleMsg::Done { result: OpResult::Read(_), .. } => MsgKind::ReadReply,
-            SingleMsg::Done { .. } => MsgKind::Ack,
+            SingleMsg::Request(request) => request.kind(),
+            SingleMsg::Reply(reply) => reply.kind(),
         }
     }
     fn label(&self) -> Label {
         match self {
-            SingleMsg::Request { body: Op::Read { .. }, .. } => Label::Static("read"),
-            SingleMsg::Request { .. } => Label::Static("write"),
-            SingleMsg::Done { result: OpResult::Read(_), .. } => Label::Static("value"),
-            SingleMsg::Done { result: OpResult::Fail(_), .. } => Label::Static("refused"),
-            SingleMsg::Done { .. } => Label::Static("ok"),
+            SingleMsg::Request(Request { body: Op::Read { .. }, .. }) => Label::Static("read"),
+            SingleMsg::Request(_) => Label::Static("write"),
+            SingleMsg::Reply(Reply { answer: Answer::Read { .. }, .. }) => Label::Static("value"),
+            SingleMsg::Reply(Reply { answer: Answer::Refused(_), .. }) => Label::Static("refused"),
+            SingleMsg::Reply(_) => Label::Static("ok"),
         }
     }
     fn op(&self) -> Option<OpId> {
         match self {
-            SingleMsg::Request { op, .. } | SingleMsg::Done { op, .. } => Some(*op),
+            SingleMsg::Request(Request { op, .. }) | SingleMsg::Reply(Reply { op, .. }) => Some(*op),
         }
     }
 }
@@ -93,11 +93,6 @@ pub struct SingleNodeState {
 }
 
 #[derive(Clone, Debug)]
-pub struct SingleClient {
-    pending: Option<ClientOp>,
-}
-
-#[derive(Clone, Debug)]
 pub struct SingleNode {
     rules: Rules,
     kinds: BTreeMap<Sym, KeyKind>,
@@ -116,15 +111,14 @@ impl SingleNode {
         SingleNode { rules, kinds }
     }
 
-    fn apply(&self, node: &mut SingleNodeState, ctx: &mut NodeCtx<Self>, op: OpId, body: &Op) -> SingleMsg {
+    fn apply(&self, node: &mut SingleNodeState, ctx: &mut NodeCtx<Self>, op: OpId, body: &Op) -> Reply<(), String> {
         if let Op::Read { key } = body {
             let kind = self.kinds.get(key).copied().unwrap_or(KeyKind::Register);
             let value: ReadValue = read_item(node.store.get(key), *key, kind);
-            return SingleMsg::Done { op, result: OpResult::Read(value), version: String::new(), assigned: None };
+            return Reply::read(op, value, ());
         }
         let Some(key) = body.key() else {
-            let reason = "delete_all is modelled in the leader-follower pane only".to_string();
-            return SingleMsg::Done { op, result: OpResult::Fail(reason), version: String::new(), assigned: None };
+            return Reply::refused(op, "delete_all is modelled in the leader-follower pane only".to_string(), ());
         };
         // One writer: its own clock, never repeating, orders every version.
         let ts = ctx.local_clock.max(node.last_ts + 1);
@@ -133,13 +127,39 @@ impl SingleNode {
         let (item, version, assigned) = self.rules.write_item(node.store.get(&key), op, body, &stamp, &mut ctx.entropy);
         node.store.insert(key, item);
         node.log.push(Applied { write: op, label: effect_label(body, &self.rules.names) });
-        SingleMsg::Done { op, result: OpResult::Written, version, assigned }
+        let version = Some(version).filter(|version| !version.is_empty());
+        Reply { op, answer: Answer::Written { version, assigned }, said: () }
+    }
+}
+
+/// Every request goes to the only node; a refusal ends the operation.
+impl Clients for SingleNode {
+    type Ask = ();
+    type Said = ();
+    type Refusal = String;
+    type Route = ();
+
+    fn request_message(request: Request<()>) -> SingleMsg {
+        SingleMsg::Request(request)
+    }
+    fn reply_message(message: SingleMsg) -> Result<Reply<(), String>, SingleMsg> {
+        match message {
+            SingleMsg::Reply(reply) => Ok(reply),
+            other => Err(other),
+        }
+    }
+    fn route_for(&self, _: ClientId, _: &mut NodeCtx<Self>) {}
+    fn route(&self, _: &mut Client<()>, _: &Pending, _: &mut NodeCtx<Self>) -> Option<(NodeId, ())> {
+        Some((NodeId(0), ()))
+    }
+    fn on_refused(&self, _: &mut Client<()>, from: NodeId, op: OpId, reason: String) -> Next<()> {
+        Next::Finish(Completion::new(op, OpResult::Fail(reason)).by(from))
     }
 }
 
 impl Protocol for SingleNode {
     type Node = SingleNodeState;
-    type Client = SingleClient;
+    type Client = Client<()>;
     type Msg = SingleMsg;
     type Timer = SingleTimer;
 
@@ -147,15 +167,15 @@ impl Protocol for SingleNode {
         SingleNodeState { id, store: BTreeMap::new(), log: Vec::new(), last_ts: 0 }
     }
 
-    fn init_client(&self, _: ClientId, _: &mut NodeCtx<Self>) -> SingleClient {
-        SingleClient { pending: None }
+    fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> Client<()> {
+        Client::new(id, self.route_for(id, ctx))
     }
 
     fn on_message(&self, node: &mut SingleNodeState, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: SingleMsg) {
-        if let (Endpoint::Client(c), SingleMsg::Request { op, body }) = (from, msg) {
+        if let (Endpoint::Client(c), SingleMsg::Request(Request { op, body, .. })) = (from, msg) {
             ctx.contacted(op, node.id);
             let reply = self.apply(node, ctx, op, &body);
-            ctx.send(c, reply);
+            ctx.send(c, SingleMsg::Reply(reply));
         }
     }
 
@@ -170,33 +190,20 @@ impl Protocol for SingleNode {
         ctx.annotate(Annotation::Note(format!("{} is back with its data; the cluster is available again", node.id)));
     }
 
-    fn client_invoke(&self, client: &mut SingleClient, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
-        client.pending = Some(op.clone());
-        ctx.send(NodeId(0), SingleMsg::Request { op: op.id, body: op.op.clone() });
+    fn client_invoke(&self, client: &mut Client<()>, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
+        client::invoke(self, client, ctx, op);
     }
 
-    fn client_on_message(&self, client: &mut SingleClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: SingleMsg) {
-        let (Some(n), SingleMsg::Done { op, result, version, assigned }) = (from.node(), msg) else { return };
-        if client.pending.as_ref().is_none_or(|p| p.id != op) {
-            return;
-        }
-        client.pending = None;
-        let mut c = Completion::new(op, result).by(n);
-        if !version.is_empty() {
-            c = c.version(version);
-        }
-        c.assigned_id = assigned;
-        ctx.complete(c);
+    fn client_on_message(&self, client: &mut Client<()>, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: SingleMsg) {
+        client::on_message(self, client, ctx, from, msg);
     }
 
-    fn client_on_timer(&self, _: &mut SingleClient, _: &mut NodeCtx<Self>, timer: SingleTimer) {
+    fn client_on_timer(&self, _: &mut Client<()>, _: &mut NodeCtx<Self>, timer: SingleTimer) {
         match timer {}
     }
 
-    fn client_abandon(&self, client: &mut SingleClient, op: OpId) {
-        if client.pending.as_ref().is_some_and(|p| p.id == op) {
-            client.pending = None;
-        }
+    fn client_abandon(&self, client: &mut Client<()>, op: OpId) {
+        client::abandon(self, client, op);
     }
 
     fn node_view(&self, node: &SingleNodeState, id: NodeId, names: &Names) -> NodeView {

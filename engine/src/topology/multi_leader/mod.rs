@@ -78,6 +78,7 @@ use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, O
 use crate::plog::PLog;
 use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol};
 use crate::rng::stable_hash;
+use crate::topology::client::{self as clients, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::time::{Duration, SimTime};
 use crate::topology::versions::{
     canonical, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
@@ -89,6 +90,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+mod client;
 mod protocol;
 mod replication;
 mod view;
@@ -236,27 +238,10 @@ pub struct Change {
 
 #[derive(Clone, Debug)]
 pub enum MlMsg {
-    ClientWrite {
-        op: OpId,
-        op_body: Op,
-    },
-    ClientRead {
-        op: OpId,
-        key: Sym,
-    },
-    WriteOk {
-        op: OpId,
-        version: String,
-        assigned: Option<String>,
-    },
-    ReadOk {
-        op: OpId,
-        value: ReadValue,
-    },
-    Rejected {
-        op: OpId,
-        reason: String,
-    },
+    /// A client's operation (the shared client protocol's request).
+    Request(Request<()>),
+    /// The answer to it: a refusal says why.
+    Reply(Reply<(), String>),
     Replicate {
         change: Rc<Change>,
     },
@@ -288,10 +273,8 @@ pub struct FollowEntry {
 impl MessageMeta for MlMsg {
     fn kind(&self) -> MsgKind {
         match self {
-            MlMsg::ClientWrite { .. } => MsgKind::Write,
-            MlMsg::ClientRead { .. } => MsgKind::Read,
-            MlMsg::WriteOk { .. } | MlMsg::Rejected { .. } => MsgKind::Ack,
-            MlMsg::ReadOk { .. } => MsgKind::ReadReply,
+            MlMsg::Request(request) => request.kind(),
+            MlMsg::Reply(reply) => reply.kind(),
             MlMsg::Replicate { .. } | MlMsg::Follow { .. } => MsgKind::Replicate,
             MlMsg::ReplicateAck { .. } | MlMsg::FollowAck { .. } => MsgKind::ReplicaAck,
         }
@@ -299,11 +282,11 @@ impl MessageMeta for MlMsg {
     fn label(&self) -> Label {
         use Label::*;
         match self {
-            MlMsg::ClientWrite { .. } => Static("write"),
-            MlMsg::ClientRead { .. } => Static("read"),
-            MlMsg::WriteOk { .. } => Static("ok"),
-            MlMsg::ReadOk { .. } => Static("value"),
-            MlMsg::Rejected { .. } => Static("rejected"),
+            MlMsg::Request(Request { body: Op::Read { .. }, .. }) => Static("read"),
+            MlMsg::Request(_) => Static("write"),
+            MlMsg::Reply(Reply { answer: Answer::Written { .. }, .. }) => Static("ok"),
+            MlMsg::Reply(Reply { answer: Answer::Read { .. }, .. }) => Static("value"),
+            MlMsg::Reply(Reply { answer: Answer::Refused(_), .. }) => Static("rejected"),
             MlMsg::Replicate { change } => Text(change.message_label.clone()),
             MlMsg::ReplicateAck { seq, .. } => Num("ack #", *seq),
             MlMsg::Follow { entry } => Text(entry.change.message_label.clone()),
@@ -312,11 +295,7 @@ impl MessageMeta for MlMsg {
     }
     fn op(&self) -> Option<OpId> {
         match self {
-            MlMsg::ClientWrite { op, .. }
-            | MlMsg::ClientRead { op, .. }
-            | MlMsg::WriteOk { op, .. }
-            | MlMsg::ReadOk { op, .. }
-            | MlMsg::Rejected { op, .. } => Some(*op),
+            MlMsg::Request(Request { op, .. }) | MlMsg::Reply(Reply { op, .. }) => Some(*op),
             MlMsg::Replicate { change } => Some(change.write),
             MlMsg::Follow { entry } => Some(entry.change.write),
             MlMsg::ReplicateAck { .. } | MlMsg::FollowAck { .. } => None,
@@ -404,11 +383,10 @@ pub struct MlNode {
     pub early: BTreeMap<u64, Rc<FollowEntry>>,
 }
 
+/// What a client keeps to route its requests: the leader it writes to.
 #[derive(Clone, Debug)]
-pub struct MlClient {
-    id: ClientId,
+pub struct MlRoute {
     leader: NodeId,
-    pending: Option<ClientOp>,
 }
 
 #[derive(Clone, Debug)]

@@ -6,7 +6,7 @@ use super::*;
 
 impl Protocol for MultiLeader {
     type Node = MlNode;
-    type Client = MlClient;
+    type Client = Client<MlRoute>;
     type Msg = MlMsg;
     type Timer = MlTimer;
 
@@ -33,43 +33,34 @@ impl Protocol for MultiLeader {
         }
     }
 
-    fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> MlClient {
-        // The leaders of the client's region, shared out among its clients.
-        let local: Vec<NodeId> =
-            ctx.cluster.local_nodes(id).into_iter().filter(|n| (n.0 as usize) < self.n()).collect();
-        let leader = if local.is_empty() {
-            NodeId((id.0 as usize % self.n()) as u8)
-        } else {
-            local[id.0 as usize % local.len()]
-        };
-        MlClient { id, leader, pending: None }
+    fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> Client<MlRoute> {
+        Client::new(id, self.route_for(id, ctx))
     }
 
     fn on_message(&self, node: &mut MlNode, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: MlMsg) {
         match (from, msg) {
-            (Endpoint::Client(c), MlMsg::ClientWrite { op, .. }) if self.cfg.leader_of(node.id).is_some() => {
+            (Endpoint::Client(c), MlMsg::Request(Request { op, body: Op::Read { key }, .. })) => {
+                ctx.contacted(op, node.id);
+                ctx.send(c, MlMsg::Reply(Reply::read(op, self.read(node, key), ())));
+            }
+            (Endpoint::Client(c), MlMsg::Request(Request { op, .. })) if self.cfg.leader_of(node.id).is_some() => {
                 ctx.contacted(op, node.id);
                 let leader = self.cfg.leader_of(node.id).unwrap_or(NodeId(0));
                 let reason = format!("{} is a follower of {leader}: writes go to the leader", node.id);
-                ctx.send(c, MlMsg::Rejected { op, reason });
+                ctx.send(c, MlMsg::Reply(Reply::refused(op, reason, ())));
             }
-            (Endpoint::Client(c), MlMsg::ClientWrite { op, op_body }) => {
+            (Endpoint::Client(c), MlMsg::Request(Request { op, body: op_body, .. })) => {
                 ctx.contacted(op, node.id);
                 if let Op::DeleteAll = op_body {
-                    ctx.send(
-                        c,
-                        MlMsg::Rejected {
-                            op,
-                            reason: "delete_all is modelled in the leader-follower pane only".into(),
-                        },
-                    );
+                    let reason = "delete_all is modelled in the leader-follower pane only";
+                    ctx.send(c, MlMsg::Reply(Reply::refused(op, reason.into(), ())));
                     return;
                 }
                 if let (Op::Increment { by, .. }, CounterRule::GCounter) = (&op_body, self.cfg.counter) {
                     if *by < 0 {
                         let reason =
                             "a G-counter only grows: decrements are refused (use pn_counter to count both ways)";
-                        ctx.send(c, MlMsg::Rejected { op, reason: reason.into() });
+                        ctx.send(c, MlMsg::Reply(Reply::refused(op, reason.into(), ())));
                         return;
                     }
                 }
@@ -101,16 +92,13 @@ impl Protocol for MultiLeader {
                     message_label: Rc::from(format!("{}#{} {}", node.id, seq, label).as_str()),
                 });
                 node.lane.push(LaneEntry { change: change.clone(), discarded: lost_here });
-                ctx.send(c, MlMsg::WriteOk { op, version, assigned });
+                let answer = Answer::Written { version: Some(version), assigned };
+                ctx.send(c, MlMsg::Reply(Reply { op, answer, said: () }));
                 self.feed_followers(node, ctx, unit, &change);
                 for t in self.targets(node.id, &change, &node.skipped) {
                     node.outbound.entry(t).or_default().insert((node.id, seq), change.clone());
                     ctx.send(t, MlMsg::Replicate { change: change.clone() });
                 }
-            }
-            (Endpoint::Client(c), MlMsg::ClientRead { op, key }) => {
-                ctx.contacted(op, node.id);
-                ctx.send(c, MlMsg::ReadOk { op, value: self.read(node, key) });
             }
             (Endpoint::Node(f), MlMsg::Replicate { change }) => {
                 ctx.send(f, MlMsg::ReplicateAck { origin: change.origin, seq: change.seq });
@@ -228,56 +216,18 @@ impl Protocol for MultiLeader {
         }
     }
 
-    fn client_invoke(&self, client: &mut MlClient, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
-        client.pending = Some(op.clone());
-        let (msg, to) = match op.op {
-            Op::Read { key } => {
-                let f = self.cfg.followers as usize;
-                let to = if self.cfg.read_from == MlReadFrom::Follower && f > 0 {
-                    self.cfg.followers_of(client.leader).nth(client.id.0 as usize % f).unwrap_or(client.leader)
-                } else {
-                    client.leader
-                };
-                (MlMsg::ClientRead { op: op.id, key }, to)
-            }
-            ref other => (MlMsg::ClientWrite { op: op.id, op_body: other.clone() }, client.leader),
-        };
-        ctx.send(op.via.unwrap_or(to), msg);
+    fn client_invoke(&self, client: &mut Client<MlRoute>, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
+        clients::invoke(self, client, ctx, op);
     }
 
-    fn client_on_message(&self, client: &mut MlClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: MlMsg) {
-        let Some(n) = from.node() else { return };
-        let Some(p) = client.pending.clone() else {
-            return;
-        };
-        match msg {
-            MlMsg::WriteOk { op, version, assigned } if op == p.id => {
-                client.pending = None;
-                let mut c = Completion::new(op, OpResult::Written).by(n).version(version);
-                c.assigned_id = assigned;
-                ctx.complete(c);
-            }
-            MlMsg::ReadOk { op, value } if op == p.id => {
-                client.pending = None;
-                ctx.complete(Completion::new(op, OpResult::Read(value)).by(n));
-            }
-            MlMsg::Rejected { op, reason } if op == p.id => {
-                client.pending = None;
-                ctx.complete(Completion::new(op, OpResult::Fail(reason)).by(n));
-            }
-            _ => {}
-        }
+    fn client_on_message(&self, client: &mut Client<MlRoute>, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: MlMsg) {
+        clients::on_message(self, client, ctx, from, msg);
     }
 
-    fn client_on_timer(&self, _client: &mut MlClient, _ctx: &mut NodeCtx<Self>, _timer: MlTimer) {}
+    fn client_on_timer(&self, _client: &mut Client<MlRoute>, _ctx: &mut NodeCtx<Self>, _timer: MlTimer) {}
 
-    fn client_abandon(&self, client: &mut MlClient, op: OpId) {
-        if client.pending.as_ref().is_some_and(|p| p.id == op) {
-            client.pending = None;
-            // The local leader did not answer: use the next region's leader.
-            client.leader = NodeId(((client.leader.0 as usize + 1) % self.n()) as u8);
-        }
-        let _ = client.id;
+    fn client_abandon(&self, client: &mut Client<MlRoute>, op: OpId) {
+        clients::abandon(self, client, op);
     }
 
     fn node_view(&self, node: &MlNode, id: NodeId, names: &Names) -> NodeView {
