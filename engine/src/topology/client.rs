@@ -228,13 +228,7 @@ pub fn on_message<P: Clients>(
 }
 
 /// Does what the topology decided about a refusal of `op` (nothing, if `op` is not pending).
-fn follow<P: Clients>(
-    protocol: &P,
-    client: &mut Client<P::Route>,
-    ctx: &mut NodeCtx<P>,
-    op: OpId,
-    next: Next<P::Ask>,
-) {
+fn follow<P: Clients>(protocol: &P, client: &mut Client<P::Route>, ctx: &mut NodeCtx<P>, op: OpId, next: Next<P::Ask>) {
     if !client.is_running(op) {
         return;
     }

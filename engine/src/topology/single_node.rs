@@ -14,8 +14,8 @@ use crate::annotate::Annotation;
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym};
 use crate::protocol::{Label, MessageMeta, NodeCtx, Protocol};
 use crate::rng::stable_hash;
-use crate::topology::client::{self, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::time::SimTime;
+use crate::topology::client::{self, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::topology::versions::{
     canonical, item_writes, read_item, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
 };

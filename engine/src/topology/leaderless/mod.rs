@@ -56,13 +56,12 @@
 //!   replicas do not see it.
 
 use crate::annotate::{Annotation, MerkleRecord, QuorumRecord};
-use crate::model::{
-    ClientId, ClientOp, Completion, ConsistencyLevel, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym,
-};
+use crate::model::{ClientId, ClientOp, Completion, ConsistencyLevel, Endpoint, NodeId, Op, OpId, OpResult, Sym};
 use crate::plog::PLog;
 use crate::protocol::{Label, MessageMeta, NodeCtx, Protocol};
 use crate::rng::stable_hash;
 use crate::time::{Duration, SimTime};
+use crate::topology::client::{self as clients, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::topology::versions::{
     canonical, compare, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, Order, RegisterRule, Rules,
     SetRule, Stamp,
@@ -219,31 +218,10 @@ impl Ring {
 
 #[derive(Clone, Debug)]
 pub enum LlMsg {
-    ClientWrite {
-        op: OpId,
-        body: Op,
-        cl: Option<ConsistencyLevel>,
-    },
-    ClientRead {
-        op: OpId,
-        key: Sym,
-        cl: Option<ConsistencyLevel>,
-    },
-    WriteOk {
-        op: OpId,
-        version: String,
-        acks: Vec<NodeId>,
-    },
-    ReadOk {
-        op: OpId,
-        value: ReadValue,
-        from: Vec<NodeId>,
-    },
-    Failed {
-        op: OpId,
-        reason: String,
-        indeterminate: bool,
-    },
+    /// A client's operation, with the consistency level it asks for (else the scenario's).
+    Request(Request<Option<ConsistencyLevel>>),
+    /// The coordinator's answer, with the replicas that acknowledged or answered.
+    Reply(Reply<Vec<NodeId>, QuorumFailed>),
     /// Store this version (from a coordinator, a read repair, or a stand-in for `hint`).
     Put {
         req: u64,
@@ -291,10 +269,11 @@ pub enum LlMsg {
 impl MessageMeta for LlMsg {
     fn kind(&self) -> MsgKind {
         match self {
-            LlMsg::ClientWrite { .. } => MsgKind::Write,
-            LlMsg::ClientRead { .. } | LlMsg::Get { .. } => MsgKind::Read,
-            LlMsg::WriteOk { .. } | LlMsg::Failed { .. } | LlMsg::PutAck { .. } => MsgKind::Ack,
-            LlMsg::ReadOk { .. } | LlMsg::GetReply { .. } => MsgKind::ReadReply,
+            LlMsg::Request(request) => request.kind(),
+            LlMsg::Reply(reply) => reply.kind(),
+            LlMsg::Get { .. } => MsgKind::Read,
+            LlMsg::PutAck { .. } => MsgKind::Ack,
+            LlMsg::GetReply { .. } => MsgKind::ReadReply,
             LlMsg::Put { repair: true, .. } => MsgKind::Repair,
             LlMsg::Put { hint: Some(_), .. } => MsgKind::Hint,
             LlMsg::Put { .. } => MsgKind::Replicate,
@@ -306,11 +285,15 @@ impl MessageMeta for LlMsg {
     fn label(&self) -> Label {
         use Label::*;
         match self {
-            LlMsg::ClientWrite { .. } => Static("write"),
-            LlMsg::ClientRead { .. } => Static("read"),
-            LlMsg::WriteOk { acks, .. } => Num("ok, acks: ", acks.len() as u64),
-            LlMsg::ReadOk { .. } => Static("value"),
-            LlMsg::Failed { reason, .. } => Label::text(format!("failed: {reason}")),
+            LlMsg::Request(Request { body: Op::Read { .. }, .. }) => Static("read"),
+            LlMsg::Request(_) => Static("write"),
+            LlMsg::Reply(Reply { answer: Answer::Written { .. }, said: acks, .. }) => {
+                Num("ok, acks: ", acks.len() as u64)
+            }
+            LlMsg::Reply(Reply { answer: Answer::Read { .. }, .. }) => Static("value"),
+            LlMsg::Reply(Reply { answer: Answer::Refused(failed), .. }) => {
+                Label::text(format!("failed: {}", failed.reason))
+            }
             LlMsg::Put { repair: true, .. } => Static("repair"),
             LlMsg::Put { hint: Some(h), .. } => Num("put, hint for n", h.0 as u64 + 1),
             LlMsg::Put { .. } => Static("put"),
@@ -328,11 +311,7 @@ impl MessageMeta for LlMsg {
 
     fn op(&self) -> Option<OpId> {
         match self {
-            LlMsg::ClientWrite { op, .. }
-            | LlMsg::ClientRead { op, .. }
-            | LlMsg::WriteOk { op, .. }
-            | LlMsg::ReadOk { op, .. }
-            | LlMsg::Failed { op, .. } => Some(*op),
+            LlMsg::Request(Request { op, .. }) | LlMsg::Reply(Reply { op, .. }) => Some(*op),
             LlMsg::Put { write, .. } => Some(*write),
             _ => None,
         }
@@ -364,8 +343,10 @@ pub enum Need {
     Each(Vec<(usize, usize)>),
 }
 
+/// A read or write this node coordinates, from the client's request until its quorum answers
+/// or it times out.
 #[derive(Clone, Debug)]
-struct Request {
+struct Coordination {
     op: OpId,
     client: ClientId,
     key: Sym,
@@ -414,7 +395,7 @@ pub struct LlNode {
     pub store: BTreeMap<Sym, Rc<Item>>,
     pub hints: Vec<Hint>,
     pub lane: PLog<LaneEntry>,
-    requests: BTreeMap<u64, Request>,
+    requests: BTreeMap<u64, Coordination>,
     next_req: u64,
     next_peer: usize,
     writes: u64,
@@ -422,10 +403,17 @@ pub struct LlNode {
     last_ts: u64,
 }
 
+/// Why a coordinator gave up on an operation: too few replicas answered. `indeterminate`: a
+/// write some replicas took, which may yet surface (the client records it as unknown).
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuorumFailed {
+    pub reason: String,
+    pub indeterminate: bool,
+}
+
+/// What a client keeps to route its requests.
 #[derive(Clone, Debug)]
-pub struct LlClient {
-    id: ClientId,
-    pending: Option<(ClientOp, u32)>,
+pub struct LlRoute {
     /// Index in the preference list of the first coordinator tried for the pending operation.
     first: usize,
 }

@@ -6,7 +6,7 @@ use super::*;
 
 impl Protocol for Leaderless {
     type Node = LlNode;
-    type Client = LlClient;
+    type Client = Client<LlRoute>;
     type Msg = LlMsg;
     type Timer = LlTimer;
 
@@ -30,19 +30,19 @@ impl Protocol for Leaderless {
         }
     }
 
-    fn init_client(&self, id: ClientId, _ctx: &mut NodeCtx<Self>) -> LlClient {
-        LlClient { id, pending: None, first: 0 }
+    fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> Client<LlRoute> {
+        Client::new(id, self.route_for(id, ctx))
     }
 
     fn on_message(&self, node: &mut LlNode, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: LlMsg) {
         match (from, msg) {
-            (Endpoint::Client(c), LlMsg::ClientWrite { op, body, cl }) => {
-                ctx.contacted(op, node.id);
-                self.coordinate_write(node, ctx, c, op, body, cl);
-            }
-            (Endpoint::Client(c), LlMsg::ClientRead { op, key, cl }) => {
+            (Endpoint::Client(c), LlMsg::Request(Request { op, body: Op::Read { key }, ask: cl })) => {
                 ctx.contacted(op, node.id);
                 self.coordinate_read(node, ctx, c, op, key, cl);
+            }
+            (Endpoint::Client(c), LlMsg::Request(Request { op, body, ask: cl })) => {
+                ctx.contacted(op, node.id);
+                self.coordinate_write(node, ctx, c, op, body, cl);
             }
             (Endpoint::Node(f), LlMsg::Put { req, key, item, write, hint, repair }) => {
                 match hint {
@@ -155,14 +155,11 @@ impl Protocol for Leaderless {
                         },
                         got: got as u32,
                     });
-                    ctx.send(
-                        r.client,
-                        LlMsg::Failed {
-                            op: r.op,
-                            reason: format!("only {got} replicas {what}; {needed} needed"),
-                            indeterminate: r.write && got > 0,
-                        },
-                    );
+                    let failed = QuorumFailed {
+                        reason: format!("only {got} replicas {what}; {needed} needed"),
+                        indeterminate: r.write && got > 0,
+                    };
+                    ctx.send(r.client, LlMsg::Reply(Reply::refused(r.op, failed, Vec::new())));
                 }
                 node.requests.remove(&req);
             }
@@ -259,52 +256,23 @@ impl Protocol for Leaderless {
         let _ = node;
     }
 
-    fn client_invoke(&self, client: &mut LlClient, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
-        client.pending = Some((op.clone(), 0));
-        self.client_send(client, ctx);
+    fn client_invoke(&self, client: &mut Client<LlRoute>, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
+        clients::invoke(self, client, ctx, op);
     }
 
-    fn client_on_message(&self, client: &mut LlClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: LlMsg) {
-        let Some(n) = from.node() else { return };
-        let Some((p, _)) = client.pending.clone() else { return };
-        match msg {
-            LlMsg::WriteOk { op, version, .. } if op == p.id => {
-                client.pending = None;
-                ctx.complete(Completion::new(op, OpResult::Written).by(n).version(version));
-            }
-            LlMsg::ReadOk { op, value, .. } if op == p.id => {
-                client.pending = None;
-                ctx.complete(Completion::new(op, OpResult::Read(value)).by(n));
-            }
-            LlMsg::Failed { op, reason, indeterminate } if op == p.id => {
-                client.pending = None;
-                let result = if indeterminate { OpResult::Info(reason) } else { OpResult::Fail(reason) };
-                ctx.complete(Completion::new(op, result).by(n));
-            }
-            _ => {}
-        }
+    fn client_on_message(&self, client: &mut Client<LlRoute>, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: LlMsg) {
+        clients::on_message(self, client, ctx, from, msg);
     }
 
-    fn client_on_timer(&self, client: &mut LlClient, ctx: &mut NodeCtx<Self>, timer: LlTimer) {
+    /// No answer in time: the next coordinator along the key's preference list.
+    fn client_on_timer(&self, client: &mut Client<LlRoute>, ctx: &mut NodeCtx<Self>, timer: LlTimer) {
         if let LlTimer::ClientRetry { op } = timer {
-            let retry = match client.pending.as_mut() {
-                Some((p, attempts)) if p.id == op && (*attempts as usize) < self.cfg.nodes as usize - 1 => {
-                    *attempts += 1;
-                    true
-                }
-                _ => false,
-            };
-            if retry {
-                self.client_send(client, ctx);
-            }
+            clients::retry(self, client, ctx, op, self.cfg.nodes as u32 - 1);
         }
     }
 
-    fn client_abandon(&self, client: &mut LlClient, op: OpId) {
-        if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) {
-            client.pending = None;
-        }
-        let _ = client.id;
+    fn client_abandon(&self, client: &mut Client<LlRoute>, op: OpId) {
+        clients::abandon(self, client, op);
     }
 
     fn node_view(&self, node: &LlNode, id: NodeId, names: &Names) -> NodeView {

@@ -212,7 +212,7 @@ impl Leaderless {
                 .unwrap_or_else(|| "nothing".into()),
         };
         req.done = true;
-        ctx.send(req.client, LlMsg::ReadOk { op: req.op, value, from });
+        ctx.send(req.client, LlMsg::Reply(Reply::read(req.op, value, from)));
         ctx.set_timer(self.cfg.request_timeout.0, LlTimer::RequestTimeout { req: req_id });
         ctx.annotate(Annotation::Quorum(record));
         for c in conflicts {
@@ -356,14 +356,11 @@ impl Leaderless {
         cl: Option<ConsistencyLevel>,
     ) {
         let Some(key) = body.key() else {
-            ctx.send(
-                client,
-                LlMsg::Failed {
-                    op,
-                    reason: "delete_all is modelled in the leader-follower pane only".into(),
-                    indeterminate: false,
-                },
-            );
+            let failed = QuorumFailed {
+                reason: "delete_all is modelled in the leader-follower pane only".into(),
+                indeterminate: false,
+            };
+            ctx.send(client, LlMsg::Reply(Reply::refused(op, failed, Vec::new())));
             return;
         };
         let home = self.home(key);
@@ -380,7 +377,7 @@ impl Leaderless {
         let item = Rc::new(item);
         node.next_req += 1;
         let req_id = node.next_req;
-        let mut req = Request {
+        let mut req = Coordination {
             op,
             client,
             key,
@@ -446,10 +443,9 @@ impl Leaderless {
         if !req.stand_ins.is_empty() {
             c_version.push_str(" (sloppy)");
         }
-        ctx.send(
-            req.client,
-            LlMsg::WriteOk { op: req.op, version: c_version, acks: req.answered.iter().copied().collect() },
-        );
+        let answer = Answer::Written { version: Some(c_version), assigned: None };
+        let acks = req.answered.iter().copied().collect();
+        ctx.send(req.client, LlMsg::Reply(Reply { op: req.op, answer, said: acks }));
     }
 
     pub(super) fn coordinate_read(
@@ -465,7 +461,7 @@ impl Leaderless {
         let need = self.need(cl, self.cfg.r, &home, node.id);
         node.next_req += 1;
         let req_id = node.next_req;
-        let mut req = Request {
+        let mut req = Coordination {
             op,
             client,
             key,

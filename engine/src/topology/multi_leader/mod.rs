@@ -78,8 +78,8 @@ use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, O
 use crate::plog::PLog;
 use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol};
 use crate::rng::stable_hash;
-use crate::topology::client::{self as clients, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::time::{Duration, SimTime};
+use crate::topology::client::{self as clients, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::topology::versions::{
     canonical, item_writes, read_item, vv_label, CounterRule, IdScheme, Item, RegisterRule, Rules, SetRule, Stamp,
 };
