@@ -159,14 +159,16 @@ pub trait Clients: Protocol<Client = Client<Self::Route>> {
         _ctx: &mut NodeCtx<Self>,
     ) {
     }
-    /// A refusal from `from` of `op`, which may not be the pending operation any more (a late
-    /// answer): the client may learn from it all the same.
+    /// A refusal from `from` of `op`, with what its reply said. `op` may not be the pending
+    /// operation any more (a late answer): the client may learn from it all the same, and what
+    /// it returns is then ignored.
     fn on_refused(
         &self,
         client: &mut Client<Self::Route>,
         from: NodeId,
         op: OpId,
         refusal: Self::Refusal,
+        said: Self::Said,
     ) -> Next<Self::Ask>;
     /// A message to the client that is not a reply (a new leader announcing itself).
     fn on_other(&self, _client: &mut Client<Self::Route>, _from: NodeId, _message: Self::Msg) {}
@@ -210,7 +212,7 @@ pub fn on_message<P: Clients>(
     };
     let (result, version, assigned) = match reply.answer {
         Answer::Refused(refusal) => {
-            let next = protocol.on_refused(client, node, reply.op, refusal);
+            let next = protocol.on_refused(client, node, reply.op, refusal, reply.said);
             return follow(protocol, client, ctx, reply.op, next);
         }
         Answer::Written { version, assigned } => (OpResult::Written, version, assigned),

@@ -152,7 +152,7 @@ impl Clients for SingleNode {
     fn route(&self, _: &mut Client<()>, _: &Pending, _: &mut NodeCtx<Self>) -> Option<(NodeId, ())> {
         Some((NodeId(0), ()))
     }
-    fn on_refused(&self, _: &mut Client<()>, from: NodeId, op: OpId, reason: String) -> Next<()> {
+    fn on_refused(&self, _: &mut Client<()>, from: NodeId, op: OpId, reason: String, _: ()) -> Next<()> {
         Next::Finish(Completion::new(op, OpResult::Fail(reason)).by(from))
     }
 }

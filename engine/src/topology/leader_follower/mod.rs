@@ -90,6 +90,7 @@ use crate::plog::PLog;
 use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol, TimerId};
 use crate::rng::stable_hash;
 use crate::time::{Duration, SimTime};
+use crate::topology::client::{self as clients, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::validate::{join, Problems, Validate};
 use crate::view::{EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
 use crate::vocab::{KeyKind, Names};
@@ -97,9 +98,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+mod client;
 mod protocol;
 mod replication;
 mod view;
+
+pub use client::{LfAsk, LfRefusal, LfRoute, LogPosition};
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -436,37 +440,10 @@ pub struct Backup {
 
 #[derive(Clone, Debug)]
 pub enum LfMsg {
-    ClientWrite {
-        op: OpId,
-        cmd: Cmd,
-    },
-    /// `leader_only`: the client meant the leader (leader routing, read-your-writes, the token
-    /// read's fallback); a follower refuses it rather than answer from its own, older data.
-    ClientRead {
-        op: OpId,
-        key: Sym,
-        min_lsn: u64,
-        leader_only: bool,
-    },
-    WriteOk {
-        op: OpId,
-        lsn: u64,
-        epoch: u64,
-    },
-    ReadOk {
-        op: OpId,
-        value: ReadValue,
-        applied: u64,
-    },
-    NotLeader {
-        op: OpId,
-        leader: Option<NodeId>,
-        epoch: u64,
-    },
-    Rejected {
-        op: OpId,
-        reason: String,
-    },
+    /// A client's operation (the shared client protocol's request), with what a read asks.
+    Request(Request<LfAsk>),
+    /// The answer to it, with where it stands in the log.
+    Reply(Reply<LogPosition, LfRefusal>),
     Append {
         epoch: u64,
         prev_lsn: u64,
@@ -521,10 +498,8 @@ pub enum LfMsg {
 impl MessageMeta for LfMsg {
     fn kind(&self) -> MsgKind {
         match self {
-            LfMsg::ClientWrite { .. } => MsgKind::Write,
-            LfMsg::ClientRead { .. } => MsgKind::Read,
-            LfMsg::WriteOk { .. } | LfMsg::Rejected { .. } | LfMsg::NotLeader { .. } => MsgKind::Ack,
-            LfMsg::ReadOk { .. } => MsgKind::ReadReply,
+            LfMsg::Request(request) => request.kind(),
+            LfMsg::Reply(reply) => reply.kind(),
             LfMsg::Append { entries, .. } if entries.is_empty() => MsgKind::Heartbeat,
             LfMsg::Append { .. } => MsgKind::Replicate,
             LfMsg::AppendAck { .. } | LfMsg::AppendNack { .. } => MsgKind::ReplicaAck,
@@ -539,15 +514,19 @@ impl MessageMeta for LfMsg {
     fn label(&self) -> Label {
         use Label::*;
         match self {
-            LfMsg::ClientWrite { .. } => Static("write"),
-            LfMsg::ClientRead { min_lsn, .. } if *min_lsn > 0 => Num("read ≥ LSN ", *min_lsn),
-            LfMsg::ClientRead { leader_only: true, .. } => Static("read (leader)"),
-            LfMsg::ClientRead { .. } => Static("read"),
-            LfMsg::WriteOk { lsn, .. } => Num("ok, LSN ", *lsn),
-            LfMsg::ReadOk { applied, .. } => Num("value @ LSN ", *applied),
-            LfMsg::NotLeader { leader: Some(l), .. } => Num("not leader, try n", l.0 as u64 + 1),
-            LfMsg::NotLeader { .. } => Static("not leader"),
-            LfMsg::Rejected { reason, .. } => Label::text(format!("rejected: {reason}")),
+            LfMsg::Request(Request { body, ask, .. }) => match (body, ask) {
+                (Op::Read { .. }, LfAsk { min_lsn, .. }) if *min_lsn > 0 => Num("read ≥ LSN ", *min_lsn),
+                (Op::Read { .. }, LfAsk { leader_only: true, .. }) => Static("read (leader)"),
+                (Op::Read { .. }, _) => Static("read"),
+                _ => Static("write"),
+            },
+            LfMsg::Reply(Reply { answer, said, .. }) => match answer {
+                Answer::Written { .. } => Num("ok, LSN ", said.lsn),
+                Answer::Read { .. } => Num("value @ LSN ", said.lsn),
+                Answer::Refused(LfRefusal::NotLeader { leader: Some(l) }) => Num("not leader, try n", l.0 as u64 + 1),
+                Answer::Refused(LfRefusal::NotLeader { .. }) => Static("not leader"),
+                Answer::Refused(LfRefusal::Rejected(reason)) => Label::text(format!("rejected: {reason}")),
+            },
             LfMsg::Append { entries, .. } if entries.is_empty() => Static("heartbeat"),
             LfMsg::Append { entries, .. } => {
                 let (a, b) = (entries[0].lsn, entries[entries.len() - 1].lsn);
@@ -572,12 +551,7 @@ impl MessageMeta for LfMsg {
 
     fn op(&self) -> Option<OpId> {
         match self {
-            LfMsg::ClientWrite { op, .. }
-            | LfMsg::ClientRead { op, .. }
-            | LfMsg::WriteOk { op, .. }
-            | LfMsg::ReadOk { op, .. }
-            | LfMsg::NotLeader { op, .. }
-            | LfMsg::Rejected { op, .. } => Some(*op),
+            LfMsg::Request(Request { op, .. }) | LfMsg::Reply(Reply { op, .. }) => Some(*op),
             LfMsg::Append { entries, .. } if entries.len() == 1 => Some(entries[0].write),
             _ => None,
         }
@@ -730,6 +704,20 @@ pub struct LfNode {
 }
 
 impl LfNode {
+    /// This node's replies to clients, as the shared client protocol carries them.
+    fn position(&self, lsn: u64) -> LogPosition {
+        LogPosition { lsn, epoch: self.epoch }
+    }
+    pub(super) fn read_reply(&self, op: OpId, key: Sym, applied: u64) -> LfMsg {
+        LfMsg::Reply(Reply::read(op, self.data.read(key), self.position(applied)))
+    }
+    pub(super) fn not_leader(&self, op: OpId) -> LfMsg {
+        LfMsg::Reply(Reply::refused(op, LfRefusal::NotLeader { leader: self.leader }, self.position(0)))
+    }
+    pub(super) fn rejected(&self, op: OpId, reason: String) -> LfMsg {
+        LfMsg::Reply(Reply::refused(op, LfRefusal::Rejected(reason), self.position(0)))
+    }
+
     pub fn last_lsn(&self) -> u64 {
         self.log_start + self.log.len() as u64
     }
@@ -763,18 +751,6 @@ impl LfNode {
         }
         LogHeld { start: self.log_start, runs }
     }
-}
-
-#[derive(Clone, Debug)]
-pub struct LfClient {
-    id: ClientId,
-    leader: NodeId,
-    epoch: u64,
-    last_write_lsn: u64,
-    last_write_at: Option<SimTime>,
-    rr: usize,
-    sticky: Option<NodeId>,
-    pending: Option<(ClientOp, u32)>,
 }
 
 #[derive(Clone, Debug)]

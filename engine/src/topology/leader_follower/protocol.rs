@@ -12,7 +12,7 @@ impl LfNode {
 
 impl Protocol for LeaderFollower {
     type Node = LfNode;
-    type Client = LfClient;
+    type Client = Client<LfRoute>;
     type Msg = LfMsg;
     type Timer = LfTimer;
 
@@ -64,34 +64,28 @@ impl Protocol for LeaderFollower {
         node
     }
 
-    fn init_client(&self, id: ClientId, _ctx: &mut NodeCtx<Self>) -> LfClient {
-        LfClient {
-            id,
-            leader: NodeId(0),
-            epoch: 1,
-            last_write_lsn: 0,
-            last_write_at: None,
-            rr: id.0 as usize,
-            sticky: None,
-            pending: None,
-        }
+    fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> Client<LfRoute> {
+        Client::new(id, self.route_for(id, ctx))
     }
 
     fn on_message(&self, node: &mut LfNode, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: LfMsg) {
         match (from, msg) {
-            (Endpoint::Client(c), LfMsg::ClientWrite { op, cmd }) => {
+            (Endpoint::Client(c), LfMsg::Request(Request { op, body, ask: _ })) if body.is_write() => {
                 ctx.contacted(op, node.id);
-                self.on_client_write(node, ctx, c, op, cmd);
+                if let Some(cmd) = Cmd::from_op(&body) {
+                    self.on_client_write(node, ctx, c, op, cmd);
+                }
             }
-            (Endpoint::Client(c), LfMsg::ClientRead { op, key, min_lsn, leader_only }) => {
+            (Endpoint::Client(c), LfMsg::Request(Request { op, body: Op::Read { key }, ask })) => {
                 ctx.contacted(op, node.id);
+                let LfAsk { min_lsn, leader_only } = ask;
                 if leader_only && !node.is_leader() {
                     // A read meant for the leader: a follower redirects rather than answer from
                     // data that may lag.
-                    ctx.send(c, LfMsg::NotLeader { op, leader: node.leader, epoch: node.epoch });
+                    ctx.send(c, node.not_leader(op));
                 } else if node.applied >= min_lsn || node.is_leader() {
                     let applied = if node.is_leader() { node.flushed } else { node.applied };
-                    ctx.send(c, LfMsg::ReadOk { op, value: node.data.read(key), applied });
+                    ctx.send(c, node.read_reply(op, key, applied));
                 } else {
                     node.pending_reads.push((c, op, key, min_lsn, ctx.local_clock));
                     ctx.set_timer(1_000_000, LfTimer::ReadWait { op });
@@ -162,10 +156,8 @@ impl Protocol for LeaderFollower {
                     if node.is_leader() && (self.cfg.fencing || self.consensus()) {
                         // The replica refused our fencing token: we have been replaced.
                         for w in &node.waiting {
-                            ctx.send(
-                                w.client,
-                                LfMsg::Rejected { op: w.op, reason: format!("fenced: epoch {} < {epoch}", node.epoch) },
-                            );
+                            let reason = format!("fenced: epoch {} < {epoch}", node.epoch);
+                            ctx.send(w.client, node.rejected(w.op, reason));
                         }
                         node.waiting.clear();
                     }
@@ -345,7 +337,7 @@ impl Protocol for LeaderFollower {
             LfTimer::ReadWait { op } => {
                 if let Some(i) = node.pending_reads.iter().position(|r| r.1 == op) {
                     let (client, op, ..) = node.pending_reads.remove(i);
-                    ctx.send(client, LfMsg::Rejected { op, reason: "replica has not caught up to your write".into() });
+                    ctx.send(client, node.rejected(op, "replica has not caught up to your write".into()));
                 }
             }
         }
@@ -445,99 +437,18 @@ impl Protocol for LeaderFollower {
         }
     }
 
-    fn client_invoke(&self, client: &mut LfClient, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
-        client.pending = Some((op.clone(), 0));
-        self.client_send(client, ctx);
+    fn client_invoke(&self, client: &mut Client<LfRoute>, ctx: &mut NodeCtx<Self>, op: &ClientOp) {
+        clients::invoke(self, client, ctx, op);
     }
 
-    fn client_on_message(&self, client: &mut LfClient, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: LfMsg) {
-        let Some(n) = from.node() else { return };
-        match msg {
-            LfMsg::NewLeader { epoch } if epoch >= client.epoch => {
-                client.epoch = epoch;
-                client.leader = n;
-            }
-            LfMsg::WriteOk { op, lsn, epoch } if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) => {
-                let is_insert_op = client.pending.as_ref().is_some_and(|(p, _)| matches!(p.op, Op::Insert { .. }));
-                client.pending = None;
-                client.last_write_lsn = client.last_write_lsn.max(lsn);
-                client.last_write_at = Some(ctx.now);
-                let is_insert = is_insert_op;
-                let mut c = Completion::new(op, OpResult::Written).by(n).version(format!("LSN {lsn} · epoch {epoch}"));
-                c.epoch = Some(epoch);
-                c.lsn = Some(lsn);
-                if is_insert {
-                    c.assigned_id = Some(lsn.to_string());
-                }
-                ctx.complete(c);
-            }
-            LfMsg::ReadOk { op, value, applied } if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) => {
-                client.pending = None;
-                ctx.complete(
-                    Completion::new(op, OpResult::Read(value)).by(n).version(format!("applied LSN {applied}")),
-                );
-            }
-            LfMsg::NotLeader { op, leader, epoch } => {
-                if epoch > client.epoch {
-                    client.epoch = epoch;
-                }
-                if let Some(l) = leader {
-                    if l != n {
-                        client.leader = l;
-                    } else {
-                        client.leader = NodeId(((n.0 as usize + 1) % self.n()) as u8);
-                    }
-                } else {
-                    client.leader = NodeId(((n.0 as usize + 1) % self.n()) as u8);
-                }
-                let retry = match client.pending.as_mut() {
-                    Some((p, attempts)) if p.id == op => {
-                        *attempts += 1;
-                        *attempts <= 4
-                    }
-                    _ => false,
-                };
-                if retry {
-                    self.client_send(client, ctx);
-                } else if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) {
-                    client.pending = None;
-                    ctx.complete(Completion::new(op, OpResult::Fail("no leader found".into())));
-                }
-            }
-            LfMsg::Rejected { op, reason } => {
-                let Some((p, attempts)) = client.pending.clone() else {
-                    return;
-                };
-                if p.id != op {
-                    return;
-                }
-                if p.op.is_read() && attempts == 0 {
-                    // The token read's follower was behind: ask the leader instead.
-                    client.pending = Some((p, 1));
-                    let leader = client.leader;
-                    self.client_send_to(client, ctx, leader, true);
-                } else {
-                    client.pending = None;
-                    ctx.complete(Completion::new(op, OpResult::Fail(reason)).by(n));
-                }
-            }
-            _ => {}
-        }
+    fn client_on_message(&self, client: &mut Client<LfRoute>, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: LfMsg) {
+        clients::on_message(self, client, ctx, from, msg);
     }
 
-    fn client_on_timer(&self, _client: &mut LfClient, _ctx: &mut NodeCtx<Self>, _timer: LfTimer) {}
+    fn client_on_timer(&self, _client: &mut Client<LfRoute>, _ctx: &mut NodeCtx<Self>, _timer: LfTimer) {}
 
-    fn client_abandon(&self, client: &mut LfClient, op: OpId) {
-        if client.pending.as_ref().is_some_and(|(p, _)| p.id == op) {
-            let was_write = client.pending.as_ref().is_some_and(|(p, _)| p.op.is_write());
-            client.pending = None;
-            if was_write {
-                // The leader did not answer: probe the next node, which will redirect.
-                client.leader = NodeId(((client.leader.0 as usize + 1) % self.n()) as u8);
-            } else if let Some(s) = client.sticky {
-                client.sticky = Some(NodeId(((s.0 as usize + 1) % self.n()) as u8));
-            }
-        }
+    fn client_abandon(&self, client: &mut Client<LfRoute>, op: OpId) {
+        clients::abandon(self, client, op);
     }
 
     fn node_view(&self, node: &LfNode, id: NodeId, names: &Names) -> NodeView {

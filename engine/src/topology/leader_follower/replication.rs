@@ -101,7 +101,8 @@ impl LeaderFollower {
             ctx.annotate(Annotation::SteppedDown { node: node.id, epoch: node.epoch, reason: reason.into() });
             // Clients waiting on this node's acknowledgement will not get one.
             for w in std::mem::take(&mut node.waiting) {
-                ctx.send(w.client, LfMsg::NotLeader { op: w.op, leader, epoch: node.epoch });
+                let refusal = LfRefusal::NotLeader { leader };
+                ctx.send(w.client, LfMsg::Reply(Reply::refused(w.op, refusal, node.position(0))));
             }
             // As a follower it must notice when its new leader fails in turn.
             if !node.failure_timer_armed {
@@ -296,7 +297,8 @@ impl LeaderFollower {
         let mut still = Vec::new();
         for w in std::mem::take(&mut node.waiting) {
             if w.lsn <= commit {
-                ctx.send(w.client, LfMsg::WriteOk { op: w.op, lsn: w.lsn, epoch });
+                let position = LogPosition { lsn: w.lsn, epoch };
+                ctx.send(w.client, LfMsg::Reply(Reply::written(w.op, position)));
             } else {
                 still.push(w);
             }
@@ -321,11 +323,11 @@ impl LeaderFollower {
         cmd: Cmd,
     ) {
         if !node.is_leader() {
-            ctx.send(client, LfMsg::NotLeader { op, leader: node.leader, epoch: node.epoch });
+            ctx.send(client, node.not_leader(op));
             return;
         }
         if node.lease_expired {
-            ctx.send(client, LfMsg::Rejected { op, reason: "leader lease expired".into() });
+            ctx.send(client, node.rejected(op, "leader lease expired".into()));
             return;
         }
         let lsn = self.append(node, ctx, cmd, op);
@@ -475,7 +477,7 @@ impl LeaderFollower {
         let mut keep = Vec::new();
         for (client, op, key, min, since) in std::mem::take(&mut node.pending_reads) {
             if applied >= min {
-                ctx.send(client, LfMsg::ReadOk { op, value: node.data.read(key), applied });
+                ctx.send(client, node.read_reply(op, key, applied));
             } else {
                 keep.push((client, op, key, min, since));
             }

@@ -71,7 +71,14 @@ impl Clients for Leaderless {
 
     /// The quorum failed: the operation failed, or (a write some replicas took) its outcome is
     /// unknown.
-    fn on_refused(&self, _: &mut Client<LlRoute>, from: NodeId, op: OpId, failed: QuorumFailed) -> Next<Self::Ask> {
+    fn on_refused(
+        &self,
+        _: &mut Client<LlRoute>,
+        from: NodeId,
+        op: OpId,
+        failed: QuorumFailed,
+        _: Vec<NodeId>,
+    ) -> Next<Self::Ask> {
         let result = if failed.indeterminate { OpResult::Info(failed.reason) } else { OpResult::Fail(failed.reason) };
         Next::Finish(Completion::new(op, result).by(from))
     }

@@ -43,7 +43,7 @@ impl Clients for MultiLeader {
         Some((pending.op.via.unwrap_or(to), ()))
     }
 
-    fn on_refused(&self, _: &mut Client<MlRoute>, from: NodeId, op: OpId, reason: String) -> Next<()> {
+    fn on_refused(&self, _: &mut Client<MlRoute>, from: NodeId, op: OpId, reason: String, _: ()) -> Next<()> {
         Next::Finish(Completion::new(op, OpResult::Fail(reason)).by(from))
     }
 
