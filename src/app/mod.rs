@@ -13,6 +13,7 @@ pub mod charts;
 pub mod chrome;
 pub mod controls;
 pub mod diagram;
+mod dialogs;
 mod edges;
 pub mod editor;
 mod frame;
@@ -20,6 +21,7 @@ pub mod history;
 pub mod host;
 mod icons;
 pub mod lanes;
+mod layout;
 mod page;
 mod pane;
 pub mod panel;
@@ -212,30 +214,6 @@ pub struct App {
 }
 
 impl App {
-    /// Asks the checker's worker (started if need be) to check the imported history as it is
-    /// set up now. A check still running is abandoned: its worker is stopped and a new one
-    /// started, rather than the new question waiting behind the old.
-    fn check_history(&mut self, ctx: &Context<Self>) {
-        let Some(h) = self.history.as_mut() else { return };
-        if h.checking {
-            self.checker = None;
-        }
-        let request = h.request();
-        if self.checker.is_none() {
-            match history::Checker::start(ctx.link().callback(Msg::Checker)) {
-                Ok(c) => self.checker = Some(c),
-                Err(e) => {
-                    h.checking = false;
-                    h.result = Some(Err(e));
-                    return;
-                }
-            }
-        }
-        if let Some(c) = self.checker.as_mut() {
-            c.ask(request);
-        }
-    }
-
     fn request_frame(&mut self) {
         if self.frame_requested {
             return;
@@ -724,80 +702,24 @@ impl Component for App {
                 }
                 true
             }
-            Msg::TogglePane(i) => {
-                if let Some(hidden) = s.panes.get(i).map(|p| !p.hidden) {
-                    s.set_hidden(i, hidden);
-                }
-                self.markers = Shared::new(controls::markers(&self.session));
-                self.hash_dirty = true;
-                self.sync();
-                true
-            }
-            Msg::ShowPane(kind) => {
-                if let Some(i) = s.pane_index(kind) {
-                    s.set_hidden(i, false);
-                    self.maximized = None;
-                    if let Some(el) = web_sys::window()
-                        .and_then(|w| w.document())
-                        .and_then(|d| d.query_selector(&format!("section[data-pane={}]", kind.name())).ok().flatten())
-                    {
-                        el.scroll_into_view();
-                    }
-                }
-                true
-            }
-            Msg::Maximize(i) => {
-                self.maximized = i;
-                true
-            }
-            Msg::Tab(i, tab) => {
-                if let Some(u) = self.ui.get_mut(i) {
-                    u.tab = tab;
-                    let tabs = &mut self.session.view.tabs;
-                    tabs.retain(|(k, _)| *k != u.kind);
-                    if tab != Tab::Logs {
-                        tabs.push((u.kind, tab.to_link()));
-                    }
-                    self.hash_dirty = true;
-                }
-                self.sync();
-                true
-            }
-            Msg::Window(i, w) => {
-                if let Some(u) = self.ui.get_mut(i) {
-                    u.window = w;
-                    u.window_chosen = true;
-                }
-                self.sync();
-                true
-            }
-            Msg::ToggleSettings(i) => {
-                if let Some(u) = self.ui.get_mut(i) {
-                    u.settings = !u.settings;
-                }
-                true
-            }
+            m @ (Msg::TogglePane(_)
+            | Msg::ShowPane(_)
+            | Msg::Maximize(_)
+            | Msg::Tab(..)
+            | Msg::Window(..)
+            | Msg::ToggleSettings(_)) => self.on_layout(m),
             Msg::ToggleNarration => {
                 s.set_narration(!s.view.narration);
                 self.hash_dirty = true;
                 true
             }
-            Msg::Dialog(d) => {
-                if d.is_some() {
-                    s.playing = false;
-                }
-                if d == Some(Dialog::Editor) {
-                    self.editor_start = Rc::new(self.editor_draft.clone().unwrap_or_else(|| s.scenario.to_json()));
-                }
-                if d.is_none() {
-                    // Stops a check still running, too.
-                    self.history = None;
-                    self.checker = None;
-                }
-                self.dialog = d;
-                true
-            }
             m @ (Msg::Export(_) | Msg::Key(_) | Msg::HashChanged | Msg::Host(_)) => self.on_outside(m),
+            m @ (Msg::Dialog(_)
+            | Msg::OpenScenario(_)
+            | Msg::Draft(_)
+            | Msg::Dropped(..)
+            | Msg::History(_)
+            | Msg::Checker(_)) => self.on_dialog(ctx, m),
             Msg::Resized => true,
             Msg::DismissError => {
                 self.error = None;
@@ -809,18 +731,6 @@ impl Component for App {
             }
             Msg::CloseInspector => {
                 self.selection = None;
-                true
-            }
-            Msg::OpenScenario(scenario) => {
-                match self.session.open_scenario(*scenario) {
-                    Ok(()) => {
-                        self.dialog = None;
-                        self.editor_draft = None;
-                        self.after_load(Vec::new());
-                        self.hash_dirty = true;
-                    }
-                    Err(e) => self.error = Some(format!("That scenario cannot run: {e}")),
-                }
                 true
             }
             m @ (Msg::MoveFault(..) | Msg::RemoveFault(_)) => {
@@ -835,62 +745,6 @@ impl Component for App {
                         self.hash_dirty = true;
                     }
                     Err(e) => self.error = Some(e),
-                }
-                true
-            }
-            Msg::Draft(text) => {
-                // Only a draft that differs from where the editor started is worth resuming.
-                self.editor_draft = (text != *self.editor_start).then_some(text);
-                false
-            }
-            Msg::Dropped(_, Err(e)) => {
-                self.error = Some(e);
-                true
-            }
-            Msg::Dropped(name, Ok(text)) if history::is_history(&name, &text) => {
-                // A history opens beside the run, which stays as it is.
-                self.session.playing = false;
-                self.history = Some(history::Imported::new(name, text));
-                self.dialog = Some(Dialog::History);
-                self.check_history(ctx);
-                true
-            }
-            Msg::History(m) => {
-                if self.history.as_mut().is_some_and(|h| h.update(m)) {
-                    self.check_history(ctx);
-                }
-                true
-            }
-            Msg::Checker(said) => match (said, self.history.as_mut()) {
-                (history::Said::Ready, _) => {
-                    if let Some(c) = self.checker.as_mut() {
-                        c.on_ready();
-                    }
-                    false
-                }
-                (history::Said::Answer(a), Some(h)) => h.answered(a),
-                (history::Said::Failed(e), Some(h)) => {
-                    h.checking = false;
-                    h.result = Some(Err(e));
-                    self.checker = None;
-                    true
-                }
-                (_, None) => false,
-            },
-            Msg::Dropped(_, Ok(text)) => {
-                let ok = Scenario::from_json(&text).ok().filter(|s| s.compile().is_ok());
-                match ok {
-                    Some(scenario) if self.session.open_scenario(scenario.clone()).is_ok() => {
-                        self.dialog = None;
-                        self.after_load(Vec::new());
-                        self.hash_dirty = true;
-                    }
-                    // Not a scenario that runs: the editor shows it with what is wrong.
-                    _ => {
-                        self.session.playing = false;
-                        self.editor_start = Rc::new(text);
-                        self.dialog = Some(Dialog::Editor);
-                    }
                 }
                 true
             }
