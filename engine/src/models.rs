@@ -1,7 +1,7 @@
 //! The objects besides the register that Jepsen, Knossos and Porcupine histories are checked
 //! against, as [`Model`]s for the linearizability search: Porcupine's key-value store, Knossos'
 //! multi-register and mutex. Each says what an operation needs of the state before it, so the
-//! search can keep crashed operations from multiplying the states (see `linearizability.rs`).
+//! search can keep crashed operations from multiplying the states (see `linearizability/mod.rs`).
 
 use crate::linearizability::{Model, Reads};
 use std::collections::BTreeMap;
