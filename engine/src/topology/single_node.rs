@@ -167,8 +167,8 @@ impl Protocol for SingleNode {
         SingleNodeState { id, store: BTreeMap::new(), log: Vec::new(), last_ts: 0 }
     }
 
-    fn init_client(&self, id: ClientId, ctx: &mut NodeCtx<Self>) -> Client<()> {
-        Client::new(id, self.route_for(id, ctx))
+    fn init_client(&self, id: ClientId, _: &mut NodeCtx<Self>) -> Client<()> {
+        Client::new(id, ())
     }
 
     fn on_message(&self, node: &mut SingleNodeState, ctx: &mut NodeCtx<Self>, from: Endpoint, msg: SingleMsg) {
