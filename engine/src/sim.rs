@@ -97,7 +97,21 @@ struct Session<C> {
     current: Option<(OpId, bool)>,
     /// Where the current operation's timeout waits in the queue, to withdraw it on completion.
     timeout: Option<(u32, u64)>,
-    backlog: VecDeque<ClientOp>,
+    /// The backlog: operations scheduled while one was in progress, started in the order they
+    /// were scheduled. Planned ones are not stored: they are this session's planned operations
+    /// from the `started`th to the `scheduled`th (counting in its own list, `Sim::session_ops`).
+    /// Every checkpoint clones every session, and an overloaded workload's backlogs grow all run
+    /// long: stored, they made memory grow with the square of the run's length. One a user
+    /// added waits in `given`, with the count of planned ones scheduled before it.
+    started: u32,
+    scheduled: u32,
+    given: VecDeque<(u32, ClientOp)>,
+}
+
+/// An operation a session is handed: planned (its index in the plan), or added by a user.
+enum Waiting {
+    Planned(u32),
+    Given(ClientOp),
 }
 
 /// Everything that changes during a run. Cloning it is a checkpoint.
@@ -106,6 +120,8 @@ pub struct Sim<P: Protocol> {
     pub proto: P,
     plan: Rc<Plan>,
     interventions: Rc<Vec<(SimTime, Action)>>,
+    /// Each session's planned operations, as indices into the plan's.
+    session_ops: Rc<Vec<Vec<u32>>>,
     pub cluster: Rc<Cluster>,
     now: SimTime,
     seq: u64,
@@ -173,6 +189,12 @@ impl<P: Protocol> Sim<P> {
         });
         let network = Network::new(plan.network.clone(), &node_region, &plan.session_region);
         let first_intervention_op = plan.ops.len() as OpId;
+        let mut session_ops = vec![Vec::new(); plan.sessions];
+        for (index, scheduled) in plan.ops.iter().enumerate() {
+            if let Some(list) = session_ops.get_mut(scheduled.session.0 as usize) {
+                list.push(index as u32);
+            }
+        }
         let mut sim = Sim {
             proto,
             cluster: cluster.clone(),
@@ -197,6 +219,7 @@ impl<P: Protocol> Sim<P> {
             dropped_by_user: BTreeSet::new(),
             held: vec![Vec::new(); cluster.nodes],
             cmd_pool: Vec::new(),
+            session_ops: Rc::new(session_ops),
             end: plan.duration,
             plan,
             interventions,
@@ -229,7 +252,14 @@ impl<P: Protocol> Sim<P> {
             let cmds = std::mem::take(&mut ctx.commands);
             drop(ctx);
             sim.next_timer = next_timer;
-            sim.sessions.push(Session { state, current: None, timeout: None, backlog: VecDeque::new() });
+            sim.sessions.push(Session {
+                state,
+                current: None,
+                timeout: None,
+                started: 0,
+                scheduled: 0,
+                given: VecDeque::new(),
+            });
             sim.apply(Endpoint::Client(id), cmds, trace);
         }
         sim
@@ -410,15 +440,17 @@ impl<P: Protocol> Sim<P> {
                         let id = self.next_op;
                         self.next_op += 1;
                         let op = ClientOp { id, op, consistency: None, via: None };
-                        self.schedule_op(session, op, trace);
+                        self.schedule_op(session, Waiting::Given(op), trace);
                     }
                 }
             }
             Source::Invoke => {
-                let ScheduledOp { session, op, .. } = self.plan.ops[self.op_cursor].clone();
+                let index = self.op_cursor;
+                let ScheduledOp { session, ref op, .. } = self.plan.ops[index];
+                let id = op.id;
                 self.op_cursor += 1;
-                trace.step(time, StepKind::Invoke { op: op.id });
-                self.schedule_op(session, op, trace);
+                trace.step(time, StepKind::Invoke { op: id });
+                self.schedule_op(session, Waiting::Planned(index as u32), trace);
             }
             Source::Sample => {
                 self.next_sample += SAMPLE_EVERY;
@@ -570,14 +602,42 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
-    fn schedule_op(&mut self, session: ClientId, op: ClientOp, trace: &mut Trace) {
+    fn schedule_op(&mut self, session: ClientId, waiting: Waiting, trace: &mut Trace) {
+        let op = match waiting {
+            Waiting::Planned(index) => self.plan.ops[index as usize].op.clone(),
+            Waiting::Given(ref op) => op.clone(),
+        };
         trace.hist(HistEvent::Scheduled { at: self.now, session, op: op.clone() });
         let s = &mut self.sessions[session.0 as usize];
-        if s.current.is_some() {
-            s.backlog.push_back(op);
-        } else {
+        let idle = s.current.is_none();
+        match waiting {
+            Waiting::Planned(index) => {
+                debug_assert_eq!(self.session_ops[session.0 as usize][s.scheduled as usize], index);
+                s.scheduled += 1;
+                if idle {
+                    s.started += 1;
+                }
+            }
+            Waiting::Given(op) if !idle => s.given.push_back((s.scheduled, op)),
+            Waiting::Given(_) => {}
+        }
+        if idle {
             self.start_op(session, op, trace);
         }
+    }
+
+    /// The session's next operation from its backlog, if it has one.
+    fn next_waiting(&mut self, session: ClientId) -> Option<ClientOp> {
+        let s = &mut self.sessions[session.0 as usize];
+        if s.given.front().is_some_and(|(after, _)| *after == s.started) {
+            return s.given.pop_front().map(|(_, op)| op);
+        }
+        if s.started == s.scheduled {
+            return None;
+        }
+        let index = self.session_ops[session.0 as usize][s.started as usize];
+        s.started += 1;
+        Some(self.plan.ops[index as usize].op.clone())
     }
 
     fn start_op(&mut self, session: ClientId, op: ClientOp, trace: &mut Trace) {
@@ -601,8 +661,8 @@ impl<P: Protocol> Sim<P> {
             self.withdraw(t);
         }
         trace.hist(HistEvent::Completed { at: self.now, completion: c });
-        if let Some(next) = self.sessions[session.0 as usize].backlog.pop_front() {
-            self.start_op(session, next, trace);
+        if let Some(op) = self.next_waiting(session) {
+            self.start_op(session, op, trace);
         }
     }
 
