@@ -660,7 +660,7 @@ impl<P: Protocol> Sim<P> {
         if let Some(t) = s.timeout.take() {
             self.withdraw(t);
         }
-        trace.hist(HistEvent::Completed { at: self.now, completion: c });
+        trace.hist(HistEvent::Completed { at: self.now, completion: Box::new(c) });
         if let Some(op) = self.next_waiting(session) {
             self.start_op(session, op, trace);
         }
