@@ -70,12 +70,25 @@ pub struct MsgRecord {
 /// The history as it happens; [`History`] folds it into one record per operation.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum HistEvent {
-    Scheduled { at: SimTime, session: ClientId, op: ClientOp },
-    Invoked { at: SimTime, op: OpId },
-    Contacted { op: OpId, node: NodeId },
+    Scheduled {
+        at: SimTime,
+        session: ClientId,
+        op: ClientOp,
+    },
+    Invoked {
+        at: SimTime,
+        op: OpId,
+    },
+    Contacted {
+        op: OpId,
+        node: NodeId,
+    },
     /// Boxed: a completion is five times the size of the other events, and every event of the
     /// history (most of them schedulings and invocations) would be as large as the largest.
-    Completed { at: SimTime, completion: Box<Completion> },
+    Completed {
+        at: SimTime,
+        completion: Box<Completion>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -22,6 +22,11 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeSet, BinaryHeap, VecDeque};
 use std::rc::Rc;
 
+mod faults;
+mod sessions;
+
+use sessions::{Session, Waiting};
+
 /// How often the engine samples an observation for the charts.
 pub const SAMPLE_EVERY: SimTime = 100 * MICROS_PER_MS;
 
@@ -88,30 +93,6 @@ pub struct NodeSlot<N> {
     /// Bumped on crash: timers and disk writes of an earlier life are ignored.
     incarnation: u32,
     pause_token: u32,
-}
-
-#[derive(Clone, Debug)]
-struct Session<C> {
-    state: C,
-    /// The operation in progress, and whether it is a read.
-    current: Option<(OpId, bool)>,
-    /// Where the current operation's timeout waits in the queue, to withdraw it on completion.
-    timeout: Option<(u32, u64)>,
-    /// The backlog: operations scheduled while one was in progress, started in the order they
-    /// were scheduled. Planned ones are not stored: they are this session's planned operations
-    /// from the `started`th to the `scheduled`th (counting in its own list, `Sim::session_ops`).
-    /// Every checkpoint clones every session, and an overloaded workload's backlogs grow all run
-    /// long: stored, they made memory grow with the square of the run's length. One a user
-    /// added waits in `given`, with the count of planned ones scheduled before it.
-    started: u32,
-    scheduled: u32,
-    given: VecDeque<(u32, ClientOp)>,
-}
-
-/// An operation a session is handed: planned (its index in the plan), or added by a user.
-enum Waiting {
-    Planned(u32),
-    Given(ClientOp),
 }
 
 /// Everything that changes during a run. Cloning it is a checkpoint.
@@ -602,70 +583,6 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
-    fn schedule_op(&mut self, session: ClientId, waiting: Waiting, trace: &mut Trace) {
-        let op = match waiting {
-            Waiting::Planned(index) => self.plan.ops[index as usize].op.clone(),
-            Waiting::Given(ref op) => op.clone(),
-        };
-        trace.hist(HistEvent::Scheduled { at: self.now, session, op: op.clone() });
-        let s = &mut self.sessions[session.0 as usize];
-        let idle = s.current.is_none();
-        match waiting {
-            Waiting::Planned(index) => {
-                debug_assert_eq!(self.session_ops[session.0 as usize][s.scheduled as usize], index);
-                s.scheduled += 1;
-                if idle {
-                    s.started += 1;
-                }
-            }
-            Waiting::Given(op) if !idle => s.given.push_back((s.scheduled, op)),
-            Waiting::Given(_) => {}
-        }
-        if idle {
-            self.start_op(session, op, trace);
-        }
-    }
-
-    /// The session's next operation from its backlog, if it has one.
-    fn next_waiting(&mut self, session: ClientId) -> Option<ClientOp> {
-        let s = &mut self.sessions[session.0 as usize];
-        if s.given.front().is_some_and(|(after, _)| *after == s.started) {
-            return s.given.pop_front().map(|(_, op)| op);
-        }
-        if s.started == s.scheduled {
-            return None;
-        }
-        let index = self.session_ops[session.0 as usize][s.started as usize];
-        s.started += 1;
-        Some(self.plan.ops[index as usize].op.clone())
-    }
-
-    fn start_op(&mut self, session: ClientId, op: ClientOp, trace: &mut Trace) {
-        let now = self.now;
-        trace.hist(HistEvent::Invoked { at: now, op: op.id });
-        self.sessions[session.0 as usize].current = Some((op.id, op.op.is_read()));
-        let timeout = self.plan.timeout;
-        let queued = self.push(now + timeout, Event::ClientTimeout { session, op: op.id });
-        self.sessions[session.0 as usize].timeout = Some(queued);
-        let cmds = self.with_client(session, op.id as u64, |p, s, ctx| p.client_invoke(s, ctx, &op));
-        self.apply(Endpoint::Client(session), cmds, trace);
-    }
-
-    fn finish_op(&mut self, session: ClientId, c: Completion, trace: &mut Trace) {
-        let s = &mut self.sessions[session.0 as usize];
-        if s.current.map(|(id, _)| id) != Some(c.op) {
-            return; // a late answer to an operation that already timed out
-        }
-        s.current = None;
-        if let Some(t) = s.timeout.take() {
-            self.withdraw(t);
-        }
-        trace.hist(HistEvent::Completed { at: self.now, completion: Box::new(c) });
-        if let Some(op) = self.next_waiting(session) {
-            self.start_op(session, op, trace);
-        }
-    }
-
     fn apply(&mut self, from: Endpoint, mut cmds: Vec<Command<P::Msg, P::Timer>>, trace: &mut Trace) {
         let now = self.now;
         for cmd in cmds.drain(..) {
@@ -738,79 +655,6 @@ impl<P: Protocol> Sim<P> {
         match e {
             Endpoint::Node(n) => self.nodes[n.0 as usize].incarnation,
             Endpoint::Client(_) => 0,
-        }
-    }
-
-    fn apply_fault(&mut self, fault: &Fault, trace: &mut Trace) {
-        let now = self.now;
-        match fault {
-            Fault::Crash(n) => self.crash(*n),
-            Fault::Restart(n) => {
-                if !self.nodes[n.0 as usize].up {
-                    self.nodes[n.0 as usize].up = true;
-                    let cmds = self.with_node(*n, 7, |p, s, ctx| p.on_restart(s, ctx));
-                    self.apply(Endpoint::Node(*n), cmds, trace);
-                }
-            }
-            Fault::Pause(n, d) => {
-                let slot = &mut self.nodes[n.0 as usize];
-                if slot.up {
-                    slot.pause_token += 1;
-                    slot.paused_until = Some(now + d);
-                    let token = slot.pause_token;
-                    self.push(now + d, Event::Resume { node: *n, token });
-                }
-            }
-            Fault::Resume(n) => {
-                let slot = &mut self.nodes[n.0 as usize];
-                if slot.paused_until.is_some() {
-                    let token = slot.pause_token;
-                    self.push(now, Event::Resume { node: *n, token });
-                }
-            }
-            Fault::Partition(groups) => self.network.partition(groups),
-            Fault::Cut { from, to } => self.network.cut(from, to),
-            Fault::Heal => self.network.heal(),
-            Fault::Skew(n, off) => self.nodes[n.0 as usize].clock.offset_us = *off,
-            Fault::Drift(n, ppm) => self.nodes[n.0 as usize].clock.drift_ppm = *ppm,
-            Fault::SlowLink { from, to, extra_us, both } => self.network.slow_link(*from, *to, *extra_us, *both),
-            Fault::SlowDisk(n, f) => self.nodes[n.0 as usize].disk_factor = *f,
-            Fault::DropRate(p) => self.network.set_drop(*p),
-            Fault::Control(c) => self.control(c, trace),
-            Fault::DropMessage(id) => {
-                let in_flight =
-                    self.slab.iter().flatten().any(|(_, _, e)| matches!(e, Event::Deliver { id: m, .. } if *m == *id));
-                if in_flight {
-                    self.dropped_by_user.insert(*id);
-                    trace.mark_dropped(*id, DropReason::Intervention);
-                }
-            }
-        }
-    }
-
-    /// The node loses power: volatile state, held events, timers and pending disk writes of this
-    /// incarnation are gone.
-    fn crash(&mut self, n: NodeId) {
-        let slot = &mut self.nodes[n.0 as usize];
-        if slot.up {
-            slot.up = false;
-            slot.paused_until = None;
-            slot.incarnation += 1;
-            slot.disk_busy_until = 0;
-            self.held[n.0 as usize].clear();
-            self.proto.on_crash(&mut slot.state);
-        }
-    }
-
-    /// Operator actions go to every up node; each topology decides what they mean for it.
-    fn control(&mut self, c: &Control, trace: &mut Trace) {
-        for i in 0..self.nodes.len() {
-            if !self.nodes[i].up {
-                continue;
-            }
-            let n = NodeId(i as u8);
-            let cmds = self.with_node(n, 13, |p, s, ctx| p.on_control(s, ctx, c));
-            self.apply(Endpoint::Node(n), cmds, trace);
         }
     }
 
