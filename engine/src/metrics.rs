@@ -308,8 +308,13 @@ pub const LINEARIZABILITY_MAX_EVENTS: usize = 5_000;
 pub const LINEARIZABILITY_BUDGET: u64 = 200_000;
 
 pub fn report(run: &AnyRun) -> Report {
+    report_with(run, run.settle())
+}
+
+/// [`report`] for a run already settled (the page settles a run a few thousand events a frame,
+/// [`AnyRun::settling`], and then makes its report).
+pub fn report_with(run: &AnyRun, convergence: Convergence) -> Report {
     let history = history_of(run);
-    let convergence = run.settle();
     let anomalies = anomalies_with(run, &history, &convergence);
     let mut metrics = metrics(run, &history, &anomalies);
     metrics.convergence = convergence;

@@ -5,7 +5,7 @@
 
 // Runs: a scenario's plan run per topology, seeked and intervened on, and what a moment looks
 // like (the view the diagram and the lanes draw).
-pub use crate::run::{AnyCursor, AnyRun, NodeInfo, PaneView};
+pub use crate::run::{AnyCursor, AnyRun, AnySettling, NodeInfo, PaneView};
 pub use crate::scenario::{Caption, FaultSpec, GeneratorSpec, Plan, Scenario, ScriptOp, TopologiesSpec};
 pub use crate::view::{EntryState, EntryView, Liveness, MsgKind, Role};
 
@@ -14,7 +14,7 @@ pub use crate::view::{EntryState, EntryView, Liveness, MsgKind, Role};
 pub use crate::annotate::{Annotation, ConflictRecord, MerkleRecord, QuorumRecord};
 pub use crate::checker::{Anomaly, AnomalyKind};
 pub use crate::faults::Intervention;
-pub use crate::metrics::{availability_between, availability_series, history_of, report, Report};
+pub use crate::metrics::{availability_between, availability_series, history_of, report, report_with, Report};
 pub use crate::network::DropReason;
 pub use crate::staleness::{explore, StalenessSpec};
 pub use crate::trace::{HistEvent, History, MsgRecord, Step, StepKind};

@@ -232,49 +232,139 @@ impl<P: Protocol> Run<P> {
     /// the replicas that are up agree or [`SETTLE_LIMIT`] has passed. What is still pending then
     /// (queued changes and hints, links still cut) is listed.
     pub fn settle(&self) -> Convergence {
-        let end = self.computed_until();
-        let at_end = self.head.observe();
-        let divergent_at_end = divergent(&at_end);
-        if divergent_at_end.is_empty() || !self.finished() {
-            return Convergence { divergent_at_end, ..Convergence::default() };
+        let mut settling = self.settling();
+        loop {
+            if let Some(done) = settling.advance(u64::MAX) {
+                return done;
+            }
         }
-        let mut sim = self.head.clone();
-        let mut scratch = Trace::scratch();
-        let mut settled_after_us = None;
-        let mut t = end;
-        while t < end + SETTLE_LIMIT {
-            t += SETTLE_STEP;
-            sim.settle_until(t, &mut scratch);
+    }
+
+    /// [`Run::settle`], to be done a bounded number of events at a time ([`Settling::advance`]).
+    pub fn settling(&self) -> Settling<P> {
+        let end = self.computed_until();
+        let divergent_at_end = divergent(&self.head.observe());
+        if divergent_at_end.is_empty() || !self.finished() {
+            return Settling::Done(Convergence { divergent_at_end, ..Convergence::default() });
+        }
+        Settling::Going {
+            sim: Box::new(self.head.clone()),
+            scratch: Trace::scratch(),
+            end,
+            t: end,
+            reached: true,
+            divergent_at_end,
+        }
+    }
+}
+
+/// Settling a finished run ([`Run::settle`]) in steps: up to a minute of simulated time, which
+/// for a busy cluster is most of what its report costs. The page advances it a few thousand
+/// events a frame, so that no frame holds the main thread for all of it; done at once, it is
+/// the same walk (replicas compared every [`SETTLE_STEP`], the same events in the same order).
+#[derive(Clone, Debug)]
+pub enum Settling<P: Protocol> {
+    Going {
+        sim: Box<Sim<P>>,
+        scratch: Trace,
+        /// When the run ended, and the moment being run to.
+        end: SimTime,
+        t: SimTime,
+        /// Whether `t` was reached (and the replicas compared there).
+        reached: bool,
+        divergent_at_end: Vec<NodeId>,
+    },
+    Done(Convergence),
+}
+
+impl<P: Protocol> Settling<P> {
+    /// Runs at most `max_steps` more events; the verdict once there is one.
+    pub fn advance(&mut self, max_steps: u64) -> Option<Convergence> {
+        let mut budget = max_steps;
+        loop {
+            let Settling::Going { sim, scratch, end, t, reached, divergent_at_end } = self else { break };
+            if *reached {
+                if *t >= *end + SETTLE_LIMIT {
+                    let done = convergence(sim, std::mem::take(divergent_at_end), None);
+                    *self = Settling::Done(done);
+                    break;
+                }
+                *t += SETTLE_STEP;
+                *reached = false;
+            }
+            if !sim.settle_toward(*t, scratch, &mut budget) {
+                return None;
+            }
+            *reached = true;
             if divergent(&sim.observe()).is_empty() {
-                settled_after_us = Some(t - end);
+                let done = convergence(sim, std::mem::take(divergent_at_end), Some(*t - *end));
+                *self = Settling::Done(done);
                 break;
             }
         }
-        let mut pending = Vec::new();
-        if settled_after_us.is_none() {
-            let obs = sim.observe();
-            for (i, b) in obs.backlog.iter().enumerate() {
-                if *b > 0 {
-                    pending.push(format!("{} still has {b} change(s) queued for other replicas", NodeId(i as u8)));
-                }
-            }
-            let up: Vec<bool> = sim.nodes().iter().map(|n| n.up).collect();
-            let cut: Vec<String> = sim
-                .blocked_pairs()
-                .into_iter()
-                .filter_map(|(a, b)| match (a, b) {
-                    (Endpoint::Node(x), Endpoint::Node(y)) if x < y && up[x.0 as usize] && up[y.0 as usize] => {
-                        Some(format!("{x}–{y}"))
-                    }
-                    _ => None,
-                })
-                .collect();
-            if !cut.is_empty() {
-                pending.push(format!("the network is still partitioned ({})", cut.join(", ")));
+        match self {
+            Settling::Done(done) => Some(done.clone()),
+            Settling::Going { .. } => None,
+        }
+    }
+}
+
+/// A [`Settling`] of whichever topology.
+pub struct AnySettling(Box<dyn SettleSteps>);
+
+impl std::fmt::Debug for AnySettling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnySettling")
+    }
+}
+
+impl AnySettling {
+    /// See [`Settling::advance`].
+    pub fn advance(&mut self, max_steps: u64) -> Option<Convergence> {
+        self.0.advance(max_steps)
+    }
+}
+
+trait SettleSteps {
+    fn advance(&mut self, max_steps: u64) -> Option<Convergence>;
+}
+
+impl<P: Protocol> SettleSteps for Settling<P> {
+    fn advance(&mut self, max_steps: u64) -> Option<Convergence> {
+        Settling::advance(self, max_steps)
+    }
+}
+
+/// The verdict of a settled copy: when the replicas agreed, or what is still pending.
+fn convergence<P: Protocol>(
+    sim: &Sim<P>,
+    divergent_at_end: Vec<NodeId>,
+    settled_after_us: Option<SimTime>,
+) -> Convergence {
+    let mut pending = Vec::new();
+    if settled_after_us.is_none() {
+        let obs = sim.observe();
+        for (i, b) in obs.backlog.iter().enumerate() {
+            if *b > 0 {
+                pending.push(format!("{} still has {b} change(s) queued for other replicas", NodeId(i as u8)));
             }
         }
-        Convergence { divergent_at_end, settled_after_us, pending }
+        let up: Vec<bool> = sim.nodes().iter().map(|n| n.up).collect();
+        let cut: Vec<String> = sim
+            .blocked_pairs()
+            .into_iter()
+            .filter_map(|(a, b)| match (a, b) {
+                (Endpoint::Node(x), Endpoint::Node(y)) if x < y && up[x.0 as usize] && up[y.0 as usize] => {
+                    Some(format!("{x}–{y}"))
+                }
+                _ => None,
+            })
+            .collect();
+        if !cut.is_empty() {
+            pending.push(format!("the network is still partitioned ({})", cut.join(", ")));
+        }
     }
+    Convergence { divergent_at_end, settled_after_us, pending }
 }
 
 /// How long a finished run is let go on to see whether its replicas converge.
@@ -357,6 +447,7 @@ trait DynRun {
     fn final_observation(&self) -> Observation;
     fn final_up(&self) -> Vec<bool>;
     fn settle(&self) -> Convergence;
+    fn settling(&self) -> AnySettling;
     fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId>;
 }
 
@@ -399,6 +490,9 @@ impl<P: Protocol> DynRun for Run<P> {
     }
     fn final_up(&self) -> Vec<bool> {
         self.head().nodes().iter().map(|n| n.up).collect()
+    }
+    fn settling(&self) -> AnySettling {
+        AnySettling(Box::new(Run::settling(self)))
     }
     fn settle(&self) -> Convergence {
         Run::settle(self)
@@ -591,6 +685,11 @@ impl AnyRun {
     /// See [`Run::settle`].
     pub fn settle(&self) -> Convergence {
         self.inner().settle()
+    }
+
+    /// See [`Run::settling`].
+    pub fn settling(&self) -> AnySettling {
+        self.inner().settling()
     }
 
     /// Writes whose effect the cluster still holds at the end (for lost-write accounting).

@@ -71,3 +71,52 @@ fn the_pinned_runs_cover_faults_in_every_pane_and_interventions() {
         assert!(pinned > 0, "no interventions pinned for {kind:?}");
     }
 }
+
+/// A finished run settled a few events at a time (as the page does, spread over frames) gives
+/// the same verdict as settled at once: for every preset with three seeds, and the frame
+/// benchmark (busy replicas that catch up after the end), with budgets from one event up. Runs
+/// whose replicas converge some time after the end are the ones that tell; some are required.
+#[test]
+fn settling_in_steps_gives_the_same_verdict_as_settling_at_once() {
+    use replicascope_engine::presets::{preset, PRESETS};
+    use replicascope_engine::run::AnyRun;
+    use replicascope_engine::scenario::Scenario;
+    use replicascope_engine::time::Duration;
+    use std::rc::Rc;
+    let mut scenarios: Vec<(String, Scenario)> = Vec::new();
+    for p in PRESETS {
+        for seed in 0..3 {
+            let mut scenario = preset(p.id).expect("presets parse");
+            scenario.seed = seed;
+            scenarios.push((format!("{} seed {seed}", p.id), scenario));
+        }
+    }
+    let mut bench = Scenario::from_json(include_str!("../../scenarios/bench/frames.json")).expect("parses");
+    bench.duration = Duration::from_secs(6);
+    if let Some(generator) = bench.workload.generator.as_mut() {
+        generator.stop = Some(Duration::from_secs(5));
+    }
+    scenarios.push(("frame benchmark, 6 s".into(), bench));
+    let mut caught_up_later = 0;
+    for (name, scenario) in &scenarios {
+        let plan = Rc::new(scenario.compile().expect("compiles"));
+        for kind in scenario.kinds() {
+            let mut run = AnyRun::new(kind, plan.clone()).expect("configured");
+            run.run_to_end();
+            let at_once = run.settle();
+            if at_once.settled_after_us.is_some_and(|us| us > 250_000) {
+                caught_up_later += 1;
+            }
+            for budget in [1, 7, 500] {
+                let mut settling = run.settling();
+                let in_steps = loop {
+                    if let Some(done) = settling.advance(budget) {
+                        break done;
+                    }
+                };
+                assert_eq!(in_steps, at_once, "{name} {kind:?}, {budget} events a call");
+            }
+        }
+    }
+    assert!(caught_up_later > 0, "no run caught up after its end: the test compares nothing that settling decides");
+}

@@ -9,8 +9,8 @@ use replicascope_engine::page::SimTime;
 use replicascope_engine::page::TopologyKind;
 use replicascope_engine::page::{apply_override, decode, encode, LinkState, ViewOptions};
 use replicascope_engine::page::{default_scenario, preset};
-use replicascope_engine::page::{report, Report};
-use replicascope_engine::page::{AnyCursor, AnyRun, PaneView};
+use replicascope_engine::page::{report_with, Report};
+use replicascope_engine::page::{AnyCursor, AnyRun, AnySettling, PaneView};
 use replicascope_engine::page::{Caption, Plan, Scenario};
 use std::rc::Rc;
 
@@ -49,6 +49,9 @@ pub struct Pane {
     pub hidden: bool,
     /// Metrics and anomalies, once the run is complete.
     pub report: Option<Rc<Report>>,
+    /// The finished run going on, with no new input, to see whether its replicas converge:
+    /// the report waits for it.
+    settling: Option<AnySettling>,
     /// The cursor moved since `view` was made (views are rebuilt at most a few times a second
     /// while playing; see [`Session::tick`]).
     stale: bool,
@@ -59,7 +62,7 @@ impl Pane {
         let run = AnyRun::new(kind, plan)?;
         let cursor = run.cursor();
         let view = Rc::new(run.pane_view(&cursor)?);
-        Some(Pane { kind, run, cursor, view, hidden: false, report: None, stale: false })
+        Some(Pane { kind, run, cursor, view, hidden: false, report: None, settling: None, stale: false })
     }
 
     pub fn finished(&self) -> bool {
@@ -400,8 +403,14 @@ impl Session {
                 p.run.advance(steps);
             }
             if p.run.finished() && p.report.is_none() {
-                p.report = Some(Rc::new(report(&p.run)));
-                newly = true;
+                // Its report waits for the run to settle (up to a minute of simulated time after
+                // the end), which goes on a few thousand events a frame like the run itself.
+                let settling = p.settling.get_or_insert_with(|| p.run.settling());
+                if let Some(convergence) = settling.advance(steps) {
+                    p.settling = None;
+                    p.report = Some(Rc::new(report_with(&p.run, convergence)));
+                    newly = true;
+                }
             }
         }
         if self.pace.is_none() && self.all_finished() {
@@ -683,6 +692,7 @@ impl Session {
         let p = self.panes.get_mut(pane).ok_or("no such pane")?;
         change(&mut p.run)?;
         p.report = None;
+        p.settling = None;
         self.pace = None;
         while p.run.computed_until() < t && !p.run.finished() {
             p.run.advance(4096);

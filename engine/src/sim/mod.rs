@@ -477,8 +477,28 @@ impl<P: Protocol> Sim<P> {
     /// still have in flight or scheduled (retries, hints, anti-entropy, catch-up). Used on a copy
     /// to tell replicas still catching up from replicas that have diverged for good.
     pub fn settle_until(&mut self, t: SimTime, trace: &mut Trace) {
+        let mut unbounded = u64::MAX;
+        self.settle_toward(t, trace, &mut unbounded);
+    }
+
+    /// [`Sim::settle_until`] a bounded number of events at a time: runs at most `budget` events
+    /// (counting them off it) and says whether `t` was reached.
+    pub fn settle_toward(&mut self, t: SimTime, trace: &mut Trace, budget: &mut u64) -> bool {
         self.end = self.end.max(t);
-        self.run_until(t, trace);
+        while let Some(next) = self.next_time() {
+            if next > t {
+                break;
+            }
+            if *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
+            self.step(trace);
+        }
+        if t > self.now {
+            self.now = t.min(self.end);
+        }
+        true
     }
 
     pub fn observe(&self) -> crate::view::Observation {
