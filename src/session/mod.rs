@@ -398,20 +398,26 @@ impl Session {
     /// just now (its report is then available).
     pub fn compute(&mut self, steps: u64) -> bool {
         let mut newly = false;
+        // A bounded call (a frame's share) settles and reports one pane at most: each settling
+        // holds a copy of its run, and each report checks the whole history — three in one frame
+        // held the main thread for a quarter of a second. An unbounded call (`u64::MAX`)
+        // computes everything now.
+        let mut turn_taken = false;
         for p in &mut self.panes {
             if !p.run.finished() {
                 p.run.advance(steps);
             }
-            if p.run.finished() && p.report.is_none() {
-                // Its report waits for the run to settle (up to a minute of simulated time after
-                // the end), which goes on a few thousand events a frame like the run itself.
-                let settling = p.settling.get_or_insert_with(|| p.run.settling());
-                if let Some(convergence) = settling.advance(steps) {
-                    p.settling = None;
-                    p.report = Some(Rc::new(report_with(&p.run, convergence)));
-                    newly = true;
-                }
+            if !p.run.finished() || p.report.is_some() || (turn_taken && steps != u64::MAX) {
+                continue;
             }
+            turn_taken = true;
+            // Its report waits for the run to settle (up to a minute of simulated time after the
+            // end), which goes on a few thousand events a frame like the run itself.
+            let settling = p.settling.get_or_insert_with(|| p.run.settling());
+            let Some(convergence) = settling.advance(steps) else { continue };
+            p.settling = None;
+            p.report = Some(Rc::new(report_with(&p.run, convergence)));
+            newly = true;
         }
         if self.pace.is_none() && self.all_finished() {
             let pace = Pace::new(&self.pace_input());
