@@ -4,6 +4,7 @@
 //! natively.
 
 pub mod checker;
+pub mod clock_text;
 pub mod derive;
 pub mod geometry;
 pub mod pace;

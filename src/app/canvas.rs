@@ -68,10 +68,15 @@ impl Surface {
         self.ctx.clone()
     }
 
+    /// The size in pixels of a box of `w` × `h` CSS pixels at `ratio`.
+    pub fn pixels(&self, w: f64, h: f64, ratio: f64) -> (u32, u32) {
+        ((w * ratio).round() as u32, (h * ratio).round() as u32)
+    }
+
     /// Sizes the canvas's pixels to a box of `w` × `h` CSS pixels at `ratio` (a no-op when they
     /// already are: resizing clears the canvas). Returns the size in pixels.
     pub fn fit(&self, w: f64, h: f64, ratio: f64) -> (u32, u32) {
-        let (pw, ph) = ((w * ratio).round() as u32, (h * ratio).round() as u32);
+        let (pw, ph) = self.pixels(w, h, ratio);
         if let Some(c) = &self.canvas {
             if c.width() != pw || c.height() != ph {
                 c.set_width(pw);

@@ -3,6 +3,7 @@
 
 use super::icons;
 use super::shared::{use_clock, Clock, Shared};
+use crate::clock_text::{clock_text, exact_clock_text};
 use crate::session::{Session, MAX_SPEED, MIN_SPEED};
 use replicascope_engine::page::human_duration;
 use replicascope_engine::page::Annotation;
@@ -184,41 +185,6 @@ fn rate_text(rate: f64) -> String {
     }
 }
 
-/// The clock paused: exact to the microsecond, so that stepping between events a fraction of a
-/// millisecond apart shows the time moving ("4.03 s", then "4.031250 s" reads "4.03125 s").
-pub fn exact_clock_text(time: f64) -> String {
-    let us = if time.is_finite() { time.max(0.0).round() as u64 } else { 0 };
-    let trim = |text: String, keep: usize| -> String {
-        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-        let frac = frac.trim_end_matches('0');
-        let frac = if frac.len() < keep { format!("{frac:0<keep$}") } else { frac.to_string() };
-        if frac.is_empty() {
-            int.to_string()
-        } else {
-            format!("{int}.{frac}")
-        }
-    };
-    if us == 0 {
-        "0 s".to_string()
-    } else if us >= 1_000_000 {
-        // As many decimals as the playing clock shows (1 from 10 s, else 2), more only if needed.
-        let keep = if us >= 10_000_000 { 1 } else { 2 };
-        format!("{} s", trim(format!("{:.6}", us as f64 / 1e6), keep))
-    } else if us >= 1_000 {
-        format!("{} ms", trim(format!("{:.3}", us as f64 / 1e3), 0))
-    } else {
-        format!("{us} µs")
-    }
-}
-
-fn clock_text(time: f64) -> String {
-    if time < 1.0 {
-        "0 s".to_string()
-    } else {
-        human_duration(time as u64)
-    }
-}
-
 /// The thumb's position while playing, in steps of at most a pixel of a track as wide as the
 /// window, and the length of a step in microseconds.
 fn thumb_step(time: f64, duration: f64) -> (u64, f64) {
@@ -244,7 +210,7 @@ pub fn controls(p: &ControlsProps) -> Html {
             return (c.time().to_bits(), c.computed().to_bits(), String::new(), String::new());
         }
         let (thumb, _) = thumb_step(c.time(), duration);
-        (thumb, (c.computed() / duration * 1000.0) as u64, clock_text(c.time()), rate_text(c.rate()))
+        (thumb, (c.computed() / duration * 1000.0) as u64, clock_text(c.time(), c.rate()), rate_text(c.rate()))
     };
     use_clock(&p.clock, at);
     let (time, computed) = (p.clock.time(), p.clock.computed());
@@ -305,7 +271,7 @@ pub fn controls(p: &ControlsProps) -> Html {
             </div>
             <div class="clock" aria-live="off">
                 <span class="now" data-time-us={format!("{:.0}", time)}>
-                    { if playing { clock_text(time) } else { exact_clock_text(time) } }
+                    { if playing { clock_text(time, p.clock.rate()) } else { exact_clock_text(time) } }
                 </span>
                 <span class="of">{ format!(" / {}", human_duration(p.duration as u64)) }</span>
                 if p.playing {

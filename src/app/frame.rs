@@ -90,7 +90,8 @@ impl App {
             self.refresh_selected_node();
         }
         self.post_events();
-        self.clock.set(self.session.time, self.session.computed_until() as f64, self.session.rate());
+        let rate = self.shown_rate.follow(self.session.rate(), self.session.playing, super::lanes::page_ms());
+        self.clock.set(self.session.time, self.session.computed_until() as f64, rate);
         for ((p, held), feed) in self.session.panes.iter().zip(&self.held).zip(&self.lane_feeds) {
             let shown = held.as_ref().unwrap_or(&p.view);
             if !Rc::ptr_eq(&feed.get(), shown) {

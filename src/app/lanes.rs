@@ -376,7 +376,8 @@ pub struct LanePainter {
 /// How long a newly arrived entry slides in, as `.entry.arrived` does in a list.
 const SLIDE_MS: f64 = 350.0;
 
-fn page_ms() -> f64 {
+/// The page's clock (`performance.now()`), in milliseconds.
+pub(super) fn page_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 

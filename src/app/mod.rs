@@ -54,7 +54,7 @@ use replicascope_engine::page::{ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::page::{Names, TopologyKind};
 use replicascope_engine::page::{Scenario, TopologiesSpec};
 use selection::Selection;
-use shared::{listen, Clock, Feed, Highlight, Keep, Shared};
+use shared::{listen, Clock, Feed, Highlight, Keep, Shared, ShownRate};
 use std::cell::RefCell;
 use std::rc::Rc;
 use views::SpaceTimeView;
@@ -160,6 +160,8 @@ pub struct App {
     pane_gen: Vec<u64>,
     /// The displayed time, for the views that follow it every frame.
     clock: Shared<Clock>,
+    /// The rate the clock shows (see `ShownRate`).
+    shown_rate: ShownRate,
     /// Each pane's messages in flight, painted every frame outside the render.
     layers: Vec<Shared<MessageLayer>>,
     /// While playing, a pane's log lanes catch up with its new view one frame after its diagram
@@ -551,6 +553,7 @@ impl Component for App {
             layout_gen: 0,
             pane_gen: Vec::new(),
             clock: Shared::default(),
+            shown_rate: ShownRate::default(),
             layers: Vec::new(),
             held: Vec::new(),
             lanes_due: None,

@@ -148,6 +148,30 @@ impl Clock {
     }
 }
 
+/// The rate the clock shows beside the time. Adaptive playback changes its rate every frame, and
+/// a label that changes every frame cannot be read (and costs the browser a layout and a paint of
+/// the bar each time): while playing, the shown rate follows the real one at most four times a
+/// second. Paused, it is the real rate at once.
+#[derive(Default)]
+pub struct ShownRate {
+    value: f64,
+    since_ms: f64,
+}
+
+/// How long a shown rate stays at least, while playing.
+const RATE_HOLD_MS: f64 = 250.0;
+
+impl ShownRate {
+    /// The rate to show at `now_ms` (the page's clock) for the real `rate`.
+    pub fn follow(&mut self, rate: f64, playing: bool, now_ms: f64) -> f64 {
+        if rate != self.value && (!playing || now_ms - self.since_ms >= RATE_HOLD_MS || now_ms < self.since_ms) {
+            self.value = rate;
+            self.since_ms = now_ms;
+        }
+        self.value
+    }
+}
+
 /// Follows the clock: the component renders again when `select` of the clock changes (and only
 /// then), and gets its current value.
 #[hook]

@@ -167,6 +167,9 @@ pub struct Painter {
     sprite_scale: f64,
     /// The canvas painted last, with its context.
     surface: Surface,
+    /// Nothing is on the canvas: a frame with nothing in flight leaves it alone (clearing a
+    /// blank canvas still costs the browser a new canvas frame to composite).
+    blank: bool,
 }
 
 pub(super) const DOT_R: f64 = 6.5;
@@ -230,6 +233,7 @@ impl Painter {
         // here).
         if self.surface.bind(canvas) {
             self.layout_gen = None;
+            self.blank = false;
         }
         if self.draws.is_multiple_of(30) || self.layout_gen != Some(layout_gen) {
             self.layout_gen = Some(layout_gen);
@@ -243,11 +247,17 @@ impl Painter {
         }
         self.draws += 1;
         let ((cw, ch), dpr) = (self.size, self.dpr);
+        let resized =
+            self.surface.canvas().is_some_and(|c| (c.width(), c.height()) != self.surface.pixels(cw, ch, dpr));
         let (pw, ph) = self.surface.fit(cw, ch, dpr);
+        if in_flight.is_empty() && self.blank && !resized {
+            return;
+        }
         let Some(ctx) = self.surface.ctx() else { return };
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
-        if in_flight.is_empty() {
+        self.blank = in_flight.is_empty();
+        if self.blank {
             return;
         }
         // The same fit as the SVG's viewBox (xMidYMid meet).
