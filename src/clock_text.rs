@@ -33,10 +33,14 @@ pub fn exact_clock_text(time: f64) -> String {
 /// "12.4 s"), and not every frame: a digit that changes faster cannot be read, and each change
 /// costs the browser a layout and a paint of the bar. Shown to the step below, never ahead of the
 /// diagram.
-pub fn clock_text(time: f64, rate: f64) -> String {
+///
+/// `last` is the time the clock showed last (in µs): when the rate speeds up and the step grows,
+/// the clock keeps showing it until the time reaches the next step, instead of stepping back.
+/// Returns the time shown (for `last`) and the text.
+pub fn clock_text(time: f64, rate: f64, last: f64) -> (f64, String) {
     let time = if time.is_finite() { time.max(0.0) } else { 0.0 };
     if time < 1.0 {
-        return "0 s".to_string();
+        return (0.0, "0 s".to_string());
     }
     // The simulated microseconds of a twenty-fifth of a second of playing (1 µs at the least),
     // rounded up to 1, 2 or 5 times a power of ten.
@@ -45,12 +49,21 @@ pub fn clock_text(time: f64, rate: f64) -> String {
     let base = 10f64.powi(power);
     let unit =
         [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * base).find(|u| *u >= moved * (1.0 - 1e-9)).unwrap_or(10.0 * base);
-    let shown = (time / unit + 1e-9).floor() * unit;
+    let mut shown = (time / unit + 1e-9).floor() * unit;
+    if shown < last && last <= time {
+        shown = last;
+    }
     let (value, per_unit, name) =
         if time < 1e6 { (shown / 1e3, unit / 1e3, "ms") } else { (shown / 1e6, unit / 1e6, "s") };
-    // The decimals the step needs (a step of 2 or 5 times 10^k needs as many as 10^k).
-    let decimals = (-(per_unit * 1.000_001).log10().floor()).clamp(0.0, 6.0) as usize;
-    format!("{value:.decimals$} {name}")
+    // The decimals the step needs (a step of 2 or 5 times 10^k needs as many as 10^k), or more
+    // for a time kept from a finer step.
+    let step_decimals = (-(per_unit * 1.000_001).log10().floor()).clamp(0.0, 6.0) as usize;
+    let exact = (step_decimals..=6).find(|d| {
+        let scaled = value * 10f64.powi(*d as i32);
+        (scaled - scaled.round()).abs() < 1e-4
+    });
+    let decimals = exact.unwrap_or(6);
+    (shown, format!("{value:.decimals$} {name}"))
 }
 
 #[cfg(test)]
@@ -59,22 +72,29 @@ mod tests {
 
     #[test]
     fn the_playing_clock_shows_the_digits_its_rate_can_read() {
-        assert_eq!(clock_text(3_456_789.0, 1.0), "3.45 s");
-        assert_eq!(clock_text(3_456_789.0, 0.01), "3.4565 s");
-        assert_eq!(clock_text(12_456_789.0, 4.0), "12.4 s");
-        assert_eq!(clock_text(377_000.0, 0.14), "370 ms");
-        assert_eq!(clock_text(377_123.0, 0.00002), "377.123 ms");
+        assert_eq!(clock_text(3_456_789.0, 1.0, 0.0).1, "3.45 s");
+        assert_eq!(clock_text(3_456_789.0, 0.01, 0.0).1, "3.4565 s");
+        assert_eq!(clock_text(12_456_789.0, 4.0, 0.0).1, "12.4 s");
+        assert_eq!(clock_text(377_000.0, 0.14, 0.0).1, "370 ms");
+        assert_eq!(clock_text(377_123.0, 0.00002, 0.0).1, "377.123 ms");
         // Holding on a moment: as at 1×.
-        assert_eq!(clock_text(3_456_789.0, 0.0), "3.45 s");
-        assert_eq!(clock_text(0.0, 1.0), "0 s");
-        assert_eq!(clock_text(f64::NAN, 1.0), "0 s");
+        assert_eq!(clock_text(3_456_789.0, 0.0, 0.0).1, "3.45 s");
+        assert_eq!(clock_text(0.0, 1.0, 0.0).1, "0 s");
+        assert_eq!(clock_text(f64::NAN, 1.0, 0.0).1, "0 s");
     }
 
     #[test]
     fn the_playing_clock_changes_ten_to_twenty_five_times_a_second_and_never_runs_ahead() {
         for rate in [0.001, 0.0137, 0.066, 0.14, 0.5, 1.0, 2.5, 4.0, 10.0] {
             let start = 1_234_567.0;
-            let texts: Vec<String> = (0..=60).map(|f| clock_text(start + rate * 1e6 * f as f64 / 60.0, rate)).collect();
+            let mut last = 0.0;
+            let texts: Vec<String> = (0..=60)
+                .map(|f| {
+                    let (shown, text) = clock_text(start + rate * 1e6 * f as f64 / 60.0, rate, last);
+                    last = shown;
+                    text
+                })
+                .collect();
             let changes = texts.windows(2).filter(|w| w[0] != w[1]).count();
             assert!((9..=25).contains(&changes), "{changes} changes in a second at {rate}×");
             for (f, t) in texts.iter().enumerate() {
@@ -82,5 +102,22 @@ mod tests {
                 assert!(shown * 1e6 <= start + rate * 1e6 * f as f64 / 60.0 + 1e-3, "{t} ahead at {rate}×");
             }
         }
+    }
+
+    #[test]
+    fn the_playing_clock_does_not_step_back_when_the_rate_speeds_up() {
+        // At 0.093× the clock shows 10 ms steps; at 4× it would show 200 ms steps.
+        let (shown, text) = clock_text(640_000.0, 0.093, 0.0);
+        assert_eq!(text, "640 ms");
+        let (kept, text) = clock_text(700_000.0, 4.0, shown);
+        assert_eq!((kept, text.as_str()), (640_000.0, "640 ms"));
+        assert_eq!(clock_text(800_000.0, 4.0, kept).1, "800 ms");
+        // Seconds kept from a fine step keep their digits, never rounded up.
+        let (shown, text) = clock_text(3_456_789.0, 0.01, 0.0);
+        assert_eq!(text, "3.4565 s");
+        assert_eq!(clock_text(3_500_000.0, 4.0, shown).1, "3.4565 s");
+        assert_eq!(clock_text(3_600_000.0, 4.0, shown).1, "3.6 s");
+        // Moved back (a seek while playing): the earlier time at once.
+        assert_eq!(clock_text(1_000_000.0, 4.0, shown).1, "1.0 s");
     }
 }

@@ -205,12 +205,20 @@ pub fn controls(p: &ControlsProps) -> Html {
     // the browser a layout and a repaint of the bar, and at most speeds the time moves by less
     // than a pixel a frame.
     let (duration, playing) = (p.duration.max(1.0), p.playing);
+    // The time the clock showed last (it does not step back when the rate speeds up).
+    let last_shown = use_mut_ref(|| 0.0_f64);
+    let shown = last_shown.clone();
     let at = move |c: &Clock| -> (u64, u64, String, String) {
         if !playing {
             return (c.time().to_bits(), c.computed().to_bits(), String::new(), String::new());
         }
         let (thumb, _) = thumb_step(c.time(), duration);
-        (thumb, (c.computed() / duration * 1000.0) as u64, clock_text(c.time(), c.rate()), rate_text(c.rate()))
+        (
+            thumb,
+            (c.computed() / duration * 1000.0) as u64,
+            clock_text(c.time(), c.rate(), *shown.borrow()).1,
+            rate_text(c.rate()),
+        )
     };
     use_clock(&p.clock, at);
     let (time, computed) = (p.clock.time(), p.clock.computed());
@@ -245,6 +253,13 @@ pub fn controls(p: &ControlsProps) -> Html {
         })
     };
     let rate = p.clock.rate();
+    let clock = if playing {
+        let (shown, text) = clock_text(time, rate, *last_shown.borrow());
+        *last_shown.borrow_mut() = shown;
+        text
+    } else {
+        exact_clock_text(time)
+    };
     let computed_pct = (computed / p.duration.max(1.0) * 100.0).clamp(0.0, 100.0);
     let toggle = p.on_toggle.clone();
     let back = p.on_step_back.clone();
@@ -271,7 +286,7 @@ pub fn controls(p: &ControlsProps) -> Html {
             </div>
             <div class="clock" aria-live="off">
                 <span class="now" data-time-us={format!("{:.0}", time)}>
-                    { if playing { clock_text(time, p.clock.rate()) } else { exact_clock_text(time) } }
+                    { clock }
                 </span>
                 <span class="of">{ format!(" / {}", human_duration(p.duration as u64)) }</span>
                 if p.playing {
