@@ -5,7 +5,7 @@
 
 // Runs: a scenario's plan run per topology, seeked and intervened on, and what a moment looks
 // like (the view the diagram and the lanes draw).
-pub use crate::run::{AnyCursor, AnyRun, AnySettling, NodeInfo, PaneView};
+pub use crate::run::{AnyCursor, AnyRun, AnySettling, Convergence, NodeInfo, PaneView};
 pub use crate::scenario::{Caption, FaultSpec, GeneratorSpec, Plan, Scenario, ScriptOp, TopologiesSpec};
 pub use crate::view::{EntryState, EntryView, Liveness, MsgKind, Role};
 

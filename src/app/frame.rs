@@ -12,7 +12,27 @@ impl App {
         let s = &mut self.session;
         let dt = self.last_frame.map(|l| (ts - l).clamp(0.0, 100.0)).unwrap_or(0.0);
         self.last_frame = Some(ts);
-        let finished_now = s.compute(STEPS_PER_FRAME);
+        let paced_before = s.pace().is_some();
+        // Chunks until the budget is spent, a report is made (one a frame) or nothing is left.
+        let started = super::lanes::page_ms();
+        let mut finished_now = false;
+        let mut first = true;
+        while s.work_left() {
+            // A report takes a frame of its own.
+            if !std::mem::take(&mut first) && s.report_due() {
+                break;
+            }
+            let had_pace = s.pace().is_some();
+            finished_now = s.compute(STEPS_PER_CHUNK);
+            if finished_now
+                || (!had_pace && s.pace().is_some())
+                || super::lanes::page_ms() - started >= COMPUTE_MS_PER_FRAME
+            {
+                break;
+            }
+        }
+        // A frame that made a report or the pace makes nothing else heavy (the charts wait).
+        let heavy = finished_now || (!paced_before && s.pace().is_some());
         s.tick(dt);
         // Node and log views follow a few times a second, one pane per frame; messages
         // move every frame, painted outside the render (below, or after the render).
@@ -46,6 +66,8 @@ impl App {
         }
         if finished_now {
             render |= self.sync();
+        } else if !heavy && self.charts_frame() {
+            render = true;
         }
         render || exported || finished_now || self.shown != self.shown_now()
     }

@@ -62,9 +62,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Engine work per frame, in events per pane; small enough to never hold the main thread for
-/// more than a few milliseconds.
-const STEPS_PER_FRAME: u64 = 3000;
+/// Engine work per frame: chunks of this many events per pane, until the frame's budget is spent.
+/// A fixed count per frame was 15 ms natively but over 100 ms in a page that had just started
+/// (WebAssembly runs in its baseline tier until the engine's code has warmed up).
+const STEPS_PER_CHUNK: u64 = 400;
+
+/// Wall milliseconds a frame spends computing the runs, at most (plus one chunk).
+const COMPUTE_MS_PER_FRAME: f64 = 8.0;
 
 /// While playing, node and log views are rebuilt at most this often (wall milliseconds).
 const VIEW_REFRESH_MS: f64 = 100.0;
@@ -186,6 +190,8 @@ pub struct App {
     highlight: Option<(usize, Highlight)>,
     dialog: Option<Dialog>,
     compare: Option<(Shared<Vec<Row>>, Shared<Charts>)>,
+    /// The comparison's rows are shown and its charts are still to be made.
+    charts_due: bool,
     names: Rc<Names>,
     scenario: Rc<Scenario>,
     keys: Rc<Vec<String>>,
@@ -228,7 +234,7 @@ impl App {
     }
 
     fn busy(&self) -> bool {
-        self.session.playing || !self.session.all_finished()
+        self.session.playing || self.session.work_left() || self.charts_due
     }
 
     /// After the session was replaced: keep each pane's tab and window by topology.
@@ -320,7 +326,10 @@ impl App {
             let pairs: Vec<(&replicascope_engine::page::AnyRun, &Report)> =
                 self.session.panes.iter().filter_map(|p| p.report.as_deref().map(|r| (&p.run, r))).collect();
             let rows = pairs.iter().map(|(run, r)| derive::row(run, r)).collect();
-            self.compare = Some((Shared::new(rows), Shared::new(derive::charts(&pairs))));
+            // The charts follow in a frame of their own (`charts_frame`): with the last report
+            // and the pace, one frame held the main thread for a fifth of a second.
+            self.compare = Some((Shared::new(rows), Shared::new(Charts::default())));
+            self.charts_due = true;
         }
         // Space-time data for the panes that show it.
         let now = self.session.now();
@@ -349,6 +358,18 @@ impl App {
             changed = true;
         }
         changed
+    }
+
+    /// Makes the comparison's charts, if they are due. Returns true if it did.
+    fn charts_frame(&mut self) -> bool {
+        if !std::mem::take(&mut self.charts_due) {
+            return false;
+        }
+        let Some((rows, _)) = &self.compare else { return false };
+        let pairs: Vec<(&replicascope_engine::page::AnyRun, &Report)> =
+            self.session.panes.iter().filter_map(|p| p.report.as_deref().map(|r| (&p.run, r))).collect();
+        self.compare = Some((rows.clone(), Shared::new(derive::charts(&pairs))));
+        true
     }
 
     /// Every pane renders again at the next render.
@@ -569,6 +590,7 @@ impl Component for App {
             highlight: None,
             dialog: None,
             compare: None,
+            charts_due: false,
             hash_dirty: false,
             posted_time: -1,
             announced_until: 0,

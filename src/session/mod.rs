@@ -10,7 +10,7 @@ use replicascope_engine::page::TopologyKind;
 use replicascope_engine::page::{apply_override, decode, encode, LinkState, ViewOptions};
 use replicascope_engine::page::{default_scenario, preset};
 use replicascope_engine::page::{report_with, Report};
-use replicascope_engine::page::{AnyCursor, AnyRun, AnySettling, PaneView};
+use replicascope_engine::page::{AnyCursor, AnyRun, AnySettling, Convergence, PaneView};
 use replicascope_engine::page::{Caption, Plan, Scenario};
 use std::rc::Rc;
 
@@ -51,10 +51,17 @@ pub struct Pane {
     pub report: Option<Rc<Report>>,
     /// The finished run going on, with no new input, to see whether its replicas converge:
     /// the report waits for it.
-    settling: Option<AnySettling>,
+    settling: Option<Settle>,
     /// The cursor moved since `view` was made (views are rebuilt at most a few times a second
     /// while playing; see [`Session::tick`]).
     stale: bool,
+}
+
+/// Where a finished pane's settling is: going on, or done with its report still to be made (a
+/// frame's call makes it first thing in the next call, alone).
+enum Settle {
+    Going(AnySettling),
+    Settled(Convergence),
 }
 
 impl Pane {
@@ -398,33 +405,60 @@ impl Session {
     /// just now (its report is then available).
     pub fn compute(&mut self, steps: u64) -> bool {
         let mut newly = false;
-        // A bounded call (a frame's share) settles and reports one pane at most: each settling
-        // holds a copy of its run, and each report checks the whole history — three in one frame
-        // held the main thread for a quarter of a second. An unbounded call (`u64::MAX`)
-        // computes everything now.
+        let bounded = steps != u64::MAX;
+        // A bounded call (a frame's share) settles one pane at most, and a pane's report is the
+        // whole of the call after its settling ends: each settling holds a copy of its run, and
+        // each report checks the whole history — three in one frame held the main thread for a
+        // quarter of a second. An unbounded call (`u64::MAX`) computes everything now.
+        if bounded {
+            if let Some(p) = self.panes.iter_mut().find(|p| matches!(p.settling, Some(Settle::Settled(_)))) {
+                if let Some(Settle::Settled(convergence)) = p.settling.take() {
+                    p.report = Some(Rc::new(report_with(&p.run, convergence)));
+                }
+                return true;
+            }
+        }
         let mut turn_taken = false;
         for p in &mut self.panes {
             if !p.run.finished() {
                 p.run.advance(steps);
             }
-            if !p.run.finished() || p.report.is_some() || (turn_taken && steps != u64::MAX) {
+            if !p.run.finished() || p.report.is_some() || (turn_taken && bounded) {
                 continue;
             }
             turn_taken = true;
             // Its report waits for the run to settle (up to a minute of simulated time after the
             // end), which goes on a few thousand events a frame like the run itself.
-            let settling = p.settling.get_or_insert_with(|| p.run.settling());
+            let settle = p.settling.get_or_insert_with(|| Settle::Going(p.run.settling()));
+            let Settle::Going(settling) = settle else { continue };
             let Some(convergence) = settling.advance(steps) else { continue };
+            if bounded {
+                *settle = Settle::Settled(convergence);
+                continue;
+            }
             p.settling = None;
             p.report = Some(Rc::new(report_with(&p.run, convergence)));
             newly = true;
         }
-        if self.pace.is_none() && self.all_finished() {
+        // The pace is made in a call of its own (a frame's share), not in the one that made the
+        // last report: each takes a good part of a frame.
+        if self.pace.is_none() && self.all_finished() && (!newly || steps == u64::MAX) {
             let pace = Pace::new(&self.pace_input());
             self.play_ms = pace.wall_at(self.time);
             self.pace = Some(Rc::new(pace));
         }
         newly
+    }
+
+    /// Whether a call to [`Session::compute`] has work to do: a run to compute, settle or check,
+    /// or the pace to make.
+    pub fn work_left(&self) -> bool {
+        !self.all_finished() || self.pace.is_none()
+    }
+
+    /// Whether the next bounded [`Session::compute`] makes a report (and nothing else).
+    pub fn report_due(&self) -> bool {
+        self.panes.iter().any(|p| matches!(p.settling, Some(Settle::Settled(_))))
     }
 
     /// The adaptive pace, once every pane is computed.

@@ -178,6 +178,42 @@ mod tests {
         assert!(s.panes[0].report.is_some());
     }
 
+    /// A frame's call makes a pane's report alone, in the call after the one that ended its
+    /// settling, and the pace in a call after the last report: each takes a good part of a
+    /// frame. The reports are the ones computing everything at once makes.
+    #[test]
+    fn bounded_calls_make_each_report_and_the_pace_in_a_call_of_their_own() {
+        for id in ["two-am-failover", "quorum-math", "shopping-cart", "what-replication-buys"] {
+            let mut s = Session::new(preset(id).unwrap()).unwrap();
+            let (mut calls, mut report_calls) = (0, 0);
+            while s.work_left() {
+                let reports = |s: &Session| s.panes.iter().filter(|p| p.report.is_some()).count();
+                let (before, due, paced) = (reports(&s), s.report_due(), s.pace().is_some());
+                let newly = s.compute(400);
+                let after = reports(&s);
+                if due {
+                    assert_eq!(after, before + 1, "{id}: a due report is the call's work");
+                    assert!(newly);
+                    report_calls += 1;
+                } else {
+                    assert_eq!(after, before, "{id}: a report only in a call that began with it due");
+                }
+                if !paced && s.pace().is_some() {
+                    assert!(!due && !newly, "{id}: the pace in a call of its own");
+                }
+                calls += 1;
+                assert!(calls < 100_000);
+            }
+            assert_eq!(report_calls, s.panes.len());
+            let mut at_once = Session::new(preset(id).unwrap()).unwrap();
+            at_once.compute(u64::MAX);
+            for (a, b) in s.panes.iter().zip(&at_once.panes) {
+                assert_eq!(a.report.as_deref(), b.report.as_deref(), "{id}");
+            }
+            assert_eq!(s.pace(), at_once.pace());
+        }
+    }
+
     #[test]
     fn a_linked_intervention_shows_at_its_own_moment() {
         let mut s = Session::new(scenario()).unwrap();
@@ -514,7 +550,7 @@ mod adaptive_playback {
     fn computed(id: &str) -> Session {
         let mut s = Session::new(preset(id).unwrap()).unwrap();
         s.preset = Some(id.to_string());
-        while !s.all_finished() {
+        while s.work_left() {
             s.compute(100_000);
         }
         s
@@ -643,7 +679,7 @@ mod adaptive_playback {
         s.intervene(0, "crash n2").unwrap();
         assert!(s.pace().is_none());
         assert_eq!(s.rate(), PROVISIONAL_SPEED);
-        while !s.all_finished() {
+        while s.work_left() {
             s.compute(100_000);
         }
         let after = s.pace().unwrap().clone();
