@@ -11,7 +11,8 @@ import { before, after } from 'node:test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..');
-export const dist = path.join(root, 'dist');
+// `DIST` serves another build (A/B comparisons of two builds).
+export const dist = process.env.DIST ? path.resolve(process.env.DIST) : path.join(root, 'dist');
 export const shots = path.join(here, 'screenshots');
 export const SUBPATH = '/courses/distributed-systems/replicascope/';
 

@@ -2,7 +2,8 @@
 //! scrubbing, and forking when a user intervenes.
 //!
 //! Time travel works like RaftScope's: every [`CHECKPOINT_EVERY`] steps the simulation is
-//! cloned (cheap: logs share their chunks). Showing time `t` restores the last checkpoint at or
+//! cloned (cheap: logs share their chunks); past [`MAX_CHECKPOINTS`], every other checkpoint is
+//! dropped and the spacing doubles. Showing time `t` restores the last checkpoint at or
 //! before `t` and replays forward into a scratch trace. An intervention at `t` is recorded as
 //! input, the trace is truncated back to the last checkpoint before `t`, and the run continues
 //! from there with the intervention in its inputs — which gives exactly the run that starting
@@ -21,7 +22,18 @@ use crate::vocab::{key_kinds, topologies, TopologyKind};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
+/// Steps between checkpoints at first.
 pub const CHECKPOINT_EVERY: u64 = 1024;
+
+/// Checkpoints a run keeps before thinning them. A checkpoint is a whole simulation (100–150 KB
+/// for the benchmark's five-node panes, and the page keeps three runs): past this many, every
+/// other one is dropped and the spacing doubles, so that a long run's checkpoints take bounded
+/// memory and a seek replays at most the spacing.
+pub const MAX_CHECKPOINTS: usize = 40;
+
+/// The spacing does not grow beyond this many steps (a seek replays at most this many; past it,
+/// checkpoints grow in number again, with the run's length).
+pub const MAX_CHECKPOINT_SPACING: u64 = 16 * 1024;
 
 #[derive(Clone, Debug)]
 struct Checkpoint<P: Protocol> {
@@ -34,6 +46,8 @@ pub struct Run<P: Protocol> {
     head: Sim<P>,
     pub trace: Trace,
     checkpoints: Vec<Checkpoint<P>>,
+    /// Steps between checkpoints now (see [`MAX_CHECKPOINTS`]).
+    spacing: u64,
     interventions: Vec<Intervention>,
     parsed: Vec<(SimTime, Action)>,
 }
@@ -43,7 +57,7 @@ impl<P: Protocol> Run<P> {
         let mut trace = Trace::new();
         let head = Sim::new(proto, plan, node_region, Rc::new(Vec::new()), &mut trace);
         let checkpoints = vec![Checkpoint { sim: head.clone(), mark: trace.mark() }];
-        Run { head, trace, checkpoints, interventions: Vec::new(), parsed: Vec::new() }
+        Run { head, trace, checkpoints, spacing: CHECKPOINT_EVERY, interventions: Vec::new(), parsed: Vec::new() }
     }
 
     pub fn plan(&self) -> &Plan {
@@ -60,8 +74,15 @@ impl<P: Protocol> Run<P> {
             if !self.head.step(&mut self.trace) {
                 return true;
             }
-            if self.head.steps().is_multiple_of(CHECKPOINT_EVERY) {
+            if self.head.steps().is_multiple_of(self.spacing) {
                 self.checkpoints.push(Checkpoint { sim: self.head.clone(), mark: self.trace.mark() });
+                if self.checkpoints.len() > MAX_CHECKPOINTS && self.spacing < MAX_CHECKPOINT_SPACING {
+                    // Every checkpoint is at a multiple of the spacing: keep those at multiples
+                    // of twice it (the first, at step 0, among them).
+                    self.spacing *= 2;
+                    let spacing = self.spacing;
+                    self.checkpoints.retain(|c| c.sim.steps().is_multiple_of(spacing));
+                }
             }
         }
         self.head.finished()
@@ -162,6 +183,7 @@ impl<P: Protocol> Run<P> {
         }
         let first = self.checkpoints[0].clone();
         self.checkpoints.truncate(1);
+        self.spacing = CHECKPOINT_EVERY;
         self.trace.truncate(&first.mark);
         self.head = first.sim;
         self.interventions = sorted;

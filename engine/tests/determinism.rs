@@ -120,3 +120,59 @@ fn settling_in_steps_gives_the_same_verdict_as_settling_at_once() {
     }
     assert!(caught_up_later > 0, "no run caught up after its end: the test compares nothing that settling decides");
 }
+
+/// A long run thins its checkpoints (past `MAX_CHECKPOINTS`, every other one is dropped and the
+/// spacing doubles), and still shows every moment and forks every intervention as it would with
+/// them all: the run shows the moments it showed before it thinned, a cursor restored from a
+/// thinned checkpoint and one walked forward through the run show the same view at 60 moments,
+/// and a crash made on the finished run gives the run that starting over with it gives.
+#[test]
+fn thinned_checkpoints_show_the_same_moments_and_fork_the_same_runs() {
+    use replicascope_engine::faults::Intervention;
+    use replicascope_engine::run::{AnyRun, CHECKPOINT_EVERY, MAX_CHECKPOINTS};
+    use replicascope_engine::scenario::Scenario;
+    use replicascope_engine::time::Duration;
+    use std::rc::Rc;
+    let mut bench = Scenario::from_json(include_str!("../../scenarios/bench/frames.json")).expect("parses");
+    bench.duration = Duration::from_secs(20);
+    if let Some(generator) = bench.workload.generator.as_mut() {
+        generator.stop = Some(Duration::from_secs(18));
+    }
+    let plan = Rc::new(bench.compile().expect("compiles"));
+    for kind in bench.kinds() {
+        let mut run = AnyRun::new(kind, plan.clone()).expect("configured");
+        run.run_to_end();
+        let steps = run.trace().steps.len() as u64;
+        assert!(steps > MAX_CHECKPOINTS as u64 * CHECKPOINT_EVERY, "{kind:?}: {steps} steps are too few to thin");
+        assert!(run.checkpoint_count() <= MAX_CHECKPOINTS, "{kind:?}: {} checkpoints", run.checkpoint_count());
+        // The same run before it thinned (every 1,024th step checkpointed) shows the same moments.
+        let mut early = AnyRun::new(kind, plan.clone()).expect("configured");
+        early.advance(MAX_CHECKPOINTS as u64 * CHECKPOINT_EVERY - 1);
+        assert_eq!(early.checkpoint_count(), MAX_CHECKPOINTS);
+        let early_end = early.computed_until();
+        for k in 0..=40u64 {
+            let t = early_end * k / 40;
+            let (mut a, mut b) = (early.cursor(), run.cursor());
+            early.seek(&mut a, t);
+            run.seek(&mut b, t);
+            assert_eq!(early.pane_view(&a), run.pane_view(&b), "{kind:?} at {t} µs, before and after thinning");
+        }
+        let end = run.computed_until();
+        let mut walker = run.cursor();
+        for k in 0..=60u64 {
+            let t = end * k / 60;
+            let mut fresh = run.cursor();
+            run.seek(&mut fresh, t);
+            run.seek(&mut walker, t);
+            assert_eq!(run.pane_view(&fresh), run.pane_view(&walker), "{kind:?} at {t} µs");
+        }
+        let crash = Intervention { at: end * 3 / 5, action: "crash n2".into() };
+        run.intervene(crash.at, &crash.action).expect("a valid intervention");
+        run.run_to_end();
+        let mut over = AnyRun::new(kind, plan.clone()).expect("configured");
+        over.set_interventions(&[crash]).expect("valid");
+        over.run_to_end();
+        assert_eq!(run.digest(), over.digest(), "{kind:?}: the forked run differs from starting over");
+        assert!(run.checkpoint_count() <= MAX_CHECKPOINTS);
+    }
+}
