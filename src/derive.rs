@@ -2,6 +2,7 @@
 //! window, the failover timeline, conflicts, quorums, Merkle exchanges, chart series and the
 //! comparison table. Plain Rust, tested natively.
 
+use replicascope_engine::page::set_of;
 use replicascope_engine::page::AnyRun;
 use replicascope_engine::page::DropReason;
 use replicascope_engine::page::MsgKind;
@@ -339,7 +340,7 @@ pub fn latencies(history: &History, writes: bool) -> Vec<f64> {
 /// Fraction of reads completed in each window that were stale.
 pub fn stale_rate(history: &History, anomalies: &[Anomaly], window: SimTime, end: SimTime) -> Vec<(f64, f64)> {
     let stale: std::collections::BTreeSet<OpId> =
-        anomalies.iter().filter(|a| a.kind.is_stale_read()).filter_map(|a| a.ops.last().copied()).collect();
+        set_of(anomalies.iter().filter(|a| a.kind.is_stale_read()).filter_map(|a| a.ops.last().copied()));
     let buckets = (end / window.max(1) + 1) as usize;
     let mut reads = vec![0u32; buckets];
     let mut bad = vec![0u32; buckets];

@@ -510,8 +510,9 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
     }
 
     // Lost acknowledged writes, from what the run recorded.
-    let acked: BTreeMap<OpId, &OpRecord> =
-        history.ops.iter().filter(|o| matches!(o.result, Some(OpResult::Written))).map(|o| (o.id, o)).collect();
+    let acked: BTreeMap<OpId, &OpRecord> = crate::sort::map_of(
+        history.ops.iter().filter(|o| matches!(o.result, Some(OpResult::Written))).map(|o| (o.id, o)),
+    );
     let mut lost: BTreeMap<OpId, (SimTime, Option<NodeId>, String)> = BTreeMap::new();
     let describe = |rec: &OpRecord| match &rec.op {
         Op::Write { key, value } | Op::Bulk { key, value, .. } => format!("{} = {value}", name(names, *key)),
@@ -598,15 +599,16 @@ pub fn check(history: &History, facts: &Facts) -> Vec<Anomaly> {
             _ => {}
         }
     }
-    let undone_by_restore: BTreeSet<OpId> = facts
-        .annotations
-        .iter()
-        .filter_map(|n| match &n.annotation {
-            Annotation::BackupRestored { lost, .. } => Some(lost.iter().copied()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let undone_by_restore: BTreeSet<OpId> = crate::sort::set_of(
+        facts
+            .annotations
+            .iter()
+            .filter_map(|n| match &n.annotation {
+                Annotation::BackupRestored { lost, .. } => Some(lost.iter().copied()),
+                _ => None,
+            })
+            .flatten(),
+    );
     for (w, (time, node, why)) in lost {
         // Still part of what the cluster holds at the end — unless a restore undid it (it stays
         // in the log).

@@ -15,7 +15,7 @@
 //! scenario does). Text fields end up as text in the page, never as markup or URLs.
 
 use crate::faults::Intervention;
-use crate::scenario::{Caption, Scenario};
+use crate::scenario::{Caption, Plan, Scenario};
 use crate::time::{format_duration, parse_duration};
 use crate::vocab::{truncate, TopologyKind};
 use base64::Engine as _;
@@ -288,18 +288,47 @@ pub fn decode(
     default: &dyn Fn() -> Scenario,
     preset_scenario: &dyn Fn(&str) -> Option<Scenario>,
 ) -> (LinkState, Vec<String>) {
+    let (state, problems, _) = decode_with_plan(fragment, default, preset_scenario);
+    (state, problems)
+}
+
+/// [`decode`], and the state's scenario compiled, if it compiles. Reading a link compiles its
+/// scenario to check it; the page starts its runs from that plan instead of compiling again
+/// (a compile of a busy scenario is a good part of the page's first task).
+pub fn decode_with_plan(
+    fragment: &str,
+    default: &dyn Fn() -> Scenario,
+    preset_scenario: &dyn Fn(&str) -> Option<Scenario>,
+) -> (LinkState, Vec<String>, Option<Plan>) {
+    let (state, problems, compiled) = read_link(fragment, default, preset_scenario);
+    // The last scenario compiled is the state's unless something changed it after (the seed).
+    let plan = match compiled {
+        Some((scenario, plan)) if scenario == state.scenario => Some(plan),
+        _ => state.scenario.compile().ok(),
+    };
+    (state, problems, plan)
+}
+
+type Compiled = Option<(Scenario, Plan)>;
+
+fn read_link(
+    fragment: &str,
+    default: &dyn Fn() -> Scenario,
+    preset_scenario: &dyn Fn(&str) -> Option<Scenario>,
+) -> (LinkState, Vec<String>, Compiled) {
+    let mut compiled: Compiled = None;
     let mut problems = Vec::new();
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let mut state = LinkState::new(default());
     if fragment.is_empty() {
-        return (state, problems);
+        return (state, problems, compiled);
     }
     if fragment.len() > MAX_LINK {
         problems.push(format!(
             "This link is {} characters long; links of up to {MAX_LINK} are read. The default scenario is shown instead.",
             fragment.len()
         ));
-        return (state, problems);
+        return (state, problems, compiled);
     }
     let mut params: Vec<(String, String)> = Vec::new();
     for part in fragment.split('&').filter(|p| !p.is_empty()).take(400) {
@@ -318,7 +347,8 @@ pub fn decode(
     if let Some(c) = get("c") {
         match decode_compact(c) {
             Ok(compact) => match compact.scenario.compile() {
-                Ok(_) => {
+                Ok(plan) => {
+                    compiled = Some((compact.scenario.clone(), plan));
                     state.scenario = compact.scenario;
                     interventions_from_compact = compact.interventions;
                 }
@@ -385,10 +415,10 @@ pub fn decode(
             continue;
         }
         let mut trial = state.scenario.clone();
-        match apply_override(&mut trial, k, v)
-            .and_then(|_| trial.compile().map(|_| ()).map_err(|p| first_problems(&p.to_string())))
+        match apply_override(&mut trial, k, v).and_then(|_| trial.compile().map_err(|p| first_problems(&p.to_string())))
         {
-            Ok(()) => {
+            Ok(plan) => {
+                compiled = Some((trial.clone(), plan));
                 state.scenario = trial;
                 state.overrides.push((k.clone(), v.clone()));
             }
@@ -422,7 +452,10 @@ pub fn decode(
         list.truncate(MAX_INTERVENTIONS);
     }
     // Each intervention must parse and name things that exist; bad ones are dropped and named.
-    let plan = state.scenario.compile().ok();
+    if !list.is_empty() && !compiled.as_ref().is_some_and(|(s, _)| *s == state.scenario) {
+        compiled = state.scenario.compile().ok().map(|p| (state.scenario.clone(), p));
+    }
+    let plan = compiled.as_ref().filter(|(s, _)| *s == state.scenario).map(|(_, p)| p);
     for (kind, i) in list {
         if !kinds.contains(&kind) {
             problems.push(format!(
@@ -432,7 +465,7 @@ pub fn decode(
             ));
             continue;
         }
-        let Some(plan) = &plan else { continue };
+        let Some(plan) = plan else { continue };
         let mut names = plan.names.clone();
         let nodes = state.scenario.node_count(kind).unwrap_or(0);
         match crate::faults::parse_action(&i.action, &mut names) {
@@ -557,7 +590,7 @@ pub fn decode(
             }
         };
     }
-    (state, problems)
+    (state, problems, compiled)
 }
 
 fn first_problems(text: &str) -> String {
@@ -741,6 +774,35 @@ mod tests {
         let (back, problems) = decode(&link, &default, &presets);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(back, st);
+    }
+
+    /// The plan a link is read with is its final scenario's, whatever changed the scenario after
+    /// it was compiled to be checked (a seed, overrides, a bad override dropped, interventions).
+    #[test]
+    fn the_plan_read_with_a_link_is_its_scenarios() {
+        let mut st = LinkState::new(default());
+        st.scenario.seed = 3;
+        st.scenario.description = "custom".into();
+        let compact = encode(&st, &presets);
+        assert!(compact.starts_with("c="), "{compact}");
+        for link in [
+            String::new(),
+            "preset=demo".to_string(),
+            "preset=demo&seed=9".to_string(),
+            "preset=demo&lf.mode=semi_sync&seed=4".to_string(),
+            "preset=demo&lf.mode=semi_sync&lf.nodes=0".to_string(),
+            "preset=demo&i=lf@1s@crash%20n2".to_string(),
+            compact.clone(),
+            format!("{compact}&seed=11"),
+            format!("{compact}&lf.mode=sync&i=lf@2s@crash%20n3"),
+            "c=!!!!".to_string(),
+        ] {
+            let (state, problems, plan) = decode_with_plan(&link, &default, &presets);
+            let want = state.scenario.compile().ok();
+            assert!(want.is_some(), "{link}: {problems:?}");
+            assert_eq!(plan, want, "{link}");
+            assert_eq!(decode(&link, &default, &presets), (state, problems), "{link}");
+        }
     }
 
     #[test]

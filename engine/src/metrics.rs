@@ -353,7 +353,7 @@ pub fn metrics(run: &AnyRun, history: &History, anomalies: &[Anomaly]) -> Metric
     let end = run.computed_until();
     let availability = share(&availability_slices(history, OpFilter::All, end));
     let stale_ops: BTreeSet<u32> =
-        anomalies.iter().filter(|a| a.kind.is_stale_read()).filter_map(|a| a.ops.last().copied()).collect();
+        crate::sort::set_of(anomalies.iter().filter(|a| a.kind.is_stale_read()).filter_map(|a| a.ops.last().copied()));
     let stale_reads = stale_ops.len() as u64;
     let mut conflict_keys = BTreeSet::new();
     let mut resolved = 0;

@@ -25,8 +25,8 @@ pub use crate::topology::{Explain, Setting, SettingControl};
 // Links and presets: the inputs a page opens with, and what it writes back.
 pub use crate::glossary::{gloss, Term, GLOSSARY};
 pub use crate::link::{
-    apply_override, decode, encode, percent_encode, without_position, Controls, LinkState, PaneTab, ViewOptions,
-    MAX_LINK,
+    apply_override, decode, decode_with_plan, encode, percent_encode, without_position, Controls, LinkState, PaneTab,
+    ViewOptions, MAX_LINK,
 };
 pub use crate::presets::{default_scenario, preset, Group, DEFAULT_PRESET, PRESETS};
 pub use crate::tours::{menu_item, pane_words, tour, tours, Task, TaskKind, Tour, TourStep};
@@ -43,4 +43,4 @@ pub use crate::time::{human_duration, Duration, SimTime};
 pub use crate::vocab::{op_phrase, Names, TopologyKind};
 
 // One sort in the page's wasm (see `sort.rs`).
-pub use crate::sort::{sort, sort_by};
+pub use crate::sort::{set_of, sort, sort_by};

@@ -7,7 +7,7 @@ use replicascope_engine::page::Intervention;
 use replicascope_engine::page::MsgRecord;
 use replicascope_engine::page::SimTime;
 use replicascope_engine::page::TopologyKind;
-use replicascope_engine::page::{apply_override, decode, encode, LinkState, ViewOptions};
+use replicascope_engine::page::{apply_override, decode_with_plan, encode, LinkState, ViewOptions};
 use replicascope_engine::page::{default_scenario, preset};
 use replicascope_engine::page::{report_with, Report};
 use replicascope_engine::page::{AnyCursor, AnyRun, AnySettling, Convergence, PaneView};
@@ -163,7 +163,16 @@ fn preset_scenario(name: &str) -> Option<Scenario> {
 
 impl Session {
     pub fn new(scenario: Scenario) -> Result<Session, String> {
-        let plan = Rc::new(scenario.compile().map_err(|p| p.to_string())?);
+        Session::with_plan(scenario, None)
+    }
+
+    /// [`Session::new`] with `scenario` already compiled to `plan` (a link's, checked as it was
+    /// read), or compiling it now.
+    fn with_plan(scenario: Scenario, plan: Option<Plan>) -> Result<Session, String> {
+        let plan = match plan {
+            Some(plan) => Rc::new(plan),
+            None => Rc::new(scenario.compile().map_err(|p| p.to_string())?),
+        };
         let panes = scenario.kinds().into_iter().filter_map(|k| Pane::new(k, plan.clone())).collect();
         Ok(Session {
             scenario,
@@ -186,7 +195,7 @@ impl Session {
     /// Opens a link (the URL fragment). Always gives a working session; the second value lists
     /// what in the link could not be used.
     pub fn from_link(fragment: &str) -> (Session, Vec<String>) {
-        let (mut state, mut problems) = decode(fragment, &default_scenario, &preset_scenario);
+        let (mut state, mut problems, plan) = decode_with_plan(fragment, &default_scenario, &preset_scenario);
         // A tour link without a moment (`tour=quorums&step=3`) replays the tour to that step.
         let moment = fragment.trim_start_matches('#').split('&').any(|p| p.starts_with("t="));
         if let (Some((id, step)), false) = (state.view.tour.clone(), moment) {
@@ -204,7 +213,7 @@ impl Session {
             // The default scenario is a preset: say so, so that its link stays readable.
             state.preset = Some(replicascope_engine::page::DEFAULT_PRESET.to_string());
         }
-        match Session::from_state(state) {
+        match Session::from_state_planned(state, plan) {
             Ok((s, mut more)) => {
                 problems.append(&mut more);
                 (s, problems)
@@ -218,8 +227,13 @@ impl Session {
     }
 
     pub fn from_state(state: LinkState) -> Result<(Session, Vec<String>), String> {
+        Session::from_state_planned(state, None)
+    }
+
+    /// [`Session::from_state`] with the state's scenario already compiled (or `None`).
+    fn from_state_planned(state: LinkState, plan: Option<Plan>) -> Result<(Session, Vec<String>), String> {
         let mut problems = Vec::new();
-        let mut s = Session::new(state.scenario.clone())?;
+        let mut s = Session::with_plan(state.scenario.clone(), plan)?;
         s.preset = state.preset.clone();
         s.overrides = state.overrides.clone();
         s.view = state.view.clone();

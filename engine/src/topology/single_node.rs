@@ -256,7 +256,7 @@ impl Protocol for SingleNode {
     }
 
     fn surviving_writes(&self, nodes: &[&SingleNodeState], _: &[bool]) -> BTreeSet<OpId> {
-        nodes.iter().flat_map(|n| n.store.values().flat_map(item_writes)).collect()
+        crate::sort::set_of(nodes.iter().flat_map(|n| n.store.values().flat_map(item_writes)))
     }
 }
 

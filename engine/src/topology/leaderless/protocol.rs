@@ -169,7 +169,7 @@ impl Protocol for Leaderless {
                     return;
                 }
                 let missing: Vec<NodeId> = r.home.iter().filter(|h| !r.answered.contains(h)).copied().collect();
-                let used: BTreeSet<NodeId> = r.stand_ins.keys().copied().collect();
+                let used: BTreeSet<NodeId> = crate::sort::set_of(r.stand_ins.keys().copied());
                 let mut candidates = self
                     .preference(r.key)
                     .iter()
@@ -278,7 +278,7 @@ impl Protocol for Leaderless {
     fn node_view(&self, node: &LlNode, id: NodeId, names: &Names) -> NodeView {
         let mut badges = Vec::new();
         if !node.hints.is_empty() {
-            let homes: BTreeSet<NodeId> = node.hints.iter().map(|h| h.home).collect();
+            let homes: BTreeSet<NodeId> = crate::sort::set_of(node.hints.iter().map(|h| h.home));
             badges.push(format!(
                 "{} hint(s) for {}",
                 node.hints.len(),

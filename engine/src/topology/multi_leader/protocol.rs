@@ -189,15 +189,15 @@ impl Protocol for MultiLeader {
             // Skip neighbours that have been silent for three retry intervals; hand their queued
             // changes to the next live leader.
             let silent_for = 3 * self.cfg.retry_interval.0;
-            let dead: BTreeSet<NodeId> = node
-                .outbound
-                .iter()
-                .filter(|(t, q)| {
-                    !q.is_empty()
-                        && ctx.local_clock.saturating_sub(node.last_ack.get(t).copied().unwrap_or(0)) >= silent_for
-                })
-                .map(|(t, _)| *t)
-                .collect();
+            let dead: BTreeSet<NodeId> = crate::sort::set_of(
+                node.outbound
+                    .iter()
+                    .filter(|(t, q)| {
+                        !q.is_empty()
+                            && ctx.local_clock.saturating_sub(node.last_ack.get(t).copied().unwrap_or(0)) >= silent_for
+                    })
+                    .map(|(t, _)| *t),
+            );
             if dead.is_empty() {
                 return;
             }
@@ -387,11 +387,12 @@ impl Protocol for MultiLeader {
         // What the reachable replicas hold: a version only a node that never came back holds
         // is gone for everyone (and under a deterministic rule it loses again if it returns).
         let any_up = up.iter().any(|u| *u);
-        nodes
-            .iter()
-            .zip(up)
-            .filter(|(_, u)| **u || !any_up)
-            .flat_map(|(n, _)| n.store.values().flat_map(item_writes))
-            .collect()
+        crate::sort::set_of(
+            nodes
+                .iter()
+                .zip(up)
+                .filter(|(_, u)| **u || !any_up)
+                .flat_map(|(n, _)| n.store.values().flat_map(item_writes)),
+        )
     }
 }

@@ -294,9 +294,9 @@ pub fn read_item(item: Option<&Item>, key: Sym, kind: KeyKind) -> ReadValue {
         }
         Some(Item::NaiveCounter(c)) => ReadValue::Counter(c.value),
         Some(Item::Pn { p, n }) => ReadValue::Counter(p.iter().sum::<u64>() as i64 - n.iter().sum::<u64>() as i64),
-        Some(Item::SetValue(v)) => ReadValue::Set(
-            v.iter().flat_map(|s| s.elems.iter().copied()).collect::<BTreeSet<_>>().into_iter().collect(),
-        ),
+        Some(Item::SetValue(v)) => {
+            ReadValue::Set(crate::sort::set_of(v.iter().flat_map(|s| s.elems.iter().copied())).into_iter().collect())
+        }
         Some(Item::OrSet { adds, .. }) => ReadValue::Set(adds.keys().copied().collect()),
         Some(Item::Table(rows)) => ReadValue::Rows(rows.keys().cloned().collect()),
     }
@@ -344,10 +344,8 @@ pub fn canonical(item: &Item) -> u64 {
         }
         Item::NaiveCounter(c) => stable_hash(&(1u8, c.value)),
         Item::Pn { p, n } => stable_hash(&(1u8, p.iter().sum::<u64>() as i64 - n.iter().sum::<u64>() as i64)),
-        Item::SetValue(v) => {
-            stable_hash(&(2u8, v.iter().flat_map(|s| s.elems.iter().copied()).collect::<BTreeSet<_>>()))
-        }
-        Item::OrSet { adds, .. } => stable_hash(&(2u8, adds.keys().copied().collect::<BTreeSet<_>>())),
+        Item::SetValue(v) => stable_hash(&(2u8, crate::sort::set_of(v.iter().flat_map(|s| s.elems.iter().copied())))),
+        Item::OrSet { adds, .. } => stable_hash(&(2u8, crate::sort::set_of(adds.keys().copied()))),
         Item::Table(rows) => stable_hash(&(3u8, rows.iter().map(|(k, r)| (k.clone(), r.write)).collect::<Vec<_>>())),
     }
 }

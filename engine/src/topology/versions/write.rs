@@ -93,7 +93,8 @@ impl Rules {
                         };
                         let mut vv = versions.iter().fold(vec![0; n], |a, v| vv_max(&a, &v.vv));
                         vv[me.0 as usize] = (vv[me.0 as usize] + 1).max(floor);
-                        let mut elems: BTreeSet<Sym> = versions.iter().flat_map(|v| v.elems.iter().copied()).collect();
+                        let mut elems: BTreeSet<Sym> =
+                            crate::sort::set_of(versions.iter().flat_map(|v| v.elems.iter().copied()));
                         if add {
                             elems.insert(*elem);
                         } else {
@@ -162,7 +163,7 @@ impl Rules {
             Item::NaiveCounter(c) => c.value.to_string(),
             Item::Pn { p, n } => (p.iter().sum::<u64>() as i64 - n.iter().sum::<u64>() as i64).to_string(),
             Item::SetValue(v) => {
-                set_label(v.iter().flat_map(|s| s.elems.iter().copied()).collect::<BTreeSet<_>>().iter(), names)
+                set_label(crate::sort::set_of(v.iter().flat_map(|s| s.elems.iter().copied())).iter(), names)
             }
             Item::OrSet { adds, .. } => set_label(adds.keys(), names),
             Item::Table(rows) => format!("ids {}", rows.keys().cloned().collect::<Vec<_>>().join(", ")),
