@@ -15,7 +15,7 @@ thread_local! {
     /// Preset ids, groups and titles, read once.
     static TITLES: Vec<(&'static str, Group, String)> = PRESETS
         .iter()
-        .map(|p| (p.id, p.group, preset(p.id).map(|s| s.name).unwrap_or_else(|| p.id.to_string())))
+        .map(|p| (p.id, p.group, p.name().or_else(|| preset(p.id).map(|s| s.name)).unwrap_or_else(|| p.id.to_string())))
         .collect();
 }
 
