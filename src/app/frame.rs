@@ -99,7 +99,7 @@ impl App {
                 rerender = true;
             }
             rerender |= self.sync();
-            if self.hash_dirty {
+            if self.hash_dirty && super::lanes::page_ms() >= self.hash_write_after {
                 self.hash_dirty = false;
                 host::write_hash(&self.session.link());
             }

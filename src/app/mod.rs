@@ -70,6 +70,9 @@ const STEPS_PER_CHUNK: u64 = 400;
 /// Wall milliseconds a frame spends computing the runs, at most (plus one chunk).
 const COMPUTE_MS_PER_FRAME: f64 = 8.0;
 
+/// After a seek from the scrubber, the link is rewritten once it has rested this long (ms).
+const HASH_AFTER_SCRUB_MS: f64 = 250.0;
+
 /// While playing, node and log views are rebuilt at most this often (wall milliseconds).
 const VIEW_REFRESH_MS: f64 = 100.0;
 
@@ -197,6 +200,8 @@ pub struct App {
     keys: Rc<Vec<String>>,
     /// The fragment must be rewritten once playback pauses.
     hash_dirty: bool,
+    /// The link is not rewritten before this moment (`performance.now()`): see `Msg::Seek`.
+    hash_write_after: f64,
     /// Last time bucket reported to an embedding page, and anomalies already announced.
     posted_time: i64,
     announced_until: u64,
@@ -234,7 +239,8 @@ impl App {
     }
 
     fn busy(&self) -> bool {
-        self.session.playing || self.session.work_left() || self.charts_due
+        // A link waiting to be written while paused keeps frames coming until it is.
+        self.session.playing || self.session.work_left() || self.charts_due || self.hash_dirty
     }
 
     /// After the session was replaced: keep each pane's tab and window by topology.
@@ -592,6 +598,7 @@ impl Component for App {
             compare: None,
             charts_due: false,
             hash_dirty: false,
+            hash_write_after: 0.0,
             posted_time: -1,
             announced_until: 0,
             framed: host::in_frame(),
@@ -630,6 +637,9 @@ impl Component for App {
             }
             Msg::Seek(t) => {
                 self.seek(t);
+                // A drag of the scrubber seeks every few milliseconds: the link follows once it
+                // rests (encoding it and replacing the address cost a few ms per seek).
+                self.hash_write_after = lanes::page_ms() + HASH_AFTER_SCRUB_MS;
                 true
             }
             Msg::Jump(t) => {
