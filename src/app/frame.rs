@@ -14,7 +14,7 @@ impl App {
         self.last_frame = Some(ts);
         let paced_before = s.pace().is_some();
         // Chunks until the budget is spent, a report is made (one a frame) or nothing is left.
-        let started = super::lanes::page_ms();
+        let started = host::page_ms();
         let mut finished_now = false;
         let mut first = true;
         while s.work_left() {
@@ -24,10 +24,7 @@ impl App {
             }
             let had_pace = s.pace().is_some();
             finished_now = s.compute(STEPS_PER_CHUNK);
-            if finished_now
-                || (!had_pace && s.pace().is_some())
-                || super::lanes::page_ms() - started >= COMPUTE_MS_PER_FRAME
-            {
+            if finished_now || (!had_pace && s.pace().is_some()) || host::page_ms() - started >= COMPUTE_MS_PER_FRAME {
                 break;
             }
         }
@@ -99,7 +96,7 @@ impl App {
                 rerender = true;
             }
             rerender |= self.sync();
-            if self.hash_dirty && super::lanes::page_ms() >= self.hash_write_after {
+            if self.hash_dirty && host::page_ms() >= self.hash_write_after {
                 self.hash_dirty = false;
                 host::write_hash(&self.session.link());
             }
@@ -112,7 +109,7 @@ impl App {
             self.refresh_selected_node();
         }
         self.post_events();
-        let rate = self.shown_rate.follow(self.session.rate(), self.session.playing, super::lanes::page_ms());
+        let rate = self.shown_rate.follow(self.session.rate(), self.session.playing, host::page_ms());
         self.clock.set(self.session.time, self.session.computed_until() as f64, rate);
         for ((p, held), feed) in self.session.panes.iter().zip(&self.held).zip(&self.lane_feeds) {
             let shown = held.as_ref().unwrap_or(&p.view);

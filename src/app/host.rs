@@ -25,6 +25,12 @@ pub fn write_hash(fragment: &str) {
     }
 }
 
+/// The page's clock (`performance.now()`), in milliseconds: for animations and frame budgets,
+/// never for anything the engine computes.
+pub fn page_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
 /// The page's address without its fragment.
 pub fn base_url() -> String {
     web_sys::window()

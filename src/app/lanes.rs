@@ -376,11 +376,6 @@ pub struct LanePainter {
 /// How long a newly arrived entry slides in, as `.entry.arrived` does in a list.
 const SLIDE_MS: f64 = 350.0;
 
-/// The page's clock (`performance.now()`), in milliseconds.
-pub(super) fn page_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
-}
-
 impl LanePainter {
     /// The lane and the index in its log of the entry painted under `(x, y)`, if any.
     pub fn entry_at(&self, x: f64, y: f64) -> Option<(usize, usize)> {
@@ -432,7 +427,7 @@ impl LanePainter {
             .collect();
         // An entry that arrived alone in a lane that had been still slides in; in a busy lane
         // entries just appear (a slide there would show nothing and cost every frame).
-        let now = page_ms();
+        let now = super::host::page_ms();
         let fresh = self.lens.len() != view.nodes.len();
         self.slides.resize(view.nodes.len(), None);
         self.changed.resize(view.nodes.len(), f64::NEG_INFINITY);
@@ -457,7 +452,7 @@ impl LanePainter {
     pub fn tick(&mut self) {
         let sliding: Vec<usize> = (0..self.slides.len()).filter(|i| self.slides[*i].is_some()).collect();
         if !sliding.is_empty() {
-            self.paint(page_ms(), Some(&sliding));
+            self.paint(super::host::page_ms(), Some(&sliding));
         }
     }
 

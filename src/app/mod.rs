@@ -639,7 +639,7 @@ impl Component for App {
                 self.seek(t);
                 // A drag of the scrubber seeks every few milliseconds: the link follows once it
                 // rests (encoding it and replacing the address cost a few ms per seek).
-                self.hash_write_after = lanes::page_ms() + HASH_AFTER_SCRUB_MS;
+                self.hash_write_after = host::page_ms() + HASH_AFTER_SCRUB_MS;
                 true
             }
             Msg::Jump(t) => {

@@ -207,12 +207,7 @@ impl<P: Protocol> Sim<P> {
         };
         for i in 0..cluster.nodes {
             let id = NodeId(i as u8);
-            let mut next_timer = sim.next_timer;
-            let mut ctx = Ctx::new(0, 0, Endpoint::Node(id), &cluster, sim.entropy(i as u64), &mut next_timer);
-            let state = sim.proto.init_node(id, &mut ctx);
-            let cmds = std::mem::take(&mut ctx.commands);
-            drop(ctx);
-            sim.next_timer = next_timer;
+            let (state, cmds) = sim.init(Endpoint::Node(id), i as u64, |p, ctx| p.init_node(id, ctx));
             sim.nodes.push(NodeSlot {
                 state,
                 up: true,
@@ -227,12 +222,7 @@ impl<P: Protocol> Sim<P> {
         }
         for i in 0..cluster.clients {
             let id = ClientId(i as u8);
-            let mut next_timer = sim.next_timer;
-            let mut ctx = Ctx::new(0, 0, Endpoint::Client(id), &cluster, sim.entropy(100 + i as u64), &mut next_timer);
-            let state = sim.proto.init_client(id, &mut ctx);
-            let cmds = std::mem::take(&mut ctx.commands);
-            drop(ctx);
-            sim.next_timer = next_timer;
+            let (state, cmds) = sim.init(Endpoint::Client(id), 100 + i as u64, |p, ctx| p.init_client(id, ctx));
             sim.sessions.push(Session {
                 state,
                 current: None,
@@ -270,6 +260,24 @@ impl<P: Protocol> Sim<P> {
     }
     pub fn client_state(&self, c: ClientId) -> &P::Client {
         &self.sessions[c.0 as usize].state
+    }
+
+    /// Runs an endpoint's init handler at time 0 (`salt` picks its entropy): its state, and the
+    /// commands it recorded, for `apply`.
+    fn init<S>(
+        &mut self,
+        me: Endpoint,
+        salt: u64,
+        handler: impl FnOnce(&P, &mut Ctx<'_, P::Msg, P::Timer>) -> S,
+    ) -> (S, Vec<Command<P::Msg, P::Timer>>) {
+        let cluster = Rc::clone(&self.cluster);
+        let mut next_timer = self.next_timer;
+        let mut ctx = Ctx::new(0, 0, me, &cluster, self.entropy(salt), &mut next_timer);
+        let state = handler(&self.proto, &mut ctx);
+        let cmds = std::mem::take(&mut ctx.commands);
+        drop(ctx);
+        self.next_timer = next_timer;
+        (state, cmds)
     }
 
     fn entropy(&self, salt: u64) -> Entropy {
