@@ -444,12 +444,19 @@ impl Session {
             // Its report waits for the run to settle (up to a minute of simulated time after the
             // end), which goes on a few thousand events a frame like the run itself.
             let settle = p.settling.get_or_insert_with(|| Settle::Going(p.run.settling()));
-            let Settle::Going(settling) = settle else { continue };
-            let Some(convergence) = settling.advance(steps) else { continue };
-            if bounded {
-                *settle = Settle::Settled(convergence);
-                continue;
-            }
+            let convergence = match settle {
+                // Settled by an earlier bounded call (a bounded call reports it first thing,
+                // above): an unbounded call reports it now.
+                Settle::Settled(convergence) => convergence.clone(),
+                Settle::Going(settling) => {
+                    let Some(convergence) = settling.advance(steps) else { continue };
+                    if bounded {
+                        *settle = Settle::Settled(convergence);
+                        continue;
+                    }
+                    convergence
+                }
+            };
             p.settling = None;
             p.report = Some(Rc::new(report_with(&p.run, convergence)));
             newly = true;

@@ -211,6 +211,17 @@ mod tests {
                 assert_eq!(a.report.as_deref(), b.report.as_deref(), "{id}");
             }
             assert_eq!(s.pace(), at_once.pace());
+            // A call that computes everything (a tour, a link opened at a moment) after frames
+            // left a report due still makes it.
+            let mut mixed = Session::new(preset(id).unwrap()).unwrap();
+            while !mixed.report_due() {
+                mixed.compute(400);
+            }
+            mixed.compute(u64::MAX);
+            assert!(!mixed.work_left(), "{id}: a report left due by a frame is made by a call computing everything");
+            for (a, b) in mixed.panes.iter().zip(&at_once.panes) {
+                assert_eq!(a.report.as_deref(), b.report.as_deref(), "{id}");
+            }
         }
     }
 
