@@ -32,6 +32,7 @@ pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod sort;
+pub mod sorted;
 pub mod staleness;
 pub mod time;
 pub mod topology;

@@ -8,8 +8,8 @@
 use crate::dist::Dist;
 use crate::model::Endpoint;
 use crate::rng::SimRng;
+use crate::sorted::VecMap;
 use crate::view::MsgKind;
-use std::collections::BTreeMap;
 
 /// The network as the engine uses it.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,7 +19,7 @@ pub struct NetworkPlan {
     pub region_names: Vec<String>,
     /// Extra one-way microseconds between regions.
     pub region_latency_us: Vec<Vec<u64>>,
-    pub by_kind: BTreeMap<crate::view::MsgKind, Dist>,
+    pub by_kind: VecMap<crate::view::MsgKind, Dist>,
     pub drop: f64,
     pub disk: Dist,
 }

@@ -214,7 +214,7 @@ impl Observation {
 /// For topologies where every node holds every key: an up node diverges when its digest differs
 /// from the one most up nodes share (ties go to the lowest digest, deterministically).
 pub fn divergent_from_digests(digests: &[u64], up: &[bool]) -> Vec<bool> {
-    let mut counts: std::collections::BTreeMap<u64, usize> = Default::default();
+    let mut counts: crate::sorted::VecMap<u64, usize> = Default::default();
     for (d, u) in digests.iter().zip(up) {
         if *u {
             *counts.entry(*d).or_default() += 1;

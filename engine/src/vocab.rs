@@ -5,9 +5,9 @@
 //! without importing one another.
 
 use crate::model::{ClientId, ClientOp, Op, Sym};
+use crate::sorted::VecMap;
 use crate::time::{SimTime, MICROS_PER_S};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 pub const MAX_NODES: usize = 16;
 pub const MAX_SESSIONS: usize = 32;
@@ -302,8 +302,8 @@ pub fn key_kind(op: &Op) -> Option<KeyKind> {
 }
 
 /// Key kinds of a plan's operations (registers where nothing but reads touch a key).
-pub fn key_kinds(ops: &[ScheduledOp]) -> BTreeMap<Sym, KeyKind> {
-    let mut kinds = BTreeMap::new();
+pub fn key_kinds(ops: &[ScheduledOp]) -> VecMap<Sym, KeyKind> {
+    let mut kinds = VecMap::new();
     for s in ops {
         if let (Some(k), Some(kind)) = (s.op.op.key(), key_kind(&s.op.op)) {
             kinds.entry(k).or_insert(kind);

@@ -399,7 +399,7 @@ impl Scenario {
 }
 
 pub(super) fn plan_with(n: &NetworkSpec, regions: Vec<String>, matrix: Vec<Vec<u64>>, p: &mut Problems) -> NetworkPlan {
-    let mut by_kind = BTreeMap::new();
+    let mut by_kind = crate::sorted::VecMap::new();
     for (name, d) in &n.by_kind {
         match crate::view::MsgKind::parse(name) {
             Some(k) => {

@@ -11,11 +11,11 @@ pub mod single_node;
 pub mod versions;
 
 use crate::model::Sym;
+use crate::sorted::VecMap;
 use crate::validate::Validate;
 use crate::vocab::{KeyKind, Names};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 /// A replication topology as the scenario, the runs and the page see it.
@@ -35,7 +35,7 @@ pub trait Topology: crate::protocol::Protocol + Sized {
     }
     /// The cluster for the keys `names` interns, each holding the kind of data `kinds` says,
     /// with its nodes in the regions `node_regions` gave.
-    fn build(config: Self::Config, names: &Names, kinds: BTreeMap<Sym, KeyKind>, node_regions: &[usize]) -> Self;
+    fn build(config: Self::Config, names: &Names, kinds: VecMap<Sym, KeyKind>, node_regions: &[usize]) -> Self;
 
     /// What the pane's explanation tab shows, if it has one.
     const EXPLAIN: Option<Explain> = None;

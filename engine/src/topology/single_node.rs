@@ -14,6 +14,7 @@ use crate::annotate::Annotation;
 use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, OpResult, ReadValue, Sym};
 use crate::protocol::{Label, MessageMeta, NodeCtx, Protocol};
 use crate::rng::stable_hash;
+use crate::sorted::VecMap;
 use crate::time::SimTime;
 use crate::topology::client::{self, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::topology::versions::{
@@ -23,7 +24,6 @@ use crate::validate::{join, Problems, Validate};
 use crate::view::{EntryState, EntryView, MsgKind, NodeView, Observation, Role};
 use crate::vocab::{effect_label, KeyKind, Names};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// `topologies.single_node` in a scenario file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -86,7 +86,7 @@ struct Applied {
 pub struct SingleNodeState {
     id: NodeId,
     /// The data, on disk: kept across a crash.
-    store: BTreeMap<Sym, Item>,
+    store: VecMap<Sym, Item>,
     /// Writes applied, oldest first.
     log: Vec<Applied>,
     last_ts: u64,
@@ -95,11 +95,11 @@ pub struct SingleNodeState {
 #[derive(Clone, Debug)]
 pub struct SingleNode {
     rules: Rules,
-    kinds: BTreeMap<Sym, KeyKind>,
+    kinds: VecMap<Sym, KeyKind>,
 }
 
 impl SingleNode {
-    pub fn new(names: &Names, kinds: BTreeMap<Sym, KeyKind>) -> Self {
+    pub fn new(names: &Names, kinds: VecMap<Sym, KeyKind>) -> Self {
         let rules = Rules {
             register: RegisterRule::LwwNodeId,
             counter: CounterRule::PnCounter,
@@ -164,7 +164,7 @@ impl Protocol for SingleNode {
     type Timer = SingleTimer;
 
     fn init_node(&self, id: NodeId, _: &mut NodeCtx<Self>) -> SingleNodeState {
-        SingleNodeState { id, store: BTreeMap::new(), log: Vec::new(), last_ts: 0 }
+        SingleNodeState { id, store: VecMap::new(), log: Vec::new(), last_ts: 0 }
     }
 
     fn init_client(&self, id: ClientId, _: &mut NodeCtx<Self>) -> Client<()> {
@@ -255,7 +255,7 @@ impl Protocol for SingleNode {
         }
     }
 
-    fn surviving_writes(&self, nodes: &[&SingleNodeState], _: &[bool]) -> BTreeSet<OpId> {
+    fn surviving_writes(&self, nodes: &[&SingleNodeState], _: &[bool]) -> std::collections::BTreeSet<OpId> {
         crate::sort::set_of(nodes.iter().flat_map(|n| n.store.values().flat_map(item_writes)))
     }
 }
@@ -269,7 +269,7 @@ impl crate::topology::Topology for SingleNode {
     fn placement(config: &SingleConfig) -> (&[String], usize) {
         (&config.placement, 1)
     }
-    fn build(_: SingleConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>, _: &[usize]) -> Self {
+    fn build(_: SingleConfig, names: &Names, kinds: VecMap<Sym, KeyKind>, _: &[usize]) -> Self {
         SingleNode::new(names, kinds)
     }
 

@@ -89,13 +89,13 @@ use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, O
 use crate::plog::PLog;
 use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol, TimerId};
 use crate::rng::stable_hash;
+use crate::sorted::{VecMap, VecSet};
 use crate::time::{Duration, SimTime};
 use crate::topology::client::{self as clients, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::validate::{join, Problems, Validate};
 use crate::view::{EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
 use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 mod client;
@@ -322,14 +322,14 @@ impl Cmd {
 pub enum Value {
     Register(Seen),
     Counter(i64),
-    Set(BTreeSet<Sym>),
+    Set(VecSet<Sym>),
     Table(Vec<u64>),
 }
 
 /// A node's data: what reads see.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Data {
-    pub values: BTreeMap<Sym, Value>,
+    pub values: VecMap<Sym, Value>,
     /// Rows of bulk data, so that a snapshot's size reflects them.
     pub bulk_rows: u64,
 }
@@ -355,7 +355,7 @@ impl Data {
                 }
             }
             Cmd::Add { key, elem } => {
-                if let Value::Set(s) = self.values.entry(*key).or_insert(Value::Set(BTreeSet::new())) {
+                if let Value::Set(s) = self.values.entry(*key).or_insert(Value::Set(VecSet::new())) {
                     s.insert(*elem);
                 }
             }
@@ -681,13 +681,13 @@ pub struct LfNode {
     pub applied: u64,
     pub commit: u64,
     applying: bool,
-    pub progress: BTreeMap<NodeId, Progress>,
+    pub progress: VecMap<NodeId, Progress>,
     waiting: Vec<Waiting>,
     pub degraded: bool,
     pub last_leader_contact: SimTime,
     pub suspecting: bool,
-    coordinating: Option<BTreeMap<NodeId, (u64, u64, u64, bool)>>,
-    votes: BTreeSet<NodeId>,
+    coordinating: Option<VecMap<NodeId, (u64, u64, u64, bool)>>,
+    votes: VecSet<NodeId>,
     pending_reads: Vec<(ClientId, OpId, Sym, u64, SimTime)>,
     pub lease_expired: bool,
     heartbeat_timer: Option<TimerId>,

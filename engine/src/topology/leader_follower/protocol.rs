@@ -34,13 +34,13 @@ impl Protocol for LeaderFollower {
             applied: 0,
             commit: 0,
             applying: false,
-            progress: BTreeMap::new(),
+            progress: VecMap::new(),
             waiting: Vec::new(),
             degraded: false,
             last_leader_contact: 0,
             suspecting: false,
             coordinating: None,
-            votes: BTreeSet::new(),
+            votes: VecSet::new(),
             pending_reads: Vec::new(),
             lease_expired: false,
             heartbeat_timer: None,
@@ -612,7 +612,7 @@ impl Protocol for LeaderFollower {
         Observation { leaders, lag, data_digest, backlog: vec![0; nodes.len()], divergent }
     }
 
-    fn surviving_writes(&self, nodes: &[&LfNode], _up: &[bool]) -> BTreeSet<OpId> {
+    fn surviving_writes(&self, nodes: &[&LfNode], _up: &[bool]) -> std::collections::BTreeSet<OpId> {
         self.surviving(nodes)
     }
 }

@@ -497,7 +497,7 @@ impl LeaderFollower {
         match self.cfg.failover {
             FailoverMode::Manual => {}
             FailoverMode::Automatic => {
-                let mut seen = BTreeMap::new();
+                let mut seen = VecMap::new();
                 seen.insert(node.id, (node.epoch, node.last_lsn(), node.last_epoch(), false));
                 node.coordinating = Some(seen);
                 for o in self.others(node.id) {
@@ -606,7 +606,7 @@ impl LeaderFollower {
         node.epoch += 1;
         node.role = Role::Candidate;
         node.voted_for = Some(node.id);
-        node.votes = BTreeSet::from([node.id]);
+        node.votes = VecSet::from([node.id]);
         node.leader = None;
         for o in self.others(node.id) {
             ctx.send(

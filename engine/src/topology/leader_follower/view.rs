@@ -10,15 +10,15 @@ impl LeaderFollower {
     /// no leader at all, of the most up-to-date node (the one an election would pick). Entries only
     /// a deposed leader or a lagging follower still holds are not part of it: that copy will be
     /// thrown away when the node follows the newest leader, or never be seen again.
-    pub(super) fn surviving(&self, nodes: &[&LfNode]) -> BTreeSet<OpId> {
+    pub(super) fn surviving(&self, nodes: &[&LfNode]) -> std::collections::BTreeSet<OpId> {
         let leading = |n: &LfNode| n.role_when_crashed.unwrap_or(n.role) == Role::Leader;
         let Some(history) = nodes.iter().max_by_key(|n| {
             let l = leading(n);
             (l, if l { n.epoch } else { 0 }, n.last_epoch(), n.last_lsn(), std::cmp::Reverse(n.id))
         }) else {
-            return BTreeSet::new();
+            return std::collections::BTreeSet::new();
         };
-        let mut out = BTreeSet::new();
+        let mut out = std::collections::BTreeSet::new();
         for e in history.log.iter() {
             if !matches!(e.cmd, Cmd::Noop | Cmd::Restore { .. }) {
                 out.insert(e.write);
@@ -42,7 +42,7 @@ impl crate::topology::Topology for LeaderFollower {
     fn placement(config: &LfConfig) -> (&[String], usize) {
         (&config.placement, config.nodes as usize)
     }
-    fn build(config: LfConfig, _: &Names, _: BTreeMap<Sym, KeyKind>, _: &[usize]) -> Self {
+    fn build(config: LfConfig, _: &Names, _: VecMap<Sym, KeyKind>, _: &[usize]) -> Self {
         LeaderFollower::new(config)
     }
 

@@ -60,6 +60,7 @@ use crate::model::{ClientId, ClientOp, Completion, ConsistencyLevel, Endpoint, N
 use crate::plog::PLog;
 use crate::protocol::{Label, MessageMeta, NodeCtx, Protocol};
 use crate::rng::stable_hash;
+use crate::sorted::{VecMap, VecSet};
 use crate::time::{Duration, SimTime};
 use crate::topology::client::{self as clients, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::topology::versions::{
@@ -70,7 +71,6 @@ use crate::validate::{join, Problems, Validate};
 use crate::view::{EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
 use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 mod client;
@@ -354,18 +354,18 @@ struct Coordination {
     need: Need,
     home: Vec<NodeId>,
     /// Who has acknowledged (writes) or replied (reads).
-    answered: BTreeSet<NodeId>,
-    replies: BTreeMap<NodeId, Option<Rc<Item>>>,
+    answered: VecSet<NodeId>,
+    replies: VecMap<NodeId, Option<Rc<Item>>>,
     /// Stand-ins used, with the home replica each stands in for.
-    stand_ins: BTreeMap<NodeId, NodeId>,
+    stand_ins: VecMap<NodeId, NodeId>,
     item: Option<Rc<Item>>,
     version: String,
     done: bool,
     /// The merged result a read answered with (to repair late repliers against).
     answered_with: Option<Item>,
-    repaired: BTreeSet<NodeId>,
+    repaired: VecSet<NodeId>,
     /// Blocking read repair: repairs still to be acknowledged before answering.
-    awaiting_repair: BTreeSet<NodeId>,
+    awaiting_repair: VecSet<NodeId>,
     /// The conflicts between replies have been annotated (once per read).
     conflicts_noted: bool,
 }
@@ -392,10 +392,10 @@ pub struct LlNode {
     pub id: NodeId,
     /// Shared with the lane, with replies and with checkpoints: a version is never copied to
     /// be sent or kept, only when it is merged into something new.
-    pub store: BTreeMap<Sym, Rc<Item>>,
+    pub store: VecMap<Sym, Rc<Item>>,
     pub hints: Vec<Hint>,
     pub lane: PLog<LaneEntry>,
-    requests: BTreeMap<u64, Coordination>,
+    requests: VecMap<u64, Coordination>,
     next_req: u64,
     next_peer: usize,
     writes: u64,
@@ -422,9 +422,9 @@ pub struct LlRoute {
 pub struct Leaderless {
     pub cfg: LlConfig,
     rules: Rules,
-    kinds: BTreeMap<Sym, KeyKind>,
+    kinds: VecMap<Sym, KeyKind>,
     /// Full preference order of every key.
-    pref: BTreeMap<Sym, Vec<NodeId>>,
+    pref: VecMap<Sym, Vec<NodeId>>,
     node_region: Vec<usize>,
     pub ring: Ring,
 }
@@ -443,7 +443,7 @@ mod tests {
             assert_eq!(sorted, (0..5).map(NodeId).collect::<Vec<_>>(), "{name}");
         }
         // Different keys start at different nodes.
-        let firsts: BTreeSet<NodeId> =
+        let firsts: VecSet<NodeId> =
             (0..40).map(|i| ring.preference(Ring::key_position(&format!("k{i}")))[0]).collect();
         assert!(firsts.len() >= 4, "{firsts:?}");
     }

@@ -19,10 +19,10 @@ impl Protocol for Leaderless {
         }
         LlNode {
             id,
-            store: BTreeMap::new(),
+            store: VecMap::new(),
             hints: Vec::new(),
             lane: PLog::new(),
-            requests: BTreeMap::new(),
+            requests: VecMap::new(),
             next_req: 0,
             next_peer: id.0 as usize,
             writes: 0,
@@ -169,7 +169,7 @@ impl Protocol for Leaderless {
                     return;
                 }
                 let missing: Vec<NodeId> = r.home.iter().filter(|h| !r.answered.contains(h)).copied().collect();
-                let used: BTreeSet<NodeId> = crate::sort::set_of(r.stand_ins.keys().copied());
+                let used: VecSet<NodeId> = VecSet::from_iter(r.stand_ins.keys().copied());
                 let mut candidates = self
                     .preference(r.key)
                     .iter()
@@ -278,7 +278,7 @@ impl Protocol for Leaderless {
     fn node_view(&self, node: &LlNode, id: NodeId, names: &Names) -> NodeView {
         let mut badges = Vec::new();
         if !node.hints.is_empty() {
-            let homes: BTreeSet<NodeId> = crate::sort::set_of(node.hints.iter().map(|h| h.home));
+            let homes: VecSet<NodeId> = VecSet::from_iter(node.hints.iter().map(|h| h.home));
             badges.push(format!(
                 "{} hint(s) for {}",
                 node.hints.len(),
@@ -354,7 +354,7 @@ impl Protocol for Leaderless {
             }
             let Some(newest) = self.merged_of(NodeId(0), *key, &present) else { continue };
             let target = canonical(&newest);
-            let mut values = BTreeSet::new();
+            let mut values = VecSet::new();
             for (h, item) in &items {
                 let c = item.map(canonical);
                 if c != Some(target) {
@@ -381,11 +381,11 @@ impl Protocol for Leaderless {
         Observation { leaders: Vec::new(), lag, data_digest, backlog, divergent }
     }
 
-    fn surviving_writes(&self, nodes: &[&LlNode], up: &[bool]) -> BTreeSet<OpId> {
+    fn surviving_writes(&self, nodes: &[&LlNode], up: &[bool]) -> std::collections::BTreeSet<OpId> {
         // What the reachable replicas hold, hints included (a version only a node that never
         // came back holds is gone for everyone).
         let any_up = up.iter().any(|u| *u);
-        let mut out = BTreeSet::new();
+        let mut out = std::collections::BTreeSet::new();
         for (n, _) in nodes.iter().zip(up).filter(|(_, u)| **u || !any_up) {
             out.extend(n.store.values().flat_map(|i| item_writes(i)));
             for h in &n.hints {

@@ -7,7 +7,7 @@ use super::*;
 impl Leaderless {
     /// A cluster for the keys `names` interns, each holding the kind of data `kinds` says, with
     /// its nodes placed in the regions `node_region` gives.
-    pub fn new(cfg: LlConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>, node_region: &[usize]) -> Self {
+    pub fn new(cfg: LlConfig, names: &Names, kinds: VecMap<Sym, KeyKind>, node_region: &[usize]) -> Self {
         let ring = Ring::new(cfg.nodes as usize, cfg.vnodes as usize);
         let pref = names
             .names
@@ -71,7 +71,7 @@ impl Leaderless {
                 Need::Local { region, k: Self::quorum(local.max(1)) }
             }
             Some(ConsistencyLevel::EachQuorum) => {
-                let mut per: BTreeMap<usize, usize> = BTreeMap::new();
+                let mut per: VecMap<usize, usize> = VecMap::new();
                 for h in home {
                     *per.entry(region_of(h)).or_default() += 1;
                 }
@@ -80,12 +80,7 @@ impl Leaderless {
         }
     }
 
-    pub(super) fn satisfied(
-        &self,
-        need: &Need,
-        answered: &BTreeSet<NodeId>,
-        stand_ins: &BTreeMap<NodeId, NodeId>,
-    ) -> bool {
+    pub(super) fn satisfied(&self, need: &Need, answered: &VecSet<NodeId>, stand_ins: &VecMap<NodeId, NodeId>) -> bool {
         // A stand-in counts for the region of the home replica it stands in for.
         let region_of = |x: &NodeId| {
             let home = stand_ins.get(x).unwrap_or(x);
@@ -221,14 +216,14 @@ impl Leaderless {
     }
 
     /// Sends the newest version to every replica that answered with something older.
-    pub(super) fn read_repair(&self, node: &mut LlNode, ctx: &mut NodeCtx<Self>, req_id: u64) -> BTreeSet<NodeId> {
+    pub(super) fn read_repair(&self, node: &mut LlNode, ctx: &mut NodeCtx<Self>, req_id: u64) -> VecSet<NodeId> {
         let me = node.id;
-        let Some(req) = node.requests.get_mut(&req_id) else { return BTreeSet::new() };
+        let Some(req) = node.requests.get_mut(&req_id) else { return VecSet::new() };
         let refs: Vec<&Item> = req.replies.values().filter_map(|i| i.as_deref()).collect();
         let mut conflicts = Vec::new();
-        let Some(merged) = self.merged_noting(me, req.key, &refs, &mut conflicts) else { return BTreeSet::new() };
+        let Some(merged) = self.merged_noting(me, req.key, &refs, &mut conflicts) else { return VecSet::new() };
         let target = canonical(&merged);
-        let mut stale = BTreeSet::new();
+        let mut stale = VecSet::new();
         for (n, item) in &req.replies {
             let behind = match item {
                 None => true,
@@ -384,15 +379,15 @@ impl Leaderless {
             write: true,
             need,
             home: home.clone(),
-            answered: BTreeSet::new(),
-            replies: BTreeMap::new(),
-            stand_ins: BTreeMap::new(),
+            answered: VecSet::new(),
+            replies: VecMap::new(),
+            stand_ins: VecMap::new(),
             item: Some(item.clone()),
             version,
             done: false,
             answered_with: None,
-            repaired: BTreeSet::new(),
-            awaiting_repair: BTreeSet::new(),
+            repaired: VecSet::new(),
+            awaiting_repair: VecSet::new(),
             conflicts_noted: false,
         };
         let targets: Vec<NodeId> = if self.cfg.propagate_to_all {
@@ -468,15 +463,15 @@ impl Leaderless {
             write: false,
             need,
             home: home.clone(),
-            answered: BTreeSet::new(),
-            replies: BTreeMap::new(),
-            stand_ins: BTreeMap::new(),
+            answered: VecSet::new(),
+            replies: VecMap::new(),
+            stand_ins: VecMap::new(),
             item: None,
             version: String::new(),
             done: false,
             answered_with: None,
-            repaired: BTreeSet::new(),
-            awaiting_repair: BTreeSet::new(),
+            repaired: VecSet::new(),
+            awaiting_repair: VecSet::new(),
             conflicts_noted: false,
         };
         for h in &home {

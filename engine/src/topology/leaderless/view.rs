@@ -12,7 +12,7 @@ impl crate::topology::Topology for Leaderless {
     fn placement(config: &LlConfig) -> (&[String], usize) {
         (&config.placement, config.nodes as usize)
     }
-    fn build(config: LlConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>, node_regions: &[usize]) -> Self {
+    fn build(config: LlConfig, names: &Names, kinds: VecMap<Sym, KeyKind>, node_regions: &[usize]) -> Self {
         Leaderless::new(config, names, kinds, node_regions)
     }
 

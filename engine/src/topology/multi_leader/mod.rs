@@ -78,6 +78,7 @@ use crate::model::{ClientId, ClientOp, Completion, Endpoint, NodeId, Op, OpId, O
 use crate::plog::PLog;
 use crate::protocol::{Control, Label, MessageMeta, NodeCtx, Protocol};
 use crate::rng::stable_hash;
+use crate::sorted::{VecMap, VecSet};
 use crate::time::{Duration, SimTime};
 use crate::topology::client::{self as clients, Answer, Client, Clients, Next, Pending, Reply, Request};
 use crate::topology::versions::{
@@ -87,7 +88,6 @@ use crate::validate::{join, Problems, Validate};
 use crate::view::{divergent_from_digests, EntryState, EntryView, Lag, MsgKind, NodeView, Observation, Role};
 use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 mod client;
@@ -326,7 +326,8 @@ pub enum MlTimer {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SeqSet {
     pub prefix: u64,
-    pub extra: BTreeSet<u64>,
+    /// A B-tree: stragglers can pile up behind a gap for as long as it lasts.
+    pub extra: std::collections::BTreeSet<u64>,
 }
 
 impl SeqSet {
@@ -356,31 +357,32 @@ pub struct LaneEntry {
 #[derive(Clone, Debug)]
 pub struct MlNode {
     pub id: NodeId,
-    pub store: BTreeMap<Sym, Item>,
+    pub store: VecMap<Sym, Item>,
     pub seen: Vec<SeqSet>,
     /// Newest applied change per origin with its write, for the deps of local writes.
     pub latest: Vec<(u64, OpId)>,
     pub own_seq: u64,
     pub lane: PLog<LaneEntry>,
-    /// Changes each neighbour has not acknowledged yet.
-    pub outbound: BTreeMap<NodeId, BTreeMap<(NodeId, u64), Rc<Change>>>,
+    /// Changes each neighbour has not acknowledged yet (a B-tree per neighbour: the backlog
+    /// grows for as long as the neighbour is unreachable).
+    pub outbound: VecMap<NodeId, std::collections::BTreeMap<(NodeId, u64), Rc<Change>>>,
     /// Neighbours believed dead after repair_topology (skipped in the ring).
-    pub skipped: BTreeSet<NodeId>,
+    pub skipped: VecSet<NodeId>,
     pub held: Vec<Rc<Change>>,
     /// Last time each neighbour acknowledged anything (local clock).
-    pub last_ack: BTreeMap<NodeId, SimTime>,
+    pub last_ack: VecMap<NodeId, SimTime>,
     /// Times of own changes (true time, for lag measurement only).
     pub own_times: PLog<SimTime>,
     /// A leader's stream to its followers, and how far each has applied it.
     pub follow_log: PLog<Rc<FollowEntry>>,
-    pub follower_applied: BTreeMap<NodeId, u64>,
+    pub follower_applied: VecMap<NodeId, u64>,
     /// How far the stream was last resent to each follower (go-back-N).
-    pub follow_resent: BTreeMap<NodeId, u64>,
+    pub follow_resent: VecMap<NodeId, u64>,
     /// The last timestamp this leader stamped (its timestamps never repeat).
     pub last_ts: u64,
     /// A follower: how far it has applied its leader's stream, and what arrived early.
     pub applied: u64,
-    pub early: BTreeMap<u64, Rc<FollowEntry>>,
+    pub early: VecMap<u64, Rc<FollowEntry>>,
 }
 
 /// What a client keeps to route its requests: the leader it writes to.
@@ -393,10 +395,10 @@ pub struct MlRoute {
 pub struct MultiLeader {
     pub cfg: MlConfig,
     /// Conflict unit of each key (its row under row detection).
-    unit: BTreeMap<Sym, Sym>,
-    kinds: BTreeMap<Sym, KeyKind>,
+    unit: VecMap<Sym, Sym>,
+    kinds: VecMap<Sym, KeyKind>,
     /// Display name of each unit.
-    unit_names: BTreeMap<Sym, String>,
+    unit_names: VecMap<Sym, String>,
     rules: Rules,
 }
 

@@ -14,22 +14,22 @@ impl Protocol for MultiLeader {
         ctx.set_timer(self.cfg.retry_interval.0, MlTimer::Retry);
         MlNode {
             id,
-            store: BTreeMap::new(),
+            store: VecMap::new(),
             seen: vec![SeqSet::default(); self.n()],
             latest: vec![(0, 0); self.n()],
             own_seq: 0,
             lane: PLog::new(),
-            outbound: BTreeMap::new(),
-            skipped: BTreeSet::new(),
+            outbound: VecMap::new(),
+            skipped: VecSet::new(),
             held: Vec::new(),
-            last_ack: BTreeMap::new(),
+            last_ack: VecMap::new(),
             own_times: PLog::new(),
             follow_log: PLog::new(),
-            follower_applied: BTreeMap::new(),
-            follow_resent: BTreeMap::new(),
+            follower_applied: VecMap::new(),
+            follow_resent: VecMap::new(),
             last_ts: 0,
             applied: 0,
-            early: BTreeMap::new(),
+            early: VecMap::new(),
         }
     }
 
@@ -189,7 +189,7 @@ impl Protocol for MultiLeader {
             // Skip neighbours that have been silent for three retry intervals; hand their queued
             // changes to the next live leader.
             let silent_for = 3 * self.cfg.retry_interval.0;
-            let dead: BTreeSet<NodeId> = crate::sort::set_of(
+            let dead: VecSet<NodeId> = VecSet::from_iter(
                 node.outbound
                     .iter()
                     .filter(|(t, q)| {
@@ -383,7 +383,7 @@ impl Protocol for MultiLeader {
         Observation { leaders, lag, data_digest, backlog, divergent }
     }
 
-    fn surviving_writes(&self, nodes: &[&MlNode], up: &[bool]) -> BTreeSet<OpId> {
+    fn surviving_writes(&self, nodes: &[&MlNode], up: &[bool]) -> std::collections::BTreeSet<OpId> {
         // What the reachable replicas hold: a version only a node that never came back holds
         // is gone for everyone (and under a deterministic rule it loses again if it returns).
         let any_up = up.iter().any(|u| *u);

@@ -6,9 +6,9 @@ use super::*;
 
 impl MultiLeader {
     /// A cluster for the keys `names` interns, each holding the kind of data `kinds` says.
-    pub fn new(cfg: MlConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>) -> Self {
-        let mut unit = BTreeMap::new();
-        let mut unit_names = BTreeMap::new();
+    pub fn new(cfg: MlConfig, names: &Names, kinds: VecMap<Sym, KeyKind>) -> Self {
+        let mut unit = VecMap::new();
+        let mut unit_names = VecMap::new();
         for (i, n) in names.names.iter().enumerate() {
             let s = Sym(i as u16);
             let row = match (cfg.detection, n.split_once('.')) {
@@ -55,7 +55,7 @@ impl MultiLeader {
     }
 
     /// Neighbours a leader sends its own or forwarded changes to.
-    pub(super) fn targets(&self, me: NodeId, change: &Change, skipped: &BTreeSet<NodeId>) -> Vec<NodeId> {
+    pub(super) fn targets(&self, me: NodeId, change: &Change, skipped: &VecSet<NodeId>) -> Vec<NodeId> {
         let n = self.n();
         let all = (0..n).map(|i| NodeId(i as u8));
         let fresh = |t: &NodeId| *t != me && *t != change.origin && !change.path.contains(t);

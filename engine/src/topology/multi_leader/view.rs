@@ -22,7 +22,7 @@ impl crate::topology::Topology for MultiLeader {
             })
             .collect()
     }
-    fn build(config: MlConfig, names: &Names, kinds: BTreeMap<Sym, KeyKind>, _: &[usize]) -> Self {
+    fn build(config: MlConfig, names: &Names, kinds: VecMap<Sym, KeyKind>, _: &[usize]) -> Self {
         MultiLeader::new(config, names, kinds)
     }
 

@@ -21,10 +21,10 @@
 use crate::annotate::{ConflictRecord, ConflictVersion};
 use crate::model::{NodeId, Op, OpId, ReadValue, Seen, Sym};
 use crate::rng::Entropy;
+use crate::sorted::{VecMap, VecSet};
 use crate::time::{human_duration, SimTime};
 use crate::vocab::{KeyKind, Names};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 mod resolve;
 mod write;
@@ -221,7 +221,7 @@ pub fn push_u64(s: &mut String, mut x: u64) {
 /// One version of a register row: its fields, where and when it was written.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RegVersion {
-    pub fields: BTreeMap<Sym, Seen>,
+    pub fields: VecMap<Sym, Seen>,
     pub vv: Vv,
     pub ts: u64,
     pub origin: NodeId,
@@ -243,9 +243,9 @@ pub enum Item {
     /// Whole-set value under LWW or union merge.
     SetValue(Vec<SetVersion>),
     /// Observed-remove set: live add tags and removed tags.
-    OrSet { adds: BTreeMap<Sym, BTreeSet<Dot>>, removed: BTreeSet<Dot> },
+    OrSet { adds: VecMap<Sym, VecSet<Dot>>, removed: VecSet<Dot> },
     /// Table rows by id.
-    Table(BTreeMap<String, Row>),
+    Table(VecMap<String, Row>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -261,7 +261,7 @@ pub struct RegVersionNum {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SetVersion {
-    pub elems: BTreeSet<Sym>,
+    pub elems: VecSet<Sym>,
     pub vv: Vv,
     pub ts: u64,
     pub origin: NodeId,

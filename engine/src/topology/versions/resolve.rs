@@ -113,14 +113,14 @@ impl Rules {
                         }
                         let mut merged = all[winner].clone();
                         merged.vv = all.iter().fold(vec![0; self.n], |a, v| vv_max(&a, &v.vv));
-                        let kept_writes: BTreeSet<OpId> = crate::sort::set_of(merged.fields.values().map(|s| s.write));
+                        let kept_writes: VecSet<OpId> = VecSet::from_iter(merged.fields.values().map(|s| s.write));
                         let discarded: Vec<OpId> = all
                             .iter()
                             .enumerate()
                             .filter(|(i, _)| *i != winner)
                             .flat_map(|(_, v)| v.fields.values().map(|s| s.write))
                             .filter(|w| !kept_writes.contains(w))
-                            .fold(BTreeSet::new(), crate::sort::inserted)
+                            .collect::<VecSet<_>>()
                             .into_iter()
                             .collect();
                         let steps = all.iter().map(|v| stamp_step(&reg_label(v), v.origin, v.at, v.ts)).collect();
@@ -221,7 +221,7 @@ impl Rules {
                         })
                         .collect();
                     let comparison = format!("{} vs {}: concurrent", vv_label(&l.vv), vv_label(&i.vv));
-                    let elems: BTreeSet<Sym> = crate::sort::set_of(l.elems.union(&i.elems).copied());
+                    let elems: VecSet<Sym> = VecSet::from_iter(l.elems.union(&i.elems).copied());
                     let mut writes = l.writes.clone();
                     writes.extend(i.writes.iter().filter(|w| !l.writes.contains(w)));
                     let merged = SetVersion {
@@ -248,18 +248,17 @@ impl Rules {
                 (Item::SetValue(vec![merged]), record)
             }
             (Item::OrSet { adds: la, removed: lr }, Item::OrSet { adds: ia, removed: ir }) => {
-                let removed: BTreeSet<Dot> = crate::sort::set_of(lr.union(ir).copied());
-                let mut adds: BTreeMap<Sym, BTreeSet<Dot>> = BTreeMap::new();
+                let removed: VecSet<Dot> = VecSet::from_iter(lr.union(ir).copied());
+                let mut adds: VecMap<Sym, VecSet<Dot>> = VecMap::new();
                 for (e, tags) in la.iter().chain(ia.iter()) {
-                    let live: BTreeSet<Dot> =
-                        crate::sort::set_of(tags.iter().filter(|t| !removed.contains(t)).copied());
+                    let live: VecSet<Dot> = VecSet::from_iter(tags.iter().filter(|t| !removed.contains(t)).copied());
                     if !live.is_empty() {
                         adds.entry(*e).or_default().extend(live);
                     }
                 }
                 // Concurrent if each side knows a tag the other does not.
-                let tags = |a: &BTreeMap<Sym, BTreeSet<Dot>>, r: &BTreeSet<Dot>| -> BTreeSet<Dot> {
-                    crate::sort::set_of(a.values().flatten().copied().chain(r.iter().copied()))
+                let tags = |a: &VecMap<Sym, VecSet<Dot>>, r: &VecSet<Dot>| -> VecSet<Dot> {
+                    VecSet::from_iter(a.values().flatten().copied().chain(r.iter().copied()))
                 };
                 let lt = tags(la, lr);
                 let it = tags(ia, ir);
@@ -268,7 +267,7 @@ impl Rules {
                 if !concurrent {
                     return (merged, None);
                 }
-                let label = |a: &BTreeMap<Sym, BTreeSet<Dot>>| set_label(a.keys(), &self.names);
+                let label = |a: &VecMap<Sym, VecSet<Dot>>| set_label(a.keys(), &self.names);
                 let mut steps = Vec::new();
                 for (e, t) in la.iter().chain(ia.iter()) {
                     for tag in t {
@@ -464,7 +463,7 @@ impl Rules {
             .iter()
             .filter(|w| !winner.writes.contains(w))
             .copied()
-            .fold(BTreeSet::new(), crate::sort::inserted)
+            .collect::<VecSet<_>>()
             .into_iter()
             .collect();
         let (a, b) = (vv_label(&stored.vector), vv_label(&incoming.vector));

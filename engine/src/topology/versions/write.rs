@@ -37,7 +37,7 @@ impl Rules {
                 vv[me.0 as usize] = (vv[me.0 as usize] + 1).max(floor);
                 // Fields of the row as this leader sees it (siblings merged by taking the newest
                 // field value), with this write's field replaced.
-                let mut fields = BTreeMap::new();
+                let mut fields = VecMap::new();
                 for v in &versions {
                     for (f, s) in &v.fields {
                         fields.insert(*f, *s);
@@ -75,7 +75,7 @@ impl Rules {
                     SetRule::OrSet => {
                         let (mut adds, mut removed) = match &existing {
                             Some(Item::OrSet { adds, removed }) => (adds.clone(), removed.clone()),
-                            _ => (BTreeMap::new(), BTreeSet::new()),
+                            _ => (VecMap::new(), VecSet::new()),
                         };
                         if add {
                             let counter = tag;
@@ -93,8 +93,8 @@ impl Rules {
                         };
                         let mut vv = versions.iter().fold(vec![0; n], |a, v| vv_max(&a, &v.vv));
                         vv[me.0 as usize] = (vv[me.0 as usize] + 1).max(floor);
-                        let mut elems: BTreeSet<Sym> =
-                            crate::sort::set_of(versions.iter().flat_map(|v| v.elems.iter().copied()));
+                        let mut elems: VecSet<Sym> =
+                            VecSet::from_iter(versions.iter().flat_map(|v| v.elems.iter().copied()));
                         if add {
                             elems.insert(*elem);
                         } else {
@@ -109,7 +109,7 @@ impl Rules {
             Op::Insert { .. } => {
                 let mut rows = match &existing {
                     Some(Item::Table(r)) => r.clone(),
-                    _ => BTreeMap::new(),
+                    _ => VecMap::new(),
                 };
                 let next = rows.keys().filter_map(|k| k.rsplit('-').next()?.parse::<u64>().ok()).max().unwrap_or(0) + 1;
                 let id = match self.ids {
