@@ -636,8 +636,8 @@ mod tests {
                         *b.entry(k).and_modify(|x| *x *= 2).or_insert(7) += 1;
                     }
                     5 => {
-                        v.retain(|key, val| (*key as u32 + *val) % 3 != 0);
-                        b.retain(|key, val| (*key as u32 + *val) % 3 != 0);
+                        v.retain(|key, val| !(*key as u32 + *val).is_multiple_of(3));
+                        b.retain(|key, val| !(*key as u32 + *val).is_multiple_of(3));
                     }
                     6 => assert_eq!(v2.insert(k, step), b2.insert(k, step)),
                     7 => assert_eq!(v.pop_first(), b.pop_first()),
@@ -678,7 +678,7 @@ mod tests {
             let mut rng = SimRng::new(seed, Stream::Engine);
             let (mut v, mut b) = (VecSet::new(), BTreeSet::new());
             let (mut w, mut c) = (VecSet::new(), BTreeSet::new());
-            let range = 1 + (seed % 30) as u64;
+            let range = 1 + seed % 30;
             for _ in 0..200 {
                 let x = rng.below(range) as u16;
                 match rng.below(6) {
