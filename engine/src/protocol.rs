@@ -104,6 +104,22 @@ pub enum Command<M, T> {
     },
 }
 
+impl<M, T> Command<M, T> {
+    /// The same command with its message and timer wrapped (for [`Ctx::nested`]).
+    pub fn map<M2, T2>(self, msg: impl FnOnce(M) -> M2, timer: impl FnOnce(T) -> T2) -> Command<M2, T2> {
+        match self {
+            Command::Send { to, msg: m } => Command::Send { to, msg: msg(m) },
+            Command::SetTimer { id, after, timer: t } => Command::SetTimer { id, after, timer: timer(t) },
+            Command::CancelTimer(id) => Command::CancelTimer(id),
+            Command::Persist { id, units, timer: t } => Command::Persist { id, units, timer: timer(t) },
+            Command::Complete(c) => Command::Complete(c),
+            Command::Contacted { op, node } => Command::Contacted { op, node },
+            Command::Annotate(a) => Command::Annotate(a),
+            Command::PowerOff { node } => Command::PowerOff { node },
+        }
+    }
+}
+
 /// The handler's view of the moment, and the place it records commands.
 pub struct Ctx<'a, M, T> {
     pub now: SimTime,
@@ -211,6 +227,32 @@ impl<'a, M, T> Ctx<'a, M, T> {
 
     pub fn power_off(&mut self, node: NodeId) {
         self.commands.push(Command::PowerOff { node });
+    }
+
+    /// Runs `handler` in a context whose messages and timers this one's wrap (`wrap_msg`,
+    /// `wrap_timer`: how `AnyProtocol` runs a topology's handlers): the same moment, endpoint
+    /// and clock, the same entropy drawn from and the same timer numbering, so the handler
+    /// decides exactly as it would run directly; what it records is recorded here, wrapped.
+    pub fn nested<M2, T2, R>(
+        &mut self,
+        wrap_msg: fn(M2) -> M,
+        wrap_timer: fn(T2) -> T,
+        handler: impl FnOnce(&mut Ctx<'_, M2, T2>) -> R,
+    ) -> R {
+        let mut inner = Ctx {
+            now: self.now,
+            local_clock: self.local_clock,
+            me: self.me,
+            cluster: self.cluster,
+            entropy: self.entropy.clone(),
+            next_timer: &mut *self.next_timer,
+            commands: Vec::new(),
+        };
+        let out = handler(&mut inner);
+        let Ctx { entropy, commands, .. } = inner;
+        self.entropy = entropy;
+        self.commands.extend(commands.into_iter().map(|c| c.map(wrap_msg, wrap_timer)));
+        out
     }
 
     fn alloc_timer(&mut self) -> TimerId {

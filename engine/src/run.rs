@@ -15,10 +15,10 @@ use crate::protocol::Protocol;
 use crate::scenario::Plan;
 use crate::sim::Sim;
 use crate::time::SimTime;
-use crate::topology::Topology;
+use crate::topology::any::AnyProtocol;
 use crate::trace::{Mark, MsgRecord, Trace};
 use crate::view::{Liveness, NodeView, Observation};
-use crate::vocab::{key_kinds, topologies, TopologyKind};
+use crate::vocab::TopologyKind;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -332,28 +332,13 @@ impl<P: Protocol> Settling<P> {
 }
 
 /// A [`Settling`] of whichever topology.
-pub struct AnySettling(Box<dyn SettleSteps>);
-
-impl std::fmt::Debug for AnySettling {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AnySettling")
-    }
-}
+#[derive(Debug)]
+pub struct AnySettling(Settling<AnyProtocol>);
 
 impl AnySettling {
     /// See [`Settling::advance`].
     pub fn advance(&mut self, max_steps: u64) -> Option<Convergence> {
         self.0.advance(max_steps)
-    }
-}
-
-trait SettleSteps {
-    fn advance(&mut self, max_steps: u64) -> Option<Convergence>;
-}
-
-impl<P: Protocol> SettleSteps for Settling<P> {
-    fn advance(&mut self, max_steps: u64) -> Option<Convergence> {
-        Settling::advance(self, max_steps)
     }
 }
 
@@ -453,166 +438,58 @@ pub struct PaneView {
     pub observation: Observation,
 }
 
-/// What every run answers whatever its topology, for [`AnyRun`] to hand out behind one type.
-trait DynRun {
-    fn advance(&mut self, max_steps: u64) -> bool;
-    fn run_to_end(&mut self);
-    fn finished(&self) -> bool;
-    fn computed_until(&self) -> SimTime;
-    fn trace(&self) -> &Trace;
-    fn plan(&self) -> &Plan;
-    fn intervene(&mut self, at: SimTime, action: &str) -> Result<(), String>;
-    fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String>;
-    fn interventions(&self) -> &[Intervention];
-    fn checkpoint_count(&self) -> usize;
-    fn cluster(&self) -> &crate::protocol::Cluster;
-    fn final_observation(&self) -> Observation;
-    fn final_up(&self) -> Vec<bool>;
-    fn settle(&self) -> Convergence;
-    fn settling(&self) -> AnySettling;
-    fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId>;
+/// A run of whichever topology, behind one type: a `Run` of [`AnyProtocol`], so that the
+/// simulation is compiled once for all topologies (see `topology::any`).
+#[derive(Clone, Debug)]
+pub struct AnyRun {
+    kind: TopologyKind,
+    run: Run<AnyProtocol>,
 }
 
-impl<P: Protocol> DynRun for Run<P> {
-    fn advance(&mut self, max_steps: u64) -> bool {
-        Run::advance(self, max_steps)
+/// A display cursor of whichever topology.
+#[derive(Clone, Debug)]
+pub struct AnyCursor {
+    kind: TopologyKind,
+    sim: Sim<AnyProtocol>,
+}
+
+impl AnyRun {
+    /// Builds the run of one topology of a compiled scenario (None if the scenario does not
+    /// configure it).
+    pub fn new(kind: TopologyKind, plan: Rc<Plan>) -> Option<AnyRun> {
+        let (proto, place) = AnyProtocol::build(kind, &plan)?;
+        Some(AnyRun { kind, run: Run::new(proto, plan, place) })
     }
-    fn run_to_end(&mut self) {
-        Run::run_to_end(self)
+
+    pub fn kind(&self) -> TopologyKind {
+        self.kind
     }
-    fn finished(&self) -> bool {
-        Run::finished(self)
+
+    /// A fresh cursor at time zero.
+    pub fn cursor(&self) -> AnyCursor {
+        AnyCursor { kind: self.kind, sim: self.run.state_at(0) }
     }
-    fn computed_until(&self) -> SimTime {
-        Run::computed_until(self)
+
+    /// Moves `cursor` to `t`; returns true if what it shows changed. A cursor of another
+    /// topology's run starts over from this run's beginning.
+    pub fn seek(&self, cursor: &mut AnyCursor, t: SimTime) -> bool {
+        if cursor.kind != self.kind {
+            *cursor = self.cursor();
+        }
+        self.run.seek(&mut cursor.sim, t)
     }
-    fn trace(&self) -> &Trace {
-        &self.trace
-    }
-    fn plan(&self) -> &Plan {
-        Run::plan(self)
-    }
-    fn intervene(&mut self, at: SimTime, action: &str) -> Result<(), String> {
-        Run::intervene(self, at, action)
-    }
-    fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String> {
-        Run::set_interventions(self, list)
-    }
-    fn interventions(&self) -> &[Intervention] {
-        Run::interventions(self)
-    }
-    fn checkpoint_count(&self) -> usize {
-        Run::checkpoint_count(self)
-    }
-    fn cluster(&self) -> &crate::protocol::Cluster {
-        &self.head().cluster
-    }
-    fn final_observation(&self) -> Observation {
-        self.head().observe()
-    }
-    fn final_up(&self) -> Vec<bool> {
-        self.head().nodes().iter().map(|n| n.up).collect()
-    }
-    fn settling(&self) -> AnySettling {
-        AnySettling(Box::new(Run::settling(self)))
-    }
-    fn settle(&self) -> Convergence {
-        Run::settle(self)
-    }
-    fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId> {
-        let states: Vec<_> = self.head().nodes().iter().map(|n| &n.state).collect();
-        let up: Vec<bool> = self.head().nodes().iter().map(|n| n.up).collect();
-        self.head().proto.surviving_writes(&states, &up)
+
+    /// What the diagram draws at the cursor's time (None for a cursor of another topology).
+    pub fn pane_view(&self, cursor: &AnyCursor) -> Option<PaneView> {
+        (cursor.kind == self.kind).then(|| self.run.pane_view(&cursor.sim))
     }
 }
 
-/// `AnyRun` and `AnyCursor`, with a variant per row of the registry (`vocab::topologies!`).
-macro_rules! define_any_run {
-    ($($kind:ident, $module:ident, $code:literal, $title:literal;)*) => {
-        /// A run of whichever topology, behind one interface.
-        #[derive(Clone, Debug)]
-        pub enum AnyRun {
-            $($kind(Run<crate::topology::$module::$kind>),)*
-        }
-
-        /// A display cursor of whichever topology.
-        #[derive(Clone, Debug)]
-        pub enum AnyCursor {
-            $($kind(Sim<crate::topology::$module::$kind>),)*
-        }
-
-        impl AnyRun {
-            /// Builds the run of one topology of a compiled scenario (None if the scenario does
-            /// not configure it).
-            pub fn new(kind: TopologyKind, plan: Rc<Plan>) -> Option<AnyRun> {
-                let regions = plan.network.region_names.clone();
-                match kind {
-                    $(TopologyKind::$kind => {
-                        type This = crate::topology::$module::$kind;
-                        let config = plan.topologies.$module.clone()?;
-                        let place = <This as Topology>::node_regions(&config, &regions);
-                        let proto = <This as Topology>::build(config, &plan.names, key_kinds(&plan.ops), &place);
-                        Some(AnyRun::$kind(Run::new(proto, plan, place)))
-                    })*
-                }
-            }
-
-            pub fn kind(&self) -> TopologyKind {
-                match self {
-                    $(AnyRun::$kind(_) => TopologyKind::$kind,)*
-                }
-            }
-
-            fn inner(&self) -> &dyn DynRun {
-                match self {
-                    $(AnyRun::$kind(r) => r,)*
-                }
-            }
-
-            fn inner_mut(&mut self) -> &mut dyn DynRun {
-                match self {
-                    $(AnyRun::$kind(r) => r,)*
-                }
-            }
-
-            /// A fresh cursor at time zero.
-            pub fn cursor(&self) -> AnyCursor {
-                match self {
-                    $(AnyRun::$kind(r) => AnyCursor::$kind(r.state_at(0)),)*
-                }
-            }
-
-            /// Moves `cursor` to `t`; returns true if what it shows changed.
-            pub fn seek(&self, cursor: &mut AnyCursor, t: SimTime) -> bool {
-                #[allow(unreachable_patterns)]
-                match (self, cursor) {
-                    $((AnyRun::$kind(r), AnyCursor::$kind(c)) => r.seek(c, t),)*
-                    (run, cursor) => {
-                        *cursor = run.cursor();
-                        run.seek(cursor, t)
-                    }
-                }
-            }
-
-            pub fn pane_view(&self, cursor: &AnyCursor) -> Option<PaneView> {
-                #[allow(unreachable_patterns)]
-                match (self, cursor) {
-                    $((AnyRun::$kind(r), AnyCursor::$kind(c)) => Some(r.pane_view(c)),)*
-                    _ => None,
-                }
-            }
-        }
-
-        impl AnyCursor {
-            pub fn now(&self) -> SimTime {
-                match self {
-                    $(AnyCursor::$kind(c) => c.now(),)*
-                }
-            }
-        }
-    };
+impl AnyCursor {
+    pub fn now(&self) -> SimTime {
+        self.sim.now()
+    }
 }
-topologies!(define_any_run);
 
 impl AnyRun {
     /// The trace as JSON lines (steps, messages, annotations, history events), each tagged with
@@ -654,41 +531,41 @@ impl AnyRun {
     }
 
     pub fn advance(&mut self, max_steps: u64) -> bool {
-        self.inner_mut().advance(max_steps)
+        self.run.advance(max_steps)
     }
     pub fn run_to_end(&mut self) {
-        self.inner_mut().run_to_end()
+        self.run.run_to_end()
     }
     pub fn finished(&self) -> bool {
-        self.inner().finished()
+        self.run.finished()
     }
     pub fn computed_until(&self) -> SimTime {
-        self.inner().computed_until()
+        self.run.computed_until()
     }
     pub fn trace(&self) -> &Trace {
-        self.inner().trace()
+        &self.run.trace
     }
     pub fn plan(&self) -> &Plan {
-        self.inner().plan()
+        self.run.plan()
     }
     pub fn digest(&self) -> u64 {
         self.trace().digest()
     }
     pub fn intervene(&mut self, at: SimTime, action: &str) -> Result<(), String> {
-        self.inner_mut().intervene(at, action)
+        self.run.intervene(at, action)
     }
     pub fn set_interventions(&mut self, list: &[Intervention]) -> Result<(), String> {
-        self.inner_mut().set_interventions(list)
+        self.run.set_interventions(list)
     }
     pub fn interventions(&self) -> &[Intervention] {
-        self.inner().interventions()
+        self.run.interventions()
     }
     pub fn checkpoint_count(&self) -> usize {
-        self.inner().checkpoint_count()
+        self.run.checkpoint_count()
     }
     /// Where the topology's nodes and the sessions are.
     pub fn cluster(&self) -> &crate::protocol::Cluster {
-        self.inner().cluster()
+        &self.run.head().cluster
     }
     pub fn node_count(&self) -> usize {
         self.cluster().nodes
@@ -696,26 +573,29 @@ impl AnyRun {
 
     /// The observation at the end of the computed run.
     pub fn final_observation(&self) -> Observation {
-        self.inner().final_observation()
+        self.run.head().observe()
     }
 
     /// Whether every node is up at the end.
     pub fn final_up(&self) -> Vec<bool> {
-        self.inner().final_up()
+        self.run.head().nodes().iter().map(|n| n.up).collect()
     }
 
     /// See [`Run::settle`].
     pub fn settle(&self) -> Convergence {
-        self.inner().settle()
+        self.run.settle()
     }
 
     /// See [`Run::settling`].
     pub fn settling(&self) -> AnySettling {
-        self.inner().settling()
+        AnySettling(self.run.settling())
     }
 
     /// Writes whose effect the cluster still holds at the end (for lost-write accounting).
     pub fn surviving_writes(&self) -> std::collections::BTreeSet<crate::model::OpId> {
-        self.inner().surviving_writes()
+        let head = self.run.head();
+        let states: Vec<_> = head.nodes().iter().map(|n| &n.state).collect();
+        let up: Vec<bool> = head.nodes().iter().map(|n| n.up).collect();
+        head.proto.surviving_writes(&states, &up)
     }
 }

@@ -176,3 +176,67 @@ fn thinned_checkpoints_show_the_same_moments_and_fork_the_same_runs() {
         assert!(run.checkpoint_count() <= MAX_CHECKPOINTS);
     }
 }
+
+/// `AnyRun` runs every topology as `Sim<AnyProtocol>`, whose handlers run the topology's own in
+/// a nested context. The same run made directly, as `Run<LeaderFollower>` and so on, gives the
+/// same trace: every preset's configured topologies, three seeds each, and an intervened run.
+#[test]
+fn a_topology_runs_the_same_through_any_protocol_as_on_its_own() {
+    use replicascope_engine::run::{AnyRun, Run};
+    use replicascope_engine::scenario::Plan;
+    use replicascope_engine::topology::{leader_follower, leaderless, multi_leader, single_node, Topology};
+    use replicascope_engine::vocab::{key_kinds, TopologyKind};
+    use std::rc::Rc;
+
+    fn direct<T: Topology>(config: T::Config, plan: Rc<Plan>, intervention: Option<(u64, &str)>) -> u64 {
+        let place = T::node_regions(&config, &plan.network.region_names);
+        let proto = T::build(config, &plan.names, key_kinds(&plan.ops), &place);
+        let mut run = Run::new(proto, plan, place);
+        run.advance(3000);
+        if let Some((at, action)) = intervention {
+            run.intervene(at, action).expect("the intervention applies");
+        }
+        run.run_to_end();
+        run.trace.digest()
+    }
+
+    let mut compared = 0;
+    for p in replicascope_engine::presets::PRESETS {
+        let scenario = replicascope_engine::presets::preset(p.id).expect("a preset parses");
+        for seed in [1, 2, scenario.seed] {
+            let mut s = scenario.clone();
+            s.seed = seed;
+            let plan = Rc::new(s.compile().expect("presets compile"));
+            let t = &plan.topologies;
+            for kind in TopologyKind::ALL.iter().copied() {
+                let intervention = (seed == 2).then_some((plan.duration / 3, "crash n1"));
+                let want = match kind {
+                    TopologyKind::LeaderFollower => t
+                        .leader_follower
+                        .clone()
+                        .map(|c| direct::<leader_follower::LeaderFollower>(c, plan.clone(), intervention)),
+                    TopologyKind::MultiLeader => t
+                        .multi_leader
+                        .clone()
+                        .map(|c| direct::<multi_leader::MultiLeader>(c, plan.clone(), intervention)),
+                    TopologyKind::Leaderless => {
+                        t.leaderless.clone().map(|c| direct::<leaderless::Leaderless>(c, plan.clone(), intervention))
+                    }
+                    TopologyKind::SingleNode => {
+                        t.single_node.clone().map(|c| direct::<single_node::SingleNode>(c, plan.clone(), intervention))
+                    }
+                };
+                let Some(want) = want else { continue };
+                let mut run = AnyRun::new(kind, plan.clone()).expect("configured");
+                run.advance(3000);
+                if let Some((at, action)) = intervention {
+                    run.intervene(at, action).expect("the intervention applies");
+                }
+                run.run_to_end();
+                assert_eq!(run.digest(), want, "{} / {kind:?} / seed {seed}", scenario.name);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 120, "only {compared} runs compared");
+}

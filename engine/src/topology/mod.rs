@@ -3,6 +3,7 @@
 //! config, place its nodes and build it. The registry names a topology by its kind, which is
 //! also the name of its protocol type in its module (`leader_follower::LeaderFollower`).
 
+pub mod any;
 pub mod client;
 pub mod leader_follower;
 pub mod leaderless;
