@@ -3,6 +3,7 @@
 //! Only `app` and the components touch the web; everything else here is plain Rust and tested
 //! natively.
 
+pub mod budget;
 pub mod checker;
 pub mod clock_text;
 pub mod derive;

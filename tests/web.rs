@@ -30,6 +30,19 @@ fn count(root: &Element, selector: &str) -> u32 {
     root.query_selector_all(selector).unwrap().length()
 }
 
+/// Waits for the app's panes: its first render holds their places, and they are mounted one an
+/// animation frame after it (`App::panes_mounted`).
+async fn panes_mounted(div: &Element) {
+    for _ in 0..200 {
+        yew::scheduler::flush().await;
+        if count(div, ".pane") > 0 && count(div, ".pane-pending") == 0 {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("the panes were not mounted within two seconds");
+}
+
 /// Renders a stateless view (a plain function, not a component) as the root of a test.
 #[derive(Properties)]
 struct ViewProps {
@@ -63,6 +76,11 @@ async fn the_app_renders_three_panes() {
     let div = root();
     yew::Renderer::<App>::with_root(div.clone()).render();
     yew::scheduler::flush().await;
+    // The first render is the page around the panes, which hold their places under their titles.
+    assert_eq!(count(&div, ".pane.pane-pending"), 3);
+    assert_eq!(count(&div, ".pane .node"), 0);
+    assert_eq!(count(&div, ".controls"), 1);
+    panes_mounted(&div).await;
     assert_eq!(count(&div, ".pane"), 3);
     assert_eq!(count(&div, ".pane .node"), 9);
     assert_eq!(count(&div, ".controls"), 1);
@@ -592,6 +610,7 @@ async fn a_hostile_link_shows_a_message_as_text_and_a_working_page() {
     let div = root();
     yew::Renderer::<App>::with_root(div.clone()).render();
     yew::scheduler::flush().await;
+    panes_mounted(&div).await;
     w.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("#")).unwrap();
     let banner = div.query_selector(".link-problems").unwrap().expect("the problems are named");
     let text = banner.text_content().unwrap();
@@ -611,7 +630,7 @@ async fn the_single_node_baseline_is_a_fourth_pane() {
         .unwrap();
     let div = root();
     yew::Renderer::<App>::with_root(div.clone()).render();
-    yew::scheduler::flush().await;
+    panes_mounted(&div).await;
     sleep(300).await;
     yew::scheduler::flush().await;
     w.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("#")).unwrap();

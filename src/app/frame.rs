@@ -23,8 +23,16 @@ impl App {
                 break;
             }
             let had_pace = s.pace().is_some();
-            finished_now = s.compute(STEPS_PER_CHUNK);
-            if finished_now || (!had_pace && s.pace().is_some()) || host::page_ms() - started >= COMPUTE_MS_PER_FRAME {
+            let reporting = s.report_due();
+            let chunk_started = host::page_ms();
+            finished_now = s.compute(self.chunk_steps);
+            let now = host::page_ms();
+            // A call that made a report took as long as the report: it says nothing of the
+            // engine's speed.
+            if !reporting && !finished_now {
+                self.chunk_steps = crate::budget::next_chunk(self.chunk_steps, now - chunk_started);
+            }
+            if finished_now || (!had_pace && s.pace().is_some()) || now - started >= COMPUTE_MS_PER_FRAME {
                 break;
             }
         }
@@ -64,6 +72,14 @@ impl App {
         if finished_now {
             render |= self.sync();
         } else if !heavy && self.charts_frame() {
+            render = true;
+        }
+        // The panes are mounted one a frame after the first render (see `panes_mounted`).
+        if self.panes_mounted < self.session.panes.len() {
+            self.panes_mounted += 1;
+            if self.panes_mounted >= self.session.panes.len() {
+                self.panes_mounted = usize::MAX;
+            }
             render = true;
         }
         render || exported || finished_now || self.shown != self.shown_now()

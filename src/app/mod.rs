@@ -62,11 +62,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Engine work per frame: chunks of this many events per pane, until the frame's budget is spent.
-/// A fixed count per frame was 15 ms natively but over 100 ms in a page that had just started
-/// (WebAssembly runs in its baseline tier until the engine's code has warmed up).
-const STEPS_PER_CHUNK: u64 = 400;
-
 /// Wall milliseconds a frame spends computing the runs, at most (plus one chunk).
 const COMPUTE_MS_PER_FRAME: f64 = 8.0;
 
@@ -159,6 +154,13 @@ pub struct App {
     problems: Vec<String>,
     error: Option<String>,
     last_frame: Option<f64>,
+    /// Events per pane in the frame's next chunk of engine work, following the engine's
+    /// measured speed (`crate::budget`).
+    chunk_steps: u64,
+    /// Panes mounted so far: none in the first render, one more each frame after, then all
+    /// (`usize::MAX`) for the page's life. The first render is then the page around the panes,
+    /// not three diagrams and their logs with it: the page's first task was 100 ms.
+    panes_mounted: usize,
     last_view_refresh: f64,
     next_refresh: usize,
     layout_gen: u32,
@@ -240,7 +242,11 @@ impl App {
 
     fn busy(&self) -> bool {
         // A link waiting to be written while paused keeps frames coming until it is.
-        self.session.playing || self.session.work_left() || self.charts_due || self.hash_dirty
+        self.session.playing
+            || self.session.work_left()
+            || self.charts_due
+            || self.hash_dirty
+            || self.panes_mounted < self.session.panes.len()
     }
 
     /// After the session was replaced: keep each pane's tab and window by topology.
@@ -575,6 +581,8 @@ impl Component for App {
             problems: Vec::new(),
             error: None,
             last_frame: None,
+            chunk_steps: crate::budget::FIRST_CHUNK,
+            panes_mounted: 0,
             last_view_refresh: 0.0,
             next_refresh: 0,
             layout_gen: 0,
@@ -799,11 +807,14 @@ impl Component for App {
         if !self.paint() {
             self.request_frame();
         }
-        let at = self.session.view.tour.clone();
-        if at.is_some() && at != self.tour_shown {
-            tour::bring_into_view();
+        // Not before the panes are mounted (see `panes_mounted`): a step usually points into one.
+        if self.panes_mounted >= self.session.panes.len() {
+            let at = self.session.view.tour.clone();
+            if at.is_some() && at != self.tour_shown {
+                tour::bring_into_view();
+            }
+            self.tour_shown = at;
         }
-        self.tour_shown = at;
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {

@@ -37,7 +37,16 @@ impl App {
             .iter()
             .enumerate()
             .filter(|(i, p)| !p.hidden && self.maximized.is_none_or(|m| m == *i))
-            .map(|(i, _)| {
+            .map(|(i, p)| {
+                if i >= self.panes_mounted {
+                    // Not mounted yet (the first frames of the page, see `panes_mounted`): the
+                    // pane's frame and title, holding its place.
+                    return html! {
+                        <section key={i} class="pane pane-pending" aria-label={p.kind.title()} aria-busy="true">
+                            <header class="pane-head"><h2>{ p.kind.title() }</h2></header>
+                        </section>
+                    };
+                }
                 // A pane renders again only when it changed (see `pane_gen`), not because
                 // the time moved: the animation loop paints its messages directly.
                 html! { <Keep key={i} version={(self.layout_gen, self.pane_gen[i])}>{ self.pane_html(ctx, i) }</Keep> }
