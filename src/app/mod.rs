@@ -520,7 +520,8 @@ impl Component for App {
         let link = ctx.link().clone();
         let frame_cb = Closure::wrap(Box::new(move |ts: f64| link.send_message(Msg::Frame(ts))) as Box<dyn FnMut(f64)>);
         let hash = host::read_hash();
-        let (session, problems) = Session::from_link(&hash);
+        // Opened by `start`, a task before this one (see there); tests render the app directly.
+        let (session, problems) = OPENED.with(|o| o.take()).unwrap_or_else(|| Session::from_link(&hash));
         let invite = hash.trim_start_matches('#').is_empty() && !host::in_frame() && !host::invited();
         let reduced_motion = canvas::media("(prefers-reduced-motion: reduce)");
         let mut listeners = Vec::new();
@@ -845,7 +846,22 @@ fn panic_hook(info: &std::panic::PanicHookInfo) {
     }
 }
 
+thread_local! {
+    /// The run `start` opened from the link, for `App::create` to take.
+    static OPENED: RefCell<Option<(Session, Vec<String>)>> = const { RefCell::new(None) };
+}
+
+/// Opens the link's run, then renders the page in a task of its own: reading the link,
+/// compiling its scenario and starting the runs is about a third of the page's start, and one
+/// task doing all of it ran past 50 ms on a slow machine (issue 20's budget for any task).
 pub fn start() {
     std::panic::set_hook(Box::new(panic_hook));
-    yew::Renderer::<App>::new().render();
+    OPENED.with(|o| *o.borrow_mut() = Some(Session::from_link(&host::read_hash())));
+    let render = Closure::once_into_js(|| {
+        yew::Renderer::<App>::new().render();
+    });
+    let Some(w) = web_sys::window() else { return };
+    if w.set_timeout_with_callback(render.unchecked_ref()).is_err() {
+        yew::Renderer::<App>::new().render();
+    }
 }

@@ -65,7 +65,13 @@ pub struct MessageLayer {
     hovered: Cell<Option<u64>>,
     /// The canvas attributes last written, so that a frame writes only what changed.
     attrs: RefCell<[String; 5]>,
+    /// What was painted last besides the messages, and on which canvas: painting the same
+    /// messages at the same moment again is skipped (a seek paints after its render, and the
+    /// animation frame that follows would paint the same picture again).
+    painted: RefCell<Option<(PaintKey, web_sys::HtmlCanvasElement)>>,
 }
+
+type PaintKey = (Geo, bool, Option<Highlight>, u32, bool);
 
 /// The canvas attributes the layer keeps up to date: the count and an accessible label, the
 /// highlighted message and where it is (viewBox units; for tests and tools), and the tooltip.
@@ -85,7 +91,14 @@ impl MessageLayer {
         live: bool,
     ) -> bool {
         let Some(c) = self.canvas.cast::<web_sys::HtmlCanvasElement>() else { return false };
+        let key = (geo, reduced, highlight, layout_gen, live);
+        let same = self.painted.borrow().as_ref().is_some_and(|(k, canvas)| *k == key && *canvas == c)
+            && *self.drawn.borrow() == in_flight;
+        if same {
+            return true;
+        }
         self.painter.borrow_mut().draw(&c, &in_flight, geo, reduced, highlight, layout_gen);
+        *self.painted.borrow_mut() = Some((key, c.clone()));
         *self.drawn.borrow_mut() = in_flight;
         let lit = highlight.and_then(|h| {
             self.drawn.borrow().iter().find(|f| h.matches(f.record.id, f.record.op.map(u64::from))).map(|f| {
