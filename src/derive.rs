@@ -570,7 +570,7 @@ pub fn events_at(run: &AnyRun, t: SimTime, names: &Names) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use replicascope_engine::page::preset;
+    use crate::presets::preset;
     use std::rc::Rc;
 
     fn finished(id: &str) -> Vec<(AnyRun, Report)> {

@@ -9,6 +9,7 @@ pub mod clock_text;
 pub mod derive;
 pub mod geometry;
 pub mod pace;
+pub mod presets;
 pub mod sample;
 pub mod session;
 pub mod tour;

@@ -203,7 +203,7 @@ impl Session {
     /// words are checked against the tour's own run only, so the card says so.
     pub fn tour_off_script(&self) -> bool {
         let Some(at) = self.tour() else { return false };
-        let Some(base) = replicascope_engine::page::preset(at.tour.preset) else { return false };
+        let Some(base) = crate::presets::preset(at.tour.preset) else { return false };
         if base.seed != self.scenario.seed {
             return true;
         }
@@ -398,7 +398,7 @@ mod tests {
                 assert_eq!(c.text, s.text, "{id}: the page's copy is the file's");
             }
             assert!(tour.summary.len() < 140 && !tour.title.is_empty(), "{id}");
-            let mut s = Session::new(replicascope_engine::page::default_scenario()).unwrap();
+            let mut s = Session::new(crate::presets::default_scenario()).unwrap();
             s.start_tour(id, 0).unwrap();
             for (k, step) in tour.steps.iter().enumerate() {
                 let at = s.tour().unwrap_or_else(|| panic!("{id}: the tour ended before step {}", k + 1));

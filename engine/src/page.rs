@@ -28,7 +28,11 @@ pub use crate::link::{
     apply_override, decode, decode_with_plan, encode, percent_encode, without_position, Controls, LinkState, PaneTab,
     ViewOptions, MAX_LINK,
 };
-pub use crate::presets::{default_scenario, preset, Group, DEFAULT_PRESET, PRESETS};
+// The page reads its presets from bytes compiled at build time (the app's `build.rs`, which
+// uses `preset` and `scenario_bytes` natively), not from their JSON: see `src/presets.rs`.
+pub use crate::presets::{
+    default_scenario, preset, scenario_bytes, scenario_from_bytes, Group, DEFAULT_PRESET, PRESETS,
+};
 pub use crate::tours::{menu_item, pane_words, tour, tours, Task, TaskKind, Tour, TourStep};
 
 // Exports, and histories from elsewhere (Jepsen, Knossos, Porcupine): checked and drawn.

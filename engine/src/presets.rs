@@ -89,6 +89,17 @@ pub fn preset(id: &str) -> Option<Scenario> {
     Scenario::from_json(p.json).ok()
 }
 
+/// A scenario as bytes (postcard, the encoding compact links carry), and back: the page embeds
+/// its presets so, compiled from their files when it is built (the app's `build.rs`), and reads
+/// them without a JSON parser. `scenario_from_bytes` gives `None` for anything damaged.
+pub fn scenario_bytes(s: &Scenario) -> Vec<u8> {
+    postcard::to_allocvec(s).unwrap_or_default()
+}
+
+pub fn scenario_from_bytes(bytes: &[u8]) -> Option<Scenario> {
+    postcard::from_bytes(bytes).ok()
+}
+
 /// The scenario a page opens with when its link names none.
 pub const DEFAULT_PRESET: &str = "two-am-failover";
 

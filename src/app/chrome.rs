@@ -2,10 +2,11 @@
 //! dialogs.
 
 use super::icons;
+use crate::presets::{preset, PRESETS};
 use replicascope_engine::page::human_duration;
+use replicascope_engine::page::Group;
 use replicascope_engine::page::TopologyKind;
 use replicascope_engine::page::{encode, Controls, LinkState};
-use replicascope_engine::page::{preset, Group, PRESETS};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -13,10 +14,8 @@ use yew::prelude::*;
 
 thread_local! {
     /// Preset ids, groups and titles, read once.
-    static TITLES: Vec<(&'static str, Group, String)> = PRESETS
-        .iter()
-        .map(|p| (p.id, p.group, p.name().or_else(|| preset(p.id).map(|s| s.name)).unwrap_or_else(|| p.id.to_string())))
-        .collect();
+    static TITLES: Vec<(&'static str, Group, String)> =
+        PRESETS.iter().map(|p| (p.id, p.group, p.name.to_string())).collect();
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -204,11 +204,7 @@ impl App {
             let full_link = {
                 let mut st = s.link_state();
                 st.view = Default::default();
-                format!(
-                    "{}#{}",
-                    host::base_url(),
-                    replicascope_engine::page::encode(&st, &replicascope_engine::page::preset)
-                )
+                format!("{}#{}", host::base_url(), replicascope_engine::page::encode(&st, &crate::presets::preset))
             };
             return html! {
                 <div class="app embed">

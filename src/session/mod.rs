@@ -3,12 +3,12 @@
 //! over the engine, tested natively; the Yew components only draw it and forward clicks.
 
 use crate::pace::Pace;
+use crate::presets::{default_scenario, preset};
 use replicascope_engine::page::Intervention;
 use replicascope_engine::page::MsgRecord;
 use replicascope_engine::page::SimTime;
 use replicascope_engine::page::TopologyKind;
 use replicascope_engine::page::{apply_override, decode_with_plan, encode, LinkState, ViewOptions};
-use replicascope_engine::page::{default_scenario, preset};
 use replicascope_engine::page::{report_with, Report};
 use replicascope_engine::page::{AnyCursor, AnyRun, AnySettling, Convergence, PaneView};
 use replicascope_engine::page::{Caption, Plan, Scenario};

@@ -156,7 +156,7 @@ mod tests {
     /// frames' work as the first run took (issue 18: the comparison table waited 40 s).
     #[test]
     fn an_intervention_recomputes_the_pane_to_its_end_promptly() {
-        let mut s = Session::new(replicascope_engine::page::default_scenario()).unwrap();
+        let mut s = Session::new(crate::presets::default_scenario()).unwrap();
         let mut first = 0;
         while !s.all_finished() {
             s.compute(3000);
