@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod model;
 pub mod models;
 pub mod network;
+pub mod overrides;
 pub mod page;
 pub mod plog;
 pub mod presets;

@@ -178,31 +178,19 @@ pub fn without_position(e: &serde_json::Error) -> String {
     }
 }
 
-/// Sets one parameter of a scenario by its readable name, e.g. `lf.mode=semi_sync`.
+/// Sets one parameter of a scenario by its readable name, e.g. `lf.mode=semi_sync`. The value
+/// is a JSON scalar when it reads as one (a number, `true`, `false`, `null`), text otherwise,
+/// and is read by the setting's own type (`overrides.rs`): no JSON reader is involved.
 pub fn apply_override(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
-    use serde_json::Value;
     let (pane, field) = key.split_once('.').ok_or_else(|| format!("\"{}\" is not a setting", truncate(key)))?;
     let kind = TopologyKind::from_code(pane)
         .ok_or_else(|| format!("\"{}\" is not a pane ({})", truncate(pane), TopologyKind::codes_listed()))?;
-    // Values are JSON scalars when they parse as such (numbers, booleans, null), strings otherwise.
-    let parsed: Value = match serde_json::from_str::<Value>(value) {
-        Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
-        _ => Value::String(value.to_string()),
-    };
-    let mut tops = serde_json::to_value(&s.topologies).map_err(|e| e.to_string())?;
-    let cfg = tops.get_mut(kind.name()).ok_or_else(|| format!("this scenario has no {} pane", kind.name()))?;
-    let Value::Object(map) = cfg else {
-        return Err(format!("this scenario has no {} pane", kind.name()));
-    };
-    if !map.contains_key(field) {
-        return Err(format!("{} has no setting \"{}\"", kind.name(), truncate(field)));
+    let scalar = crate::overrides::Scalar::parse(value);
+    match s.topologies.set_field(kind, field, &scalar) {
+        None => Err(format!("this scenario has no {} pane", kind.name())),
+        Some(None) => Err(format!("{} has no setting \"{}\"", kind.name(), truncate(field))),
+        Some(Some(result)) => result.map_err(|e| format!("{key}: {e}")),
     }
-    map.insert(field.to_string(), parsed);
-    // Read back through the text form: the page already has the text deserializer of every
-    // config (presets are text), while `from_value` would add a second copy of them all.
-    let updated = serde_json::from_str(&tops.to_string()).map_err(|e| format!("{key}: {}", without_position(&e)))?;
-    s.topologies = updated;
-    Ok(())
 }
 
 /// Writes the link fragment (without the leading `#`) for a state. Presets produce the readable
@@ -714,6 +702,143 @@ mod v1 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The way overrides were applied before `overrides.rs`: through JSON. The oracle of
+    /// `overrides_agree_with_json_field_by_field`.
+    /// Sets one parameter of a scenario by its readable name, e.g. `lf.mode=semi_sync`.
+    fn apply_override_json(s: &mut Scenario, key: &str, value: &str) -> Result<(), String> {
+        use serde_json::Value;
+        let (pane, field) = key.split_once('.').ok_or_else(|| format!("\"{}\" is not a setting", truncate(key)))?;
+        let kind = TopologyKind::from_code(pane)
+            .ok_or_else(|| format!("\"{}\" is not a pane ({})", truncate(pane), TopologyKind::codes_listed()))?;
+        // Values are JSON scalars when they parse as such (numbers, booleans, null), strings otherwise.
+        let parsed: Value = match serde_json::from_str::<Value>(value) {
+            Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
+            _ => Value::String(value.to_string()),
+        };
+        let mut tops = serde_json::to_value(&s.topologies).map_err(|e| e.to_string())?;
+        let cfg = tops.get_mut(kind.name()).ok_or_else(|| format!("this scenario has no {} pane", kind.name()))?;
+        let Value::Object(map) = cfg else {
+            return Err(format!("this scenario has no {} pane", kind.name()));
+        };
+        if !map.contains_key(field) {
+            return Err(format!("{} has no setting \"{}\"", kind.name(), truncate(field)));
+        }
+        map.insert(field.to_string(), parsed);
+        // Read back through the text form: the page already has the text deserializer of every
+        // config (presets are text), while `from_value` would add a second copy of them all.
+        let updated =
+            serde_json::from_str(&tops.to_string()).map_err(|e| format!("{key}: {}", without_position(&e)))?;
+        s.topologies = updated;
+        Ok(())
+    }
+    #[test]
+    fn overrides_agree_with_json_field_by_field() {
+        // Every field of every configured topology of every preset (and a blank scenario), set
+        // to each of a bank of values, good and bad: the same scenario as the JSON way, or an
+        // error from both.
+        let mut scenarios: Vec<Scenario> =
+            crate::presets::PRESETS.iter().map(|p| crate::presets::preset(p.id).unwrap()).collect();
+        scenarios.push(Scenario::blank());
+        let mut values: Vec<String> = [
+            "true",
+            "false",
+            "null",
+            "0",
+            "1",
+            "2",
+            "3",
+            "5",
+            "8",
+            "64",
+            "-1",
+            "-0",
+            "2.5",
+            "1e3",
+            "3.0",
+            "4294967295",
+            "4294967296",
+            "99999999999999999999",
+            " 3 ",
+            "abc",
+            "",
+            " ",
+            "2s",
+            "250ms",
+            "0s",
+            "1.5s",
+            "-2s",
+            "10",
+            "1ms",
+            "600s",
+            "\"async\"",
+            "Async",
+            "semi-sync",
+            "01",
+            "1.",
+            "True",
+            "nope",
+        ]
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+        for s in &scenarios {
+            for kind in s.kinds() {
+                for setting in s.topologies.settings(kind) {
+                    match setting.control {
+                        crate::topology::SettingControl::Choice { options, .. } => {
+                            values.extend(options.iter().map(|o| o.value.to_string()))
+                        }
+                        crate::topology::SettingControl::Toggle { values: (on, off), .. } => {
+                            values.extend([on.to_string(), off.to_string()])
+                        }
+                        crate::topology::SettingControl::Number { min, max, .. } => {
+                            values.extend([min, max, max + 1].map(|v| v.to_string()))
+                        }
+                    }
+                }
+            }
+        }
+        values.sort();
+        values.dedup();
+        let mut checked = 0;
+        for s in &scenarios {
+            let tops = serde_json::to_value(&s.topologies).unwrap();
+            for kind in TopologyKind::ALL {
+                let mut fields: Vec<String> = tops
+                    .get(kind.name())
+                    .and_then(|c| c.as_object())
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                fields.extend(["nope".to_string(), String::new()]);
+                for field in &fields {
+                    let key = format!("{}.{field}", kind.code());
+                    for v in &values {
+                        let (mut a, mut b) = (s.clone(), s.clone());
+                        let typed = apply_override(&mut a, &key, v);
+                        let json = apply_override_json(&mut b, &key, v);
+                        match (&typed, &json) {
+                            (Ok(()), Ok(())) => assert_eq!(a, b, "{key}={v:?}"),
+                            (Err(e), Err(_)) => {
+                                assert!(!e.is_empty(), "{key}={v:?}");
+                                assert_eq!(a, *s, "{key}={v:?}: an error changes nothing");
+                            }
+                            _ => panic!("{key}={v:?}: typed {typed:?}, JSON {json:?}"),
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 20_000, "{checked}");
+        // Keys that are not settings at all.
+        for key in ["mode", "xx.mode", ".mode", "lf", ""] {
+            let mut a = scenarios[0].clone();
+            assert!(apply_override(&mut a, key, "sync").is_err());
+            assert!(apply_override_json(&mut a, key, "sync").is_err());
+        }
+    }
+
     use crate::topology::leader_follower::LfConfig;
 
     fn default() -> Scenario {

@@ -268,6 +268,20 @@ macro_rules! define_topologies_spec {
                 }
             }
 
+            /// Sets one field of a configured topology's settings from link text. `None`: the
+            /// topology is not configured; `Some(None)`: it has no such field.
+            pub fn set_field(
+                &mut self,
+                kind: TopologyKind,
+                field: &str,
+                value: &crate::overrides::Scalar,
+            ) -> Option<Option<Result<(), String>>> {
+                use crate::overrides::Overridable;
+                match kind {
+                    $(TopologyKind::$kind => self.$module.as_mut().map(|c| c.set_field(field, value)),)*
+                }
+            }
+
             /// What a topology's explanation tab shows, if it has one.
             pub fn explain(kind: TopologyKind) -> Option<crate::topology::Explain> {
                 match kind {

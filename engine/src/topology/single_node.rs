@@ -33,6 +33,8 @@ pub struct SingleConfig {
     pub placement: Vec<String>,
 }
 
+crate::overridable!(SingleConfig { placement });
+
 impl Validate for SingleConfig {
     fn validate(&self, path: &str, p: &mut Problems) {
         if self.placement.len() > 1 {

@@ -207,6 +207,30 @@ pub struct LfConfig {
     pub ship_interval: Duration,
 }
 
+crate::scalar_enum!(ReplicationMode: Async, Sync, SemiSync);
+crate::scalar_enum!(FailoverMode: Manual, Automatic, Consensus);
+crate::scalar_enum!(PromotionRule: MostUpToDate, LeastUpToDate, LowestId);
+crate::scalar_enum!(ReadRouting: Leader, AnyFollower, RoundRobin, Sticky, ReadYourWrites, LsnToken);
+crate::overridable!(LfConfig {
+    nodes,
+    placement,
+    mode,
+    sync_replicas,
+    semi_sync_timeout,
+    failover,
+    heartbeat_interval,
+    failure_timeout,
+    promote,
+    fencing,
+    fence_time,
+    lease,
+    read_routing,
+    ryw_window,
+    log_retention,
+    apply_cost,
+    ship_interval,
+});
+
 impl Default for LfConfig {
     fn default() -> Self {
         LfConfig {

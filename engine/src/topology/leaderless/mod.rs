@@ -130,6 +130,27 @@ pub struct LlConfig {
     pub propagate_to_all: bool,
 }
 
+crate::scalar_enum!(ReadRepair: Off, Blocking, Background);
+crate::scalar_enum!(Versioning: VersionVectors, Lww, CausalLww);
+crate::overridable!(LlConfig {
+    nodes,
+    placement,
+    n,
+    w,
+    r,
+    vnodes,
+    read_repair,
+    anti_entropy,
+    sloppy_quorum,
+    hinted_handoff,
+    versioning,
+    request_timeout,
+    fallback_after,
+    hint_interval,
+    merkle_leaves,
+    propagate_to_all,
+});
+
 impl Default for LlConfig {
     fn default() -> Self {
         LlConfig {

@@ -153,6 +153,25 @@ pub enum MlReadFrom {
     Follower,
 }
 
+crate::scalar_enum!(MlTopology: AllToAll, Ring, Star);
+crate::scalar_enum!(Detection: Row, Field);
+crate::scalar_enum!(MlReadFrom: Leader, Follower);
+crate::overridable!(MlConfig {
+    leaders,
+    placement,
+    topology,
+    register,
+    counter,
+    set,
+    detection,
+    causal_delivery,
+    ids,
+    retry_interval,
+    clock_resolution,
+    followers,
+    read_from,
+});
+
 impl MlConfig {
     /// Leaders are n1…nL; the followers of leader i come after, in order.
     pub fn node_count(&self) -> usize {

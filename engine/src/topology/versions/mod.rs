@@ -67,6 +67,11 @@ pub enum IdScheme {
     Uuid,
 }
 
+crate::scalar_enum!(RegisterRule: Lww, LwwNodeId, CausalLww, Siblings);
+crate::scalar_enum!(CounterRule: Naive, GCounter, PnCounter);
+crate::scalar_enum!(SetRule: Lww, Union, OrSet);
+crate::scalar_enum!(IdScheme: AutoIncrement, RegionPrefix, Uuid);
+
 impl RegisterRule {
     pub fn label(self) -> &'static str {
         match self {
