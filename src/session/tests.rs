@@ -46,6 +46,56 @@ mod tests {
         assert!(matches!(host_command_text(&huge), Some(Err(e)) if e.contains("longer")));
     }
 
+    /// Commands are read by hand; a derived deserializer (compiled for tests only) is the
+    /// oracle: the same command, or an error from both.
+    #[test]
+    fn host_commands_read_as_the_derived_deserializer_reads_them() {
+        use serde_json::json;
+        let bank = [
+            json!({"type": "play"}),
+            json!({"type": "pause"}),
+            json!({"type": "play", "t": 1}),
+            json!({"type": "pause", "x": null}),
+            json!({"type": "seek", "t": 0}),
+            json!({"type": "seek", "t": -3}),
+            json!({"type": "seek", "t": 1e300}),
+            json!({"type": "seek", "t": 12.5}),
+            json!({"type": "seek", "t": "12"}),
+            json!({"type": "seek", "t": true}),
+            json!({"type": "seek", "t": [1]}),
+            json!({"type": "seek", "t": {"s": 1}}),
+            json!({"type": "seek"}),
+            json!({"type": "seek", "speed": 2}),
+            json!({"type": "seek", "t": 1, "speed": 2}),
+            json!({"type": "speed", "speed": 0.25}),
+            json!({"type": "speed", "speed": null}),
+            json!({"type": "speed", "speed": 4, "type2": 1}),
+            json!({"type": "load", "link": "preset=split-brain"}),
+            json!({"type": "load", "link": ""}),
+            json!({"type": "load", "link": 7}),
+            json!({"type": "load", "link": null}),
+            json!({"type": "load"}),
+            json!({"type": "Load", "link": "x"}),
+            json!({"type": ""}),
+            json!({"type": "seek ", "t": 1}),
+        ];
+        for v in bank {
+            let mine = host_command(&v).expect("ours: a string type");
+            let derived = serde_json::from_value::<HostCommand>(v.clone()).map_err(|e| e.to_string());
+            match (&mine, &derived) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{v}"),
+                (Err(e), Err(_)) => assert!(e.starts_with("not a ReplicaScope command: "), "{v}: {e}"),
+                _ => panic!("{v}: by hand {mine:?}, derived {derived:?}"),
+            }
+        }
+        let e = host_command(&json!({"type": "seek", "t": "soon"})).unwrap().unwrap_err();
+        assert!(e.contains("string \"soon\"") && e.contains("f64"), "{e}");
+        let e = host_command(&json!({"type": "explode"})).unwrap().unwrap_err();
+        assert!(e.contains("unknown variant `explode`"), "{e}");
+        let e = host_command(&json!({"type": "seek", "t": 1, "when": "now"})).unwrap().unwrap_err();
+        assert!(e.contains("unknown field `when`"), "{e}");
+    }
+
     /// The play button, the space bar and the host's `play` share one rule (a finished run
     /// starts again from 0), and stepping pauses and moves between the moments something happens.
     #[test]
