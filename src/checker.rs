@@ -1,6 +1,7 @@
 //! The history checker's protocol: what the page asks its worker and what the worker answers.
 //! Plain Rust, tested natively; `worker.rs` runs [`answer`] in a Web Worker and `app/history.rs`
-//! asks. Both sides speak JSON text, so nothing but strings crosses between them.
+//! asks. The page asks in JSON text; the worker answers in bytes (postcard, the form compact
+//! links use), which the page reads without a JSON reader for the answer's many types.
 
 use replicascope_engine::page::{diagram, Conventions, HistoryDiagram, ModelKind, STATE_BUDGET};
 
@@ -27,8 +28,9 @@ pub struct Answer {
     pub result: Result<HistoryDiagram, String>,
 }
 
-/// The worker's whole job: a request's JSON in, the answer's JSON out.
-pub fn answer(request: &str) -> String {
+/// The worker's whole job: a request's JSON in, the answer's bytes out ([`read_answer`] reads
+/// them).
+pub fn answer(request: &str) -> Vec<u8> {
     let answer = match serde_json::from_str::<Request>(request) {
         Ok(r) => {
             let mut result = diagram(&r.text, r.model, r.conventions, STATE_BUDGET);
@@ -40,12 +42,15 @@ pub fn answer(request: &str) -> String {
         }
         Err(e) => Answer { id: 0, result: Err(format!("the checker could not read the page's request: {e}")) },
     };
-    serde_json::to_string(&answer).unwrap_or_else(|e| {
-        format!(
-            "{{\"id\":0,\"result\":{{\"Err\":\"the checker could not write its answer: {}\"}}}}",
-            e.to_string().replace(['"', '\\'], "'")
-        )
+    postcard::to_allocvec(&answer).unwrap_or_else(|e| {
+        let failed = Answer { id: answer.id, result: Err(format!("the checker could not write its answer: {e}")) };
+        postcard::to_allocvec(&failed).unwrap_or_default()
     })
+}
+
+/// The page's side: an answer from its bytes, or why they do not read as one.
+pub fn read_answer(bytes: &[u8]) -> Result<Answer, String> {
+    postcard::from_bytes(bytes).map_err(|e| format!("The history checker answered something unreadable ({e})."))
 }
 
 #[cfg(test)]
@@ -55,7 +60,7 @@ mod tests {
 
     fn ask(text: &str, model: ModelKind, conventions: Conventions) -> Answer {
         let request = serde_json::to_string(&Request { id: 7, text: text.into(), model, conventions }).unwrap();
-        serde_json::from_str(&answer(&request)).unwrap()
+        read_answer(&answer(&request)).unwrap()
     }
 
     #[test]
@@ -109,7 +114,30 @@ mod tests {
     fn bad_files_and_bad_requests_are_answered_with_a_reason() {
         let a = ask("{:process 0, :type :ok, :f :read, :value 1}", ModelKind::Register, Conventions::default());
         assert!(a.result.unwrap_err().contains("line 1"));
-        let a: Answer = serde_json::from_str(&answer("not json")).unwrap();
+        let a: Answer = read_answer(&answer("not json")).unwrap();
         assert!(a.result.unwrap_err().contains("could not read"));
+    }
+
+    #[test]
+    fn damaged_answers_are_refused_with_a_reason_not_a_panic() {
+        let bytes = answer(
+            &serde_json::to_string(&Request {
+                id: 3,
+                text: "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0, :type :ok, :f :write, :value 1}"
+                    .into(),
+                model: ModelKind::Register,
+                conventions: Conventions::default(),
+            })
+            .unwrap(),
+        );
+        assert_eq!(read_answer(&bytes).unwrap().id, 3);
+        for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+            assert!(read_answer(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut flipped = bytes.clone();
+        for b in flipped.iter_mut().step_by(5) {
+            *b ^= 0xff;
+        }
+        let _ = read_answer(&flipped);
     }
 }

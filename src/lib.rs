@@ -10,6 +10,7 @@ pub mod derive;
 pub mod geometry;
 pub mod pace;
 pub mod presets;
+pub mod reading;
 pub mod sample;
 pub mod session;
 pub mod tour;

@@ -11,7 +11,8 @@ fn main() {
     let reply = scope.clone();
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |m: MessageEvent| {
         if let Some(request) = m.data().as_string() {
-            let _ = reply.post_message(&JsValue::from_str(&replicascope_app::checker::answer(&request)));
+            let bytes = replicascope_app::checker::answer(&request);
+            let _ = reply.post_message(&js_sys::Uint8Array::from(&bytes[..]));
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

@@ -98,7 +98,13 @@ impl App {
                 (_, None) => false,
             },
             Msg::Dropped(_, Ok(text)) => {
-                let ok = Scenario::from_json(&text).ok().filter(|s| s.compile().is_ok());
+                // Read in the scenario reader's worker; the answer comes back as `DroppedRead`.
+                let t = text.clone();
+                super::reader::read(&text, ctx.link().callback(move |r| Msg::DroppedRead(t.clone(), Box::new(r))));
+                false
+            }
+            Msg::DroppedRead(text, reading) => {
+                let ok = reading.ok().filter(|s| s.compile().is_ok());
                 match ok {
                     Some(scenario) if self.session.open_scenario(scenario.clone()).is_ok() => {
                         self.dialog = None;

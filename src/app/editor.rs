@@ -28,12 +28,16 @@ pub struct EditorProps {
     pub on_close: Callback<()>,
 }
 
+/// A draft as the scenario reader read it (`reader.rs`: JSON is read in a worker): the
+/// scenario, or its problems by field path.
+type Read = Result<Rc<Scenario>, Vec<(String, String)>>;
+
 /// What a draft is: the scenario if it reads and compiles, and every problem by field path.
-fn check(text: &str) -> (Option<Scenario>, Vec<(String, String)>) {
-    match Scenario::from_json(text) {
-        Err(p) => (None, p.items.into_iter().map(|i| (i.field, i.message)).collect()),
+fn check(read: &Read) -> (Option<Scenario>, Vec<(String, String)>) {
+    match read {
+        Err(p) => (None, p.clone()),
         Ok(s) => match s.compile() {
-            Ok(_) => (Some(s), Vec::new()),
+            Ok(_) => (Some((**s).clone()), Vec::new()),
             Err(p) => (None, p.items.into_iter().map(|i| (i.field, i.message)).collect()),
         },
     }
@@ -117,6 +121,12 @@ fn unlisted(s: &str) -> Value {
     Value::Array(s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| Value::String(x.into())).collect())
 }
 
+/// Whether the draft's JSON has a value at `path` other than null (`None`: it is not JSON).
+fn present(text: &str, path: &[&str]) -> Option<bool> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    Some(path.iter().try_fold(&v, |at, k| at.get(k)).is_some_and(|x| !x.is_null()))
+}
+
 /// A number read from the draft's JSON, for a control's value.
 fn number(text: &str, path: &[&str]) -> String {
     let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
@@ -169,7 +179,28 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
         let on_draft = p.on_draft.clone();
         use_effect_with((*text).clone(), move |t| on_draft.emit(t.clone()));
     }
-    let (draft, problems) = check(&text);
+    // The draft is read by the scenario reader, a worker (a few milliseconds once it has loaded):
+    // until the reading of this very text is back, the last one's problems stay and the
+    // scenario cannot be opened.
+    let read = use_state(|| None::<Rc<(String, Read)>>);
+    {
+        let read = read.clone();
+        use_effect_with((*text).clone(), move |t| {
+            let t = t.clone();
+            super::reader::read(
+                &t.clone(),
+                Callback::from(move |r: crate::reading::Reading| read.set(Some(Rc::new((t.clone(), r.map(Rc::new)))))),
+            );
+        });
+    }
+    let last = read.as_ref().map(|r| &r.1);
+    let current = read.as_ref().filter(|r| r.0 == *text).map(|r| &r.1);
+    let (draft, problems) = match (current, last) {
+        (Some(r), _) => check(r),
+        (None, Some(r)) => (None, check(r).1),
+        (None, None) => (None, Vec::new()),
+    };
+    let reading = current.is_none();
     // Problems by the control they are about; the rest under the file's text.
     let about_but = |prefix: &str, elsewhere: &[&str]| -> Vec<String> {
         problems
@@ -222,7 +253,8 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
     };
     // Each design: included or not, and, once the file reads, its own settings — the same
     // controls as the pane's ⚙, writing into this file — and where its nodes are.
-    let parsed: Option<Rc<Scenario>> = Scenario::from_json(&text).ok().map(Rc::new);
+    // As last read: a keystroke behind while the reader works.
+    let parsed: Option<Rc<Scenario>> = last.and_then(|r| r.as_ref().ok().cloned());
     let has_regions = !listed(&text, &["network", "regions"]).is_empty();
     let on_setting = {
         let text = text.clone();
@@ -240,7 +272,10 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
         })
     };
     let designs = TopologyKind::ALL.iter().map(|&kind| {
-        let configured = parsed.as_ref().is_some_and(|s| s.topologies.kinds().contains(&kind));
+        // From the text itself, so that the box follows a click at once (the reading of the text
+        // comes a moment later); from the last reading if the text is not JSON.
+        let configured = present(&text, &["topologies", kind.name()])
+            .unwrap_or_else(|| parsed.as_ref().is_some_and(|s| s.topologies.kinds().contains(&kind)));
         let toggle = {
             let text = text.clone();
             Callback::from(move |e: Event| {
@@ -408,7 +443,7 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
             <fieldset class="editor-part">
                 <legend>{"Designs: which run side by side, and each one’s own settings"}</legend>
                 { for designs }
-                if parsed.is_none() { <p class="muted small">{"Each design’s settings appear here once the file below reads."}</p> }
+                if parsed.is_none() && !reading { <p class="muted small">{"Each design’s settings appear here once the file below reads."}</p> }
             </fieldset>
             <label class="editor-json">
                 <span>{"The scenario file (everything else: latency by message kind and between regions, timeouts, narration)"}</span>
@@ -419,6 +454,7 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
                 <button class="button" disabled={draft.is_none()} onclick={apply}>{"Open this scenario"}</button>
                 <button class="button secondary" onclick={download}>{"Download JSON"}</button>
                 if draft.is_some() { <span class="muted small">{"Valid: it runs here and in "}<code>{"replicascope run"}</code>{"."}</span> }
+                else if reading { <span class="muted small editor-reading" aria-live="polite">{"Reading the file…"}</span> }
             </div>
         </div>
     }

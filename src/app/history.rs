@@ -458,34 +458,19 @@ impl Checker {
     /// Starts the worker from the files beside the page (`history-worker.js` and its wasm, as
     /// Trunk builds them), so that the page works from any sub-path.
     pub fn start(on_said: Callback<Said>) -> Result<Checker, String> {
-        let failed = |what: &str| format!("The history checker could not start ({what}).");
-        let doc = web_sys::window().and_then(|w| w.document()).ok_or_else(|| failed("no document"))?;
-        let base = doc.base_uri().ok().flatten().ok_or_else(|| failed("no base address"))?;
-        let beside = |file: &str| web_sys::Url::new_with_base(file, &base).map(|u| u.href());
-        let (script, wasm) = match (beside("history-worker.js"), beside("history-worker_bg.wasm")) {
-            (Ok(s), Ok(w)) => (s, w),
-            _ => return Err(failed("its address")),
-        };
-        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        let boot = format!("importScripts({});wasm_bindgen({});", quoted(&script), quoted(&wasm));
-        let parts = js_sys::Array::of1(&JsValue::from_str(&boot));
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("text/javascript");
-        let url = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-            .and_then(|b| web_sys::Url::create_object_url_with_blob(&b))
-            .map_err(|_| failed("a script for it"))?;
-        let worker = web_sys::Worker::new(&url).map_err(|_| failed("the browser refused a worker"))?;
-        let _ = web_sys::Url::revoke_object_url(&url);
+        let worker = super::reader::spawn("history-worker", "history checker")?;
         let said = on_said.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
-            let Some(text) = m.data().as_string() else { return };
-            said.emit(if text == "ready" {
+            let data = m.data();
+            said.emit(if data.as_string().as_deref() == Some("ready") {
                 Said::Ready
-            } else {
-                match serde_json::from_str::<Answer>(&text) {
+            } else if let Some(bytes) = data.dyn_ref::<js_sys::Uint8Array>() {
+                match crate::checker::read_answer(&bytes.to_vec()) {
                     Ok(a) => Said::Answer(a),
-                    Err(e) => Said::Failed(format!("The history checker answered something unreadable ({e}).")),
+                    Err(e) => Said::Failed(e),
                 }
+            } else {
+                Said::Failed("The history checker answered something unreadable.".into())
             });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

@@ -26,6 +26,7 @@ mod page;
 mod pane;
 pub mod panel;
 mod picks;
+pub mod reader;
 pub mod selection;
 pub mod settings;
 pub mod shared;
@@ -135,6 +136,8 @@ pub enum Msg {
     /// A file dropped on the page: a scenario opens, a broken one opens in the editor (an
     /// unreadable or oversized one is refused with a message).
     Dropped(String, Result<String, String>),
+    /// A dropped scenario file's text, as the scenario reader (a worker) read it.
+    DroppedRead(String, Box<crate::reading::Reading>),
     /// A change to how the imported history is checked, or to what is shown of it.
     History(history::HistoryMsg),
     /// What the history checker's worker said.
@@ -636,6 +639,12 @@ impl Component for App {
         if !is_frame {
             // Anything but a frame may change the layout (panes, drawer, dialogs, resizes).
             self.layout_gen = self.layout_gen.wrapping_add(1);
+            // Only a scrub waits to write the link (`Msg::Seek`); anything else done right after
+            // one (a fault moved or removed, a crash) is in the address at once, not a moment
+            // later, when a reader may already have copied it.
+            if !matches!(msg, Msg::Seek(_)) {
+                self.hash_write_after = 0.0;
+            }
         }
         let s = &mut self.session;
         let rerender = match msg {
@@ -762,6 +771,7 @@ impl Component for App {
             | Msg::OpenScenario(_)
             | Msg::Draft(_)
             | Msg::Dropped(..)
+            | Msg::DroppedRead(..)
             | Msg::History(_)
             | Msg::Checker(_)) => self.on_dialog(ctx, m),
             Msg::Resized => true,
