@@ -673,7 +673,7 @@ fn nodes_and_clients_win_over_messages_passing_over_them() {
 #[wasm_bindgen_test]
 async fn an_imported_history_is_drawn_with_its_violation() {
     use replicascope_app::app::history::{history_dialog, Imported};
-    use replicascope_app::checker::{answer, Answer, Request};
+    use replicascope_app::checker::{answer, read_answer, Answer, Request};
     use replicascope_engine::page::{Conventions, ModelKind};
     let text = "{:process 0, :type :invoke, :f :write, :value 1}\n{:process 0, :type :ok, :f :write, :value 1}\n\
                 {:process 1, :type :invoke, :f :write, :value 2}\n{:process 1, :type :ok, :f :write, :value 2}\n\
@@ -681,7 +681,7 @@ async fn an_imported_history_is_drawn_with_its_violation() {
     let mut imported = Imported::new("stale.edn".into(), text.into());
     assert_eq!(imported.model, ModelKind::Register);
     let request = imported.request();
-    let reply: Answer = serde_json::from_str(&answer(&request)).unwrap();
+    let reply: Answer = read_answer(&answer(&request)).unwrap();
     assert!(imported.answered(reply));
     let imported = Rc::new(imported);
     let div = root();
@@ -701,11 +701,11 @@ async fn an_imported_history_is_drawn_with_its_violation() {
     let mut broken = Imported::new("broken.edn".into(), "{:process 0, :type :ok, :f :read, :value 1}".into());
     let old = broken.request();
     let newer = broken.request();
-    let stale: Answer = serde_json::from_str(&answer(&old)).unwrap();
+    let stale: Answer = read_answer(&answer(&old)).unwrap();
     assert!(!broken.answered(stale), "an answer to an earlier request");
     let request: Request = serde_json::from_str(&newer).unwrap();
     assert_eq!(request.conventions, Conventions::default());
-    assert!(broken.answered(serde_json::from_str(&answer(&newer)).unwrap()));
+    assert!(broken.answered(read_answer(&answer(&newer)).unwrap()));
     let broken = Rc::new(broken);
     let div = root();
     yew::Renderer::<View>::with_root_and_props(
