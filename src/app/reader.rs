@@ -126,10 +126,15 @@ fn start() -> Result<Reader, String> {
 /// The worker failed: everyone waiting hears why, and the next read starts a new one.
 fn give_up(why: String) {
     let reader = READER.with(|r| r.borrow_mut().take());
-    if let Some(reader) = reader {
-        reader.worker.terminate();
-        for (_, done) in reader.asked {
-            done.emit(Err(vec![(String::new(), why.clone())]));
-        }
+    let Some(mut reader) = reader else { return };
+    reader.worker.terminate();
+    for (_, done) in std::mem::take(&mut reader.asked) {
+        done.emit(Err(vec![(String::new(), why.clone())]));
+    }
+    // Called from the worker's own handlers, which the reader owns: it is dropped in a task of
+    // its own, once they have returned, never while one of them runs.
+    let later = Closure::once_into_js(move || drop(reader));
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback(later.unchecked_ref());
     }
 }
