@@ -189,3 +189,21 @@ test('the editor builds the rest of a scenario: scripted operations, regions, wh
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('when the scenario reader cannot load, the editor says so and the page keeps working', async () => {
+  const { page, problems, context } = await open('preset=two-am-failover');
+  // The reader's files are missing from this host.
+  await context.route(/scenario-worker/, (route) => route.fulfill({ status: 404, body: 'not here' }));
+  await page.getByRole('button', { name: 'Edit scenario' }).click();
+  const problem = editor(page).locator('.field-problem', { hasText: 'scenario reader' });
+  await problem.waitFor();
+  assert.match(await problem.innerText(), /replicascope validate/);
+  assert.equal(await editor(page).getByRole('button', { name: 'Open this scenario' }).isDisabled(), true);
+  // The page behind the dialog still plays.
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => Number(document.querySelector('.clock .now')?.dataset.timeUs || 0) > 0);
+  // Only the missing files were complained about.
+  assert.deepEqual(problems.filter((p) => !/404|Failed to load|scenario-worker|importScripts|NetworkError/.test(p)), []);
+  await context.close();
+});

@@ -108,8 +108,12 @@ fn start() -> Result<Reader, String> {
             Err(why) => give_up(why),
         }
     });
-    let on_error =
-        Closure::<dyn FnMut(web_sys::Event)>::new(|_| give_up("The scenario reader stopped with an error.".into()));
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(|_| {
+        give_up(
+            "The scenario reader (a worker the page loads beside it) stopped with an error, so the file cannot be checked here; reload the page to try again, or check it with `replicascope validate`."
+                .into(),
+        )
+    });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     Ok(Reader {
