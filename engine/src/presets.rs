@@ -19,30 +19,6 @@ pub struct Preset {
     pub json: &'static str,
 }
 
-impl Preset {
-    /// The scenario's name, read off the start of its file: every preset's file begins with its
-    /// name (tested), and the page lists all of them at start, where parsing each whole file
-    /// (60 KB of JSON) was a good part of the first task. `None` if the file does not begin so.
-    pub fn name(&self) -> Option<String> {
-        let rest = self.json.strip_prefix("{\"name\":")?;
-        // The JSON string's end: the first quote not escaped, after the opening one.
-        let mut escaped = false;
-        let end = rest.char_indices().skip(1).find_map(|(i, c)| match c {
-            _ if escaped => {
-                escaped = false;
-                None
-            }
-            '\\' => {
-                escaped = true;
-                None
-            }
-            '"' => Some(i),
-            _ => None,
-        })?;
-        serde_json::from_str(&rest[..=end]).ok()
-    }
-}
-
 /// A preset whose file is `scenarios/presets/<id>.json` (the id and the file name are one),
 /// embedded without its indentation (`engine/build.rs`).
 macro_rules! preset {
@@ -105,27 +81,4 @@ pub const DEFAULT_PRESET: &str = "two-am-failover";
 
 pub fn default_scenario() -> Scenario {
     preset(DEFAULT_PRESET).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod name_tests {
-    use super::*;
-
-    #[test]
-    fn every_preset_names_itself_at_the_start_of_its_file() {
-        for p in PRESETS {
-            let parsed = preset(p.id).expect("presets parse").name;
-            assert_eq!(p.name().as_deref(), Some(parsed.as_str()), "{}", p.id);
-        }
-    }
-
-    #[test]
-    fn a_name_is_read_as_json_reads_it() {
-        let at = |json: &'static str| Preset { id: "x", group: Group::Lesson, json }.name();
-        assert_eq!(at(r#"{"name":"a \"quoted\" \\ name","seed":1}"#).as_deref(), Some(r#"a "quoted" \ name"#));
-        assert_eq!(at(r#"{"name":"caf\u00e9 – ok"}"#).as_deref(), Some("café – ok"));
-        assert_eq!(at(r#"{"seed":1,"name":"later"}"#), None);
-        assert_eq!(at(r#"{"name":"unterminated"#), None);
-        assert_eq!(at(r#"{"name":7}"#), None);
-    }
 }

@@ -12,12 +12,6 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-thread_local! {
-    /// Preset ids, groups and titles, read once.
-    static TITLES: Vec<(&'static str, Group, String)> =
-        PRESETS.iter().map(|p| (p.id, p.group, p.name.to_string())).collect();
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dialog {
     Tours,
@@ -54,14 +48,11 @@ pub fn header(p: &HeaderProps) -> Html {
     };
     let current = p.preset.clone().unwrap_or_default();
     let options = |group: Group| {
-        TITLES.with(|t| {
-            t.iter()
-                .filter(|(_, g, _)| *g == group)
-                .map(
-                    |(id, _, title)| html! { <option value={*id} selected={*id == current}>{ title.clone() }</option> },
-                )
-                .collect::<Html>()
-        })
+        PRESETS
+            .iter()
+            .filter(|p| p.group == group)
+            .map(|p| html! { <option value={p.id} selected={p.id == current}>{ p.name }</option> })
+            .collect::<Html>()
     };
     let button = |label: &'static str, icon: Html, d: Dialog| {
         let cb = p.on_dialog.clone();

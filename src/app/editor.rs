@@ -121,12 +121,6 @@ fn unlisted(s: &str) -> Value {
     Value::Array(s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| Value::String(x.into())).collect())
 }
 
-/// Whether the draft's JSON has a value at `path` other than null (`None`: it is not JSON).
-fn present(text: &str, path: &[&str]) -> Option<bool> {
-    let v: Value = serde_json::from_str(text).ok()?;
-    Some(path.iter().try_fold(&v, |at, k| at.get(k)).is_some_and(|x| !x.is_null()))
-}
-
 /// A number read from the draft's JSON, for a control's value.
 fn number(text: &str, path: &[&str]) -> String {
     let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
@@ -271,11 +265,14 @@ pub fn scenario_editor(p: &EditorProps) -> Html {
             }
         })
     };
+    // Which designs the text includes, read off the text itself so that a box follows a click at
+    // once (the reading of the text comes a moment later); `None` if the text is not JSON.
+    let included = serde_json::from_str::<Value>(&text).ok().map(|v| v.get("topologies").cloned().unwrap_or_default());
     let designs = TopologyKind::ALL.iter().map(|&kind| {
-        // From the text itself, so that the box follows a click at once (the reading of the text
-        // comes a moment later); from the last reading if the text is not JSON.
-        let configured = present(&text, &["topologies", kind.name()])
-            .unwrap_or_else(|| parsed.as_ref().is_some_and(|s| s.topologies.kinds().contains(&kind)));
+        let configured = match &included {
+            Some(tops) => tops.get(kind.name()).is_some_and(|c| !c.is_null()),
+            None => parsed.as_ref().is_some_and(|s| s.topologies.kinds().contains(&kind)),
+        };
         let toggle = {
             let text = text.clone();
             Callback::from(move |e: Event| {

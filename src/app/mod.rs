@@ -870,8 +870,8 @@ pub fn start() {
     let render = Closure::once_into_js(|| {
         yew::Renderer::<App>::new().render();
     });
-    let Some(w) = web_sys::window() else { return };
-    if w.set_timeout_with_callback(render.unchecked_ref()).is_err() {
+    let scheduled = web_sys::window().is_some_and(|w| w.set_timeout_with_callback(render.unchecked_ref()).is_ok());
+    if !scheduled {
         yew::Renderer::<App>::new().render();
     }
 }
