@@ -9,6 +9,7 @@
 //! preset and a bank of values, good and bad.
 
 use crate::time::{parse_duration, Duration};
+use crate::vocab::truncate;
 use serde::Serialize;
 
 /// A value as link text gives it: a JSON scalar when the text is one (a number, `true`,
@@ -34,16 +35,17 @@ impl<'a> Scalar<'a> {
         }
     }
 
-    /// As a JSON reader would say what it found, in an error.
+    /// As a JSON reader would say what it found, in an error (a long value cut short: links
+    /// come from strangers, and an error is shown on the page).
     fn found(&self) -> String {
         match self {
             Scalar::Null => "null".into(),
             Scalar::Bool(b) => format!("boolean `{b}`"),
             Scalar::Number(n) => match integer(n) {
                 Some(i) => format!("integer `{i}`"),
-                None => format!("floating point `{n}`"),
+                None => format!("floating point `{}`", truncate(n)),
             },
-            Scalar::Str(s) => format!("string {s:?}"),
+            Scalar::Str(s) => format!("string {:?}", truncate(s)),
         }
     }
 }
@@ -125,10 +127,18 @@ impl FromScalar for bool {
 impl FromScalar for Duration {
     fn from_scalar(v: &Scalar) -> Result<Duration, String> {
         match v {
-            Scalar::Str(s) => parse_duration(s).map(Duration),
-            Scalar::Number(n) => {
-                Err(format!("{n} has no unit; write a duration as a string with one, such as \"250ms\" or \"3.5s\""))
-            }
+            // The reader's own message, unless it would repeat a long value at length.
+            Scalar::Str(s) => parse_duration(s).map(Duration).map_err(|e| {
+                if e.chars().count() > 120 {
+                    format!("{:?} is not a duration with a unit, such as \"250ms\" or \"3.5s\"", truncate(s))
+                } else {
+                    e
+                }
+            }),
+            Scalar::Number(n) => Err(format!(
+                "{} has no unit; write a duration as a string with one, such as \"250ms\" or \"3.5s\"",
+                truncate(n)
+            )),
             _ => Err(format!(
                 "invalid type: {}, expected a duration with a unit, such as \"250ms\" or \"3.5s\"",
                 v.found()
@@ -163,7 +173,7 @@ pub fn variant<T: Serialize + Copy>(v: &Scalar, all: &[T]) -> Result<T, String> 
             .iter()
             .copied()
             .find(|t| name(t) == *s)
-            .ok_or_else(|| format!("unknown variant `{s}`, expected one of {}", names())),
+            .ok_or_else(|| format!("unknown variant `{}`, expected one of {}", truncate(s), names())),
         _ => Err(format!("invalid type: {}, expected one of {}", v.found(), names())),
     }
 }
@@ -251,5 +261,22 @@ mod tests {
         assert!(u32::from_scalar(&Scalar::parse("99999999999999999999")).is_err());
         assert!(u32::from_scalar(&Scalar::parse("-0")).is_err());
         assert!(u32::from_scalar(&Scalar::parse("three")).unwrap_err().contains("string \"three\""));
+    }
+
+    #[test]
+    fn long_values_are_cut_short_in_errors() {
+        let long = "x".repeat(3000);
+        let digits = "9".repeat(3000);
+        for e in [
+            u32::from_scalar(&Scalar::parse(&long)).unwrap_err(),
+            u32::from_scalar(&Scalar::parse(&digits)).unwrap_err(),
+            Duration::from_scalar(&Scalar::parse(&long)).unwrap_err(),
+            Duration::from_scalar(&Scalar::parse(&format!("{digits}s"))).unwrap_err(),
+            Duration::from_scalar(&Scalar::parse(&digits)).unwrap_err(),
+            bool::from_scalar(&Scalar::parse(&long)).unwrap_err(),
+            variant(&Scalar::parse(&long), &[crate::topology::leader_follower::ReplicationMode::Async]).unwrap_err(),
+        ] {
+            assert!(e.len() < 200, "{} chars: {}", e.len(), &e[..100]);
+        }
     }
 }

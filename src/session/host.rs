@@ -53,13 +53,16 @@ fn read(value: &serde_json::Value) -> Result<HostCommand, String> {
         "speed" => &["speed"],
         "load" => &["link"],
         other => {
-            return Err(format!("unknown variant `{other}`, expected one of `play`, `pause`, `seek`, `speed`, `load`"))
+            return Err(format!(
+                "unknown variant `{}`, expected one of `play`, `pause`, `seek`, `speed`, `load`",
+                short(other)
+            ))
         }
     };
     // A command with a field takes no other (`play` and `pause` ignore any, as they always did).
     if let [f] = fields {
         if let Some(extra) = map.keys().find(|k| *k != "type" && k != f) {
-            return Err(format!("unknown field `{extra}`, expected `{f}`"));
+            return Err(format!("unknown field `{}`, expected `{f}`", short(extra)));
         }
     }
     let field = |name: &str| map.get(name).ok_or_else(|| format!("missing field `{name}`"));
@@ -80,6 +83,15 @@ fn read(value: &serde_json::Value) -> Result<HostCommand, String> {
     })
 }
 
+/// A value from a message, cut short for an error (messages come from any page).
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
 /// What a JSON value is, as an error names it.
 fn found(v: &serde_json::Value) -> String {
     use serde_json::Value;
@@ -87,7 +99,7 @@ fn found(v: &serde_json::Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("boolean `{b}`"),
         Value::Number(n) => format!("number {n}"),
-        Value::String(s) => format!("string {s:?}"),
+        Value::String(s) => format!("string {:?}", short(s)),
         Value::Array(_) => "sequence".into(),
         Value::Object(_) => "map".into(),
     }

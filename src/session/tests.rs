@@ -94,6 +94,16 @@ mod tests {
         assert!(e.contains("unknown variant `explode`"), "{e}");
         let e = host_command(&json!({"type": "seek", "t": 1, "when": "now"})).unwrap().unwrap_err();
         assert!(e.contains("unknown field `when`"), "{e}");
+        // Long values from a stranger's message are cut short in what is sent back.
+        let long = "z".repeat(5000);
+        for bad in [
+            json!({"type": long}),
+            json!({"type": "seek", "t": long}),
+            json!({"type": "seek", "t": 1, long.clone(): 1}),
+        ] {
+            let e = host_command(&bad).unwrap().unwrap_err();
+            assert!(e.len() < 200, "{} chars", e.len());
+        }
     }
 
     /// The play button, the space bar and the host's `play` share one rule (a finished run
