@@ -680,6 +680,46 @@ test('adaptive playback (the default): messages on screen in most frames, the ra
   await context.close();
 });
 
+test('playing, the page changes at view ticks only: ten frames a second at most, the panes, lanes and clock together', async () => {
+  // Every frame that changes the page costs the browser a style, layout, paint and commit; the
+  // page gathers its changes into one frame every 100 ms (ARCHITECTURE.md, "A frame while
+  // playing"). Counted here: frames in which anything but the canvases' own attributes changed
+  // (their pixels change every frame, and their data-* counts are for tests).
+  const { page, problems, context } = await open('preset=two-am-failover&speed=1');
+  await complete(page);
+  await page.click('button[aria-label=Play]');
+  await page.waitForTimeout(500);
+  const seen = await page.evaluate(async () => {
+    let frame = 0, changed = new Set(), kinds = {};
+    const mo = new MutationObserver((list) => {
+      for (const m of list) {
+        if (m.type === 'attributes' && m.target.tagName === 'CANVAS') continue;
+        changed.add(frame);
+        const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+        const k = el?.closest('.clock') ? 'clock' : el?.closest('.lanes') ? 'lanes' : el?.closest('.diagram') ? 'diagram' : 'other';
+        kinds[k] = (kinds[k] || 0) + 1;
+      }
+    });
+    mo.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    const t0 = performance.now();
+    while (performance.now() - t0 < 3000) {
+      await new Promise((r) => requestAnimationFrame(r));
+      // Mutations of the frame just run are delivered before the next one starts.
+      await new Promise((r) => setTimeout(r, 0));
+      frame++;
+    }
+    mo.disconnect();
+    return { frames: frame, changed: changed.size, ms: performance.now() - t0, kinds };
+  });
+  const ticks = seen.ms / 100;
+  assert.ok(seen.kinds.clock > 0 && seen.kinds.lanes > 0, `the clock and the lanes moved: ${JSON.stringify(seen.kinds)}`);
+  assert.ok(seen.changed <= ticks * 1.2 + 2,
+    `the page changed in ${seen.changed} of ${seen.frames} frames over ${seen.ms.toFixed(0)} ms (view ticks: ${ticks.toFixed(0)}): ${JSON.stringify(seen.kinds)}`);
+  await page.click('button[aria-label=Pause]');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('captions follow the settings: split-brain with fencing off and on', async () => {
   const texts = {};
   for (const fencing of ['false', 'true']) {

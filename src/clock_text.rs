@@ -29,10 +29,10 @@ pub fn exact_clock_text(time: f64) -> String {
 }
 
 /// The clock while playing, in steps of 1, 2 or 5 times a power of ten chosen so that it changes
-/// ten to twenty-five times a second at `rate` (1×: "3.40 s", "3.45 s"; 0.01×: "3.4565 s"; 4×:
-/// "12.4 s"), and not every frame: a digit that changes faster cannot be read, and each change
-/// costs the browser a layout and a paint of the bar. Shown to the step below, never ahead of the
-/// diagram.
+/// four to ten times a second at `rate` (1×: "3.4 s", "3.5 s"; 0.01×: "3.456 s"; 4×: "12.0 s",
+/// "12.5 s"): the bar moves at the page's view ticks, ten a second, and a finer step would show
+/// a last digit that jumps by uneven amounts (a digit that changes faster could not be read
+/// anyway). Shown to the step below, never ahead of the diagram.
 ///
 /// `last` is the time the clock showed last (in µs): when the rate speeds up and the step grows,
 /// the clock keeps showing it until the time reaches the next step, instead of stepping back.
@@ -42,9 +42,9 @@ pub fn clock_text(time: f64, rate: f64, last: f64) -> (f64, String) {
     if time < 1.0 {
         return (0.0, "0 s".to_string());
     }
-    // The simulated microseconds of a twenty-fifth of a second of playing (1 µs at the least),
-    // rounded up to 1, 2 or 5 times a power of ten.
-    let moved = if rate > 0.0 { (rate * 4e4).max(1.0) } else { 4e4 };
+    // The simulated microseconds of a tenth of a second of playing (1 µs at the least), rounded
+    // up to 1, 2 or 5 times a power of ten.
+    let moved = if rate > 0.0 { (rate * 1e5).max(1.0) } else { 1e5 };
     let power = moved.log10().floor() as i32;
     let base = 10f64.powi(power);
     let unit =
@@ -72,19 +72,21 @@ mod tests {
 
     #[test]
     fn the_playing_clock_shows_the_digits_its_rate_can_read() {
-        assert_eq!(clock_text(3_456_789.0, 1.0, 0.0).1, "3.45 s");
-        assert_eq!(clock_text(3_456_789.0, 0.01, 0.0).1, "3.4565 s");
-        assert_eq!(clock_text(12_456_789.0, 4.0, 0.0).1, "12.4 s");
-        assert_eq!(clock_text(377_000.0, 0.14, 0.0).1, "370 ms");
-        assert_eq!(clock_text(377_123.0, 0.00002, 0.0).1, "377.123 ms");
+        assert_eq!(clock_text(3_456_789.0, 1.0, 0.0).1, "3.4 s");
+        assert_eq!(clock_text(3_456_789.0, 0.01, 0.0).1, "3.456 s");
+        assert_eq!(clock_text(3_456_789.0, 0.002, 0.0).1, "3.4566 s");
+        assert_eq!(clock_text(12_456_789.0, 4.0, 0.0).1, "12.0 s");
+        assert_eq!(clock_text(12_656_789.0, 4.0, 0.0).1, "12.5 s");
+        assert_eq!(clock_text(377_000.0, 0.14, 0.0).1, "360 ms");
+        assert_eq!(clock_text(377_123.0, 0.00001, 0.0).1, "377.123 ms");
         // Holding on a moment: as at 1×.
-        assert_eq!(clock_text(3_456_789.0, 0.0, 0.0).1, "3.45 s");
+        assert_eq!(clock_text(3_456_789.0, 0.0, 0.0).1, "3.4 s");
         assert_eq!(clock_text(0.0, 1.0, 0.0).1, "0 s");
         assert_eq!(clock_text(f64::NAN, 1.0, 0.0).1, "0 s");
     }
 
     #[test]
-    fn the_playing_clock_changes_ten_to_twenty_five_times_a_second_and_never_runs_ahead() {
+    fn the_playing_clock_changes_four_to_ten_times_a_second_and_never_runs_ahead() {
         for rate in [0.001, 0.0137, 0.066, 0.14, 0.5, 1.0, 2.5, 4.0, 10.0] {
             let start = 1_234_567.0;
             let mut last = 0.0;
@@ -96,7 +98,7 @@ mod tests {
                 })
                 .collect();
             let changes = texts.windows(2).filter(|w| w[0] != w[1]).count();
-            assert!((9..=25).contains(&changes), "{changes} changes in a second at {rate}×");
+            assert!((4..=10).contains(&changes), "{changes} changes in a second at {rate}×");
             for (f, t) in texts.iter().enumerate() {
                 let shown: f64 = t.trim_end_matches(" s").parse().unwrap();
                 assert!(shown * 1e6 <= start + rate * 1e6 * f as f64 / 60.0 + 1e-3, "{t} ahead at {rate}×");
@@ -106,17 +108,17 @@ mod tests {
 
     #[test]
     fn the_playing_clock_does_not_step_back_when_the_rate_speeds_up() {
-        // At 0.093× the clock shows 10 ms steps; at 4× it would show 200 ms steps.
+        // At 0.093× the clock shows 10 ms steps; at 4× it would show 500 ms steps.
         let (shown, text) = clock_text(640_000.0, 0.093, 0.0);
         assert_eq!(text, "640 ms");
-        let (kept, text) = clock_text(700_000.0, 4.0, shown);
+        let (kept, text) = clock_text(900_000.0, 4.0, shown);
         assert_eq!((kept, text.as_str()), (640_000.0, "640 ms"));
-        assert_eq!(clock_text(800_000.0, 4.0, kept).1, "800 ms");
+        assert_eq!(clock_text(1_000_000.0, 4.0, kept).1, "1.0 s");
         // Seconds kept from a fine step keep their digits, never rounded up.
         let (shown, text) = clock_text(3_456_789.0, 0.01, 0.0);
-        assert_eq!(text, "3.4565 s");
-        assert_eq!(clock_text(3_500_000.0, 4.0, shown).1, "3.4565 s");
-        assert_eq!(clock_text(3_600_000.0, 4.0, shown).1, "3.6 s");
+        assert_eq!(text, "3.456 s");
+        assert_eq!(clock_text(3_499_999.0, 4.0, shown).1, "3.456 s");
+        assert_eq!(clock_text(3_600_000.0, 4.0, shown).1, "3.5 s");
         // Moved back (a seek while playing): the earlier time at once.
         assert_eq!(clock_text(1_000_000.0, 4.0, shown).1, "1.0 s");
     }

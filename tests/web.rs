@@ -7,7 +7,7 @@ use replicascope_app::app::diagram::{Diagram, DiagramProps, Flying, MessageLayer
 use replicascope_app::app::lanes::{Lanes, LanesProps};
 use replicascope_app::app::panel::{Inspector, InspectorProps};
 use replicascope_app::app::selection::Selection;
-use replicascope_app::app::shared::{Clock, Feed, Highlight, Shared};
+use replicascope_app::app::shared::{Bar, Clock, Feed, Highlight, Shared};
 use replicascope_app::app::App;
 use replicascope_app::sample::default_scenario;
 use replicascope_app::session::Session;
@@ -322,7 +322,7 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     assert!(grew_by_one >= 1);
     assert_eq!(canvas.get_attribute("data-sliding"), Some(grew_by_one.to_string()), "each lane with one new entry");
     sleep(400).await;
-    clock.set(t, t, 0.0);
+    clock.set(t, bar(t, t, 0.0));
     assert_eq!(canvas.get_attribute("data-sliding").as_deref(), Some("0"), "the slide is over");
 
     // Paused, the entries are a list again.
@@ -376,11 +376,16 @@ fn props_for(clock: &Shared<Clock>) -> ControlsProps {
     }
 }
 
+/// What the playback bar shows, as the page sets it at a view tick.
+fn bar(time: f64, computed: f64, rate: f64) -> Option<Bar> {
+    Some(Bar { time, computed, rate })
+}
+
 #[wasm_bindgen_test]
 async fn controls_show_time_and_markers() {
     let div = root();
     let clock = Shared::new(Clock::default());
-    clock.set(1_500_000.0, 12_000_000.0, 0.0);
+    clock.set(1_500_000.0, bar(1_500_000.0, 12_000_000.0, 0.0));
     let props = props_for(&clock);
     yew::Renderer::<Controls>::with_root_and_props(div.clone(), props).render();
     yew::scheduler::flush().await;
@@ -389,24 +394,24 @@ async fn controls_show_time_and_markers() {
     assert!(div.query_selector("[aria-label=Play]").unwrap().is_some());
     // The bar follows the clock without its parent rendering it again.
     assert_eq!(clock.subscribers(), 1);
-    clock.set(2_500_000.0, 12_000_000.0, 0.0);
+    clock.set(2_500_000.0, bar(2_500_000.0, 12_000_000.0, 0.0));
     yew::scheduler::flush().await;
     assert_eq!(div.query_selector(".clock .now").unwrap().unwrap().text_content().as_deref(), Some("2.50 s"));
     let scrubber: web_sys::HtmlInputElement =
         div.query_selector("input[aria-label='Simulated time']").unwrap().unwrap().dyn_into().unwrap();
     assert_eq!(scrubber.value(), "2500");
     // Paused, the clock is exact: events a fraction of a millisecond apart read differently.
-    clock.set(4_031_250.0, 12_000_000.0, 0.0);
+    clock.set(4_031_250.0, bar(4_031_250.0, 12_000_000.0, 0.0));
     yew::scheduler::flush().await;
     assert_eq!(div.query_selector(".clock .now").unwrap().unwrap().text_content().as_deref(), Some("4.03125 s"));
-    clock.set(4_031_000.0, 12_000_000.0, 0.0);
+    clock.set(4_031_000.0, bar(4_031_000.0, 12_000_000.0, 0.0));
     yew::scheduler::flush().await;
     assert_eq!(div.query_selector(".clock .now").unwrap().unwrap().text_content().as_deref(), Some("4.031 s"));
-    clock.set(2_500_000.0, 12_000_000.0, 0.0);
+    clock.set(2_500_000.0, bar(2_500_000.0, 12_000_000.0, 0.0));
     yew::scheduler::flush().await;
 
     // Playing, the bar renders only when what it shows would change: not for a sub-pixel step
-    // of the thumb within the same hundredth of a second, but for a new reading of the clock.
+    // of the thumb within the same tenth of a second, but for a new reading of the clock.
     let mut playing = props_for(&clock);
     playing.playing = true;
     let div = root();
@@ -414,13 +419,18 @@ async fn controls_show_time_and_markers() {
     yew::scheduler::flush().await;
     let now = || div.query_selector(".clock .now").unwrap().unwrap();
     assert_eq!(now().get_attribute("data-time-us").as_deref(), Some("2500000"));
-    clock.set(2_500_400.0, 12_000_000.0, 0.0);
+    clock.set(2_500_400.0, bar(2_500_400.0, 12_000_000.0, 0.0));
     yew::scheduler::flush().await;
     assert_eq!(now().get_attribute("data-time-us").as_deref(), Some("2500000"), "nothing it shows moved");
-    clock.set(2_600_000.0, 12_000_000.0, 0.0);
+    // A frame between view ticks moves the clock but not the bar.
+    clock.set(2_700_000.0, None);
     yew::scheduler::flush().await;
-    assert_eq!(now().text_content().as_deref(), Some("2.60 s"));
-    assert_eq!(now().get_attribute("data-time-us").as_deref(), Some("2600000"));
+    assert_eq!(now().get_attribute("data-time-us").as_deref(), Some("2500000"), "the bar waits for a view tick");
+    assert_eq!(clock.time(), 2_700_000.0);
+    clock.set(2_700_000.0, bar(2_700_000.0, 12_000_000.0, 0.0));
+    yew::scheduler::flush().await;
+    assert_eq!(now().text_content().as_deref(), Some("2.7 s"));
+    assert_eq!(now().get_attribute("data-time-us").as_deref(), Some("2700000"));
 }
 
 #[wasm_bindgen_test]
@@ -489,7 +499,7 @@ async fn the_space_time_view_draws_arrows_and_highlights_the_hovered_one() {
     let first = data.arrows[0].id;
     let n = data.arrows.len() as u32;
     let clock = Shared::new(Clock::default());
-    clock.set(2_000_000.0, 3_000_000.0, 0.0);
+    clock.set(2_000_000.0, bar(2_000_000.0, 3_000_000.0, 0.0));
     let div = root();
     let props = SpaceTimeProps {
         data: Shared::new(data),

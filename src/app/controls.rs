@@ -2,7 +2,7 @@
 //! anomaly markers.
 
 use super::icons;
-use super::shared::{use_clock, Clock, Shared};
+use super::shared::{use_clock, Bar, Clock, Shared};
 use crate::clock_text::{clock_text, exact_clock_text};
 use crate::session::{Session, MAX_SPEED, MIN_SPEED};
 use replicascope_engine::page::human_duration;
@@ -199,29 +199,29 @@ fn input_value(e: &InputEvent) -> Option<f64> {
 
 #[function_component(Controls)]
 pub fn controls(p: &ControlsProps) -> Html {
-    // Paused, the bar shows the exact time. Playing, it renders again only when something it
-    // shows would change: the clock's text, the computed extent's tenth of a percent, or the
-    // thumb by a pixel (of a track no wider than the window). Moving a range input's thumb costs
-    // the browser a layout and a repaint of the bar, and at most speeds the time moves by less
-    // than a pixel a frame.
+    // Paused, the bar shows the exact time. Playing, the bar moves at the page's view ticks (see
+    // `Bar`), and renders again only when something it shows would change: the clock's text, the
+    // computed extent's tenth of a percent, or the thumb by a pixel (of a track no wider than the
+    // window). Moving a range input's thumb costs the browser a layout and a repaint of the bar.
     let (duration, playing) = (p.duration.max(1.0), p.playing);
     // The time the clock showed last (it does not step back when the rate speeds up).
     let last_shown = use_mut_ref(|| 0.0_f64);
     let shown = last_shown.clone();
     let at = move |c: &Clock| -> (u64, u64, String, String) {
+        let bar = c.bar();
         if !playing {
-            return (c.time().to_bits(), c.computed().to_bits(), String::new(), String::new());
+            return (bar.time.to_bits(), bar.computed.to_bits(), String::new(), String::new());
         }
-        let (thumb, _) = thumb_step(c.time(), duration);
+        let (thumb, _) = thumb_step(bar.time, duration);
         (
             thumb,
-            (c.computed() / duration * 1000.0) as u64,
-            clock_text(c.time(), c.rate(), *shown.borrow()).1,
-            rate_text(c.rate()),
+            (bar.computed / duration * 1000.0) as u64,
+            clock_text(bar.time, bar.rate, *shown.borrow()).1,
+            rate_text(bar.rate),
         )
     };
     use_clock(&p.clock, at);
-    let (time, computed) = (p.clock.time(), p.clock.computed());
+    let Bar { time, computed, rate } = p.clock.bar();
     let scrub_ms = if playing {
         let (thumb, step) = thumb_step(time, duration);
         thumb as f64 * step / 1000.0
@@ -252,7 +252,6 @@ pub fn controls(p: &ControlsProps) -> Html {
             }
         })
     };
-    let rate = p.clock.rate();
     let clock = if playing {
         let (shown, text) = clock_text(time, rate, *last_shown.borrow());
         *last_shown.borrow_mut() = shown;

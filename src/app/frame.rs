@@ -39,34 +39,25 @@ impl App {
         // A frame that made a report or the pace makes nothing else heavy (the charts wait).
         let heavy = finished_now || (!paced_before && s.pace().is_some());
         s.tick(dt);
-        // Node and log views follow a few times a second, one pane per frame; messages
-        // move every frame, painted outside the render (below, or after the render).
-        let panes = s.panes.len().max(1);
+        // Node and log views follow at the view ticks, every pane in the same frame, the
+        // playback bar with them (in `settle`); messages move every frame, painted outside the
+        // render (below, or after the render). A frame that changes the page costs the browser
+        // a style, layout, paint and commit however little changed: ten such frames a second
+        // instead of one every frame (three panes' turns, their logs and the clock, each in a
+        // frame of its own) took a third off the main thread's busy share while playing.
         let mut render = false;
-        if let Some(j) = self.lanes_due.take() {
-            // The lanes of the pane whose turn was last frame catch up (through their
-            // feed, below: only they render).
-            if let Some(h) = self.held.get_mut(j) {
-                *h = None;
-            }
-        } else if ts - self.last_view_refresh >= VIEW_REFRESH_MS / panes as f64 {
-            self.last_view_refresh = ts;
-            self.next_refresh = (self.next_refresh + 1) % panes;
-            let i = self.next_refresh;
-            // These tabs mark what is past, so they follow the time at the same pace.
-            let follows_time = self.ui.get(i).is_some_and(|u| matches!(u.tab, Tab::Explain | Tab::Anomalies));
-            let before = s.panes.get(i).map(|p| p.view.clone());
-            if s.refresh_view(i) || follows_time {
-                if let Some(g) = self.pane_gen.get_mut(i) {
-                    *g += 1;
-                }
-                if s.playing && self.ui.get(i).is_some_and(|u| u.tab == Tab::Logs) {
-                    if let Some(h) = self.held.get_mut(i) {
-                        *h = before;
-                        self.lanes_due = Some(i);
+        if ts - self.last_view_tick >= VIEW_REFRESH_MS - VIEW_TICK_SLACK_MS {
+            self.last_view_tick = ts;
+            self.view_tick = true;
+            for i in 0..s.panes.len() {
+                // These tabs mark what is past, so they follow the time at the same pace.
+                let follows_time = self.ui.get(i).is_some_and(|u| matches!(u.tab, Tab::Explain | Tab::Anomalies));
+                if s.refresh_view(i) || follows_time {
+                    if let Some(g) = self.pane_gen.get_mut(i) {
+                        *g += 1;
                     }
+                    render = true;
                 }
-                render = true;
             }
         }
         if finished_now {
@@ -82,7 +73,9 @@ impl App {
             }
             render = true;
         }
-        render || exported || finished_now || self.shown != self.shown_now()
+        // Captions and notes change with the time: playing, at the view ticks.
+        let tick = self.view_tick || !self.session.playing;
+        render || exported || finished_now || (tick && self.shown != self.shown_now())
     }
 
     /// After any message: the bookkeeping every update shares. Pane boundaries are touched when
@@ -94,13 +87,6 @@ impl App {
             self.hash_dirty = true;
         }
         let mut rerender = rerender;
-        if !is_frame || !self.session.playing {
-            // Only playback spreads a pane's turn over two frames.
-            self.lanes_due = None;
-            for h in &mut self.held {
-                *h = None;
-            }
-        }
         if !is_frame || was_playing != self.session.playing {
             // Anything but a frame may change any pane (selection, highlight, settings, time), and
             // the lanes are drawn differently while playing.
@@ -125,12 +111,17 @@ impl App {
             self.refresh_selected_node();
         }
         self.post_events();
-        let rate = self.shown_rate.follow(self.session.rate(), self.session.playing, host::page_ms());
-        self.clock.set(self.session.time, self.session.computed_until() as f64, rate);
-        for ((p, held), feed) in self.session.panes.iter().zip(&self.held).zip(&self.lane_feeds) {
-            let shown = held.as_ref().unwrap_or(&p.view);
-            if !Rc::ptr_eq(&feed.get(), shown) {
-                feed.set(shown.clone());
+        // The bar moves with anything but a frame, paused, and at the view ticks.
+        let bar_moves = std::mem::take(&mut self.view_tick) || !is_frame || !self.session.playing;
+        let bar = bar_moves.then(|| Bar {
+            time: self.session.time,
+            computed: self.session.computed_until() as f64,
+            rate: self.shown_rate.follow(self.session.rate(), self.session.playing, host::page_ms()),
+        });
+        self.clock.set(self.session.time, bar);
+        for (p, feed) in self.session.panes.iter().zip(&self.lane_feeds) {
+            if !Rc::ptr_eq(&feed.get(), &p.view) {
+                feed.set(p.view.clone());
             }
         }
         if rerender {

@@ -1,8 +1,8 @@
 //! The Yew application. `App` owns the [`Session`](crate::session::Session) and drives one
 //! long-lived animation-frame loop; the loop moves the displayed time and runs the engines ahead
-//! in small chunks. A frame renders nothing by itself: it paints the messages in flight, ticks
-//! the clock that the playback bar follows, and renders a pane only when that pane's turn came
-//! and its state changed (its diagram in one frame, its log lanes in the next).
+//! in small chunks. A frame renders nothing by itself: it paints the messages in flight and
+//! moves the clock; ten times a second, at a view tick, the panes whose state changed, their
+//! log lanes and the playback bar render together, in that one frame.
 //!
 //! The session opens from the URL fragment (a link) and writes it back whenever playback is
 //! paused, so the address bar always reproduces what is on screen.
@@ -55,7 +55,7 @@ use replicascope_engine::page::{ConflictRecord, MerkleRecord, QuorumRecord};
 use replicascope_engine::page::{Names, TopologyKind};
 use replicascope_engine::page::{Scenario, TopologiesSpec};
 use selection::Selection;
-use shared::{listen, Clock, Feed, Highlight, Keep, Shared, ShownRate};
+use shared::{listen, Bar, Clock, Feed, Highlight, Keep, Shared, ShownRate};
 use std::cell::RefCell;
 use std::rc::Rc;
 use views::SpaceTimeView;
@@ -69,8 +69,13 @@ const COMPUTE_MS_PER_FRAME: f64 = 8.0;
 /// After a seek from the scrubber, the link is rewritten once it has rested this long (ms).
 const HASH_AFTER_SCRUB_MS: f64 = 250.0;
 
-/// While playing, node and log views are rebuilt at most this often (wall milliseconds).
+/// While playing, node and log views are rebuilt, and the playback bar moves, at most this often
+/// (wall milliseconds): the page's view ticks.
 const VIEW_REFRESH_MS: f64 = 100.0;
+
+/// A view tick is due this much before `VIEW_REFRESH_MS` has passed, so that frames 16.7 ms
+/// apart make one every sixth frame (100 ms) rather than every seventh.
+const VIEW_TICK_SLACK_MS: f64 = 8.0;
 
 /// Space-time windows a reader can choose, microseconds.
 const WINDOWS: [(u64, &str); 4] = [(200_000, "0.2 s"), (1_000_000, "1 s"), (5_000_000, "5 s"), (20_000_000, "20 s")];
@@ -164,8 +169,10 @@ pub struct App {
     /// (`usize::MAX`) for the page's life. The first render is then the page around the panes,
     /// not three diagrams and their logs with it: the page's first task was 100 ms.
     panes_mounted: usize,
-    last_view_refresh: f64,
-    next_refresh: usize,
+    /// When the last view tick was (the frame's timestamp; see `VIEW_REFRESH_MS`).
+    last_view_tick: f64,
+    /// This frame is a view tick: the bar moves with the panes.
+    view_tick: bool,
     layout_gen: u32,
     /// Bumped when pane `i` must render again (its view, report or windows changed); a pane
     /// whose number and `layout_gen` are unchanged is not even compared.
@@ -176,11 +183,6 @@ pub struct App {
     shown_rate: ShownRate,
     /// Each pane's messages in flight, painted every frame outside the render.
     layers: Vec<Shared<MessageLayer>>,
-    /// While playing, a pane's log lanes catch up with its new view one frame after its diagram
-    /// (`held` keeps the view they still show, `lanes_due` names the pane), so that a pane's
-    /// turn is spread over two frames instead of weighing on one.
-    held: Vec<Option<Rc<PaneView>>>,
-    lanes_due: Option<usize>,
     /// The view each pane's lanes show.
     lane_feeds: Vec<Shared<Feed<Rc<PaneView>>>>,
     /// What, besides the time, the page showed at its last render (playing, speed, captions):
@@ -276,8 +278,6 @@ impl App {
         let panes = self.session.panes.len();
         self.layers.resize_with(panes, Shared::default);
         self.pane_gen.resize(panes, 0);
-        self.held = vec![None; panes];
-        self.lanes_due = None;
         self.lane_feeds = self.session.panes.iter().map(|p| Shared::new(Feed::new(p.view.clone()))).collect();
         self.touch_panes();
         self.names = Rc::new(self.session.plan.names.clone());
@@ -587,15 +587,13 @@ impl Component for App {
             last_frame: None,
             chunk_steps: crate::budget::FIRST_CHUNK,
             panes_mounted: 0,
-            last_view_refresh: 0.0,
-            next_refresh: 0,
+            last_view_tick: f64::NEG_INFINITY,
+            view_tick: false,
             layout_gen: 0,
             pane_gen: Vec::new(),
             clock: Shared::default(),
             shown_rate: ShownRate::default(),
             layers: Vec::new(),
-            held: Vec::new(),
-            lanes_due: None,
             lane_feeds: Vec::new(),
             shown: (false, 0, Vec::new(), Vec::new()),
             frame_cb,

@@ -97,37 +97,48 @@ impl Listeners {
     }
 }
 
-/// The displayed time, for the few views that follow it every frame (the playback bar, the
-/// space-time diagram's "now" line). The animation loop sets it and only those views render;
-/// the page does not (the rule: the loop only moves the displayed time).
+/// The displayed time, for the few views that follow it every frame (the space-time diagram's
+/// "now" line, a log entry sliding in) and for the playback bar, which follows it at the page's
+/// view ticks: the animation loop sets it and only those views render; the page does not (the
+/// issue's rule: the loop only moves the displayed time).
 #[derive(Default)]
 pub struct Clock {
     time: Cell<f64>,
-    computed: Cell<f64>,
-    /// Simulated seconds per second at the displayed time (0: holding on a moment).
-    rate: Cell<f64>,
+    /// What the playback bar shows: while playing, as of the last view tick (see `Bar`).
+    bar: Cell<Bar>,
     listeners: Listeners,
 }
 
+/// The playback bar's time, how far the runs are computed, and the rate beside the clock.
+/// Paused, they are set with every change; playing, at the view ticks only (ten a second), the
+/// frames in which the panes' views change too, so that the browser lays out and paints the bar
+/// and the panes in one frame instead of in different ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Bar {
+    pub time: f64,
+    pub computed: f64,
+    /// Simulated seconds per second at the displayed time (0: holding on a moment).
+    pub rate: f64,
+}
+
 impl Clock {
+    /// The displayed time, as of this frame.
     pub fn time(&self) -> f64 {
         self.time.get()
     }
 
-    /// How far the runs are computed (the playback bar shows it while they compute).
-    pub fn computed(&self) -> f64 {
-        self.computed.get()
+    /// What the playback bar shows.
+    pub fn bar(&self) -> Bar {
+        self.bar.get()
     }
 
-    pub fn rate(&self) -> f64 {
-        self.rate.get()
-    }
-
-    /// Moves the clock; subscribers hear of it only if something moved.
-    pub fn set(&self, time: f64, computed: f64, rate: f64) {
-        let same = self.time.replace(time) == time;
-        let same = self.computed.replace(computed) == computed && same;
-        let same = self.rate.replace(rate) == rate && same;
+    /// Moves the clock, and the bar if `bar` is given; subscribers hear of it only if something
+    /// moved.
+    pub fn set(&self, time: f64, bar: Option<Bar>) {
+        let mut same = self.time.replace(time) == time;
+        if let Some(bar) = bar {
+            same &= self.bar.replace(bar) == bar;
+        }
         if !same {
             self.listeners.notify();
         }

@@ -575,7 +575,7 @@ impl Session {
     }
 
     /// Rebuilds the view of pane `i` if its state moved since it was last drawn (the page
-    /// refreshes one pane per frame while playing, so that no frame rebuilds them all).
+    /// refreshes every pane at its view ticks while playing).
     pub fn refresh_view(&mut self, i: usize) -> bool {
         self.panes.get_mut(i).is_some_and(|p| p.rebuild_view())
     }
