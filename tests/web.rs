@@ -271,6 +271,9 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     assert_eq!(count(&div, ".lane"), 3, "the heads stay in the page");
     assert_eq!(count(&div, "li.entry"), 0, "no entry elements while playing");
     let canvas = div.query_selector("canvas.lane-canvas").unwrap().expect("entries are painted on a canvas");
+    // Painted at the next animation frame, once the browser has laid out the render.
+    assert_eq!(canvas.get_attribute("data-entries"), None, "not painted in the render's own frame");
+    next_frame().await;
     let painted: usize = canvas.get_attribute("data-entries").unwrap().parse().unwrap();
     let logged: usize = s.panes[0].view.nodes.iter().map(|n| n.view.log.len()).sum();
     assert_eq!(painted, logged, "every entry fits these short lanes");
@@ -303,6 +306,7 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     let early = session_at(1_000_000.0);
     feed.set(early.panes[0].view.clone());
     yew::scheduler::flush().await;
+    next_frame().await;
     let mut later = session_at(1_000_000.0);
     let before = later.panes[0].view.nodes[0].view.log_len;
     let mut t = 1_000_000.0;
@@ -316,6 +320,7 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     sleep(400).await;
     feed.set(later.panes[0].view.clone());
     yew::scheduler::flush().await;
+    next_frame().await;
     let grew_by_one = (0..early.panes[0].view.nodes.len())
         .filter(|&i| later.panes[0].view.nodes[i].view.log_len == early.panes[0].view.nodes[i].view.log_len + 1)
         .count();
@@ -332,6 +337,14 @@ async fn playing_lanes_are_painted_and_still_answer_clicks_and_hovers() {
     assert!(div.query_selector("canvas.lane-canvas").unwrap().is_none());
     assert_eq!(count(&div, "li.entry[data-id]") as usize, logged);
     style.remove();
+}
+
+/// Waits for the next animation frame's callbacks to have run.
+async fn next_frame() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().request_animation_frame(&resolve).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
 
 async fn sleep(ms: i32) {

@@ -27,8 +27,8 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct LanesProps {
-    /// The pane's view. A feed: while playing, the page hands the lanes a new view a frame
-    /// after the diagram got it, and only the lanes render for it.
+    /// The pane's view. A feed: while playing, the page hands the lanes each new view at its
+    /// view ticks, and only the lanes render for it.
     pub view: Shared<Feed<Rc<PaneView>>>,
     pub pane: replicascope_engine::page::TopologyKind,
     pub on_select: Callback<Selection>,
@@ -81,8 +81,20 @@ pub fn lanes(p: &LanesProps) -> Html {
         let (canvas, painter, view, live, op) = (canvas.clone(), painter.clone(), view.clone(), p.live, p.highlight_op);
         use_effect(move || {
             if live {
-                if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                    painter.borrow_mut().draw(&c, view, op);
+                // Painted at the start of the next animation frame, once the browser has laid
+                // out what this render changed: read now, the slots' places would make it lay
+                // out the page in the middle of the render's frame (and again after it).
+                let first = painter.borrow_mut().due.replace((view, op)).is_none();
+                if first {
+                    let draw = wasm_bindgen::closure::Closure::once_into_js(move || {
+                        let due = painter.borrow_mut().due.take();
+                        if let (Some(c), Some((view, op))) = (canvas.cast::<web_sys::HtmlCanvasElement>(), due) {
+                            painter.borrow_mut().draw(&c, view, op);
+                        }
+                    });
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.request_animation_frame(draw.unchecked_ref());
+                    }
                 }
             }
         });
@@ -371,6 +383,8 @@ pub struct LanePainter {
     /// The entries painted last and the lanes whose newest entry is sliding in (the canvas's
     /// `data-entries` and `data-sliding`, for tests and tools).
     painted: (usize, usize),
+    /// What to paint at the next animation frame (the view and highlight rendered last).
+    due: Option<(Shared<PaneView>, Option<u64>)>,
 }
 
 /// How long a newly arrived entry slides in, as `.entry.arrived` does in a list.
