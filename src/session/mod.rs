@@ -195,6 +195,13 @@ impl Session {
     /// Opens a link (the URL fragment). Always gives a working session; the second value lists
     /// what in the link could not be used.
     pub fn from_link(fragment: &str) -> (Session, Vec<String>) {
+        Session::read_link(fragment).start()
+    }
+
+    /// The first half of [`Session::from_link`]: reads the link and compiles its scenario. The
+    /// page does the halves in tasks of their own (each is a few tens of milliseconds on a
+    /// large scenario while the page's WebAssembly is in its baseline tier).
+    pub fn read_link(fragment: &str) -> OpenedLink {
         let (mut state, mut problems, plan) = decode_with_plan(fragment, &default_scenario, &preset_scenario);
         // A tour link without a moment (`tour=quorums&step=3`) replays the tour to that step.
         let moment = fragment.trim_start_matches('#').split('&').any(|p| p.starts_with("t="));
@@ -202,7 +209,7 @@ impl Session {
             let mut s = Session::new(default_scenario()).expect("the default scenario is valid");
             s.view = state.view.clone();
             match s.start_tour(&id, step as usize) {
-                Ok(()) => return (s, problems),
+                Ok(()) => return OpenedLink(Opened::Started(Box::new(s)), problems),
                 Err(e) => {
                     problems.push(format!("The tour could not be resumed ({e})."));
                     state.view.tour = None;
@@ -213,17 +220,7 @@ impl Session {
             // The default scenario is a preset: say so, so that its link stays readable.
             state.preset = Some(replicascope_engine::page::DEFAULT_PRESET.to_string());
         }
-        match Session::from_state_planned(state, plan) {
-            Ok((s, mut more)) => {
-                problems.append(&mut more);
-                (s, problems)
-            }
-            Err(e) => {
-                problems.push(format!("The scenario could not be started ({e}); the default is shown instead."));
-                let s = Session::new(default_scenario()).expect("the default scenario is valid");
-                (s, problems)
-            }
-        }
+        OpenedLink(Opened::Read(Box::new(state), plan), problems)
     }
 
     pub fn from_state(state: LinkState) -> Result<(Session, Vec<String>), String> {
@@ -855,3 +852,33 @@ impl Session {
 
 #[cfg(test)]
 mod tests;
+
+/// A link read and its scenario compiled, its runs not started yet ([`Session::read_link`]).
+pub struct OpenedLink(Opened, Vec<String>);
+
+enum Opened {
+    Read(Box<LinkState>, Option<Plan>),
+    /// A tour's link: replayed to its step while reading.
+    Started(Box<Session>),
+}
+
+impl OpenedLink {
+    /// Starts the runs: the second half of [`Session::from_link`].
+    pub fn start(self) -> (Session, Vec<String>) {
+        let OpenedLink(opened, mut problems) = self;
+        match opened {
+            Opened::Started(s) => (*s, problems),
+            Opened::Read(state, plan) => match Session::from_state_planned(*state, plan) {
+                Ok((s, mut more)) => {
+                    problems.append(&mut more);
+                    (s, problems)
+                }
+                Err(e) => {
+                    problems.push(format!("The scenario could not be started ({e}); the default is shown instead."));
+                    let s = Session::new(default_scenario()).expect("the default scenario is valid");
+                    (s, problems)
+                }
+            },
+        }
+    }
+}
