@@ -269,6 +269,12 @@ pub fn anomalies_of(run: &AnyRun, history: &History) -> Vec<Anomaly> {
 }
 
 fn anomalies_with(run: &AnyRun, history: &History, convergence: &Convergence) -> Vec<Anomaly> {
+    let checked = checked(run, history, convergence);
+    with_linearizability(run, history, checked)
+}
+
+/// What the history checker finds, with everything the run knows.
+fn checked(run: &AnyRun, history: &History, convergence: &Convergence) -> Vec<Anomaly> {
     let trace = run.trace();
     let surviving = run.surviving_writes();
     // Replicas that differ at the end may only be catching up: divergence is judged once the run,
@@ -286,7 +292,12 @@ fn anomalies_with(run: &AnyRun, history: &History, convergence: &Convergence) ->
         divergent_at_end: divergent,
         end: run.computed_until(),
     };
-    let mut a = check(history, &facts);
+    check(history, &facts)
+}
+
+/// `a` and what the linearizability checker finds, sorted, with the messages of each.
+fn with_linearizability(run: &AnyRun, history: &History, mut a: Vec<Anomaly>) -> Vec<Anomaly> {
+    let trace = run.trace();
     // Linearizability, per register key, within a budget that keeps a page responsive.
     let mut notes = Vec::new();
     let mut registers = crate::jepsen::register_events(history, &mut notes, &run.plan().names);
@@ -319,6 +330,61 @@ pub fn report_with(run: &AnyRun, convergence: Convergence) -> Report {
     let mut metrics = metrics(run, &history, &anomalies);
     metrics.convergence = convergence;
     Report { metrics, anomalies }
+}
+
+/// [`report_with`] in steps, for a caller that must not hold its thread for the whole of it: the
+/// page makes one step a frame (the history, its check, linearizability, the numbers), where
+/// the whole report of a busy run took 50-100 ms in one task. The same report.
+pub struct Reporting {
+    convergence: Convergence,
+    stage: Stage,
+}
+
+enum Stage {
+    Start,
+    History(History),
+    Checked(History, Vec<Anomaly>),
+    Anomalies(History, Vec<Anomaly>),
+    /// Taken by the step that made the report.
+    Done,
+}
+
+impl Reporting {
+    pub fn new(convergence: Convergence) -> Self {
+        Reporting { convergence, stage: Stage::Start }
+    }
+
+    /// One step more; the report, at the step that makes it (and `None` at any step after).
+    pub fn step(&mut self, run: &AnyRun) -> Option<Report> {
+        self.stage = match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Start => Stage::History(history_of(run)),
+            Stage::History(h) => {
+                let a = checked(run, &h, &self.convergence);
+                Stage::Checked(h, a)
+            }
+            Stage::Checked(h, a) => {
+                let a = with_linearizability(run, &h, a);
+                Stage::Anomalies(h, a)
+            }
+            Stage::Anomalies(h, anomalies) => {
+                let mut metrics = metrics(run, &h, &anomalies);
+                metrics.convergence = std::mem::take(&mut self.convergence);
+                return Some(Report { metrics, anomalies });
+            }
+            Stage::Done => Stage::Done,
+        };
+        None
+    }
+
+    /// The remaining steps at once.
+    pub fn finish(mut self, run: &AnyRun) -> Option<Report> {
+        for _ in 0..4 {
+            if let Some(r) = self.step(run) {
+                return Some(r);
+            }
+        }
+        None
+    }
 }
 
 /// A run's numbers; `convergence` is left empty (see [`report`]).

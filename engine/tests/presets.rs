@@ -4,7 +4,7 @@
 use replicascope_engine::annotate::Annotation;
 use replicascope_engine::checker::AnomalyKind::{self, *};
 use replicascope_engine::link::apply_override;
-use replicascope_engine::metrics::{report, Report};
+use replicascope_engine::metrics::{report, Report, Reporting};
 use replicascope_engine::presets::{preset, PRESETS};
 use replicascope_engine::run::AnyRun;
 use replicascope_engine::scenario::Scenario;
@@ -21,6 +21,11 @@ fn run_all(s: &Scenario) -> Vec<(TopologyKind, AnyRun, Report)> {
             let mut run = AnyRun::new(k, plan.clone()).unwrap();
             run.run_to_end();
             let r = report(&run);
+            // The page makes the report a step a frame: the same report, in four steps.
+            let mut reporting = Reporting::new(run.settle());
+            let steps: Vec<Option<Report>> = (0..6).map(|_| reporting.step(&run)).collect();
+            assert!(steps[..3].iter().all(Option::is_none) && steps[4..].iter().all(Option::is_none), "{}", s.name);
+            assert!(steps[3].as_ref() == Some(&r), "{} {k:?}: the report made in steps differs", s.name);
             (k, run, r)
         })
         .collect()

@@ -9,9 +9,9 @@ use replicascope_engine::page::MsgRecord;
 use replicascope_engine::page::SimTime;
 use replicascope_engine::page::TopologyKind;
 use replicascope_engine::page::{apply_override, decode_with_plan, encode, LinkState, ViewOptions};
-use replicascope_engine::page::{report_with, Report};
-use replicascope_engine::page::{AnyCursor, AnyRun, AnySettling, Convergence, PaneView};
+use replicascope_engine::page::{AnyCursor, AnyRun, AnySettling, PaneView};
 use replicascope_engine::page::{Caption, Plan, Scenario};
+use replicascope_engine::page::{Report, Reporting};
 use std::rc::Rc;
 
 mod host;
@@ -61,7 +61,8 @@ pub struct Pane {
 /// frame's call makes it first thing in the next call, alone).
 enum Settle {
     Going(AnySettling),
-    Settled(Convergence),
+    /// Settled: its report is being made, a step a frame (see `Reporting`).
+    Reporting(Reporting),
 }
 
 impl Pane {
@@ -422,10 +423,11 @@ impl Session {
         // each report checks the whole history — three in one frame held the main thread for a
         // quarter of a second. An unbounded call (`u64::MAX`) computes everything now.
         if bounded {
-            if let Some(p) = self.panes.iter_mut().find(|p| matches!(p.settling, Some(Settle::Settled(_)))) {
-                if let Some(Settle::Settled(convergence)) = p.settling.take() {
-                    p.report = Some(Rc::new(report_with(&p.run, convergence)));
-                }
+            if let Some(p) = self.panes.iter_mut().find(|p| matches!(p.settling, Some(Settle::Reporting(_)))) {
+                let Some(Settle::Reporting(reporting)) = &mut p.settling else { return false };
+                let Some(report) = reporting.step(&p.run) else { return false };
+                p.settling = None;
+                p.report = Some(Rc::new(report));
                 return true;
             }
         }
@@ -441,22 +443,19 @@ impl Session {
             // Its report waits for the run to settle (up to a minute of simulated time after the
             // end), which goes on a few thousand events a frame like the run itself.
             let settle = p.settling.get_or_insert_with(|| Settle::Going(p.run.settling()));
-            let convergence = match settle {
-                // Settled by an earlier bounded call (a bounded call reports it first thing,
-                // above): an unbounded call reports it now.
-                Settle::Settled(convergence) => convergence.clone(),
-                Settle::Going(settling) => {
-                    let Some(convergence) = settling.advance(steps) else { continue };
-                    if bounded {
-                        *settle = Settle::Settled(convergence);
-                        continue;
-                    }
-                    convergence
+            if let Settle::Going(settling) = settle {
+                let Some(convergence) = settling.advance(steps) else { continue };
+                *settle = Settle::Reporting(Reporting::new(convergence));
+                if bounded {
+                    continue;
                 }
-            };
-            p.settling = None;
-            p.report = Some(Rc::new(report_with(&p.run, convergence)));
-            newly = true;
+            }
+            // Reported by later bounded calls, a step each (above); an unbounded call reports
+            // it now.
+            if let Some(Settle::Reporting(reporting)) = p.settling.take() {
+                p.report = reporting.finish(&p.run).map(Rc::new);
+                newly = true;
+            }
         }
         // The pace is made in a call of its own (a frame's share), not in the one that made the
         // last report: each takes a good part of a frame.
@@ -474,9 +473,9 @@ impl Session {
         !self.all_finished() || self.pace.is_none()
     }
 
-    /// Whether the next bounded [`Session::compute`] makes a report (and nothing else).
+    /// Whether the next bounded [`Session::compute`] makes a step of a report (and nothing else).
     pub fn report_due(&self) -> bool {
-        self.panes.iter().any(|p| matches!(p.settling, Some(Settle::Settled(_))))
+        self.panes.iter().any(|p| matches!(p.settling, Some(Settle::Reporting(_))))
     }
 
     /// The adaptive pace, once every pane is computed.

@@ -238,23 +238,28 @@ mod tests {
         assert!(s.panes[0].report.is_some());
     }
 
-    /// A frame's call makes a pane's report alone, in the call after the one that ended its
+    /// A frame's call makes a step of a pane's report alone (four steps: the history, its
+    /// check, linearizability, the numbers), starting in the call after the one that ended its
     /// settling, and the pace in a call after the last report: each takes a good part of a
     /// frame. The reports are the ones computing everything at once makes.
     #[test]
-    fn bounded_calls_make_each_report_and_the_pace_in_a_call_of_their_own() {
+    fn bounded_calls_make_each_report_and_the_pace_in_calls_of_their_own() {
         for id in ["two-am-failover", "quorum-math", "shopping-cart", "what-replication-buys"] {
             let mut s = Session::new(preset(id).unwrap()).unwrap();
-            let (mut calls, mut report_calls) = (0, 0);
+            let (mut calls, mut report_calls, mut report_steps) = (0, 0, 0);
             while s.work_left() {
                 let reports = |s: &Session| s.panes.iter().filter(|p| p.report.is_some()).count();
-                let (before, due, paced) = (reports(&s), s.report_due(), s.pace().is_some());
+                let computed = |s: &Session| s.panes.iter().map(|p| p.run.computed_until()).collect::<Vec<_>>();
+                let (before, due, paced, ran) = (reports(&s), s.report_due(), s.pace().is_some(), computed(&s));
                 let newly = s.compute(400);
                 let after = reports(&s);
                 if due {
-                    assert_eq!(after, before + 1, "{id}: a due report is the call's work");
-                    assert!(newly);
-                    report_calls += 1;
+                    // A step of the report is the call's only work; the last step makes it.
+                    assert!(after == before || after == before + 1, "{id}: one report at most");
+                    assert_eq!(newly, after == before + 1, "{id}: the call making a report says so");
+                    assert_eq!(computed(&s), ran, "{id}: a report's step is the call's work");
+                    report_steps += 1;
+                    report_calls += usize::from(newly);
                 } else {
                     assert_eq!(after, before, "{id}: a report only in a call that began with it due");
                 }
@@ -265,6 +270,7 @@ mod tests {
                 assert!(calls < 100_000);
             }
             assert_eq!(report_calls, s.panes.len());
+            assert_eq!(report_steps, 4 * s.panes.len(), "{id}: four steps a report");
             let mut at_once = Session::new(preset(id).unwrap()).unwrap();
             at_once.compute(u64::MAX);
             for (a, b) in s.panes.iter().zip(&at_once.panes) {
