@@ -53,8 +53,13 @@ pub fn clock_text(time: f64, rate: f64, last: f64) -> (f64, String) {
     if shown < last && last <= time {
         shown = last;
     }
+    if shown < 1.0 {
+        return (0.0, "0 s".to_string());
+    }
+    // Named by what is shown: a time a hair under a second shown as 1 s reads "1.0 s", not
+    // "1000 ms".
     let (value, per_unit, name) =
-        if time < 1e6 { (shown / 1e3, unit / 1e3, "ms") } else { (shown / 1e6, unit / 1e6, "s") };
+        if shown < 1e6 - 1e-3 { (shown / 1e3, unit / 1e3, "ms") } else { (shown / 1e6, unit / 1e6, "s") };
     // The decimals the step needs (a step of 2 or 5 times 10^k needs as many as 10^k), or more
     // for a time kept from a finer step.
     let step_decimals = (-(per_unit * 1.000_001).log10().floor()).clamp(0.0, 6.0) as usize;
@@ -82,6 +87,11 @@ mod tests {
         // Holding on a moment: as at 1×.
         assert_eq!(clock_text(3_456_789.0, 0.0, 0.0).1, "3.4 s");
         assert_eq!(clock_text(0.0, 1.0, 0.0).1, "0 s");
+        // Under the first step: nothing to show yet but zero.
+        assert_eq!(clock_text(40_000.0, 1.0, 0.0).1, "0 s");
+        // A hair under a second, shown at the second (the step's rounding): in seconds.
+        assert_eq!(clock_text(999_999.9999, 1.0, 0.0).1, "1.0 s");
+        assert_eq!(clock_text(999_999.0, 1.0, 0.0).1, "900 ms");
         assert_eq!(clock_text(f64::NAN, 1.0, 0.0).1, "0 s");
     }
 
