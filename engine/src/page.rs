@@ -14,9 +14,7 @@ pub use crate::view::{EntryState, EntryView, Liveness, MsgKind, Role};
 pub use crate::annotate::{Annotation, ConflictRecord, MerkleRecord, QuorumRecord};
 pub use crate::checker::{Anomaly, AnomalyKind};
 pub use crate::faults::Intervention;
-pub use crate::metrics::{
-    availability_between, availability_series, history_of, report, report_with, Report, Reporting,
-};
+pub use crate::metrics::{availability_between, availability_series, history_of, report, Report, Reporting};
 pub use crate::network::DropReason;
 pub use crate::staleness::{explore, StalenessSpec};
 pub use crate::trace::{HistEvent, History, MsgRecord, Step, StepKind};
