@@ -44,7 +44,7 @@ impl App {
         // render (below, or after the render). A frame that changes the page costs the browser
         // a style, layout, paint and commit however little changed: ten such frames a second
         // instead of one every frame (three panes' turns, their logs and the clock, each in a
-        // frame of its own) took a third off the main thread's busy share while playing.
+        // frame of its own) took a third to a half off the main thread's busy share while playing.
         let mut render = false;
         if ts - self.last_view_tick >= VIEW_REFRESH_MS - VIEW_TICK_SLACK_MS {
             self.last_view_tick = ts;
